@@ -1,0 +1,45 @@
+"""fointracker: run an FOI campaign against UK councils and report on the answers."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from .config import load_config
+from .extensions import csrf, db, login_manager, migrate
+from .paths import migrations_dir, templates_dir
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory. `test_config` replaces the environment and instance file."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(templates_dir()),
+        instance_path=os.environ.get("FOINTRACKER_INSTANCE_PATH") or None,
+    )
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(migrations_dir()), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+
+    from . import models  # noqa: F401  (registers the tables with the metadata)
+    from .database import configure_engine
+
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from .web import register_web
+
+    register_web(app)
+    # After the login wall, so an anonymous POST is sent to the login page, not told off about CSRF.
+    csrf.init_app(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,25 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ..models import Role
+
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField("Name", validators=[Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    password = PasswordField("Password", validators=[Optional(), Length(min=10, max=200)],
+                             description="Leave blank to generate one; it is shown once.")
+    submit = SubmitField("Create user")
+
+
+class EditUserForm(FlaskForm):
+    name = StringField("Name", validators=[Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    active = BooleanField("Can log in")
+    new_password = PasswordField("New password", validators=[Optional(), Length(min=10, max=200)],
+                                 description="Leave blank to keep the current password.")
+    submit = SubmitField("Save user")

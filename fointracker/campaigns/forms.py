@@ -1,0 +1,19 @@
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..domain.letters import PLACEHOLDERS
+from ..domain.regimes import REGIME_CHOICES
+
+
+class CampaignForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=20000)])
+    default_regime = SelectField(
+        "Default regime", choices=REGIME_CHOICES,
+        description="Scottish councils get FOISA (or EISR) automatically when this is FOIA (or EIR).")
+    letter_template = TextAreaField(
+        "Request letter", validators=[Length(max=50000)],
+        description="Placeholders: " + ", ".join("{" + name + "}" for name in PLACEHOLDERS))
+    coordinators = SelectMultipleField("Coordinators", coerce=int)
+    submit = SubmitField("Save campaign")

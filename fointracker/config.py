@@ -1,0 +1,71 @@
+"""Configuration: defaults, then instance/config.py, then FOINTRACKER_* environment variables."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+ENV_ALIASES = {
+    # environment variable -> Flask config key
+    "FOINTRACKER_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The app was asked to start with a configuration that is unsafe or unusable."""
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    instance = Path(app.instance_path)
+    app.config.from_mapping(
+        ENV="development",
+        SECRET_KEY=DEFAULT_SECRET_KEY,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'fointracker.sqlite3'}",
+        UPLOAD_FOLDER=str(instance / "uploads"),
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        PER_PAGE=50,
+        DUE_SOON_WORKING_DAYS=5,
+        LOGIN_RATE_LIMIT=5,  # failed attempts per email or address ...
+        LOGIN_RATE_WINDOW_SECONDS=15 * 60,  # ... in this window
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
+        PREFERRED_URL_SCHEME="http",
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("FOINTRACKER")
+        for env_name, key in ENV_ALIASES.items():
+            if os.environ.get(env_name):
+                app.config[key] = os.environ[env_name]
+    else:
+        app.config.from_mapping(test_config)
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A writer waits for the lock instead of failing with "database is locked".
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    if app.config["ENV"] == "production":
+        # Cookies only over HTTPS, unless the operator says otherwise (FOINTRACKER_SESSION_COOKIE_SECURE=false).
+        if "FOINTRACKER_SESSION_COOKIE_SECURE" not in os.environ:
+            app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
+        if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+            raise ConfigurationError(
+                "Refusing to start in production with the default secret key: "
+                "set FOINTRACKER_SECRET_KEY to a long random value."
+            )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (postgres://, postgresql://) and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,140 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from ..auth.permissions import requires
+from ..domain.lifecycle import Outcome, Status, choices
+from ..domain.regimes import regime_for_authority
+from ..extensions import db
+from ..models import AuditEntry, Authority, Campaign, FoiRequest, User
+from ..services.foi_requests import RequestError, create_request, update_request
+from . import bp
+from .forms import EditRequestForm, RequestFilterForm, RequestForm
+
+
+def _campaign_choices():
+    return [("", "— choose —")] + [(c.id, c.title) for c in db.session.scalars(select(Campaign).order_by(Campaign.title))]
+
+
+def _authority_choices():
+    rows = db.session.execute(
+        select(Authority.id, Authority.short_name, Authority.code)
+        .where(Authority.end_date.is_(None)).order_by(Authority.short_name))
+    return [("", "— choose —")] + [(i, f"{name} ({code})") for i, name, code in rows]
+
+
+def _owner_choices(blank="— nobody —"):
+    return [("", blank)] + [(u.id, u.display_name) for u in db.session.scalars(
+        select(User).where(User.active).order_by(User.email))]
+
+
+def _region_choices():
+    regions = db.session.scalars(select(Authority.region).distinct().order_by(Authority.region))
+    return [("", "Any region")] + [(r, r) for r in regions]
+
+
+def filtered_requests(form: RequestFilterForm):
+    """The list's query for the current filters. Shared by the page and (later) the CSV export."""
+    stmt = (select(FoiRequest).join(FoiRequest.authority)
+            .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign),
+                     joinedload(FoiRequest.owner)))
+    if form.campaign.data:
+        stmt = stmt.where(FoiRequest.campaign_id == form.campaign.data)
+    if form.status.data:
+        stmt = stmt.where(FoiRequest.status == form.status.data)
+    if form.outcome.data:
+        stmt = stmt.where(FoiRequest.outcome == form.outcome.data)
+    if form.region.data:
+        stmt = stmt.where(Authority.region == form.region.data)
+    if form.owner.data:
+        stmt = stmt.where(FoiRequest.owner_id == form.owner.data)
+    if form.q.data:
+        like = f"%{form.q.data.strip()}%"  # bound parameter: safe against injection
+        stmt = stmt.where(or_(Authority.official_name.ilike(like), Authority.short_name.ilike(like),
+                              Authority.code.ilike(like), FoiRequest.council_reference.ilike(like),
+                              FoiRequest.subject.ilike(like), FoiRequest.body.ilike(like)))
+    return stmt.order_by(FoiRequest.created_at.desc(), FoiRequest.id.desc())
+
+
+@bp.route("/")
+def index():
+    form = RequestFilterForm(request.args)
+    form.campaign.choices = [("", "Any campaign")] + _campaign_choices()[1:]
+    form.status.choices = [("", "Any status")] + choices(Status)
+    form.outcome.choices = [("", "Any outcome")] + choices(Outcome)
+    form.region.choices = _region_choices()
+    form.owner.choices = _owner_choices("Anyone")
+    if not form.validate():
+        flash("Some filters were not understood and were ignored.", "warning")
+        for field in (form.campaign, form.status, form.outcome, form.region, form.owner):
+            if field.errors:
+                field.data = None
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(filtered_requests(form), page=page, per_page=50, count=True)
+    filters_active = any(request.args.get(k) for k in ("q", "campaign", "status", "outcome", "region", "owner"))
+    return render_template("foi_requests/index.html", form=form, pagination=pagination,
+                           filters_active=filters_active)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("request.edit")
+def create():
+    form = RequestForm()
+    form.campaign_id.choices = _campaign_choices()
+    form.authority_id.choices = _authority_choices()
+    form.owner_id.choices = _owner_choices()
+    if request.method == "GET":
+        form.campaign_id.data = request.args.get("campaign", type=int)
+        form.owner_id.data = current_user.id
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in
+                  ("campaign_id", "authority_id", "subject", "body", "sent_on", "received_on",
+                   "council_reference", "owner_id")}
+        values["body"] = values["body"] or ""
+        values["council_reference"] = (values["council_reference"] or "").strip()
+        campaign = db.session.get(Campaign, values["campaign_id"])
+        authority = db.session.get(Authority, values["authority_id"])
+        values["regime"] = form.regime.data or (
+            regime_for_authority(campaign.default_regime, authority.nation) if campaign and authority else "foia")
+        try:
+            foi_request = create_request(db.session, values, current_user.id)
+        except RequestError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            flash(f"Request to {foi_request.authority.short_name} saved.", "success")
+            return redirect(url_for(".show", request_id=foi_request.id))
+    return render_template("foi_requests/form.html", form=form)
+
+
+@bp.route("/<int:request_id>")
+def show(request_id: int):
+    foi_request = db.get_or_404(FoiRequest, request_id)
+    audit = db.session.scalars(
+        select(AuditEntry).options(joinedload(AuditEntry.user))
+        .where(AuditEntry.entity_type == "request", AuditEntry.entity_id == request_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(50)).all()
+    return render_template("foi_requests/show.html", req=foi_request, audit=audit)
+
+
+@bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
+@requires("request.edit")
+def edit(request_id: int):
+    foi_request = db.get_or_404(FoiRequest, request_id)
+    form = EditRequestForm(obj=foi_request)
+    form.owner_id.choices = _owner_choices()
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in
+                  ("regime", "subject", "body", "council_reference", "owner_id")}
+        values["body"] = values["body"] or ""
+        values["council_reference"] = values["council_reference"] or ""
+        try:
+            update_request(db.session, foi_request, values, current_user.id)
+        except RequestError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            flash("Request saved.", "success")
+            return redirect(url_for(".show", request_id=foi_request.id))
+    return render_template("foi_requests/form.html", form=form, req=foi_request)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import utcnow
+
+
+class Authority(db.Model):
+    """A council, current or abolished, from the shipped register (fointracker/data)."""
+
+    __tablename__ = "authority"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)  # mySociety local-authority-code
+    gss_code: Mapped[str] = mapped_column(String(12), default="", index=True)
+    official_name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(120), index=True)
+    type_code: Mapped[str] = mapped_column(String(8), index=True)
+    type_name: Mapped[str] = mapped_column(String(80), default="")
+    nation: Mapped[str] = mapped_column(String(20), index=True)
+    region: Mapped[str] = mapped_column(String(40), index=True)
+    social_care: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    replaced_by: Mapped[str] = mapped_column(String(60), default="")  # comma-separated codes
+    website: Mapped[str] = mapped_column(String(300), default="")
+    foi_email: Mapped[str] = mapped_column(String(254), default="")
+    alt_names: Mapped[str] = mapped_column(Text, default="")  # pipe-separated
+    wdtk_id: Mapped[str] = mapped_column(String(20), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None
+
+    @property
+    def is_scottish(self) -> bool:
+        return self.nation == "Scotland"
+
+    @property
+    def successor_codes(self) -> list[str]:
+        return [code for code in self.replaced_by.split(",") if code]
+
+    def __repr__(self) -> str:
+        return f"<Authority {self.code} {self.short_name}>"

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.lifecycle import Outcome, Status
+from ..extensions import db
+from .authority import Authority
+from .base import utcnow
+from .campaign import Campaign
+from .user import User
+
+
+class FoiRequest(db.Model):
+    """One FOI/EIR request to one council. Status and outcome are separate fields."""
+
+    __tablename__ = "foi_request"
+    __table_args__ = (
+        Index("ix_foi_request_campaign_status", "campaign_id", "status"),
+        Index("ix_foi_request_campaign_authority", "campaign_id", "authority_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id"), index=True)
+    regime: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    sent_on: Mapped[date | None] = mapped_column(Date)
+    received_on: Mapped[date | None] = mapped_column(Date)  # the council's receipt date: the clock's day 0
+    council_reference: Mapped[str] = mapped_column(String(100), default="", index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(30), default=Status.DRAFT.value, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(30), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    authority: Mapped[Authority] = relationship()
+    owner: Mapped[User | None] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request",
+        order_by="(RequestEvent.occurred_on, RequestEvent.id)",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def outcome_enum(self) -> Outcome | None:
+        return Outcome(self.outcome) if self.outcome else None
+
+    def __repr__(self) -> str:
+        return f"<FoiRequest {self.id} {self.regime} to {self.authority_id}>"
+
+
+class RequestEvent(db.Model):
+    """One step on a request's timeline (sent, acknowledged, response ...)."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_request.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)  # kind-specific: outcome, exemptions, new date ...
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    request: Mapped[FoiRequest] = relationship(back_populates="events")
+    created_by: Mapped[User | None] = relationship()

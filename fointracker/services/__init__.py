@@ -1,0 +1,1 @@
+"""Use cases. Each takes a session and commits once, so nothing is half-written."""

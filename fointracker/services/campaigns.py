@@ -1,0 +1,77 @@
+"""Creating and editing campaigns."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.letters import template_problems
+from ..models import Campaign, User
+from .audit import record, snapshot
+
+CAMPAIGN_FIELDS = ("title", "description", "default_regime", "letter_template")
+
+
+class CampaignError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _check(session: Session, values: dict, campaign_id: int | None) -> None:
+    title = values["title"].strip()
+    if not title:
+        raise CampaignError("title", "a campaign needs a title")
+    clash = session.scalar(select(Campaign.id).where(Campaign.title == title))
+    if clash is not None and clash != campaign_id:
+        raise CampaignError("title", "another campaign already has this title")
+    problems = template_problems(values.get("letter_template", ""))
+    if problems:
+        raise CampaignError("letter_template", "; ".join(problems))
+
+
+def save_campaign(session: Session, campaign: Campaign | None, values: dict, coordinator_ids: list[int],
+                  user_id: int | None) -> Campaign:
+    """Create (campaign=None) or update a campaign, with its coordinators, in one commit."""
+    values = {k: values[k] for k in CAMPAIGN_FIELDS if k in values}
+    values["title"] = values["title"].strip()
+    _check(session, values, campaign.id if campaign else None)
+    coordinators = list(session.scalars(select(User).where(User.id.in_(coordinator_ids)))) if coordinator_ids else []
+    if campaign is None:
+        campaign = Campaign(created_by_id=user_id, **values)
+        campaign.coordinators = coordinators
+        session.add(campaign)
+        session.flush()
+        record(session, user_id=user_id, entity_type="campaign", entity_id=campaign.id, action="created",
+               after=_state(campaign))
+    else:
+        before = _state(campaign)
+        for key, value in values.items():
+            setattr(campaign, key, value)
+        campaign.coordinators = coordinators
+        record(session, user_id=user_id, entity_type="campaign", entity_id=campaign.id, action="updated",
+               before=before, after=_state(campaign))
+    session.commit()
+    return campaign
+
+
+def _state(campaign: Campaign) -> dict:
+    state = snapshot(campaign, CAMPAIGN_FIELDS)
+    state["coordinators"] = sorted(u.email for u in campaign.coordinators)
+    return state
+
+
+def letter_for(campaign: Campaign, authority, regime: str, today) -> str:
+    """The campaign's letter with this council's details filled in."""
+    from ..domain.letters import render_letter
+    from ..domain.regimes import REGIME_LABELS
+    from ..formatting import uk_date
+
+    return render_letter(campaign.letter_template, {
+        "authority_name": authority.official_name,
+        "authority_short_name": authority.short_name,
+        "authority_code": authority.code,
+        "campaign_title": campaign.title,
+        "regime_name": REGIME_LABELS[regime],
+        "today": uk_date(today),
+    })

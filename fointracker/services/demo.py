@@ -1,0 +1,80 @@
+"""Demo data for trying the app: one clearly labelled campaign and an admin."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..domain.regimes import regime_for_authority
+from ..models import Authority, Campaign, User
+from .authorities import import_register
+from .campaigns import letter_for, save_campaign
+from .foi_requests import create_request
+from .users import create_user, generate_password
+
+DEMO_TITLE = "[DEMO] Living at the Margins — social-care cuts and BME communities"
+DEMO_LETTER = """Dear {authority_name},
+
+Under the {regime_name}, please provide:
+1. Your adult social-care budget for 2024/25 and 2025/26.
+2. Funding given to Black and minority-ethnic voluntary and community organisations in each year.
+3. Whether an equality impact assessment was carried out on any change to that funding.
+
+Yours faithfully,
+[DEMO] Campaign team
+"""
+
+
+@dataclass
+class SeedResult:
+    lines: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return "\n".join(self.lines)
+
+
+def seed(session: Session, *, admin_email: str, admin_password: str | None, today: date | None = None,
+         request_count: int = 40) -> SeedResult:
+    result = SeedResult()
+    today = today or date.today()
+    if not session.scalar(select(func.count(Authority.id))):
+        result.lines.append(f"Councils: {import_register(session)}.")
+
+    admin = session.scalar(select(User).where(User.email == admin_email))
+    if admin is None:
+        password = admin_password or generate_password()
+        admin = create_user(session, email=admin_email, role="admin", password=password, name="Demo admin")
+        result.lines.append(f"Admin user: {admin_email}  password: {password}")
+    else:
+        result.lines.append(f"Admin user {admin_email} already exists (password unchanged).")
+
+    if session.scalar(select(Campaign.id).where(Campaign.title == DEMO_TITLE)) is not None:
+        result.lines.append("Demo campaign already present; nothing added.")
+        return result
+
+    campaign = save_campaign(session, None, {
+        "title": DEMO_TITLE,
+        "description": "Demonstration data, not a real campaign. Safe to explore and change.",
+        "default_regime": "foia",
+        "letter_template": DEMO_LETTER,
+    }, [admin.id], admin.id)
+
+    councils = session.scalars(
+        select(Authority).where(Authority.social_care, Authority.end_date.is_(None))
+        .order_by(Authority.code).limit(request_count)).all()
+    for index, council in enumerate(councils):
+        # Spread the sent dates over the last eight weeks, a few left as drafts.
+        sent_on = None if index % 10 == 9 else today - timedelta(days=3 + (index * 7) % 56)
+        regime = regime_for_authority(campaign.default_regime, council.nation)
+        create_request(session, {
+            "campaign_id": campaign.id, "authority_id": council.id, "regime": regime,
+            "subject": "[DEMO] Adult social-care funding and BME organisations",
+            "body": letter_for(campaign, council, regime, today),
+            "sent_on": sent_on, "received_on": sent_on,
+            "council_reference": f"FOI-{1000 + index}" if index % 3 == 0 else "",
+            "owner_id": admin.id,
+        }, admin.id)
+    result.lines.append(f"Demo campaign “{DEMO_TITLE}” with {len(councils)} requests.")
+    return result

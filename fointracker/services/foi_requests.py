@@ -1,0 +1,80 @@
+"""Creating and editing single requests."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from ..domain.lifecycle import EventKind, Status
+from ..domain.regimes import regime_problem
+from ..models import Authority, Campaign, FoiRequest, RequestEvent
+from .audit import record, snapshot
+
+REQUEST_FIELDS = ("campaign_id", "authority_id", "regime", "subject", "body", "sent_on", "received_on",
+                  "council_reference", "owner_id", "status", "outcome")
+
+
+class RequestError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _check(session: Session, values: dict) -> None:
+    authority = session.get(Authority, values["authority_id"])
+    if authority is None:
+        raise RequestError("authority_id", "choose a council from the register")
+    if session.get(Campaign, values["campaign_id"]) is None:
+        raise RequestError("campaign_id", "choose a campaign")
+    problem = regime_problem(values["regime"], authority.nation)
+    if problem:
+        raise RequestError("regime", problem)
+    if not values["subject"].strip():
+        raise RequestError("subject", "a request needs a subject")
+    sent_on, received_on = values.get("sent_on"), values.get("received_on")
+    if received_on and not sent_on:
+        raise RequestError("sent_on", "give the date the request was sent as well")
+    if sent_on and received_on and received_on < sent_on:
+        raise RequestError("received_on", "the council cannot receive the request before it was sent")
+
+
+def create_request(session: Session, values: dict, user_id: int | None) -> FoiRequest:
+    """One request. If it has a sent date it is recorded as sent (a `sent` event)."""
+    values = dict(values)
+    values["subject"] = values["subject"].strip()
+    _check(session, values)
+    if values.get("sent_on") and not values.get("received_on"):
+        values["received_on"] = values["sent_on"]  # email arrives the day it is sent
+    foi_request = FoiRequest(**{k: v for k, v in values.items() if k in REQUEST_FIELDS})
+    foi_request.status = (Status.AWAITING_RESPONSE if values.get("sent_on") else Status.DRAFT).value
+    session.add(foi_request)
+    session.flush()
+    if values.get("sent_on"):
+        session.add(RequestEvent(request_id=foi_request.id, kind=EventKind.SENT.value,
+                                 occurred_on=values["sent_on"], created_by_id=user_id,
+                                 details={"received_on": values["received_on"].isoformat()}))
+    record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="created",
+           after=snapshot(foi_request, REQUEST_FIELDS))
+    session.commit()
+    return foi_request
+
+
+EDITABLE_FIELDS = ("regime", "subject", "body", "council_reference", "owner_id")
+
+
+def update_request(session: Session, foi_request: FoiRequest, values: dict, user_id: int | None) -> FoiRequest:
+    """Edit the descriptive fields. Dates and status move only through timeline events."""
+    merged = snapshot(foi_request, REQUEST_FIELDS)
+    merged.update({k: values[k] for k in EDITABLE_FIELDS if k in values})
+    merged["sent_on"], merged["received_on"] = foi_request.sent_on, foi_request.received_on
+    _check(session, merged)
+    before = snapshot(foi_request, EDITABLE_FIELDS)
+    for key in EDITABLE_FIELDS:
+        if key in values:
+            setattr(foi_request, key, values[key].strip() if isinstance(values[key], str) else values[key])
+    record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="updated",
+           before=before, after=snapshot(foi_request, EDITABLE_FIELDS))
+    session.commit()
+    return foi_request
+

@@ -1,0 +1,80 @@
+"""Users, passwords and the login rate limit."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..models import LoginAttempt, Role, User
+from ..models.base import utcnow
+
+
+class UserError(ValueError):
+    pass
+
+
+@dataclass
+class LoginOutcome:
+    user: User | None
+    message: str = ""
+    rate_limited: bool = False
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def create_user(session: Session, *, email: str, role: str, password: str, name: str = "") -> User:
+    email = normalise_email(email)
+    if not email or "@" not in email:
+        raise UserError(f"not an email address: {email!r}")
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise UserError(f"unknown role {role!r}: choose one of {', '.join(r.value for r in Role)}") from None
+    if len(password) < 10:
+        raise UserError("the password must have at least 10 characters")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise UserError(f"a user with the email {email} already exists")
+    user = User(email=email, role=role, name=name.strip())
+    user.set_password(password)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, *, email: str, password: str, remote_addr: str,
+                 limit: int, window_seconds: int, now: datetime | None = None) -> LoginOutcome:
+    """Check a password, refusing once `limit` failures for the email or address fall in the window."""
+    now = now or utcnow()
+    email = normalise_email(email)
+    since = now - timedelta(seconds=window_seconds)
+    recent_failures = session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.attempted_at >= since,
+            or_(LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr),
+        )
+    )
+    if recent_failures >= limit:
+        minutes = max(1, window_seconds // 60)
+        return LoginOutcome(None, f"Too many failed logins. Try again in {minutes} minutes.", rate_limited=True)
+
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None or not user.check_password(password) or not user.active:
+        session.add(LoginAttempt(email=email, remote_addr=remote_addr, attempted_at=now))
+        session.commit()
+        return LoginOutcome(None, "Wrong email or password.")
+
+    # A successful login clears the user's failures, and old rows are pruned.
+    session.execute(delete(LoginAttempt).where(
+        or_(LoginAttempt.email == email, LoginAttempt.attempted_at < now - timedelta(days=1))))
+    user.last_login_at = now
+    session.commit()
+    return LoginOutcome(user)

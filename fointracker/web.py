@@ -1,0 +1,86 @@
+"""Everything the web side adds to the app: blueprints, the login wall, headers, filters."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .domain.lifecycle import Outcome, Status
+from .formatting import uk_date, uk_datetime
+from .models import Role
+
+# Endpoints anyone may reach. Everything else needs a login (checked centrally,
+# so a new view cannot forget it).
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.healthz"})
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+log = logging.getLogger("fointracker.web")
+
+
+def register_web(app: Flask) -> None:
+    from .auth import bp as auth_bp
+    from .authorities import bp as authorities_bp
+    from .campaigns import bp as campaigns_bp
+    from .foi_requests import bp as requests_bp
+    from .admin import bp as admin_bp
+    from .main import bp as main_bp
+
+    for blueprint in (auth_bp, main_bp, campaigns_bp, requests_bp, authorities_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    app.jinja_env.filters["uk_date"] = uk_date
+    app.jinja_env.filters["uk_datetime"] = uk_datetime
+    app.jinja_env.globals.update(Role=Role, Status=Status, Outcome=Outcome)
+
+    @app.before_request
+    def require_login():
+        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:12]
+        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+            return None
+        if request.endpoint is None:  # unknown URL: a 404 for everyone, but only after login
+            return redirect(url_for("auth.login"))
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if "request_id" in g:
+            response.headers.setdefault("X-Request-ID", g.request_id)
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/error.html", code=400, title="Form expired",
+                               message="The form was missing its security token or it had expired. "
+                                       "Go back, reload the page and try again."), 400
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return render_template("errors/error.html", code=403, title="Not allowed",
+                               message="Your role does not allow this. Ask an admin if you need it."), 403
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_template("errors/error.html", code=404, title="Not found",
+                               message="There is nothing at this address."), 404
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return render_template("errors/error.html", code=413, title="File too large",
+                               message=f"Uploads are limited to {limit_mb} MB."), 413
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return render_template("errors/error.html", code=500, title="Something went wrong",
+                               message="The error has been logged. Nothing was saved from this request."), 500

@@ -1,0 +1,96 @@
+"""The `fointracker` command, run as a user would: a real subprocess."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from fointracker.extensions import db
+from fointracker.models import Authority, Campaign, FoiRequest, User
+
+
+def run_cli(app, *args, input_text=None):
+    env = dict(os.environ, FOINTRACKER_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               FOINTRACKER_INSTANCE_PATH=str(Path(app.config["UPLOAD_FOLDER"]).parent))
+    return subprocess.run([sys.executable, "-m", "fointracker", *args], capture_output=True, text=True,
+                          env=env, input=input_text, timeout=120)
+
+
+def test_help_lists_the_commands(app):
+    result = run_cli(app, "--help")
+    assert result.returncode == 0
+    for command in ("authorities", "users", "demo", "db", "run"):
+        assert command in result.stdout
+
+
+def test_flask_app_option_works_the_same(app):
+    env = dict(os.environ, FOINTRACKER_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "fointracker", "authorities", "import"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "0 created, 0 updated, 455 unchanged" in result.stdout
+
+
+def test_authorities_import_is_an_idempotent_upsert(app, tmp_path):
+    with app.app_context():
+        kent = db.session.scalar(select(Authority).where(Authority.code == "KEN"))
+        kent.short_name, kent.foi_email = "Kent (edited)", "foi@kent.gov.uk"
+        db.session.commit()
+    result = run_cli(app, "authorities", "import")
+    assert result.returncode == 0, result.stderr
+    assert "0 created, 1 updated, 454 unchanged" in result.stdout
+    with app.app_context():
+        kent = db.session.scalar(select(Authority).where(Authority.code == "KEN"))
+        assert kent.short_name == "Kent"
+        assert kent.foi_email == "foi@kent.gov.uk"  # ours, not the register's: kept
+
+
+def test_authorities_import_of_a_bad_file_changes_nothing(app, tmp_path):
+    from fointracker.register import default_register_path
+
+    lines = default_register_path().read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(lines[3].split(",")[0], "", 1)  # blank code on row 4
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with app.app_context():
+        before = db.session.scalar(select(func.count(Authority.id)))
+    result = run_cli(app, "authorities", "import", str(bad))
+    assert result.returncode == 1
+    assert "nothing imported" in result.stderr and "row 4" in result.stderr
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Authority.id))) == before
+
+
+def test_users_create_generates_a_password_when_not_interactive(app):
+    result = run_cli(app, "users", "create", "--email", "Coord@Example.org", "--role", "coordinator")
+    assert result.returncode == 0, result.stderr
+    assert "Created coordinator coord@example.org." in result.stdout
+    password = result.stdout.split("Password: ")[1].strip()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "coord@example.org"))
+        assert user.check_password(password)
+    again = run_cli(app, "users", "create", "--email", "coord@example.org", "--role", "staff")
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_users_create_rejects_an_unknown_role(app):
+    result = run_cli(app, "users", "create", "--email", "x@example.org", "--role", "boss")
+    assert result.returncode == 2 and "boss" in result.stderr
+
+
+def test_demo_seed_is_labelled_and_idempotent(app):
+    result = run_cli(app, "demo", "seed", "--admin-password", "demo-password-1")
+    assert result.returncode == 0, result.stderr
+    assert "admin@example.org" in result.stdout and "demo-password-1" in result.stdout
+    again = run_cli(app, "demo", "seed")
+    assert "already present" in again.stdout
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign))
+        assert campaign.title.startswith("[DEMO]")
+        assert db.session.scalar(select(func.count(FoiRequest.id))) == 40
+        for regime, body in db.session.execute(select(FoiRequest.regime, FoiRequest.body)):
+            assert "{" not in body
+            act = {"foia": "FOIA 2000", "foisa": "FOISA 2002 (Scotland)"}[regime]
+            assert f"Under the {act}, please provide" in body
