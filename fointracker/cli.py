@@ -14,6 +14,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(authorities_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(deadline_command)
+    app.cli.add_command(deadlines_cli)
 
 
 @click.group("authorities", help="The council register.")
@@ -75,6 +77,99 @@ def seed_demo(admin_email, admin_password):
 
     result = seed(db.session, admin_email=admin_email, admin_password=admin_password)
     click.echo(result.summary())
+
+
+class OneLineErrors(click.Command):
+    """Bad input: one line on stderr and exit status 2 (scripts rely on both)."""
+
+    @staticmethod
+    def _fail(ctx, exc: click.ClickException):
+        click.echo("error: " + " ".join(exc.format_message().split()), err=True)
+        ctx.exit(2)
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:
+            self._fail(ctx, exc)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            self._fail(ctx, exc)
+
+
+def _iso_date(_ctx, param, value):
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=f"--{param.name.replace('_', '-')}")
+
+
+@click.command("deadline", cls=OneLineErrors)
+@click.option("--regime", required=True, type=click.Choice(["foia", "eir", "foisa", "eisr"]))
+@click.option("--received", required=True, callback=_iso_date, help="Date the council received the request.")
+@click.option("--clarified", callback=_iso_date, help="Date the council received our clarification (restarts the clock).")
+@click.option("--fee-notice", callback=_iso_date, help="Date a fees notice was given (with --fee-paid).")
+@click.option("--fee-paid", callback=_iso_date, help="Date the fee was received.")
+@click.option("--extension", type=click.IntRange(min=0), default=0, metavar="WORKING_DAYS",
+              help="Working days added after the statutory due date.")
+@click.option("--explain", is_flag=True, help="List the days counted and skipped after the date.")
+def deadline_command(regime, received, clarified, fee_notice, fee_paid, extension, explain):
+    """Print the response due date (YYYY-MM-DD) on the first line.
+
+    The calendar includes the closure days admins have added, when the database has them.
+    """
+    from .domain.deadlines import ClockEvents, compute_deadlines
+    from .services.deadlines import Calendars
+
+    if (fee_notice is None) != (fee_paid is None):
+        raise click.UsageError("--fee-notice and --fee-paid go together")
+    if clarified and clarified < received:
+        raise click.UsageError("--clarified is before --received")
+    if fee_notice and fee_paid < fee_notice:
+        raise click.UsageError("--fee-paid is before --fee-notice")
+    events = ClockEvents(clarification_received=clarified,
+                         fee_pauses=((fee_notice, fee_paid),) if fee_notice else (),
+                         extension_working_days=extension)
+    deadlines = compute_deadlines(regime, received, events, _cli_calendars(Calendars).for_regime(regime))
+    click.echo(deadlines.response_due.isoformat())
+    if explain:
+        click.echo(deadlines.explain().text())
+        for warning in deadlines.warnings:
+            click.echo(f"warning: {warning}")
+
+
+def _cli_calendars(calendars_cls):
+    """The admins' closure days if the database is set up; the statutory calendars if not."""
+    from sqlalchemy import inspect
+
+    try:
+        if inspect(db.engine).has_table("closure_day"):
+            return calendars_cls.from_db(db.session)
+    except Exception:  # no database yet: the statutory calendar is still right
+        pass
+    return calendars_cls(())
+
+
+@click.group("deadlines", help="Stored deadlines.")
+def deadlines_cli():
+    pass
+
+
+@deadlines_cli.command("recompute")
+@click.option("--all", "everything", is_flag=True, help="Closed requests too, not only open ones.")
+def recompute_deadlines(everything):
+    """Recompute requests' deadline columns from their timelines and the calendars."""
+    from .services.deadlines import recompute_requests
+
+    changed = recompute_requests(db.session, only_open=not everything)
+    click.echo(f"Deadlines recomputed: {changed} request(s) changed.")
 
 
 def main() -> None:

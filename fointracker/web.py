@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import date
 
 from flask import Flask, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from .domain.lifecycle import Outcome, Status
+from .extensions import db
+from .services.deadlines import Calendars, request_state
 from .formatting import uk_date, uk_datetime
 from .models import Role
 
@@ -28,16 +31,26 @@ def register_web(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .authorities import bp as authorities_bp
     from .campaigns import bp as campaigns_bp
+    from .deadlines import bp as deadlines_bp
     from .foi_requests import bp as requests_bp
     from .admin import bp as admin_bp
     from .main import bp as main_bp
 
-    for blueprint in (auth_bp, main_bp, campaigns_bp, requests_bp, authorities_bp, admin_bp):
+    for blueprint in (auth_bp, main_bp, campaigns_bp, requests_bp, authorities_bp, admin_bp,
+                      deadlines_bp):
         app.register_blueprint(blueprint)
 
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
     app.jinja_env.globals.update(Role=Role, Status=Status, Outcome=Outcome)
+
+    def deadline_state_of(foi_request):
+        # One calendar load per page, however many rows ask.
+        if "calendars" not in g:
+            g.calendars = Calendars.from_db(db.session)
+        return request_state(foi_request, date.today(), g.calendars, app.config["DUE_SOON_WORKING_DAYS"])
+
+    app.jinja_env.globals["deadline_state_of"] = deadline_state_of
 
     @app.before_request
     def require_login():

@@ -94,3 +94,55 @@ def test_demo_seed_is_labelled_and_idempotent(app):
             assert "{" not in body
             act = {"foia": "FOIA 2000", "foisa": "FOISA 2002 (Scotland)"}[regime]
             assert f"Under the {act}, please provide" in body
+
+
+def test_deadline_prints_the_due_date_first(app):
+    result = run_cli(app, "deadline", "--regime", "foia", "--received", "2009-03-12")
+    assert result.returncode == 0 and result.stdout == "2009-04-14\n"
+    scottish = run_cli(app, "deadline", "--regime", "foisa", "--received", "2009-03-12")
+    assert scottish.stdout.splitlines()[0] == "2009-04-09"  # no St Patrick's Day or Easter Monday in Scotland
+
+
+def test_deadline_explain_and_events(app):
+    result = run_cli(app, "deadline", "--regime", "foia", "--received", "2009-03-12",
+                     "--fee-notice", "2009-03-15", "--fee-paid", "2009-03-20", "--extension", "5", "--explain")
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0
+    assert lines[0] == "2009-04-27"  # 14 Apr + 4 disregarded fee days (16, 18, 19, 20 Mar) + 5 extension days
+    text = "\n".join(lines[1:])
+    assert "Saint Patrick's Day (Northern Ireland)" in text and "Easter Monday" in text
+    clarified = run_cli(app, "deadline", "--regime", "eir", "--received", "2026-03-02", "--clarified", "2026-03-10")
+    # 20 working days from 10 Mar 2026, skipping St Patrick's Day (17 Mar), Good Friday and Easter Monday
+    assert clarified.stdout.strip() == "2026-04-10"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--regime", "foia", "--received", "2026-02-30"], "not a date"),
+    (["--regime", "fooa", "--received", "2026-02-03"], "--regime"),
+    (["--received", "2026-02-03"], "Missing option '--regime'"),
+    (["--regime", "foia", "--received", "2026-02-03", "--fee-notice", "2026-02-04"], "go together"),
+    (["--regime", "foia", "--received", "2026-02-03", "--extension", "-3"], "--extension"),
+    (["--regime", "foia", "--received", "2026-02-03", "--clarified", "2026-02-01"], "before --received"),
+    (["--regime", "foia", "--received", "2026-02-03", "--nonsense"], "No such option"),
+])
+def test_deadline_bad_input_is_one_line_and_exit_2(app, args, message):
+    result = run_cli(app, "deadline", *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr, result.stderr
+
+
+def test_deadline_uses_admin_closure_days(app):
+    from datetime import date
+
+    from fointracker.services.calendar import add_closure
+
+    with app.app_context():
+        add_closure(db.session, day=date(2009, 4, 14), name="Flood", calendar="all", remove=False, user_id=None)
+    result = run_cli(app, "deadline", "--regime", "foia", "--received", "2009-03-12")
+    assert result.stdout.strip() == "2009-04-15"
+
+
+def test_deadlines_recompute_command(app):
+    result = run_cli(app, "deadlines", "recompute")
+    assert result.returncode == 0 and "0 request(s) changed" in result.stdout

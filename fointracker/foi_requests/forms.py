@@ -39,3 +39,6 @@ class RequestFilterForm(FilterForm):
     outcome = SelectField("Outcome", validators=[Optional()])
     region = SelectField("Region", validators=[Optional()])
     owner = OptionalIntSelect("Owner", validators=[Optional()])
+    deadline = SelectField("Deadline", validators=[Optional()])
+    sort = SelectField("Sort", choices=[("due", "Due date, soonest first"), ("newest", "Newest first"),
+                                        ("council", "Council A–Z")], validators=[Optional()])

@@ -1,16 +1,23 @@
-from flask import flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import requires
+from ..domain.deadlines import calendar_name_for
 from ..domain.lifecycle import Outcome, Status, choices
 from ..domain.regimes import regime_for_authority
 from ..extensions import db
 from ..models import AuditEntry, Authority, Campaign, FoiRequest, User
+from ..services.deadlines import DEADLINE_FILTERS, Calendars, deadlines_for, state_condition
 from ..services.foi_requests import RequestError, create_request, update_request
 from . import bp
 from .forms import EditRequestForm, RequestFilterForm, RequestForm
+
+
+FILTER_NAMES = ("q", "campaign", "status", "outcome", "region", "owner", "deadline")
 
 
 def _campaign_choices():
@@ -34,7 +41,7 @@ def _region_choices():
     return [("", "Any region")] + [(r, r) for r in regions]
 
 
-def filtered_requests(form: RequestFilterForm):
+def filtered_requests(form: RequestFilterForm, today: date, calendars: Calendars, soon_days: int):
     """The list's query for the current filters. Shared by the page and (later) the CSV export."""
     stmt = (select(FoiRequest).join(FoiRequest.authority)
             .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign),
@@ -54,7 +61,14 @@ def filtered_requests(form: RequestFilterForm):
         stmt = stmt.where(or_(Authority.official_name.ilike(like), Authority.short_name.ilike(like),
                               Authority.code.ilike(like), FoiRequest.council_reference.ilike(like),
                               FoiRequest.subject.ilike(like), FoiRequest.body.ilike(like)))
-    return stmt.order_by(FoiRequest.created_at.desc(), FoiRequest.id.desc())
+    if form.deadline.data in DEADLINE_FILTERS:
+        stmt = stmt.where(state_condition(form.deadline.data, today, calendars, soon_days))
+    if form.sort.data == "newest":
+        return stmt.order_by(FoiRequest.created_at.desc(), FoiRequest.id.desc())
+    if form.sort.data == "council":
+        return stmt.order_by(Authority.short_name, FoiRequest.id)
+    # Soonest deadline first; requests with no running clock last.
+    return stmt.order_by(FoiRequest.response_due_on.is_(None), FoiRequest.response_due_on, FoiRequest.id)
 
 
 @bp.route("/")
@@ -65,14 +79,17 @@ def index():
     form.outcome.choices = [("", "Any outcome")] + choices(Outcome)
     form.region.choices = _region_choices()
     form.owner.choices = _owner_choices("Anyone")
+    form.deadline.choices = [("", "Any deadline")] + list(DEADLINE_FILTERS.items())
     if not form.validate():
         flash("Some filters were not understood and were ignored.", "warning")
-        for field in (form.campaign, form.status, form.outcome, form.region, form.owner):
+        for field in (form.campaign, form.status, form.outcome, form.region, form.owner, form.deadline, form.sort):
             if field.errors:
                 field.data = None
     page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(filtered_requests(form), page=page, per_page=50, count=True)
-    filters_active = any(request.args.get(k) for k in ("q", "campaign", "status", "outcome", "region", "owner"))
+    stmt = filtered_requests(form, date.today(), Calendars.from_db(db.session),
+                             current_app.config["DUE_SOON_WORKING_DAYS"])
+    pagination = db.paginate(stmt, page=page, per_page=current_app.config["PER_PAGE"], count=True)
+    filters_active = any(request.args.get(k) for k in FILTER_NAMES)
     return render_template("foi_requests/index.html", form=form, pagination=pagination,
                            filters_active=filters_active)
 
@@ -115,7 +132,16 @@ def show(request_id: int):
         select(AuditEntry).options(joinedload(AuditEntry.user))
         .where(AuditEntry.entity_type == "request", AuditEntry.entity_id == request_id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(50)).all()
-    return render_template("foi_requests/show.html", req=foi_request, audit=audit)
+    calendar_label = calendar_name_for(foi_request.regime).label
+    return render_template("foi_requests/show.html", req=foi_request, audit=audit, calendar_label=calendar_label)
+
+
+@bp.route("/<int:request_id>/deadline")
+def deadline(request_id: int):
+    """The explanation on demand: every working day counted and every day skipped."""
+    foi_request = db.get_or_404(FoiRequest, request_id)
+    deadlines = deadlines_for(foi_request, foi_request.events, Calendars.from_db(db.session))
+    return render_template("foi_requests/deadline.html", req=foi_request, deadlines=deadlines)
 
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])

@@ -1,6 +1,7 @@
 """Database models, one module per area. Import from here."""
 from .audit import AuditEntry
 from .authority import Authority
+from .calendar import ClosureDay
 from .campaign import Campaign, campaign_coordinators
 from .foi_request import FoiRequest, RequestEvent
 from .user import LoginAttempt, Role, User
@@ -9,6 +10,7 @@ __all__ = [
     "AuditEntry",
     "Authority",
     "Campaign",
+    "ClosureDay",
     "campaign_coordinators",
     "FoiRequest",
     "LoginAttempt",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.lifecycle import Outcome, Status
@@ -33,6 +33,13 @@ class FoiRequest(db.Model):
     council_reference: Mapped[str] = mapped_column(String(100), default="", index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(30), default=Status.DRAFT.value, index=True)
+    # Deadlines, one per column, derived from the timeline by services.deadlines and
+    # recomputed whenever it changes. "Overdue" is never stored: it is today against these.
+    response_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    deferred_due_on: Mapped[date | None] = mapped_column(Date)  # if the council defers a non-working-day receipt
+    very_overdue_on: Mapped[date | None] = mapped_column(Date, index=True)  # last day that is merely overdue
+    review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    clock_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # fee or clarification outstanding
     outcome: Mapped[str | None] = mapped_column(String(30), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

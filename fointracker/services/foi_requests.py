@@ -9,6 +9,7 @@ from ..domain.lifecycle import EventKind, Status
 from ..domain.regimes import regime_problem
 from ..models import Authority, Campaign, FoiRequest, RequestEvent
 from .audit import record, snapshot
+from .deadlines import recompute_request
 
 REQUEST_FIELDS = ("campaign_id", "authority_id", "regime", "subject", "body", "sent_on", "received_on",
                   "council_reference", "owner_id", "status", "outcome")
@@ -54,6 +55,9 @@ def create_request(session: Session, values: dict, user_id: int | None) -> FoiRe
         session.add(RequestEvent(request_id=foi_request.id, kind=EventKind.SENT.value,
                                  occurred_on=values["sent_on"], created_by_id=user_id,
                                  details={"received_on": values["received_on"].isoformat()}))
+    session.flush()
+    session.refresh(foi_request, ["events"])
+    recompute_request(session, foi_request)
     record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="created",
            after=snapshot(foi_request, REQUEST_FIELDS))
     session.commit()
@@ -73,6 +77,7 @@ def update_request(session: Session, foi_request: FoiRequest, values: dict, user
     for key in EDITABLE_FIELDS:
         if key in values:
             setattr(foi_request, key, values[key].strip() if isinstance(values[key], str) else values[key])
+    recompute_request(session, foi_request)  # the regime decides the calendar
     record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="updated",
            before=before, after=snapshot(foi_request, EDITABLE_FIELDS))
     session.commit()

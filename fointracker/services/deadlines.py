@@ -1,0 +1,246 @@
+"""Keeping each request's deadline columns in step with its timeline and the calendars.
+
+The rules live in the pure module `domain.deadlines`; this module only reads the
+timeline and the admins' closure days from the database and writes the dates back.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..domain.deadlines import (
+    CalendarName,
+    ClockEvents,
+    ClosureOverride,
+    Deadlines,
+    DeadlineState,
+    WorkingCalendar,
+    calendar_name_for,
+    compute_deadlines,
+    deadline_state,
+    get_calendar,
+)
+from ..domain.lifecycle import EventKind, Status
+from ..models import ClosureDay, FoiRequest, RequestEvent
+
+DEADLINE_COLUMNS = ("response_due_on", "deferred_due_on", "very_overdue_on", "review_due_on", "clock_paused")
+
+
+@dataclass(frozen=True)
+class TimelineClock:
+    """What the timeline says about the clock: the engine's input, plus a pause the engine
+    does not model (a clarification the council asked for and has not had yet)."""
+
+    events: ClockEvents
+    awaiting_clarification: bool
+
+
+def clock_from_timeline(events: Iterable[RequestEvent]) -> TimelineClock:
+    """Translate timeline events (in date order) into the engine's ClockEvents."""
+    clarification_received = None
+    awaiting_clarification = False
+    fee_pauses: list[list] = []
+    eir_extended = False
+    claimed_due = None
+    review_requested = None
+    review_extended = False
+    for event in sorted(events, key=lambda e: (e.occurred_on, e.id or 0)):
+        kind = event.kind
+        details = event.details or {}
+        if kind == EventKind.CLARIFICATION_REQUESTED.value:
+            awaiting_clarification = True
+        elif kind == EventKind.CLARIFICATION_SENT.value:
+            # The clock restarts on the day the council receives our clarification.
+            clarification_received = event.occurred_on
+            awaiting_clarification = False
+        elif kind == EventKind.FEE_NOTICE.value:
+            fee_pauses.append([event.occurred_on, None])
+        elif kind == EventKind.FEE_PAID.value and fee_pauses and fee_pauses[-1][1] is None:
+            fee_pauses[-1][1] = event.occurred_on
+        elif kind == EventKind.EXTENSION_CLAIMED.value:
+            if details.get("reason") == "eir_complex":
+                eir_extended = True
+            elif details.get("reason") == "review":
+                review_extended = True
+            elif details.get("new_date"):
+                claimed_due = date.fromisoformat(details["new_date"])
+        elif kind == EventKind.REVIEW_REQUESTED.value:
+            review_requested = event.occurred_on
+    return TimelineClock(
+        ClockEvents(
+            clarification_received=clarification_received,
+            fee_pauses=tuple((start, end) for start, end in fee_pauses),
+            eir_extended=eir_extended,
+            extension_claimed_due=claimed_due,
+            review_requested=review_requested,
+            review_extended=review_extended,
+        ),
+        awaiting_clarification,
+    )
+
+
+def load_overrides(session: Session) -> tuple[ClosureOverride, ...]:
+    rows = session.scalars(select(ClosureDay).order_by(ClosureDay.day)).all()
+    return tuple(
+        ClosureOverride(day=row.day, name=row.name, remove=row.remove,
+                        calendar=None if row.calendar == "all" else CalendarName(row.calendar))
+        for row in rows
+    )
+
+
+class Calendars:
+    """The two working-day calendars with the admins' closure days applied."""
+
+    def __init__(self, overrides: Sequence[ClosureOverride]):
+        self.overrides = tuple(overrides)
+        self._cache: dict[CalendarName, WorkingCalendar] = {}
+
+    @classmethod
+    def from_db(cls, session: Session) -> "Calendars":
+        return cls(load_overrides(session))
+
+    def for_regime(self, regime: str) -> WorkingCalendar:
+        name = calendar_name_for(regime)
+        if name not in self._cache:
+            self._cache[name] = get_calendar(name, self.overrides)
+        return self._cache[name]
+
+
+def deadlines_for(foi_request: FoiRequest, events: Iterable[RequestEvent], calendars: Calendars) -> Deadlines | None:
+    if foi_request.received_on is None:
+        return None
+    clock = clock_from_timeline(events)
+    return compute_deadlines(foi_request.regime, foi_request.received_on, clock.events,
+                             calendars.for_regime(foi_request.regime))
+
+
+def _column_values(foi_request: FoiRequest, events: Sequence[RequestEvent], calendars: Calendars) -> dict:
+    """The deadline columns for one request. Only open requests have a response deadline."""
+    values = dict.fromkeys(DEADLINE_COLUMNS)
+    values["clock_paused"] = False
+    if foi_request.received_on is None:
+        return values
+    clock = clock_from_timeline(events)
+    deadlines = compute_deadlines(foi_request.regime, foi_request.received_on, clock.events,
+                                  calendars.for_regime(foi_request.regime))
+    if deadlines.review_due and foi_request.status == Status.INTERNAL_REVIEW.value:
+        values["review_due_on"] = deadlines.review_due
+    if Status(foi_request.status).is_open:
+        paused = deadlines.paused or clock.awaiting_clarification
+        values["clock_paused"] = paused
+        if not paused:
+            values["response_due_on"] = deadlines.response_due
+            values["deferred_due_on"] = deadlines.deferred_receipt_due
+            values["very_overdue_on"] = deadlines.very_overdue
+    return values
+
+
+def recompute_request(session: Session, foi_request: FoiRequest, calendars: Calendars | None = None) -> bool:
+    """Refresh one request's deadline columns from its timeline (caller commits). True if any changed."""
+    calendars = calendars or Calendars.from_db(session)
+    values = _column_values(foi_request, foi_request.events, calendars)
+    changed = any(getattr(foi_request, k) != v for k, v in values.items())
+    for key, value in values.items():
+        setattr(foi_request, key, value)
+    return changed
+
+
+def recompute_requests(session: Session, only_open: bool = True, batch_size: int = 5000) -> int:
+    """Recompute every (open) request's deadlines after a calendar change; one commit.
+
+    Reads plain rows (no ORM objects) and writes only the rows whose dates changed,
+    in executemany batches, so 10,000 requests take well under a second.
+    Returns the number of requests whose dates changed.
+    """
+    calendars = Calendars.from_db(session)
+    stmt = select(FoiRequest.id, FoiRequest.regime, FoiRequest.received_on, FoiRequest.status,
+                  *(getattr(FoiRequest, c) for c in DEADLINE_COLUMNS)).where(FoiRequest.received_on.is_not(None))
+    if only_open:
+        stmt = stmt.where(FoiRequest.status.in_([s.value for s in Status if s.is_open] +
+                                                [Status.INTERNAL_REVIEW.value]))
+    rows = session.execute(stmt).all()
+    events_by_request: dict[int, list[RequestEvent]] = defaultdict(list)
+    ids = [row.id for row in rows]
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start:start + batch_size]
+        for event in session.execute(
+            select(RequestEvent.id, RequestEvent.request_id, RequestEvent.kind, RequestEvent.occurred_on,
+                   RequestEvent.details).where(RequestEvent.request_id.in_(chunk),
+                                               RequestEvent.kind.in_(_CLOCK_KINDS))
+        ):
+            events_by_request[event.request_id].append(event)
+
+    updates = []
+    for row in rows:
+        values = _column_values(row, events_by_request.get(row.id, ()), calendars)
+        if any(getattr(row, k) != v for k, v in values.items()):
+            updates.append({"id": row.id, **values})
+    for start in range(0, len(updates), batch_size):
+        session.execute(update(FoiRequest), updates[start:start + batch_size])
+    session.commit()
+    return len(updates)
+
+
+def due_soon_limit(calendars: Calendars, regime: str, today: date, working_days: int) -> date:
+    """The last due date that still counts as "due soon" on `today`."""
+    return calendars.for_regime(regime).add_working_days(today, working_days)
+
+
+def request_state(foi_request: FoiRequest, today: date, calendars: Calendars, soon_days: int) -> DeadlineState | None:
+    """Where a request's response deadline stands today; None when no answer is owed."""
+    if foi_request.clock_paused:
+        return DeadlineState.PAUSED
+    if foi_request.response_due_on is None:
+        return None
+    return deadline_state(today, foi_request.response_due_on, foi_request.very_overdue_on,
+                          calendars.for_regime(foi_request.regime), soon_days)
+
+
+DEADLINE_FILTERS = {
+    "due_today": "Due today",
+    "due_soon": "Due soon",
+    "due_this_week": "Due by Sunday",
+    "overdue": "Overdue (including very overdue)",
+    "very_overdue": "Very overdue",
+    "on_time": "On time",
+    "paused": "Clock paused",
+}
+
+
+def state_condition(state: str, today: date, calendars: Calendars, soon_days: int):
+    """A SQL condition selecting requests in a deadline state on `today`.
+
+    The same boundaries as domain.deadlines.deadline_state: due today is neither
+    "due soon" nor "overdue"; very overdue starts the day after `very_overdue_on`.
+    """
+    due, very = FoiRequest.response_due_on, FoiRequest.very_overdue_on
+    if state == "very_overdue":
+        return very < today
+    if state == "overdue":
+        return due < today
+    if state == "due_today":
+        return due == today
+    if state == "due_this_week":
+        return and_(due >= today, due <= today + timedelta(days=6 - today.weekday()))
+    if state == "paused":
+        return FoiRequest.clock_paused.is_(True)
+    if state in ("due_soon", "on_time"):
+        # "Soon" counts working days, so the limit depends on the regime's calendar.
+        per_calendar = []
+        for regimes in (("foia", "eir"), ("foisa", "eisr")):
+            limit = due_soon_limit(calendars, regimes[0], today, soon_days)
+            window = and_(due > today, due <= limit) if state == "due_soon" else due > limit
+            per_calendar.append(and_(FoiRequest.regime.in_(regimes), window))
+        return or_(*per_calendar)
+    raise ValueError(f"unknown deadline state {state!r}")
+
+
+# Only these events move the clock; the bulk recompute reads no others.
+_CLOCK_KINDS = [k.value for k in (EventKind.CLARIFICATION_REQUESTED, EventKind.CLARIFICATION_SENT,
+                                  EventKind.FEE_NOTICE, EventKind.FEE_PAID, EventKind.EXTENSION_CLAIMED,
+                                  EventKind.REVIEW_REQUESTED)]
