@@ -163,12 +163,11 @@ def deadlines_cli():
 
 
 @deadlines_cli.command("recompute")
-@click.option("--all", "everything", is_flag=True, help="Closed requests too, not only open ones.")
-def recompute_deadlines(everything):
-    """Recompute requests' deadline columns from their timelines and the calendars."""
+def recompute_deadlines():
+    """Recompute every sent request's stored dates from its timeline and the calendars."""
     from .services.deadlines import recompute_requests
 
-    changed = recompute_requests(db.session, only_open=not everything)
+    changed = recompute_requests(db.session)
     click.echo(f"Deadlines recomputed: {changed} request(s) changed.")
 
 

@@ -3,10 +3,11 @@ from .audit import AuditEntry
 from .authority import Authority
 from .calendar import ClosureDay
 from .campaign import Campaign, campaign_coordinators
-from .foi_request import FoiRequest, RequestEvent
+from .foi_request import Attachment, FoiRequest, RequestEvent
 from .user import LoginAttempt, Role, User
 
 __all__ = [
+    "Attachment",
     "AuditEntry",
     "Authority",
     "Campaign",

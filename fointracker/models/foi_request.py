@@ -40,6 +40,11 @@ class FoiRequest(db.Model):
     very_overdue_on: Mapped[date | None] = mapped_column(Date, index=True)  # last day that is merely overdue
     review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     clock_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # fee or clarification outstanding
+    # How the first response went, derived from the timeline like the deadlines.
+    responded_on: Mapped[date | None] = mapped_column(Date, index=True)
+    responded_on_time: Mapped[bool | None] = mapped_column(Boolean)  # by the due date in force then (extensions count)
+    response_working_days: Mapped[int | None] = mapped_column()  # working days from receipt to the first response
+    figures_entered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     outcome: Mapped[str | None] = mapped_column(String(30), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -81,3 +86,24 @@ class RequestEvent(db.Model):
 
     request: Mapped[FoiRequest] = relationship(back_populates="events")
     created_by: Mapped[User | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="event", order_by="Attachment.id",
+                                                         cascade="all, delete-orphan")
+
+
+class Attachment(db.Model):
+    """A document attached to an event, stored on disk under a generated name."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("request_event.id", ondelete="CASCADE"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))  # shown and used on download, never as a path
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)  # random; the only name on disk
+    content_type: Mapped[str] = mapped_column(String(120), default="application/octet-stream")
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    event: Mapped[RequestEvent] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User | None] = relationship()

@@ -28,7 +28,8 @@ from ..domain.deadlines import (
 from ..domain.lifecycle import EventKind, Status
 from ..models import ClosureDay, FoiRequest, RequestEvent
 
-DEADLINE_COLUMNS = ("response_due_on", "deferred_due_on", "very_overdue_on", "review_due_on", "clock_paused")
+DEADLINE_COLUMNS = ("response_due_on", "deferred_due_on", "very_overdue_on", "review_due_on", "clock_paused",
+                    "responded_on", "responded_on_time", "response_working_days")
 
 
 @dataclass(frozen=True)
@@ -119,15 +120,19 @@ def deadlines_for(foi_request: FoiRequest, events: Iterable[RequestEvent], calen
                              calendars.for_regime(foi_request.regime))
 
 
-def _column_values(foi_request: FoiRequest, events: Sequence[RequestEvent], calendars: Calendars) -> dict:
-    """The deadline columns for one request. Only open requests have a response deadline."""
+def _column_values(foi_request, events: Sequence, calendars: Calendars) -> dict:
+    """The derived columns for one request (a FoiRequest, or a row with its columns).
+
+    Only requests still waiting for an answer have a live response deadline; the
+    first response is judged against the due date in force on the day it came.
+    """
     values = dict.fromkeys(DEADLINE_COLUMNS)
     values["clock_paused"] = False
     if foi_request.received_on is None:
         return values
+    calendar = calendars.for_regime(foi_request.regime)
     clock = clock_from_timeline(events)
-    deadlines = compute_deadlines(foi_request.regime, foi_request.received_on, clock.events,
-                                  calendars.for_regime(foi_request.regime))
+    deadlines = compute_deadlines(foi_request.regime, foi_request.received_on, clock.events, calendar)
     if deadlines.review_due and foi_request.status == Status.INTERNAL_REVIEW.value:
         values["review_due_on"] = deadlines.review_due
     if Status(foi_request.status).is_open:
@@ -137,6 +142,15 @@ def _column_values(foi_request: FoiRequest, events: Sequence[RequestEvent], cale
             values["response_due_on"] = deadlines.response_due
             values["deferred_due_on"] = deadlines.deferred_receipt_due
             values["very_overdue_on"] = deadlines.very_overdue
+    responses = [e.occurred_on for e in events if e.kind == EventKind.RESPONSE_RECEIVED.value]
+    if responses:
+        responded_on = min(responses)
+        values["responded_on"] = responded_on
+        values["response_working_days"] = calendar.working_days_between(foi_request.received_on, responded_on)
+        then = clock_from_timeline([e for e in events if e.occurred_on <= responded_on])
+        due_then = compute_deadlines(foi_request.regime, foi_request.received_on, then.events, calendar).response_due
+        # A response while the clock was stopped (fee or clarification outstanding) cannot be late.
+        values["responded_on_time"] = due_then is None or then.awaiting_clarification or responded_on <= due_then
     return values
 
 
@@ -150,8 +164,8 @@ def recompute_request(session: Session, foi_request: FoiRequest, calendars: Cale
     return changed
 
 
-def recompute_requests(session: Session, only_open: bool = True, batch_size: int = 5000) -> int:
-    """Recompute every (open) request's deadlines after a calendar change; one commit.
+def recompute_requests(session: Session, batch_size: int = 5000) -> int:
+    """Recompute every sent request's derived dates after a calendar change; one commit.
 
     Reads plain rows (no ORM objects) and writes only the rows whose dates changed,
     in executemany batches, so 10,000 requests take well under a second.
@@ -160,9 +174,6 @@ def recompute_requests(session: Session, only_open: bool = True, batch_size: int
     calendars = Calendars.from_db(session)
     stmt = select(FoiRequest.id, FoiRequest.regime, FoiRequest.received_on, FoiRequest.status,
                   *(getattr(FoiRequest, c) for c in DEADLINE_COLUMNS)).where(FoiRequest.received_on.is_not(None))
-    if only_open:
-        stmt = stmt.where(FoiRequest.status.in_([s.value for s in Status if s.is_open] +
-                                                [Status.INTERNAL_REVIEW.value]))
     rows = session.execute(stmt).all()
     events_by_request: dict[int, list[RequestEvent]] = defaultdict(list)
     ids = [row.id for row in rows]
@@ -243,4 +254,4 @@ def state_condition(state: str, today: date, calendars: Calendars, soon_days: in
 # Only these events move the clock; the bulk recompute reads no others.
 _CLOCK_KINDS = [k.value for k in (EventKind.CLARIFICATION_REQUESTED, EventKind.CLARIFICATION_SENT,
                                   EventKind.FEE_NOTICE, EventKind.FEE_PAID, EventKind.EXTENSION_CLAIMED,
-                                  EventKind.REVIEW_REQUESTED)]
+                                  EventKind.REVIEW_REQUESTED, EventKind.RESPONSE_RECEIVED)]

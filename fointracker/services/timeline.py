@@ -65,7 +65,8 @@ def _apply(session: Session, foi_request: FoiRequest, events: list[RequestEvent]
 
 
 def _commit(session: Session, foi_request: FoiRequest, before: dict, user_id: int | None,
-            event: RequestEvent, action: str, event_before: dict | None, reason: str = "") -> None:
+            event: RequestEvent, action: str, event_before: dict | None, reason: str = "",
+            commit: bool = True) -> None:
     recompute_request(session, foi_request)
     session.flush()
     event_after = None if action == "event removed" else snapshot(event, EVENT_FIELDS)
@@ -74,11 +75,15 @@ def _commit(session: Session, foi_request: FoiRequest, before: dict, user_id: in
     record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action=action,
            before={"event_id": event.id, **(event_before or {}), **before},
            after={"event_id": event.id, **(event_after or {}), **snapshot(foi_request, REQUEST_STATE_FIELDS)})
-    session.commit()
+    if commit:
+        session.commit()
 
 
 def add_event(session: Session, foi_request: FoiRequest, *, kind: str, occurred_on: date, details: dict | None = None,
-              note: str = "", user_id: int | None, today: date | None = None) -> RequestEvent:
+              note: str = "", user_id: int | None, today: date | None = None,
+              commit: bool = True) -> RequestEvent:
+    """Record one event. With commit=False the caller commits (bulk actions: all or nothing);
+    on a TimelineError the session is rolled back only when this call owns the transaction."""
     kind = EventKind(kind)
     details = {k: v for k, v in (details or {}).items() if v not in (None, "", [])}
     _check_event(foi_request, kind, occurred_on, details, today or date.today())
@@ -88,10 +93,11 @@ def add_event(session: Session, foi_request: FoiRequest, *, kind: str, occurred_
     try:
         _apply(session, foi_request, list(foi_request.events) + [event])
     except TimelineError:
-        session.rollback()
+        if commit:
+            session.rollback()
         raise
     foi_request.events.append(event)
-    _commit(session, foi_request, before, user_id, event, "event added", None)
+    _commit(session, foi_request, before, user_id, event, "event added", None, commit=commit)
     return event
 
 
