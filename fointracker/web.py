@@ -9,6 +9,7 @@ from flask import Flask, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from .auth.permissions import can
 from .domain.lifecycle import Outcome, Status
 from .extensions import db
 from .services.deadlines import Calendars, request_state
@@ -42,7 +43,7 @@ def register_web(app: Flask) -> None:
 
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
-    app.jinja_env.globals.update(Role=Role, Status=Status, Outcome=Outcome)
+    app.jinja_env.globals.update(Role=Role, Status=Status, Outcome=Outcome, can=can)
 
     def deadline_state_of(foi_request):
         # One calendar load per page, however many rows ask.

@@ -124,6 +124,12 @@ def wdtk_id(value: str) -> str:
     return str(int(number))
 
 
+# mySociety files Derbyshire under West Midlands and Lincolnshire under Yorkshire and The
+# Humber; both counties are in the East Midlands (ONS region E12000004, as digital-land's
+# `region` column also gives). Every other English row agrees with digital-land.
+REGION_CORRECTIONS = {"DBY": "East Midlands", "LIN": "East Midlands"}
+
+
 def build_rows(data_dir: Path) -> list[dict[str, str]]:
     authorities = read_csv(data_dir / MYSOCIETY_FILE)
     lookup = read_csv(data_dir / NAMES_FILE)
@@ -158,10 +164,13 @@ def build_rows(data_dir: Path) -> list[dict[str, str]]:
 
     def region(row: dict[str, str], seen: frozenset[str] = frozenset()) -> str:
         """mySociety's region; blank for 15 councils abolished in 2019-2021. For those,
-        use the region of the successor(s) when they all agree (regions did not change)."""
+        use the region of the successor(s) when they all agree (regions did not change).
+        Two rows are wrong at the source commit and are corrected (REGION_CORRECTIONS)."""
+        code = row["local-authority-code"]
+        if code in REGION_CORRECTIONS:
+            return REGION_CORRECTIONS[code]
         if row["region"]:
             return row["region"]
-        code = row["local-authority-code"]
         successors = [c for c in re.split(r"[\s,]+", row["replaced-by"]) if c]
         found = {region(by_code[c], seen | {code}) for c in successors if c in by_code and c not in seen}
         return found.pop() if len(found) == 1 else ""

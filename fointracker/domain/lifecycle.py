@@ -229,3 +229,39 @@ def check_details(kind: EventKind, occurred_on: date, details: dict) -> list[tup
     if kind is EventKind.COMPLAINT_LODGED and details.get("regulator") not in REGULATORS:
         problems.append(("regulator", "choose the ICO or the Scottish Information Commissioner"))
     return problems
+
+
+# Which details each kind of event carries (the rest of the form is ignored for it).
+DETAIL_FIELDS: dict[EventKind, tuple[str, ...]] = {
+    EventKind.SENT: ("received_on",),
+    EventKind.RESPONSE_RECEIVED: ("outcome", "exemptions"),
+    EventKind.REVIEW_OUTCOME: ("outcome", "exemptions"),
+    EventKind.EXTENSION_CLAIMED: ("reason", "new_date"),
+    EventKind.COMPLAINT_LODGED: ("regulator",),
+}
+
+
+def allowed_kinds(status: Status) -> list[EventKind]:
+    """The events that make sense next, in the order the form offers them."""
+    return [kind for kind, (allowed, _, _) in TRANSITIONS.items() if status in allowed]
+
+
+def describe(kind: EventKind, details: dict, occurred_on: date | None = None) -> str:
+    """A short human summary of an event's details, for the timeline."""
+    from .deadlines import format_uk_date
+
+    parts = []
+    if details.get("outcome"):
+        parts.append(Outcome(details["outcome"]).label)
+    if details.get("exemptions"):
+        parts.append("citing " + ", ".join(EXEMPTIONS.get(code, code) for code in details["exemptions"]))
+    if details.get("reason"):
+        parts.append(EXTENSION_REASONS.get(details["reason"], details["reason"]).split(":")[0])
+    if details.get("new_date"):
+        parts.append("new date " + format_uk_date(date.fromisoformat(details["new_date"])))
+    if details.get("regulator"):
+        parts.append("to the " + REGULATORS.get(details["regulator"], details["regulator"]))
+    received = details.get("received_on")
+    if kind is EventKind.SENT and received and received != (occurred_on.isoformat() if occurred_on else None):
+        parts.append("received by the council " + format_uk_date(date.fromisoformat(received)))
+    return "; ".join(parts)

@@ -1,1 +1,140 @@
-"""(being written)"""
+"""The request list's bulk actions and its CSV export.
+
+The bulk form is drawn on the list page (templates/foi_requests/index.html) through the
+`bulk_action_form()` template helper below; the export reads the same query string as
+the list and runs the list's own query (filtered_requests), streamed in batches.
+"""
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import parse_qsl
+
+from flask import Response, current_app, flash, redirect, request, stream_with_context, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..auth.permissions import can, requires
+from ..exports import csv_stream
+from ..extensions import db
+from ..formatting import uk_date
+from ..forms import OptionalIntSelect
+from ..models import FoiRequest
+from ..services.batch import BatchError, BulkError, bulk_add_note, bulk_assign_owner, bulk_mark_sent
+from . import bp
+from .views import FILTER_NAMES, _owner_choices, request_list_query
+
+BULK_ACTIONS = {"mark_sent": "Mark sent", "assign_owner": "Assign an owner", "add_note": "Add a note"}
+LIST_ARGS = FILTER_NAMES + ("sort", "page")
+EXPORT_BATCH_ROWS = 500
+MAX_REFUSALS_SHOWN = 10  # flashes live in the session cookie, which holds about 4 KB
+
+EXPORT_COLUMNS = ("id", "campaign", "council_code", "council", "gss_code", "nation", "region", "council_type",
+                  "regime", "subject", "council_reference", "status", "outcome", "sent_on", "received_on",
+                  "response_due_on", "deferred_due_on", "very_overdue_on", "review_due_on", "responded_on",
+                  "responded_on_time", "owner_email")
+
+
+class BulkForm(FlaskForm):
+    ids = SelectMultipleField("Requests", coerce=int, validate_choice=False,
+                              validators=[DataRequired("tick at least one request")])
+    action = SelectField("Bulk action", id="bulk-action", choices=[("", "— choose —")] + list(BULK_ACTIONS.items()),
+                         validators=[DataRequired("choose what to do")])
+    date = DateField("Sent on", id="bulk-date", validators=[Optional()], default=date.today,
+                     description="For “Mark sent”.")
+    owner = OptionalIntSelect("New owner", id="bulk-owner", validators=[Optional()],
+                              description="For “Assign an owner”.")
+    note = TextAreaField("Note", id="bulk-note", validators=[Optional(), Length(max=5000)],
+                         description="For “Add a note” (dated today).")
+    back = HiddenField()  # the list's query string, to return to the same filters
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        needed = {"mark_sent": (self.date, "give the date they were sent"),
+                  "assign_owner": (self.owner, "choose the new owner"),
+                  "add_note": (self.note, "write the note")}.get(self.action.data)
+        if needed and not (needed[0].data.strip() if isinstance(needed[0].data, str) else needed[0].data):
+            needed[0].errors.append(needed[1])
+            valid = False
+        return valid
+
+
+def _bulk_form() -> BulkForm:
+    form = BulkForm()
+    form.owner.choices = _owner_choices("— choose —")
+    return form
+
+
+@bp.context_processor
+def bulk_helpers():
+    def bulk_action_form() -> BulkForm | None:
+        """The list page's bulk form, or None for a role that may not change requests."""
+        if not can(current_user, "request.edit"):
+            return None
+        form = _bulk_form()
+        form.back.data = request.query_string.decode("utf-8", "replace")
+        return form
+
+    return {"bulk_action_form": bulk_action_form}
+
+
+@bp.route("/bulk", methods=["POST"])
+@requires("request.edit")
+def bulk():
+    form = _bulk_form()
+    back = {k: v for k, v in parse_qsl(form.back.data or "") if k in LIST_ARGS}
+    if not form.validate_on_submit():
+        flash("Nothing was changed: " + "; ".join(
+            f"{form[name].label.text}: {', '.join(errors)}" for name, errors in form.errors.items()), "error")
+        return redirect(url_for(".index", **back))
+    action, ids, user_id = form.action.data, form.ids.data, current_user.id
+    try:
+        if action == "mark_sent":
+            count = bulk_mark_sent(db.session, ids, form.date.data, user_id)
+            message = f"Marked {count} request{_s(count)} as sent on {uk_date(form.date.data)}."
+        elif action == "assign_owner":
+            bulk_assign_owner(db.session, ids, form.owner.data, user_id)
+            owner = dict(form.owner.choices).get(form.owner.data, "")
+            message = f"Assigned {len(set(ids))} request{_s(len(set(ids)))} to {owner}."
+        else:
+            count = bulk_add_note(db.session, ids, form.note.data, user_id)
+            message = f"Added the note to {count} request{_s(count)}."
+    except BulkError as exc:
+        flash(f"Nothing was changed: {len(exc.refusals)} of the {exc.total} ticked requests refused.", "error")
+        for refusal in exc.refusals[:MAX_REFUSALS_SHOWN]:
+            flash(f"{refusal.council} (request #{refusal.request_id}): {refusal.reason}", "error")
+        if len(exc.refusals) > MAX_REFUSALS_SHOWN:
+            flash(f"… and {len(exc.refusals) - MAX_REFUSALS_SHOWN} more.", "error")
+    except BatchError as exc:
+        flash(f"Nothing was changed: {exc.message}.", "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for(".index", **back))
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+@bp.route("/export.csv")
+def export_csv():
+    """The filtered list (same query string as the page, every page of it) as CSV."""
+    _form, stmt, _understood = request_list_query(request.args)
+
+    def rows():
+        result = db.session.execute(stmt.execution_options(yield_per=EXPORT_BATCH_ROWS))
+        for partition in result.scalars().partitions():
+            yield from (_csv_row(foi_request) for foi_request in partition)
+
+    filename = f"requests-{date.today().isoformat()}.csv"
+    return Response(stream_with_context(csv_stream(EXPORT_COLUMNS, rows())), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _csv_row(r: FoiRequest) -> tuple:
+    a = r.authority
+    return (r.id, r.campaign.title, a.code, a.short_name, a.gss_code, a.nation, a.region, a.type_name,
+            r.regime, r.subject, r.council_reference, r.status, r.outcome, r.sent_on, r.received_on,
+            r.response_due_on, r.deferred_due_on, r.very_overdue_on, r.review_due_on, r.responded_on,
+            r.responded_on_time, r.owner.email if r.owner else "")

@@ -1,1 +1,166 @@
-"""(being written)"""
+"""The request's timeline: add, edit and remove events, attach and download documents."""
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_login import current_user
+
+from ..auth.permissions import requires
+from ..domain.lifecycle import DETAIL_FIELDS, EventKind, Status, allowed_kinds
+from ..extensions import db
+from ..models import Attachment, FoiRequest, RequestEvent
+from ..services.attachments import AttachmentError, attach, discard
+from ..services.timeline import TimelineError, add_event, remove_event, set_figures_entered, update_event
+from . import bp
+from .timeline_forms import AddEventForm, AttachForm, EditEventForm, RemoveEventForm
+
+
+def add_event_form(foi_request: FoiRequest) -> AddEventForm:
+    """The form offers only the events that make sense in the request's state."""
+    form = AddEventForm()
+    form.kind.choices = [(k.value, k.label) for k in allowed_kinds(Status(foi_request.status))]
+    if request.method == "GET":
+        form.occurred_on.data = date.today()
+    return form
+
+
+def _event_of(request_id: int, event_id: int) -> RequestEvent:
+    event = db.get_or_404(RequestEvent, event_id)
+    if event.request_id != request_id:
+        abort(404)
+    return event
+
+
+def _upload_args():
+    return current_app.config["UPLOAD_FOLDER"], current_app.config["MAX_CONTENT_LENGTH"]
+
+
+def _show_with(foi_request, status=400, **forms):
+    from .views import render_request_page
+
+    return render_request_page(foi_request, status=status, **forms)
+
+
+@bp.route("/<int:request_id>/events", methods=["POST"])
+@requires("request.edit")
+def add(request_id: int):
+    foi_request = db.get_or_404(FoiRequest, request_id)
+    form = add_event_form(foi_request)
+    if not form.validate_on_submit():
+        return _show_with(foi_request, event_form=form)
+    kind = EventKind(form.kind.data)
+    written = []
+    try:
+        event = add_event(db.session, foi_request, kind=kind.value, occurred_on=form.occurred_on.data,
+                          details=form.details(DETAIL_FIELDS.get(kind, ())), note=form.note.data or "",
+                          user_id=current_user.id, commit=False)
+        written = attach(db.session, event, request.files.getlist("files"), *_upload_args(), current_user.id)
+        db.session.commit()
+    except (TimelineError, AttachmentError) as exc:
+        db.session.rollback()
+        discard(written)
+        field = getattr(exc, "field", None) or "files"
+        getattr(form, field if hasattr(form, field) else "kind").errors.append(getattr(exc, "message", str(exc)))
+        foi_request = db.session.get(FoiRequest, request_id)
+        return _show_with(foi_request, event_form=form)
+    except BaseException:
+        db.session.rollback()
+        discard(written)
+        raise
+    flash(f"{kind.label} recorded.", "success")
+    return redirect(url_for(".show", request_id=request_id) + f"#event-{event.id}")
+
+
+@bp.route("/<int:request_id>/events/<int:event_id>/edit", methods=["GET", "POST"])
+@requires("request.edit")
+def edit_event(request_id: int, event_id: int):
+    event = _event_of(request_id, event_id)
+    kind = EventKind(event.kind)
+    form = EditEventForm(data={"occurred_on": event.occurred_on, "note": event.note,
+                               **{k: _form_value(v) for k, v in (event.details or {}).items()}})
+    if form.validate_on_submit():
+        try:
+            update_event(db.session, event, occurred_on=form.occurred_on.data,
+                         details=form.details(DETAIL_FIELDS.get(kind, ())), note=form.note.data or "",
+                         reason=form.change_reason.data, user_id=current_user.id)
+        except TimelineError as exc:
+            db.session.rollback()
+            event = _event_of(request_id, event_id)
+            target = exc.field if exc.field and hasattr(form, exc.field) and exc.field != "kind" else "occurred_on"
+            getattr(form, target).errors.append(exc.message)
+        else:
+            flash(f"{kind.label} changed.", "success")
+            return redirect(url_for(".show", request_id=request_id) + f"#event-{event.id}")
+    return render_template("foi_requests/event_form.html", form=form, event=event, kind=kind,
+                           fields=DETAIL_FIELDS.get(kind, ()), remove_form=RemoveEventForm())
+
+
+def _form_value(value):
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+@bp.route("/<int:request_id>/events/<int:event_id>/remove", methods=["POST"])
+@requires("request.edit")
+def remove(request_id: int, event_id: int):
+    event = _event_of(request_id, event_id)
+    form = RemoveEventForm()
+    if not form.validate_on_submit():
+        flash("Say why the event is being removed.", "error")
+        return redirect(url_for(".edit_event", request_id=request_id, event_id=event_id))
+    kind = EventKind(event.kind)
+    try:
+        remove_event(db.session, event, reason=form.change_reason.data, user_id=current_user.id)
+    except TimelineError as exc:
+        db.session.rollback()
+        flash(f"Not removed: {exc.message}", "error")
+        return redirect(url_for(".edit_event", request_id=request_id, event_id=event_id))
+    flash(f"{kind.label} removed; its documents are kept only in the audit trail's record.", "success")
+    return redirect(url_for(".show", request_id=request_id))
+
+
+@bp.route("/<int:request_id>/events/<int:event_id>/attachments", methods=["POST"])
+@requires("request.edit")
+def add_attachments(request_id: int, event_id: int):
+    event = _event_of(request_id, event_id)
+    form = AttachForm()
+    if not form.validate_on_submit():
+        flash("Choose at least one file to upload.", "error")
+        return redirect(url_for(".show", request_id=request_id) + f"#event-{event_id}")
+    written = []
+    try:
+        written = attach(db.session, event, request.files.getlist("files"), *_upload_args(), current_user.id)
+        db.session.commit()
+    except AttachmentError as exc:
+        db.session.rollback()
+        discard(written)
+        flash(f"Nothing uploaded: {exc}", "error")
+    except BaseException:
+        db.session.rollback()
+        discard(written)
+        raise
+    else:
+        flash(f"{len(written)} document(s) added.", "success")
+    return redirect(url_for(".show", request_id=request_id) + f"#event-{event_id}")
+
+
+@bp.route("/attachments/<int:attachment_id>")
+def download(attachment_id: int):
+    attachment = db.get_or_404(Attachment, attachment_id)
+    return send_from_directory(current_app.config["UPLOAD_FOLDER"], attachment.stored_name, as_attachment=True,
+                               download_name=attachment.original_name, mimetype=attachment.content_type,
+                               max_age=0)
+
+
+@bp.route("/<int:request_id>/figures-entered", methods=["POST"])
+@requires("request.edit")
+def figures_entered(request_id: int):
+    """Tick off (or reopen) the figures of a response; the dashboard lists responses not ticked off."""
+    foi_request = db.get_or_404(FoiRequest, request_id)
+    set_figures_entered(db.session, foi_request, request.form.get("entered") == "1", current_user.id)
+    flash("Figures marked as entered." if foi_request.figures_entered else "Figures marked as still to enter.",
+          "success")
+    return redirect(url_for(".show", request_id=request_id))

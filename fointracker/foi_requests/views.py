@@ -3,21 +3,22 @@ from datetime import date
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.permissions import requires
 from ..domain.deadlines import calendar_name_for
-from ..domain.lifecycle import Outcome, Status, choices
+from ..domain.lifecycle import DETAIL_FIELDS, EventKind, Outcome, Status, choices, describe
 from ..domain.regimes import regime_for_authority
 from ..extensions import db
-from ..models import AuditEntry, Authority, Campaign, FoiRequest, User
+from ..models import AuditEntry, Authority, Campaign, FoiRequest, RequestEvent, User
 from ..services.deadlines import DEADLINE_FILTERS, Calendars, deadlines_for, state_condition
+from ..services.stats import TODO_FILTERS, todo_where
 from ..services.foi_requests import RequestError, create_request, update_request
 from . import bp
 from .forms import EditRequestForm, RequestFilterForm, RequestForm
 
 
-FILTER_NAMES = ("q", "campaign", "status", "outcome", "region", "owner", "deadline")
+FILTER_NAMES = ("q", "campaign", "status", "outcome", "region", "owner", "deadline", "todo")
 
 
 def _campaign_choices():
@@ -41,8 +42,8 @@ def _region_choices():
     return [("", "Any region")] + [(r, r) for r in regions]
 
 
-def filtered_requests(form: RequestFilterForm, today: date, calendars: Calendars, soon_days: int):
-    """The list's query for the current filters. Shared by the page and (later) the CSV export."""
+def filtered_requests(form: RequestFilterForm, todo: str | None, today: date, calendars: Calendars, soon_days: int):
+    """The list's query for the filters in `form` and a dashboard to-do bucket."""
     stmt = (select(FoiRequest).join(FoiRequest.authority)
             .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign),
                      joinedload(FoiRequest.owner)))
@@ -63,6 +64,7 @@ def filtered_requests(form: RequestFilterForm, today: date, calendars: Calendars
                               FoiRequest.subject.ilike(like), FoiRequest.body.ilike(like)))
     if form.deadline.data in DEADLINE_FILTERS:
         stmt = stmt.where(state_condition(form.deadline.data, today, calendars, soon_days))
+    stmt = stmt.where(*todo_where(todo, today, calendars, soon_days))
     if form.sort.data == "newest":
         return stmt.order_by(FoiRequest.created_at.desc(), FoiRequest.id.desc())
     if form.sort.data == "council":
@@ -71,27 +73,38 @@ def filtered_requests(form: RequestFilterForm, today: date, calendars: Calendars
     return stmt.order_by(FoiRequest.response_due_on.is_(None), FoiRequest.response_due_on, FoiRequest.id)
 
 
-@bp.route("/")
-def index():
-    form = RequestFilterForm(request.args)
+def request_list_query(args):
+    """The list's filter form and query for a query string: shared by the page and the CSV export.
+
+    Filter values that are not understood are dropped, and `understood` says so.
+    """
+    form = RequestFilterForm(args)
     form.campaign.choices = [("", "Any campaign")] + _campaign_choices()[1:]
     form.status.choices = [("", "Any status")] + choices(Status)
     form.outcome.choices = [("", "Any outcome")] + choices(Outcome)
     form.region.choices = _region_choices()
     form.owner.choices = _owner_choices("Anyone")
     form.deadline.choices = [("", "Any deadline")] + list(DEADLINE_FILTERS.items())
-    if not form.validate():
-        flash("Some filters were not understood and were ignored.", "warning")
+    understood = form.validate()
+    if not understood:
         for field in (form.campaign, form.status, form.outcome, form.region, form.owner, form.deadline, form.sort):
             if field.errors:
                 field.data = None
-    page = request.args.get("page", 1, type=int)
-    stmt = filtered_requests(form, date.today(), Calendars.from_db(db.session),
+    stmt = filtered_requests(form, args.get("todo"), date.today(), Calendars.from_db(db.session),
                              current_app.config["DUE_SOON_WORKING_DAYS"])
+    return form, stmt, understood
+
+
+@bp.route("/")
+def index():
+    form, stmt, understood = request_list_query(request.args)
+    if not understood:
+        flash("Some filters were not understood and were ignored.", "warning")
+    page = request.args.get("page", 1, type=int)
     pagination = db.paginate(stmt, page=page, per_page=current_app.config["PER_PAGE"], count=True)
     filters_active = any(request.args.get(k) for k in FILTER_NAMES)
     return render_template("foi_requests/index.html", form=form, pagination=pagination,
-                           filters_active=filters_active)
+                           filters_active=filters_active, todo_label=TODO_FILTERS.get(request.args.get("todo")))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -127,13 +140,28 @@ def create():
 
 @bp.route("/<int:request_id>")
 def show(request_id: int):
-    foi_request = db.get_or_404(FoiRequest, request_id)
+    return render_request_page(db.get_or_404(FoiRequest, request_id))
+
+
+def render_request_page(foi_request: FoiRequest, status: int = 200, event_form=None):
+    """The request page; a timeline form with errors is passed back in to show them."""
+    from .timeline_forms import AttachForm
+    from .timeline_views import add_event_form
+
     audit = db.session.scalars(
         select(AuditEntry).options(joinedload(AuditEntry.user))
-        .where(AuditEntry.entity_type == "request", AuditEntry.entity_id == request_id)
+        .where(AuditEntry.entity_type == "request", AuditEntry.entity_id == foi_request.id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(50)).all()
-    calendar_label = calendar_name_for(foi_request.regime).label
-    return render_template("foi_requests/show.html", req=foi_request, audit=audit, calendar_label=calendar_label)
+    events = db.session.scalars(
+        select(RequestEvent).options(selectinload(RequestEvent.attachments), joinedload(RequestEvent.created_by))
+        .where(RequestEvent.request_id == foi_request.id)
+        .order_by(RequestEvent.occurred_on, RequestEvent.id)).all()
+    return render_template(
+        "foi_requests/show.html", req=foi_request, audit=audit, events=events,
+        calendar_label=calendar_name_for(foi_request.regime).label,
+        event_form=event_form or add_event_form(foi_request), attach_form=AttachForm(),
+        detail_fields=DETAIL_FIELDS, describe=describe, EventKind=EventKind,
+    ), status
 
 
 @bp.route("/<int:request_id>/deadline")

@@ -1,24 +1,71 @@
-from flask import jsonify, render_template
-from flask_login import current_user
-from sqlalchemy import func, select, text
+from datetime import date
 
+from flask import current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from ..domain.lifecycle import Status
 from ..extensions import db
-from ..models import Campaign, FoiRequest
+from ..models import Campaign
+from ..services.deadlines import Calendars
+from ..services.stats import (DEADLINE_BUCKETS, TODO_BUCKETS, Scope, campaign_progress, default_scope,
+                              todo_table)
 from . import bp
+
+SCOPES = {"mine": "Mine", "all": "Everything"}
+
+
+def todo_url(name: str, **scope_args) -> str:
+    """The request list filtered to one to-do bucket (and to the scope's owner or campaign)."""
+    if name in DEADLINE_BUCKETS:
+        scope_args["deadline"] = name
+    elif name == "clarification_owed":
+        scope_args["status"] = Status.CLARIFICATION_REQUESTED.value
+    else:
+        scope_args["todo"] = name
+    return url_for("foi_requests.index", **scope_args)
+
+
+def _todo_rows(todo, scope: Scope, titles: dict[int, str]) -> list[dict]:
+    """Per bucket: its label, the scope's count, where the list shows them (a link for the whole
+    count, or when "mine" spans owned requests and coordinated campaigns, one link per part)."""
+    rows = []
+    for name, label in TODO_BUCKETS.items():
+        count, parts, url = todo.total[name], [], None
+        if scope.is_everything:
+            url = todo_url(name)
+        elif not scope.campaign_ids:
+            url = todo_url(name, owner=scope.user_id)
+        else:
+            parts.append(("yours", todo.mine[name], todo_url(name, owner=scope.user_id)))
+            for campaign_id in scope.campaign_ids:
+                n = todo.by_campaign.get(campaign_id, {}).get(name, 0)
+                parts.append((f"in {titles.get(campaign_id, campaign_id)}", n, todo_url(name, campaign=campaign_id)))
+        rows.append({"name": name, "label": label, "count": count, "url": url,
+                     "parts": [p for p in parts if p[1]]})
+    return rows
 
 
 @bp.route("/")
 def dashboard():
-    per_campaign = db.session.execute(
-        select(Campaign.id, Campaign.title, func.count(FoiRequest.id).label("requests"))
-        .outerjoin(FoiRequest, FoiRequest.campaign_id == Campaign.id)
-        .group_by(Campaign.id, Campaign.title)
-        .order_by(Campaign.title)
-    ).all()
-    my_open = db.session.scalar(
-        select(func.count(FoiRequest.id)).where(FoiRequest.owner_id == current_user.id)
-    )
-    return render_template("main/dashboard.html", per_campaign=per_campaign, my_requests=my_open)
+    scope_name = request.args.get("scope")
+    if scope_name not in SCOPES:
+        scope_name = default_scope(current_user.role)
+    scope = Scope.everything() if scope_name == "all" else Scope.mine(db.session, current_user.id)
+    today = date.today()
+    todo = todo_table(db.session, today, Calendars.from_db(db.session),
+                      current_app.config["DUE_SOON_WORKING_DAYS"], scope)
+    if scope.is_everything:
+        progress = campaign_progress(db.session)
+        any_campaign = bool(progress)
+    else:
+        # Campaigns I coordinate, and those in which I own requests.
+        progress = campaign_progress(db.session, set(todo.by_campaign) | set(scope.campaign_ids))
+        any_campaign = bool(progress) or db.session.scalar(select(Campaign.id).limit(1)) is not None
+    titles = {row.id: row.title for row in progress}
+    return render_template("main/dashboard.html", scope_name=scope_name, scopes=SCOPES, scope=scope,
+                           todo=todo, todo_rows=_todo_rows(todo, scope, titles), progress=progress,
+                           any_campaign=any_campaign, today=today)
 
 
 @bp.route("/healthz")

@@ -40,8 +40,9 @@ def _check(session: Session, values: dict) -> None:
         raise RequestError("received_on", "the council cannot receive the request before it was sent")
 
 
-def create_request(session: Session, values: dict, user_id: int | None) -> FoiRequest:
-    """One request. If it has a sent date it is recorded as sent (a `sent` event)."""
+def create_request(session: Session, values: dict, user_id: int | None, commit: bool = True) -> FoiRequest:
+    """One request. If it has a sent date it is recorded as sent (a `sent` event).
+    With commit=False the caller commits (batch creation: all or nothing)."""
     values = dict(values)
     values["subject"] = values["subject"].strip()
     _check(session, values)
@@ -60,7 +61,8 @@ def create_request(session: Session, values: dict, user_id: int | None) -> FoiRe
     recompute_request(session, foi_request)
     record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="created",
            after=snapshot(foi_request, REQUEST_FIELDS))
-    session.commit()
+    if commit:
+        session.commit()
     return foi_request
 
 

@@ -135,3 +135,11 @@ def remove_event(session: Session, event: RequestEvent, *, reason: str, user_id:
         raise TimelineError(f"removing it would leave the timeline inconsistent: {exc.message}") from None
     foi_request.events.remove(event)  # delete-orphan cascade deletes the row
     _commit(session, foi_request, before, user_id, event, "event removed", event_before, reason.strip())
+
+
+def set_figures_entered(session: Session, foi_request: FoiRequest, entered: bool, user_id: int | None) -> None:
+    before = snapshot(foi_request, ("figures_entered",))
+    foi_request.figures_entered = entered
+    record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="updated",
+           before=before, after=snapshot(foi_request, ("figures_entered",)))
+    session.commit()

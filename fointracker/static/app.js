@@ -3,3 +3,18 @@ document.addEventListener("click", (event) => {
   const target = event.target.closest("[data-confirm]");
   if (target && !window.confirm(target.dataset.confirm)) event.preventDefault();
 });
+
+// Timeline form: show only the detail fields that the chosen kind of event carries.
+function syncEventFields(form) {
+  const kind = form.querySelector("select[name=kind]");
+  if (!kind) return;
+  form.querySelectorAll("[data-for-kinds]").forEach((box) => {
+    box.hidden = !box.dataset.forKinds.split(" ").includes(kind.value);
+  });
+}
+document.querySelectorAll("form.event-form").forEach((form) => {
+  syncEventFields(form);
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "kind") syncEventFields(form);
+  });
+});

@@ -1,0 +1,121 @@
+"""Which reminders a request needs, and when. Pure module: no Flask, no database.
+
+A reminder is identified by (request, kind, target date, recipient, channel); the
+target date is the deadline it is about. When a deadline moves, the old key is no
+longer planned (its row is superseded) and a new key appears; when it moves back,
+the old key is planned again and its row comes back to life.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from .deadlines import WorkingCalendar
+
+LONDON = ZoneInfo("Europe/London")
+SEND_AT = time(7, 0)  # immediate alerts go out from 07:00 London time on the day they fall due
+
+
+class ReminderKind(str, enum.Enum):
+    DUE_SOON = "due_soon"  # N working days before the due date (one per N)
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    VERY_OVERDUE = "very_overdue"
+    REVIEW_DUE = "review_due"
+    CLARIFICATION_OWED = "clarification_owed"
+    FIGURES_MISSING = "figures_missing"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    ReminderKind.DUE_SOON: "Response due soon",
+    ReminderKind.DUE_TODAY: "Response due today",
+    ReminderKind.OVERDUE: "Response overdue",
+    ReminderKind.VERY_OVERDUE: "Response very overdue",
+    ReminderKind.REVIEW_DUE: "Internal review due",
+    ReminderKind.CLARIFICATION_OWED: "Clarification we owe",
+    ReminderKind.FIGURES_MISSING: "Response without figures",
+}
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What the planner needs to know about one request (all derived columns)."""
+
+    status: str
+    response_due_on: date | None
+    deferred_due_on: date | None
+    very_overdue_on: date | None
+    review_due_on: date | None
+    clarification_requested_on: date | None  # latest unanswered request for clarification
+    responded_on: date | None
+    figures_wanted: bool  # a successful or partial answer whose figures are not entered
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    kind: ReminderKind
+    days_before: int  # for DUE_SOON: which warning (5, 1, ...); 0 otherwise
+    target_date: date  # the deadline or event the reminder is about
+    fire_on: date  # the day it is sent (immediate) or listed (digest)
+
+    @property
+    def key(self) -> tuple[str, int, date]:
+        return (self.kind.value, self.days_before, self.target_date)
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    due_soon_working_days: tuple[int, ...] = (5, 1)
+    clarification_after_working_days: int = 3  # remind when we have owed it for more than this
+    figures_after_working_days: int = 5
+
+
+def working_days_before(calendar: WorkingCalendar, day: date, n: int) -> date:
+    """The working day with exactly n working days after it up to and including `day`."""
+    candidate = day
+    while calendar.working_days_between(candidate, day) < n or not calendar.is_working_day(candidate):
+        candidate = date.fromordinal(candidate.toordinal() - 1)
+    return candidate
+
+
+def plan(facts: RequestFacts, calendar: WorkingCalendar, settings: ReminderSettings = ReminderSettings()
+         ) -> list[PlannedReminder]:
+    """Every reminder this request should have now, past or future."""
+    planned: list[PlannedReminder] = []
+    due = facts.response_due_on
+    if due is not None:
+        for n in sorted(set(settings.due_soon_working_days), reverse=True):
+            planned.append(PlannedReminder(ReminderKind.DUE_SOON, n, due, working_days_before(calendar, due, n)))
+        planned.append(PlannedReminder(ReminderKind.DUE_TODAY, 0, due, due))
+        # Chase only once the later, deferred-receipt date has passed (DESIGN.md §2).
+        chase_from = max(due, facts.deferred_due_on or due)
+        planned.append(PlannedReminder(ReminderKind.OVERDUE, 0, due, calendar.next_working_day(chase_from)))
+    if facts.very_overdue_on is not None:
+        planned.append(PlannedReminder(ReminderKind.VERY_OVERDUE, 0, facts.very_overdue_on,
+                                       calendar.next_working_day(facts.very_overdue_on)))
+    if facts.review_due_on is not None and facts.status == "internal_review":
+        planned.append(PlannedReminder(ReminderKind.REVIEW_DUE, 0, facts.review_due_on, facts.review_due_on))
+    if facts.clarification_requested_on is not None and facts.status == "clarification_requested":
+        fire = calendar.add_working_days(facts.clarification_requested_on,
+                                         settings.clarification_after_working_days + 1)
+        planned.append(PlannedReminder(ReminderKind.CLARIFICATION_OWED, 0, facts.clarification_requested_on, fire))
+    if facts.figures_wanted and facts.responded_on is not None:
+        fire = calendar.add_working_days(facts.responded_on, settings.figures_after_working_days + 1)
+        planned.append(PlannedReminder(ReminderKind.FIGURES_MISSING, 0, facts.responded_on, fire))
+    return planned
+
+
+def fire_at(day: date) -> datetime:
+    """07:00 London time on `day`, as an aware UTC datetime (GMT or BST as the date has it)."""
+    return datetime.combine(day, SEND_AT, tzinfo=LONDON).astimezone(timezone.utc)
+
+
+def is_stale(kind: ReminderKind, target_date: date, today: date) -> bool:
+    """A warning about a deadline that has already passed is not worth sending."""
+    return kind in (ReminderKind.DUE_SOON, ReminderKind.DUE_TODAY) and target_date < today

@@ -1,0 +1,150 @@
+"""Recording events and documents through the request page."""
+import io
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from fointracker.extensions import db
+from fointracker.models import Attachment, AuditEntry, Authority, Campaign, FoiRequest, RequestEvent
+from fointracker.services.foi_requests import create_request
+from tests.conftest import post
+
+
+def _request(app, users, sent=date(2026, 3, 2)):
+    with app.app_context():
+        campaign = Campaign(title="Timeline", default_regime="foia", created_by_id=users["admin"])
+        db.session.add(campaign)
+        db.session.commit()
+        kent = db.session.scalar(select(Authority).where(Authority.code == "KEN"))
+        return create_request(db.session, {
+            "campaign_id": campaign.id, "authority_id": kent.id, "regime": "foia", "subject": "Budgets",
+            "body": "", "sent_on": sent, "received_on": None, "council_reference": "", "owner_id": None}, None).id
+
+
+def _add(client, request_id, **data):
+    data.setdefault("occurred_on", "2026-03-05")
+    return post(client, f"/requests/{request_id}/events", data, content_type="multipart/form-data")
+
+
+def test_refusal_with_exemption_and_document(login_as, app, users):
+    request_id = _request(app, users)
+    client = login_as("staff")
+    response = _add(client, request_id, kind="response_received", outcome="refused", exemptions=["s12", "s40"],
+                    note="Cost limit", files=[(io.BytesIO(b"%PDF-1.4 test"), "../../etc/Refusal letter.pdf")])
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        req = db.session.get(FoiRequest, request_id)
+        assert (req.status, req.outcome) == ("responded", "refused")
+        assert req.responded_on == date(2026, 3, 5) and req.responded_on_time is True
+        event = db.session.scalar(select(RequestEvent).where(RequestEvent.kind == "response_received"))
+        assert event.details == {"outcome": "refused", "exemptions": ["s12", "s40"]}
+        attachment = db.session.scalar(select(Attachment))
+        assert attachment.original_name == "Refusal letter.pdf"  # no path survives
+        assert "/" not in attachment.stored_name and "Refusal" not in attachment.stored_name
+        stored = Path(app.config["UPLOAD_FOLDER"]) / attachment.stored_name
+        assert stored.read_bytes() == b"%PDF-1.4 test"
+        attachment_id = attachment.id
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "Refused; citing s.12 cost limit, s.40 personal data" in page
+    download = client.get(f"/requests/attachments/{attachment_id}")
+    assert download.status_code == 200 and download.data == b"%PDF-1.4 test"
+    assert 'attachment; filename="Refusal letter.pdf"' in download.headers["Content-Disposition"]
+    anonymous = app.test_client().get(f"/requests/attachments/{attachment_id}")
+    assert anonymous.status_code == 302  # documents only for logged-in users
+
+
+def test_an_event_that_makes_no_sense_is_refused_with_the_reason(login_as, app, users):
+    request_id = _request(app, users)
+    client = login_as("staff")
+    response = _add(client, request_id, kind="clarification_sent")
+    # The form offers only events that make sense, so a crafted post is refused as an invalid choice...
+    assert response.status_code == 400 and "Not a valid choice" in response.get_data(as_text=True)
+    # ... and one the form offers but the dates make impossible is refused with the reason.
+    response = _add(client, request_id, kind="acknowledged", occurred_on="2026-02-27")
+    assert response.status_code == 400
+    assert "before the request was sent" in response.get_data(as_text=True)
+    response = _add(client, request_id, kind="response_received", outcome="")
+    assert "Outcome: say what the answer was" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(RequestEvent.id))) == 1
+
+
+def test_disallowed_file_type_refuses_the_whole_event(login_as, app, users):
+    request_id = _request(app, users)
+    client = login_as("staff")
+    response = _add(client, request_id, kind="acknowledged",
+                    files=[(io.BytesIO(b"ok"), "letter.pdf"), (io.BytesIO(b"MZ"), "payload.exe")])
+    assert response.status_code == 400
+    assert "payload.exe: files of this type are not accepted" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(RequestEvent.id))) == 1
+        assert db.session.scalar(select(func.count(Attachment.id))) == 0
+    assert not any(Path(app.config["UPLOAD_FOLDER"]).glob("*"))
+
+
+def test_upload_size_limit(login_as, app, users):
+    request_id = _request(app, users)
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    client = login_as("staff")
+    response = _add(client, request_id, kind="acknowledged", files=[(io.BytesIO(b"x" * 5000), "big.pdf")])
+    assert response.status_code == 413
+    assert "limited to" in response.get_data(as_text=True)
+
+
+def test_edit_and_remove_need_a_reason_and_are_audited(login_as, app, users):
+    request_id = _request(app, users)
+    client = login_as("staff")
+    _add(client, request_id, kind="fee_notice", occurred_on="2026-03-05")
+    with app.app_context():
+        event_id = db.session.scalar(select(RequestEvent.id).where(RequestEvent.kind == "fee_notice"))
+    url = f"/requests/{request_id}/events/{event_id}/edit"
+    assert "Why are you changing it?" in client.get(url).get_data(as_text=True)
+    no_reason = post(client, url, {"occurred_on": "2026-03-06", "note": ""})
+    assert "This field is required" in no_reason.get_data(as_text=True)
+    ok = post(client, url, {"occurred_on": "2026-03-06", "note": "", "change_reason": "date was wrong"})
+    assert ok.status_code == 302
+    removed = post(client, f"/requests/{request_id}/events/{event_id}/remove", {"change_reason": "duplicate"})
+    assert removed.status_code == 302
+    with app.app_context():
+        req = db.session.get(FoiRequest, request_id)
+        assert req.status == "awaiting_response" and not req.clock_paused
+        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "request")
+                                     .order_by(AuditEntry.id)).all()
+        assert actions[-3:] == ["event added", "event edited", "event removed"]
+
+
+def test_removing_sent_is_refused_when_later_events_depend_on_it(login_as, app, users):
+    request_id = _request(app, users)
+    client = login_as("staff")
+    _add(client, request_id, kind="acknowledged")
+    with app.app_context():
+        sent_id = db.session.scalar(select(RequestEvent.id).where(RequestEvent.kind == "sent"))
+    response = post(client, f"/requests/{request_id}/events/{sent_id}/remove", {"change_reason": "oops"},
+                    follow_redirects=True)
+    assert "Not removed" in response.get_data(as_text=True)
+
+
+def test_authors_cannot_record_events(login_as, app, users):
+    request_id = _request(app, users)
+    client = login_as("author")
+    assert _add(client, request_id, kind="acknowledged").status_code == 403
+    assert "Record what happened" not in client.get(f"/requests/{request_id}").get_data(as_text=True)
+
+
+def test_future_dates_are_refused(login_as, app, users):
+    request_id = _request(app, users)
+    client = login_as("staff")
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    response = _add(client, request_id, kind="acknowledged", occurred_on=tomorrow)
+    assert "in the future" in response.get_data(as_text=True)
+
+
+def test_figures_entered_toggle(login_as, app, users):
+    request_id = _request(app, users)
+    client = login_as("staff")
+    _add(client, request_id, kind="response_received", outcome="successful")
+    assert "Mark figures entered" in client.get(f"/requests/{request_id}").get_data(as_text=True)
+    post(client, f"/requests/{request_id}/figures-entered", {"entered": "1"})
+    with app.app_context():
+        assert db.session.get(FoiRequest, request_id).figures_entered is True
