@@ -26,3 +26,51 @@ def test_downgrade_to_empty_and_upgrade_again(app):
         tables = set(inspect(db.engine).get_table_names())
         assert {"authority", "campaign", "foi_request", "request_event", "user", "audit_entry"} <= tables
         assert import_register(db.session).created == 455  # leave the register as other tests expect it
+
+
+def test_upgrading_keeps_existing_data(tmp_path):
+    """Batch migrations rebuild tables on SQLite; existing rows and their links must survive."""
+    from datetime import date
+
+    from sqlalchemy import select, text
+
+    from fointracker import create_app
+    from fointracker.models import Campaign, FoiRequest, RequestEvent
+    from tests.conftest import PG_URL, _config
+
+    url = PG_URL or f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = create_app(_config(url, tmp_path))
+    with app.app_context():
+        if PG_URL:
+            downgrade(revision="base")
+        upgrade(revision="0001")
+        with db.engine.begin() as conn:
+            conn.execute(text('INSERT INTO "user" (id, email, name, role, password_hash, active, created_at) '
+                              "VALUES (1, 'a@example.org', '', 'admin', 'x', true, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO authority (id, code, gss_code, official_name, short_name, type_code, "
+                              "type_name, nation, region, social_care, replaced_by, website, foi_email, alt_names, "
+                              "wdtk_id, updated_at) VALUES (1, 'KEN', '', 'Kent County Council', 'Kent', 'CTY', '', "
+                              "'England', 'South East', true, '', '', '', '', '', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO campaign (id, title, description, default_regime, letter_template, "
+                              "created_at, created_by_id) VALUES (1, 'C', '', 'foia', '', CURRENT_TIMESTAMP, 1)"))
+            conn.execute(text("INSERT INTO campaign_coordinator (campaign_id, user_id) VALUES (1, 1)"))
+            conn.execute(text("INSERT INTO foi_request (id, campaign_id, authority_id, regime, subject, body, sent_on, "
+                              "received_on, council_reference, owner_id, status, created_at, updated_at) VALUES "
+                              "(1, 1, 1, 'foia', 'S', '', '2026-03-02', '2026-03-02', '', 1, 'awaiting_response', "
+                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO request_event (id, request_id, kind, occurred_on, details, note, "
+                              "created_by_id, created_at) VALUES (1, 1, 'sent', '2026-03-02', '{}', '', 1, "
+                              "CURRENT_TIMESTAMP)"))
+        upgrade()
+        req = db.session.get(FoiRequest, 1)
+        assert req.owner_id == 1 and req.sent_on == date(2026, 3, 2)
+        assert [u.id for u in db.session.get(Campaign, 1).coordinators] == [1]
+        assert db.session.scalar(select(RequestEvent.kind)) == "sent"
+        db.session.remove()
+        if PG_URL:  # leave the shared schema as the other tests expect it
+            from fointracker.services.authorities import import_register
+
+            downgrade(revision="base")
+            upgrade()
+            import_register(db.session)
+        db.engine.dispose()
