@@ -16,6 +16,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(deadline_command)
     app.cli.add_command(deadlines_cli)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(scheduler_command)
 
 
 @click.group("authorities", help="The council register.")
@@ -169,6 +171,62 @@ def recompute_deadlines():
 
     changed = recompute_requests(db.session)
     click.echo(f"Deadlines recomputed: {changed} request(s) changed.")
+
+
+@click.group("reminders", help="The reminder outbox.")
+def reminders_cli():
+    pass
+
+
+@reminders_cli.command("run")
+@click.option("--now", "now_text", default=None, metavar="ISO",
+              help="Pretend it is this time (ISO 8601; UTC if no offset). Default: now.")
+def run_reminders(now_text):
+    """Run the sweep once: send what is due, digests included (for cron and tests)."""
+    from datetime import datetime, timezone
+
+    from flask import current_app
+
+    from .services.outbox import Outbox, sweep
+
+    now = None
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter(f"{now_text!r} is not an ISO date-time", param_hint="--now") from None
+        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    outbox = Outbox.from_config(current_app.config)
+    try:
+        result = sweep(db.session, outbox, now)
+    finally:
+        outbox.close()
+    click.echo(f"Reminders: {result}.")
+    for error in sorted(set(result.errors))[:5]:
+        click.echo(f"  last error: {error}", err=True)
+
+
+@reminders_cli.command("plan")
+def plan_reminders():
+    """(Re)plan every sent request's reminders from its current deadlines (after an upgrade)."""
+    from .services.deadlines import recompute_requests
+
+    changed = recompute_requests(db.session, replan=True)
+    click.echo(f"Reminders planned; {changed} request(s) had dates that moved.")
+
+
+@click.command("scheduler")
+@click.option("--sweep-minutes", default=2.0, show_default=True, help="How often the sweep runs.")
+def scheduler_command(sweep_minutes):
+    """Run the reminder scheduler (one per deployment; a second one exits)."""
+    import logging
+
+    from flask import current_app
+
+    from .scheduler import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    sys.exit(run_scheduler(current_app._get_current_object(), sweep_minutes))
 
 
 def main() -> None:

@@ -35,6 +35,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
         PREFERRED_URL_SCHEME="http",
+        BASE_URL="http://127.0.0.1:5000",  # how links in emails, webhooks and the calendar feed begin
+        SMTP_HOST="localhost",
+        SMTP_PORT=25,
+        SMTP_SECURITY="none",  # none, starttls or ssl
+        MAIL_FROM="fointracker@localhost",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

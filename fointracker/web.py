@@ -18,7 +18,7 @@ from .models import Role
 
 # Endpoints anyone may reach. Everything else needs a login (checked centrally,
 # so a new view cannot forget it).
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.healthz"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.healthz", "calendar.feed"})
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -36,9 +36,10 @@ def register_web(app: Flask) -> None:
     from .foi_requests import bp as requests_bp
     from .admin import bp as admin_bp
     from .main import bp as main_bp
+    from .calendar_feed import bp as calendar_bp
 
     for blueprint in (auth_bp, main_bp, campaigns_bp, requests_bp, authorities_bp, admin_bp,
-                      deadlines_bp):
+                      deadlines_bp, calendar_bp):
         app.register_blueprint(blueprint)
 
     app.jinja_env.filters["uk_date"] = uk_date

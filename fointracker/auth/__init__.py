@@ -3,6 +3,7 @@ from flask import Blueprint
 bp = Blueprint("auth", __name__)
 
 from . import views  # noqa: E402,F401
+from . import account_views  # noqa: E402,F401
 
 from ..extensions import db, login_manager  # noqa: E402
 from ..models import User  # noqa: E402

@@ -15,5 +15,8 @@ class CampaignForm(FlaskForm):
     letter_template = TextAreaField(
         "Request letter", validators=[Length(max=50000)],
         description="Placeholders: " + ", ".join("{" + name + "}" for name in PLACEHOLDERS))
-    coordinators = SelectMultipleField("Coordinators", coerce=int)
+    coordinators = SelectMultipleField("Coordinators", coerce=int,
+                                       description="They receive the campaign's reminders, with each request's owner.")
+    webhook_url = StringField("Webhook for reminders", validators=[Length(max=500)],
+                              description="Optional: a Slack, Teams or Mattermost incoming-webhook address.")
     submit = SubmitField("Save campaign")

@@ -84,9 +84,10 @@ def working_days_before(calendar: WorkingCalendar, day: date, n: int) -> date:
     return candidate
 
 
-def plan(facts: RequestFacts, calendar: WorkingCalendar, settings: ReminderSettings = ReminderSettings()
-         ) -> list[PlannedReminder]:
-    """Every reminder this request should have now, past or future."""
+def plan(facts: RequestFacts, calendar: WorkingCalendar, settings: ReminderSettings = ReminderSettings(),
+         today: date | None = None) -> list[PlannedReminder]:
+    """Every reminder this request should have now, past or future; with `today`, without the
+    warnings about a date already past (they would only be superseded unsent)."""
     planned: list[PlannedReminder] = []
     due = facts.response_due_on
     if due is not None:
@@ -108,6 +109,8 @@ def plan(facts: RequestFacts, calendar: WorkingCalendar, settings: ReminderSetti
     if facts.figures_wanted and facts.responded_on is not None:
         fire = calendar.add_working_days(facts.responded_on, settings.figures_after_working_days + 1)
         planned.append(PlannedReminder(ReminderKind.FIGURES_MISSING, 0, facts.responded_on, fire))
+    if today is not None:
+        planned = [p for p in planned if not is_stale(p.kind, p.target_date, today)]
     return planned
 
 

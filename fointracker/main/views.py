@@ -7,6 +7,7 @@ from sqlalchemy import select, text
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..models import Campaign
+from ..scheduler import heartbeat_status
 from ..services.deadlines import Calendars
 from ..services.stats import (DEADLINE_BUCKETS, TODO_BUCKETS, Scope, campaign_progress, default_scope,
                               todo_table)
@@ -75,5 +76,13 @@ def healthz():
         database = "ok"
     except Exception as exc:  # reported, not swallowed: the status code says it
         database = f"error: {type(exc).__name__}"
+    # The scheduler's heartbeat is reported, but a stopped scheduler does not fail the web's health.
+    scheduler = {"state": "unknown"}
+    if database == "ok":
+        try:
+            scheduler = heartbeat_status(db.session)
+        except Exception as exc:
+            db.session.rollback()
+            scheduler = {"state": f"unknown: {type(exc).__name__}"}
     status = 200 if database == "ok" else 503
-    return jsonify(status="ok" if status == 200 else "error", database=database), status
+    return jsonify(status="ok" if status == 200 else "error", database=database, scheduler=scheduler), status

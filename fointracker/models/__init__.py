@@ -4,6 +4,7 @@ from .authority import Authority
 from .calendar import ClosureDay
 from .campaign import Campaign, campaign_coordinators
 from .foi_request import Attachment, FoiRequest, RequestEvent
+from .reminder import Reminder, SchedulerLease
 from .user import LoginAttempt, Role, User
 
 __all__ = [
@@ -15,7 +16,9 @@ __all__ = [
     "campaign_coordinators",
     "FoiRequest",
     "LoginAttempt",
+    "Reminder",
     "RequestEvent",
+    "SchedulerLease",
     "Role",
     "User",
 ]

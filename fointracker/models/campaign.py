@@ -25,6 +25,7 @@ class Campaign(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     default_regime: Mapped[str] = mapped_column(String(8), default="foia")
     letter_template: Mapped[str] = mapped_column(Text, default="")
+    webhook_url: Mapped[str] = mapped_column(String(500), default="", server_default="")  # Slack/Teams/Mattermost
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Index, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -34,6 +34,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Reminders: immediate alerts, or one digest a day at digest_hour (Europe/London).
+    reminder_mode: Mapped[str] = mapped_column(String(10), default="digest", server_default="digest")
+    digest_hour: Mapped[int] = mapped_column(default=8, server_default="8")
+    reminder_kinds_off: Mapped[list | None] = mapped_column(JSON, default=list)  # kinds this user does not want
+    last_digest_on: Mapped[date | None] = mapped_column(Date)
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)  # secret iCalendar URL
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..domain.lifecycle import EventKind
 from ..domain.regimes import regime_for_authority
 from ..models import Authority, Campaign, FoiRequest, User
+from .deadlines import recompute_requests
 from .audit import record
 from .campaigns import letter_for
 from .foi_requests import RequestError, create_request
@@ -242,5 +243,8 @@ def bulk_assign_owner(session: Session, request_ids: Iterable[int], owner_id: in
                before={"owner_id": foi_request.owner_id}, after={"owner_id": owner_id})
         foi_request.owner_id = owner_id
         changed += 1
+    session.flush()
+    # The new owner gets the reminders from now on, the old one no longer.
+    recompute_requests(session, where=FoiRequest.id.in_(list(request_ids)), replan=True, commit=False)
     session.commit()
     return changed

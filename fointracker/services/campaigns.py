@@ -5,10 +5,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.letters import template_problems
-from ..models import Campaign, User
+from ..models import Campaign, FoiRequest, User
 from .audit import record, snapshot
 
-CAMPAIGN_FIELDS = ("title", "description", "default_regime", "letter_template")
+CAMPAIGN_FIELDS = ("title", "description", "default_regime", "letter_template", "webhook_url")
 
 
 class CampaignError(ValueError):
@@ -28,6 +28,9 @@ def _check(session: Session, values: dict, campaign_id: int | None) -> None:
     problems = template_problems(values.get("letter_template", ""))
     if problems:
         raise CampaignError("letter_template", "; ".join(problems))
+    webhook = (values.get("webhook_url") or "").strip()
+    if webhook and not webhook.startswith(("https://", "http://")):
+        raise CampaignError("webhook_url", "the webhook address must start with https:// (or http://)")
 
 
 def save_campaign(session: Session, campaign: Campaign | None, values: dict, coordinator_ids: list[int],
@@ -35,6 +38,8 @@ def save_campaign(session: Session, campaign: Campaign | None, values: dict, coo
     """Create (campaign=None) or update a campaign, with its coordinators, in one commit."""
     values = {k: values[k] for k in CAMPAIGN_FIELDS if k in values}
     values["title"] = values["title"].strip()
+    if "webhook_url" in values:
+        values["webhook_url"] = (values["webhook_url"] or "").strip()
     _check(session, values, campaign.id if campaign else None)
     coordinators = list(session.scalars(select(User).where(User.id.in_(coordinator_ids)))) if coordinator_ids else []
     if campaign is None:
@@ -51,6 +56,12 @@ def save_campaign(session: Session, campaign: Campaign | None, values: dict, coo
         campaign.coordinators = coordinators
         record(session, user_id=user_id, entity_type="campaign", entity_id=campaign.id, action="updated",
                before=before, after=_state(campaign))
+        session.flush()
+        if (before["coordinators"], before["webhook_url"]) != (_state(campaign)["coordinators"], campaign.webhook_url):
+            # Coordinators and the webhook receive the campaign's reminders: re-plan them.
+            from .deadlines import recompute_requests
+
+            recompute_requests(session, where=FoiRequest.campaign_id == campaign.id, replan=True, commit=False)
     session.commit()
     return campaign
 

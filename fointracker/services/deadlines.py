@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -156,24 +157,37 @@ def _column_values(foi_request, events: Sequence, calendars: Calendars) -> dict:
 
 def recompute_request(session: Session, foi_request: FoiRequest, calendars: Calendars | None = None) -> bool:
     """Refresh one request's deadline columns from its timeline (caller commits). True if any changed."""
+    from .reminders import plan_request
+
     calendars = calendars or Calendars.from_db(session)
     values = _column_values(foi_request, foi_request.events, calendars)
     changed = any(getattr(foi_request, k) != v for k, v in values.items())
     for key, value in values.items():
         setattr(foi_request, key, value)
+    # Reminders are planned in the same transaction as the dates they are about.
+    plan_request(session, foi_request, calendars.for_regime(foi_request.regime))
     return changed
 
 
-def recompute_requests(session: Session, batch_size: int = 5000) -> int:
+def recompute_requests(session: Session, batch_size: int = 5000, *, where=None, replan: bool = False,
+                       commit: bool = True) -> int:
     """Recompute every sent request's derived dates after a calendar change; one commit.
+
+    `where` narrows the requests (e.g. one campaign); `replan` re-plans their reminders
+    even when no date moved (new owner, coordinators or webhook).
 
     Reads plain rows (no ORM objects) and writes only the rows whose dates changed,
     in executemany batches, so 10,000 requests take well under a second.
     Returns the number of requests whose dates changed.
     """
     calendars = Calendars.from_db(session)
-    stmt = select(FoiRequest.id, FoiRequest.regime, FoiRequest.received_on, FoiRequest.status,
+    from .reminders import PlanInput, campaign_audiences, facts_for, recipients_for, sync
+
+    stmt = select(FoiRequest.id, FoiRequest.regime, FoiRequest.received_on, FoiRequest.status, FoiRequest.outcome,
+                  FoiRequest.figures_entered, FoiRequest.owner_id, FoiRequest.campaign_id,
                   *(getattr(FoiRequest, c) for c in DEADLINE_COLUMNS)).where(FoiRequest.received_on.is_not(None))
+    if where is not None:
+        stmt = stmt.where(where)
     rows = session.execute(stmt).all()
     events_by_request: dict[int, list[RequestEvent]] = defaultdict(list)
     ids = [row.id for row in rows]
@@ -186,14 +200,25 @@ def recompute_requests(session: Session, batch_size: int = 5000) -> int:
         ):
             events_by_request[event.request_id].append(event)
 
-    updates = []
+    updates, plans = [], []
+    audiences = campaign_audiences(session, {row.campaign_id for row in rows})
     for row in rows:
-        values = _column_values(row, events_by_request.get(row.id, ()), calendars)
-        if any(getattr(row, k) != v for k, v in values.items()):
+        events = events_by_request.get(row.id, ())
+        values = _column_values(row, events, calendars)
+        changed = any(getattr(row, k) != v for k, v in values.items())
+        if changed:
             updates.append({"id": row.id, **values})
+        if changed or replan:
+            moved = SimpleNamespace(**{**row._asdict(), **values})
+            coordinators, has_webhook = audiences[row.campaign_id]
+            plans.append(PlanInput(row.id, facts_for(moved, events),
+                                   recipients_for(row.owner_id, coordinators, row.campaign_id, has_webhook),
+                                   calendars.for_regime(row.regime)))
     for start in range(0, len(updates), batch_size):
         session.execute(update(FoiRequest), updates[start:start + batch_size])
-    session.commit()
+    sync(session, plans)  # reminders move with their deadlines, in the same transaction
+    if commit:
+        session.commit()
     return len(updates)
 
 

@@ -140,6 +140,7 @@ def remove_event(session: Session, event: RequestEvent, *, reason: str, user_id:
 def set_figures_entered(session: Session, foi_request: FoiRequest, entered: bool, user_id: int | None) -> None:
     before = snapshot(foi_request, ("figures_entered",))
     foi_request.figures_entered = entered
+    recompute_request(session, foi_request)  # the "figures missing" reminder comes or goes
     record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="updated",
            before=before, after=snapshot(foi_request, ("figures_entered",)))
     session.commit()

@@ -1,0 +1,181 @@
+"""The clock: APScheduler in its own process (`fointracker scheduler`), one at a time.
+
+The database is the source of truth; this only decides *when* the sweep runs. Web
+workers never start it. One scheduler holds the lock: a PostgreSQL advisory lock (held
+by a dedicated connection for the life of the process), or on SQLite a lease row that
+must be renewed before it expires. The lease row also carries the heartbeat shown to
+admins and on /healthz, on both backends.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .models import SchedulerLease
+
+log = logging.getLogger("fointracker.scheduler")
+
+LEASE_NAME = "scheduler"
+LEASE_SECONDS = 90
+HEARTBEAT_SECONDS = 30
+ADVISORY_LOCK_KEY = 0x464F4954  # "FOIT"
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+class SchedulerLock:
+    """Take the lock, renew the heartbeat, let go."""
+
+    def __init__(self, session, holder: str | None = None):
+        self.session = session
+        self.holder = holder or holder_name()
+        self._pg_connection = None
+
+    def acquire(self, now: datetime | None = None) -> bool:
+        now = now or datetime.now(timezone.utc)
+        if db.engine.dialect.name == "postgresql":
+            self._pg_connection = db.engine.connect()
+            got = self._pg_connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}).scalar()
+            self._pg_connection.commit()
+            if not got:
+                self._pg_connection.close()
+                self._pg_connection = None
+                return False
+            self._upsert_lease(now, force=True)
+            return True
+        return self._upsert_lease(now, force=False)
+
+    def _upsert_lease(self, now: datetime, force: bool) -> bool:
+        expires = now + timedelta(seconds=LEASE_SECONDS)
+        # Take over only a free or expired lease (or our own); one UPDATE decides atomically.
+        query = update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME)
+        if not force:
+            query = query.where((SchedulerLease.expires_at < now) | (SchedulerLease.holder == self.holder))
+        taken = self.session.execute(query.values(holder=self.holder, acquired_at=now, heartbeat_at=now,
+                                                  expires_at=expires)).rowcount
+        if not taken:
+            exists = self.session.scalar(select(SchedulerLease.name).where(SchedulerLease.name == LEASE_NAME))
+            if exists:
+                self.session.rollback()
+                return False
+            try:
+                self.session.add(SchedulerLease(name=LEASE_NAME, holder=self.holder, acquired_at=now,
+                                                heartbeat_at=now, expires_at=expires))
+                self.session.flush()
+            except IntegrityError:  # another scheduler created it first
+                self.session.rollback()
+                return False
+        self.session.commit()
+        return True
+
+    def heartbeat(self, now: datetime | None = None, summary: str | None = None) -> bool:
+        """Renew the lease; False if another process has taken it (then stop)."""
+        now = now or datetime.now(timezone.utc)
+        values = {"heartbeat_at": now, "expires_at": now + timedelta(seconds=LEASE_SECONDS)}
+        if summary is not None:
+            values.update(last_sweep_at=now, last_sweep_summary=summary[:300])
+        renewed = self.session.execute(update(SchedulerLease).where(
+            SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == self.holder).values(**values)).rowcount
+        self.session.commit()
+        return bool(renewed)
+
+    def release(self) -> None:
+        self.session.execute(update(SchedulerLease).where(
+            SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == self.holder)
+            .values(expires_at=datetime.now(timezone.utc)))
+        self.session.commit()
+        if self._pg_connection is not None:
+            self._pg_connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
+            self._pg_connection.commit()
+            self._pg_connection.close()
+            self._pg_connection = None
+
+
+def heartbeat_status(session, now: datetime | None = None) -> dict:
+    """What admins and /healthz see: who runs the scheduler and whether it is alive."""
+    now = now or datetime.now(timezone.utc)
+    lease = session.get(SchedulerLease, LEASE_NAME)
+    if lease is None:
+        return {"state": "never started"}
+    heartbeat = lease.heartbeat_at if lease.heartbeat_at.tzinfo else lease.heartbeat_at.replace(tzinfo=timezone.utc)
+    age = (now - heartbeat).total_seconds()
+    expires = lease.expires_at if lease.expires_at.tzinfo else lease.expires_at.replace(tzinfo=timezone.utc)
+    # A scheduler that stopped cleanly released its lease (expires_at = the time it stopped):
+    # it is stopped at once, not only when its last heartbeat has aged past the lease.
+    running = age <= LEASE_SECONDS and expires > now
+    return {"state": "running" if running else "stopped", "holder": lease.holder,
+            "heartbeat_at": heartbeat.isoformat(), "seconds_since_heartbeat": int(age),
+            "last_sweep_at": lease.last_sweep_at.isoformat() if lease.last_sweep_at else None,
+            "last_sweep": lease.last_sweep_summary}
+
+
+def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
+    """Block, running the sweep every few minutes (digests go out from the same sweep)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from .services.outbox import Outbox, sweep
+
+    with app.app_context():
+        lock = SchedulerLock(db.session)
+        if not lock.acquire():
+            status = heartbeat_status(db.session)
+            log.error("another scheduler is running (%s); this one stops", status)
+            return 1
+        outbox = Outbox.from_config(app.config)
+        scheduler = BlockingScheduler(timezone="Europe/London")
+
+        def sweep_job():
+            with app.app_context():
+                try:
+                    result = sweep(db.session, outbox)
+                    log.info("sweep: %s", result)
+                    summary = str(result)
+                except Exception:  # logged with its traceback; the next run tries again
+                    db.session.rollback()
+                    log.exception("sweep failed")
+                    summary = "sweep failed: see the scheduler's log"
+                if not lock.heartbeat(summary=summary):
+                    log.error("lost the scheduler lease; stopping")
+                    scheduler.shutdown(wait=False)
+
+        def heartbeat_job():
+            with app.app_context():
+                if not lock.heartbeat():
+                    log.error("lost the scheduler lease; stopping")
+                    scheduler.shutdown(wait=False)
+
+        scheduler.add_job(sweep_job, "interval", minutes=sweep_minutes, next_run_time=datetime.now(timezone.utc),
+                          max_instances=1, coalesce=True, id="sweep")
+        scheduler.add_job(heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, max_instances=1, coalesce=True,
+                          id="heartbeat")
+        log.info("scheduler started as %s; sweeping every %s minutes", lock.holder, sweep_minutes)
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM (systemd, docker stop, kill) stops it like Ctrl-C does: without this the
+            # process died on the spot, the SQLite lease stayed taken for LEASE_SECONDS and a
+            # restarted scheduler was refused as "another scheduler is running".
+            signal.signal(signal.SIGTERM, _raise_system_exit)
+        try:
+            scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=True)  # let a sweep under way finish before letting go
+            outbox.close()
+            lock.release()
+        log.info("scheduler stopped")
+        return 0
+
+
+def _raise_system_exit(_signum, _frame):
+    raise SystemExit(0)
