@@ -18,6 +18,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(deadlines_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(report_command)
+    app.cli.add_command(figures_cli)
 
 
 @click.group("authorities", help="The council register.")
@@ -228,6 +230,95 @@ def scheduler_command(sweep_minutes):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     sys.exit(run_scheduler(current_app._get_current_object(), sweep_minutes))
 
+
+@click.group("figures", help="A campaign's figures (the councils' answers).")
+def figures_cli():
+    pass
+
+
+@figures_cli.command("import")
+@click.argument("campaign")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and list the changes; write nothing.")
+def import_figures_command(campaign, file, dry_run):
+    """Import figures for CAMPAIGN (its id or exact title) from FILE (.csv or .xlsx).
+
+    Columns: authority (GSS code or council name), question (code or label), value, and
+    optionally state, note, exemption. All or nothing: with any error nothing is imported.
+    """
+    from pathlib import Path
+
+    from .services.figures_import import find_campaign, import_figures
+
+    found = find_campaign(db.session, campaign)
+    if found is None:
+        raise click.ClickException(f"no campaign with the id or title {campaign!r}")
+    path = Path(file)
+
+    def progress(done, total):
+        if total >= 1000:  # long imports say how far they are
+            click.echo(f"  written {done} of {total}", err=True)
+
+    plan = import_figures(db.session, found, path.name, path.read_bytes(), None, dry_run=dry_run, progress=progress)
+    click.echo(f"Campaign: {found.title} (#{found.id}); file: {path.name}")
+    for note in plan.notes:
+        click.echo(f"note: {note}")
+    if plan.lenient:
+        click.echo("Council names matched leniently (check them):")
+        for line in plan.lenient:
+            click.echo(f"  {line}")
+    if plan.errors:
+        for line in plan.error_lines():
+            click.echo(line, err=True)
+        click.echo(f"nothing imported: {len(plan.errors)} error(s). {plan.summary()}.", err=True)
+        sys.exit(1)
+    if dry_run:
+        for change in plan.changes:
+            click.echo(f"  row {change.row}: {change.council} · {change.question_code}: {change.old} → {change.new}")
+        click.echo(f"Dry run, nothing written: {plan.summary()}.")
+    else:
+        click.echo(f"Imported: {plan.summary()}.")
+
+
+
+@click.command("report")
+@click.argument("campaign")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv", "tidy-csv", "xlsx", "json"]), default="html",
+              show_default=True, help="csv: one row per council; tidy-csv: one row per council and question.")
+@click.option("--output", "output", default="-", show_default=True, metavar="FILE",
+              help="Where to write the report (- for standard output).")
+def report_command(campaign, fmt, output):
+    """Write CAMPAIGN's report (CAMPAIGN: its id, or its exact title in any case).
+
+    The same files as the report page's downloads; html is the page itself with its
+    stylesheet inlined, for opening, printing or sending on as one file.
+    """
+    from flask import current_app, render_template
+
+    from .services.report import find_campaign
+    from .services.report_exports import FORMATS, export_chunks, page_context
+
+    found = find_campaign(db.session, campaign)
+    if found is None:
+        raise click.ClickException(f"no campaign has the id or title {campaign!r}")
+    if fmt == "html":
+        css = open(f"{current_app.static_folder}/app.css", encoding="utf-8").read()
+        with current_app.test_request_context():
+            chunks = [render_template("reports/standalone.html", css=css,
+                                      **page_context(db.session, found, standalone=True))]
+    else:
+        chunks = export_chunks(db.session, found, fmt)
+    binary = FORMATS[fmt].binary
+    if output == "-":
+        stream = click.get_binary_stream("stdout") if binary else click.get_text_stream("stdout")
+        for chunk in chunks:
+            stream.write(chunk)
+        stream.flush()
+        return
+    with open(output, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as out:
+        for chunk in chunks:
+            out.write(chunk)
+    click.echo(f"Wrote the {fmt} report of “{found.title}” to {output}.", err=True)
 
 def main() -> None:
     from . import create_app

@@ -37,9 +37,10 @@ def register_web(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .main import bp as main_bp
     from .calendar_feed import bp as calendar_bp
+    from .reports import bp as reports_bp
 
     for blueprint in (auth_bp, main_bp, campaigns_bp, requests_bp, authorities_bp, admin_bp,
-                      deadlines_bp, calendar_bp):
+                      deadlines_bp, calendar_bp, reports_bp):
         app.register_blueprint(blueprint)
 
     app.jinja_env.filters["uk_date"] = uk_date

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
-from . import batch_views, stats_views, views  # noqa: E402,F401
+from . import batch_views, question_views, stats_views, views  # noqa: E402,F401

@@ -3,11 +3,14 @@ from .audit import AuditEntry
 from .authority import Authority
 from .calendar import ClosureDay
 from .campaign import Campaign, campaign_coordinators
+from .figures import Answer, Question
 from .foi_request import Attachment, FoiRequest, RequestEvent
 from .reminder import Reminder, SchedulerLease
 from .user import LoginAttempt, Role, User
 
 __all__ = [
+    "Answer",
+    "Question",
     "Attachment",
     "AuditEntry",
     "Authority",

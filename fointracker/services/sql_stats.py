@@ -18,8 +18,10 @@ integer division whose rounding could differ between backends.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
 
-from sqlalchemy import Float, Select, and_, cast, func, select
+from sqlalchemy import Float, Select, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, FromClause
 
@@ -73,3 +75,96 @@ def percentage(part: int | None, whole: int | None) -> float | None:
     if not whole:
         return None
     return 100.0 * (part or 0) / whole
+
+
+# ---------------------------------------------------------------- percentiles (quartiles)
+#
+# Interpolated percentiles, the definition PostgreSQL's `percentile_cont`, numpy's default,
+# Excel's QUARTILE.INC and Python's `statistics.quantiles(method="inclusive")` share: for n
+# sorted values v1..vn and a fraction p, the position is h = 1 + p(n - 1) and the percentile
+# is v[floor h] + (h - floor h)(v[ceil h] - v[floor h]). With p = num/den the rows needed are
+# those whose 0-based rank r = rn - 1 lies strictly within one step of p(n - 1):
+#
+#     |den * (rn - 1) - num * (n - 1)| < den
+#
+# (one row when p(n - 1) is whole, the two either side of it when it is not): integer
+# arithmetic only, so both backends pick the same rows. The database sorts and numbers the
+# values and returns only those few rows per group; the interpolation is finished in Python,
+# in Decimal, on them.
+
+def percentile_select(value: ColumnElement, fractions: Sequence[Fraction], groups: Sequence[ColumnElement] = (),
+                      where: Sequence[ColumnElement] = (), from_: FromClause | None = None,
+                      carry: Sequence[ColumnElement] = ()) -> Select:
+    """A SELECT of the rows each percentile in `fractions` needs, per group: the group
+    columns (labelled g0, g1, ...), `value`, `rn` (its 1-based rank), `n` (the group's
+    number of non-null values) and the `carry` columns (labelled by the caller), which come
+    along with their row (e.g. the two figures a percentage change was computed from).
+
+    Rows whose value is NULL are left out; a group without values has no rows. Combine
+    with `interpolate_percentiles`.
+    """
+    partition = list(groups) or None
+    ranked = select(
+        *(group.label(f"g{i}") for i, group in enumerate(groups)),
+        value.label("value"),
+        *carry,
+        func.row_number().over(partition_by=partition, order_by=value).label("rn"),
+        # The same window as the rank's, over the whole partition: one sort serves both.
+        func.count().over(partition_by=partition, order_by=value, rows=(None, None)).label("n"),
+    )
+    if from_ is not None:
+        ranked = ranked.select_from(from_)
+    ranked = ranked.where(value.is_not(None), *where).subquery("ranked")
+    wanted = []
+    for fraction in fractions:
+        fraction = Fraction(fraction)
+        if not 0 <= fraction <= 1:
+            raise ValueError(f"a percentile is a fraction from 0 to 1, not {fraction}")
+        num, den = fraction.numerator, fraction.denominator
+        offset = den * (ranked.c.rn - 1) - num * (ranked.c.n - 1)
+        wanted.append(and_(offset > -den, offset < den))
+    return select(*ranked.c).where(or_(*wanted))
+
+
+def interpolate_percentiles(rows, fractions: Sequence[Fraction], width: int = 0,
+                            value_of=None) -> dict[tuple, dict[Fraction, Decimal]]:
+    """{group (the first `width` columns, g0.., as a tuple): {fraction: percentile}} from the rows
+    of a `percentile_select` (or any rows that start with the group columns and have rn and n).
+    `value_of(row)` gives a row's value (default: `row.value`); floats become Decimals through
+    their shortest repr."""
+    by_group: dict[tuple, dict[int, Decimal]] = {}
+    sizes: dict[tuple, int] = {}
+    for row in rows:
+        key = tuple(row[:width])
+        value = value_of(row) if value_of else row.value
+        ranks = by_group.get(key)
+        if ranks is None:
+            ranks = by_group[key] = {}
+            sizes[key] = int(row.n)
+        ranks[int(row.rn)] = value if isinstance(value, Decimal) else Decimal(str(value))
+    wanted = [(f, f.numerator, f.denominator) for f in map(Fraction, fractions)]
+    result: dict[tuple, dict[Fraction, Decimal]] = {}
+    for key, ranks in by_group.items():
+        n = sizes[key]
+        out = result[key] = {}
+        for fraction, num, den in wanted:
+            low, step = divmod(num * (n - 1), den)  # 0-based rank below the position, and how far past it
+            below = ranks[low + 1]
+            out[fraction] = below if step == 0 else below + (ranks[low + 2] - below) * step / den
+    return result
+
+
+def grouped_percentiles(session: Session, value: ColumnElement, fractions: Sequence[Fraction],
+                        groups: Sequence[ColumnElement] = (), where: Sequence[ColumnElement] = (),
+                        from_: FromClause | None = None) -> dict[tuple, dict[Fraction, Decimal]]:
+    """{group values as a tuple: {fraction: percentile}} in one query; `()` is the key when
+    there are no groups. Example, the quartiles of one question's figures by region:
+
+        grouped_percentiles(session, Answer.value_number, QUARTILES, [Authority.region],
+                            [Answer.question_id == 7], from_=join(Answer, FoiRequest).join(Authority))
+    """
+    stmt = percentile_select(value, fractions, groups, where, from_)
+    return interpolate_percentiles(session.execute(stmt), fractions, len(groups))
+
+
+QUARTILES = (Fraction(1, 4), Fraction(1, 2), Fraction(3, 4))

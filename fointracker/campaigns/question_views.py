@@ -1,0 +1,281 @@
+"""A campaign's questions (list, add, edit, reorder, delete) and importing its figures.
+
+Import: upload -> a dry-run preview (changes, lenient council matches, errors) -> an
+"Import N changes" confirmation that re-reads the stored upload and writes it all or
+nothing. The upload waits under UPLOAD_FOLDER/figure-imports with a random name, named
+in the confirmation form by a token; it is deleted once imported or cancelled.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..auth.permissions import requires
+from ..domain.figures import QuestionType
+from ..extensions import db
+from ..forms import OptionalIntSelect
+from ..models import Campaign, Question
+from ..services.answers import campaign_questions
+from ..services.attachments import display_name
+from ..services.figures_import import ImportFileError, apply_plan, file_type, plan_import
+from ..services.questions import (
+    QuestionError,
+    answer_count,
+    create_question,
+    delete_question,
+    move_question,
+    update_question,
+)
+from . import bp
+
+IMPORT_FOLDER = "figure-imports"
+TOKEN_RE = re.compile(r"[0-9a-f]{32}\.(csv|xlsx)")
+STALE_SECONDS = 24 * 3600
+
+
+class QuestionForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired("Give the question a short code."), Length(max=40)],
+                       description="Short and stable, used in imports and exports: lower-case letters, digits "
+                                   "and _ (e.g. asc_budget_1011).")
+    label = StringField("Question", validators=[DataRequired("Say what is asked."), Length(max=300)])
+    qtype = SelectField("Kind of answer", choices=[(t.value, t.label) for t in QuestionType])
+    period_label = StringField("Period", validators=[Length(max=20)], description="E.g. 2010/11.")
+    choices = TextAreaField("Choices", validators=[Length(max=5000)],
+                            description="For “One of a list”: one choice per line.")
+    pair_group = StringField("Comparison group", validators=[Length(max=40)],
+                             description="To compare two periods (before and after), give both questions the "
+                                         "same group name, e.g. asc_budget.")
+    pair_with = OptionalIntSelect("Pair with", description="The other question of the comparison group.")
+    help_text = TextAreaField("Help", validators=[Length(max=5000)],
+                              description="Shown beside the question when figures are entered.")
+
+
+class DeleteQuestionForm(FlaskForm):
+    confirm = BooleanField("Also delete this question's answers")
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField()
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Spreadsheet (.csv or .xlsx)", validators=[FileRequired("Choose a file to import.")])
+
+
+class ConfirmForm(FlaskForm):
+    token = HiddenField()
+    filename = HiddenField()
+    fingerprint = HiddenField()
+
+
+def _campaign_question(campaign_id: int, question_id: int) -> Question:
+    question = db.get_or_404(Question, question_id)
+    if question.campaign_id != campaign_id:
+        abort(404)
+    return question
+
+
+def _pair_choices(campaign_id: int, question: Question | None):
+    return [("", "— none —")] + [
+        (q.id, f"{q.label}{' ' + q.period_label if q.period_label else ''} ({q.code})")
+        for q in campaign_questions(db.session, campaign_id)
+        if QuestionType(q.qtype).is_numeric and (question is None or q.id != question.id)]
+
+
+def _question_values(form: QuestionForm) -> dict:
+    return {name: getattr(form, name).data or "" for name in
+            ("code", "label", "qtype", "period_label", "choices", "pair_group", "help_text")}
+
+
+def _refuse(form: FlaskForm, exc: QuestionError) -> None:
+    for name, message in exc.errors.items():
+        field = getattr(form, name, None)
+        (field.errors if field is not None else form.form_errors).append(message)
+
+
+@bp.route("/<int:campaign_id>/questions")
+def questions(campaign_id: int):
+    campaign = db.get_or_404(Campaign, campaign_id)
+    rows = campaign_questions(db.session, campaign_id)
+    return render_template("campaigns/questions.html", campaign=campaign, questions=rows, move_form=MoveForm(),
+                           QuestionType=QuestionType)
+
+
+@bp.route("/<int:campaign_id>/questions/new", methods=["GET", "POST"])
+@requires("report.edit")
+def new_question(campaign_id: int):
+    campaign = db.get_or_404(Campaign, campaign_id)
+    form = QuestionForm()
+    form.pair_with.choices = _pair_choices(campaign_id, None)
+    if form.validate_on_submit():
+        try:
+            question = create_question(db.session, campaign, _question_values(form), current_user.id,
+                                       pair_with=form.pair_with.data)
+        except QuestionError as exc:
+            db.session.rollback()
+            _refuse(form, exc)
+        else:
+            flash(f"Question {question.code} added.", "success")
+            return redirect(url_for(".questions", campaign_id=campaign_id))
+    return render_template("campaigns/question_form.html", campaign=campaign, form=form,
+                           question=None), 400 if form.errors else 200
+
+
+@bp.route("/<int:campaign_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@requires("report.edit")
+def edit_question(campaign_id: int, question_id: int):
+    campaign = db.get_or_404(Campaign, campaign_id)
+    question = _campaign_question(campaign_id, question_id)
+    form = QuestionForm(obj=question)
+    form.pair_with.choices = _pair_choices(campaign_id, question)
+    if request.method == "GET":
+        form.choices.data = "\n".join(question.choices or [])
+        partner = next((q for q in campaign_questions(db.session, campaign_id)
+                        if question.pair_group and q.pair_group == question.pair_group and q.id != question.id), None)
+        form.pair_with.data = partner.id if partner else None
+    if form.validate_on_submit():
+        try:
+            update_question(db.session, question, _question_values(form), current_user.id,
+                            pair_with=form.pair_with.data)
+        except QuestionError as exc:
+            db.session.rollback()
+            question = _campaign_question(campaign_id, question_id)
+            _refuse(form, exc)
+        else:
+            flash(f"Question {question.code} saved.", "success")
+            return redirect(url_for(".questions", campaign_id=campaign_id))
+    return render_template("campaigns/question_form.html", campaign=campaign, form=form, question=question,
+                           answers=answer_count(db.session, question),
+                           delete_form=DeleteQuestionForm()), 400 if form.errors else 200
+
+
+@bp.route("/<int:campaign_id>/questions/<int:question_id>/delete", methods=["POST"])
+@requires("report.edit")
+def delete_question_view(campaign_id: int, question_id: int):
+    question = _campaign_question(campaign_id, question_id)
+    form = DeleteQuestionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    code = question.code
+    try:
+        deleted = delete_question(db.session, question, current_user.id, confirm=form.confirm.data)
+    except QuestionError as exc:
+        db.session.rollback()
+        flash(f"Not deleted: {exc.message}.", "error")
+        return redirect(url_for(".edit_question", campaign_id=campaign_id, question_id=question_id))
+    flash(f"Question {code} deleted" + (f" with its {deleted} answer(s)." if deleted else "."), "success")
+    return redirect(url_for(".questions", campaign_id=campaign_id))
+
+
+@bp.route("/<int:campaign_id>/questions/<int:question_id>/move", methods=["POST"])
+@requires("report.edit")
+def move_question_view(campaign_id: int, question_id: int):
+    question = _campaign_question(campaign_id, question_id)
+    form = MoveForm()
+    if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
+        abort(400)
+    move_question(db.session, question, -1 if form.direction.data == "up" else 1, current_user.id)
+    return redirect(url_for(".questions", campaign_id=campaign_id) + f"#question-{question_id}")
+
+
+# --- Import -------------------------------------------------------------------------
+
+
+def _import_folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / IMPORT_FOLDER
+
+
+def _stored(token: str) -> Path | None:
+    if not TOKEN_RE.fullmatch(token or ""):
+        return None
+    path = _import_folder() / token
+    return path if path.is_file() else None
+
+
+def _remove_stale(folder: Path) -> None:
+    """Uploads nobody confirmed or cancelled go after a day."""
+    cutoff = time.time() - STALE_SECONDS
+    for path in folder.glob("*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:  # another worker got there first
+            pass
+
+
+def _store(upload) -> tuple[str, bytes]:
+    """Keep the upload under a random name; the token names it in the confirmation form."""
+    data = upload.read()
+    token = f"{secrets.token_hex(16)}.{file_type(upload.filename)}"
+    folder = _import_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale(folder)
+    with open(folder / token, "xb") as out:
+        out.write(data)
+    return token, data
+
+
+def _preview(campaign, plan, token: str, status: int = 200, warning: str = ""):
+    confirm = ConfirmForm(data={"token": token, "filename": plan.filename, "fingerprint": plan.fingerprint()})
+    return render_template("campaigns/figures_import.html", campaign=campaign, plan=plan, form=None,
+                           confirm=confirm, warning=warning), status
+
+
+@bp.route("/<int:campaign_id>/figures/import", methods=["GET", "POST"])
+@requires("request.edit")
+def import_figures(campaign_id: int):
+    campaign = db.get_or_404(Campaign, campaign_id)
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            token, data = _store(upload)
+        except ImportFileError as exc:
+            form.file.errors.append(exc.problems[0][2])
+        else:
+            plan = plan_import(db.session, campaign, display_name(upload.filename), data)
+            if not plan.ok or not plan.changes:
+                (_import_folder() / token).unlink(missing_ok=True)  # nothing to confirm: keep nothing
+                token = ""
+            return _preview(campaign, plan, token, 200 if plan.ok else 400)
+    return render_template("campaigns/figures_import.html", campaign=campaign, form=form, plan=None,
+                           columns_help=True), 400 if form.errors else 200
+
+
+@bp.route("/<int:campaign_id>/figures/import/confirm", methods=["POST"])
+@requires("request.edit")
+def confirm_import(campaign_id: int):
+    campaign = db.get_or_404(Campaign, campaign_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    path = _stored(form.token.data)
+    if path is None:
+        flash("That upload has expired or was already imported: upload the file again.", "error")
+        return redirect(url_for(".import_figures", campaign_id=campaign_id))
+    if request.form.get("step") == "cancel":
+        path.unlink(missing_ok=True)
+        flash("Import cancelled: nothing was written.", "success")
+        return redirect(url_for(".show", campaign_id=campaign_id))
+    # The file is read again and checked against the figures as they are now.
+    plan = plan_import(db.session, campaign, form.filename.data or path.name, path.read_bytes())
+    if not plan.ok:
+        return _preview(campaign, plan, form.token.data, 400,
+                        "The file no longer imports cleanly: nothing was written.")
+    if plan.fingerprint() != form.fingerprint.data:
+        return _preview(campaign, plan, form.token.data, 409,
+                        "The figures changed since the preview: check the changes again. Nothing was written.")
+    apply_plan(db.session, plan, current_user.id)
+    path.unlink(missing_ok=True)
+    flash(f"Imported {len(plan.changes)} change{'' if len(plan.changes) == 1 else 's'} from {plan.filename} "
+          f"({plan.created} new, {plan.updated} updated, {plan.unchanged} unchanged).", "success")
+    return redirect(url_for(".show", campaign_id=campaign_id))

@@ -1,0 +1,289 @@
+"""Figures as councils and campaigners write them, parsed exactly. Pure module.
+
+"£1,234,567", "1.2m", "£3.4bn", "12%", "12.5", "(1,000)", "c. 40", "<5" all mean
+something precise; the result is a Decimal (never a float), a range for suppressed
+small numbers, or a clear error that says what was not understood.
+"""
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+
+class QuestionType(str, enum.Enum):
+    MONEY = "money"
+    COUNT = "count"
+    DECIMAL = "decimal"
+    PERCENTAGE = "percentage"
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    TEXT = "text"
+
+    @property
+    def label(self) -> str:
+        return {"money": "Money (GBP)", "yes_no": "Yes / no", "choice": "One of a list"}.get(
+            self.value, self.value.capitalize())
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (QuestionType.MONEY, QuestionType.COUNT, QuestionType.DECIMAL, QuestionType.PERCENTAGE)
+
+
+class AnswerState(str, enum.Enum):
+    PROVIDED = "provided"
+    ESTIMATE = "estimate"
+    NOT_HELD = "not_held"
+    NOT_COLLECTED = "not_collected"  # "we do not collect this": its own answer (DESIGN.md §3)
+    REFUSED = "refused"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def has_value(self) -> bool:
+        return self in (AnswerState.PROVIDED, AnswerState.ESTIMATE)
+
+
+# Words that stand for a state when typed (or imported) in place of a value.
+STATE_WORDS = {
+    "not held": AnswerState.NOT_HELD, "information not held": AnswerState.NOT_HELD,
+    "not collected": AnswerState.NOT_COLLECTED, "do not collect": AnswerState.NOT_COLLECTED,
+    "we do not collect this": AnswerState.NOT_COLLECTED,
+    "refused": AnswerState.REFUSED, "exempt": AnswerState.REFUSED,
+    "n/a": AnswerState.NOT_APPLICABLE, "not applicable": AnswerState.NOT_APPLICABLE,
+}
+MULTIPLIERS = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "million": 6, "bn": 9, "b": 9, "billion": 9}
+# Longest alternatives first: "approx" must not swallow the start of "approximately".
+ESTIMATE_PREFIX = re.compile(r"^(approximately|approx\.?|circa|ca\.|c\.|about|around|estimated|estimate|est\.?|~)\s*",
+                             re.I)
+NUMBER = re.compile(r"^(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0"}
+MAX_TEXT = 2000
+
+
+class FigureError(ValueError):
+    """A value that could not be understood; the message says why, in words."""
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    state: AnswerState
+    number: Decimal | None = None
+    low: Decimal | None = None  # a suppressed value: somewhere from low to high
+    high: Decimal | None = None
+    boolean: bool | None = None
+    text: str = ""
+
+
+def _number(text: str, qtype: QuestionType) -> Decimal:
+    """A non-negative number with optional £, thousands commas, % and k/m/bn."""
+    original = text
+    text = text.strip().replace("\u00a3", "£")
+    if text.startswith("£"):
+        if qtype is not QuestionType.MONEY:
+            raise FigureError(f"{original!r}: a £ sign on a question that is not about money")
+        text = text[1:].strip()
+    if text.endswith("%"):
+        if qtype is not QuestionType.PERCENTAGE:
+            raise FigureError(f"{original!r}: a % sign on a question that is not a percentage")
+        text = text[:-1].strip()
+    power = 0
+    match = re.match(r"^(.*?)\s*([a-z]+)$", text, re.I)
+    if match and match.group(2).lower() in MULTIPLIERS:
+        if qtype is QuestionType.PERCENTAGE:
+            raise FigureError(f"{original!r}: a percentage cannot be in thousands or millions")
+        text, power = match.group(1), MULTIPLIERS[match.group(2).lower()]
+    found = NUMBER.match(text.replace(" ", ""))
+    if not found:
+        raise FigureError(f"{original!r} is not a number (write e.g. 1234567, 1,234,567, 1.2m or £3.4bn)")
+    try:
+        value = Decimal(found.group("int").replace(",", "") + ("." + found.group("frac") if found.group("frac") else ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+        raise FigureError(f"{original!r} is not a number") from None
+    return value.scaleb(power) if power else value
+
+
+def _tidy(value: Decimal) -> Decimal:
+    """Exact, without a trailing exponent: 1.2m is 1200000, not 1.2E+6."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+
+
+def parse_answer(qtype: QuestionType | str, raw: str, choices: list[str] | None = None,
+                 state: AnswerState | str | None = None) -> ParsedAnswer:
+    """Parse what someone typed for a question of `qtype`.
+
+    `state` given: provided/estimate need a value; the other states take none (a value
+    typed with them is an error). `state` not given: a state word ("not held", "n/a") or
+    an estimate prefix ("c. 40") is recognised in `raw` itself.
+    """
+    qtype = QuestionType(qtype)
+    text = (raw or "").strip()
+    if state is not None and not isinstance(state, AnswerState):
+        try:
+            state = AnswerState(str(state).strip().lower().replace(" ", "_"))
+        except ValueError:
+            raise FigureError(f"{state!r} is not an answer state (one of: "
+                              + ", ".join(s.value for s in AnswerState) + ")") from None
+    if state is None and text.lower() in STATE_WORDS:
+        return ParsedAnswer(STATE_WORDS[text.lower()])
+    if state is not None and not state.has_value:
+        if text and text.lower() not in STATE_WORDS:
+            raise FigureError(f"a “{state.label.lower()}” answer has no value, but {text!r} was given")
+        return ParsedAnswer(state)
+    estimate = state is AnswerState.ESTIMATE
+    # Only numbers carry an estimate prefix: "About half were cut" is text, kept whole.
+    prefix = ESTIMATE_PREFIX.match(text) if qtype.is_numeric else None
+    if prefix:
+        estimate, text = True, text[prefix.end():]
+    final_state = AnswerState.ESTIMATE if estimate else AnswerState.PROVIDED
+    if not text:
+        raise FigureError("no value given")
+
+    if qtype is QuestionType.TEXT:
+        if len(text) > MAX_TEXT:
+            raise FigureError(f"the text is longer than {MAX_TEXT} characters")
+        return ParsedAnswer(final_state, text=text)
+    if qtype is QuestionType.YES_NO:
+        word = text.lower()
+        if word in YES or word in NO:
+            return ParsedAnswer(final_state, boolean=word in YES)
+        raise FigureError(f"{text!r}: answer yes or no")
+    if qtype is QuestionType.CHOICE:
+        for choice in choices or []:
+            if choice.casefold() == text.casefold():
+                return ParsedAnswer(final_state, text=choice)
+        raise FigureError(f"{text!r} is not one of the choices: " + ", ".join(choices or []))
+
+    # Numbers. Suppressed small numbers ("<5", "fewer than 5") are a range, not a value.
+    suppressed = re.match(r"^(<=|≤|<|fewer than|less than)\s*(.+)$", text, re.I)
+    if suppressed:
+        bound = _number(suppressed.group(2), qtype)
+        inclusive = suppressed.group(1) in ("<=", "≤")
+        high = bound if inclusive or qtype is not QuestionType.COUNT else bound - 1
+        if high < 0:
+            raise FigureError(f"{text!r}: nothing is below zero")
+        return ParsedAnswer(final_state, low=Decimal(0), high=_tidy(high))
+    negative = False
+    if text.startswith("(") and text.endswith(")"):  # accounting style
+        negative, text = True, text[1:-1].strip()
+    elif text.startswith("-") or text.startswith("\u2212"):
+        negative, text = True, text[1:].strip()
+    value = _number(text, qtype)
+    if negative:
+        if qtype is QuestionType.COUNT:
+            raise FigureError(f"{raw.strip()!r}: a count cannot be negative")
+        value = -value
+    if qtype is QuestionType.COUNT and value != value.to_integral_value():
+        raise FigureError(f"{raw.strip()!r}: a count is a whole number")
+    return ParsedAnswer(final_state, number=_tidy(value))
+
+
+def format_number(value: Decimal | None, qtype: QuestionType | str) -> str:
+    """How a stored number is shown: £1,234,567 / 1,234 / 12.5%."""
+    if value is None:
+        return ""
+    qtype = QuestionType(qtype)
+    body = f"{abs(value):,.2f}" if qtype is QuestionType.MONEY and value != value.to_integral_value() else f"{abs(value):,f}"
+    if "." in body:
+        body = body.rstrip("0").rstrip(".")
+    sign = "-" if value < 0 else ""
+    if qtype is QuestionType.MONEY:
+        return f"{sign}£{body}"
+    if qtype is QuestionType.PERCENTAGE:
+        return f"{sign}{body}%"
+    return sign + body
+
+
+# --- States as written, storage limits and descriptions (entry and import) ----------
+
+#: Answers are stored as Numeric(24, 6): at most 18 digits before the point and 6 after.
+#: SQLite hands such a column back through a float, so beyond 15 significant digits a
+#: value would not read back exactly: such values are refused with a clear error instead.
+MAX_SIGNIFICANT_DIGITS = 15
+MAX_DECIMAL_PLACES = 6
+MAX_INTEGER_DIGITS = 18
+
+_STATE_ALIASES = {
+    "provided": AnswerState.PROVIDED, "given": AnswerState.PROVIDED, "answered": AnswerState.PROVIDED,
+    "estimate": AnswerState.ESTIMATE, "estimated": AnswerState.ESTIMATE, "est": AnswerState.ESTIMATE,
+    "est.": AnswerState.ESTIMATE, "na": AnswerState.NOT_APPLICABLE,
+}
+
+
+def parse_state(text: str | None) -> AnswerState | None:
+    """A state as written in a "state" column or chosen in a form.
+
+    Blank means "work it out from the value" (None). Accepted: the state names
+    ("provided", "estimate", "not_held", "not held" ...), the words of STATE_WORDS
+    ("n/a", "exempt", "information not held" ...) and "estimated".
+    """
+    key = " ".join((text or "").split()).lower()
+    if not key:
+        return None
+    if key in STATE_WORDS:
+        return STATE_WORDS[key]
+    if key in _STATE_ALIASES:
+        return _STATE_ALIASES[key]
+    try:
+        return AnswerState(key.replace(" ", "_").replace("-", "_"))
+    except ValueError:
+        raise FigureError(f"{text.strip()!r} is not an answer state (write one of: "
+                          + ", ".join(s.label.lower() for s in AnswerState) + ")") from None
+
+
+def check_storable(parsed: ParsedAnswer) -> ParsedAnswer:
+    """`parsed` unchanged, or FigureError if a number has more digits than are kept exactly."""
+    for value in (parsed.number, parsed.low, parsed.high):
+        if value is None:
+            continue
+        if not value:
+            continue
+        value = value.normalize()
+        _sign, digits, exponent = value.as_tuple()
+        if value.adjusted() >= MAX_INTEGER_DIGITS:
+            raise FigureError(f"{format_number(value, QuestionType.DECIMAL)} is too large to store "
+                              f"(at most {MAX_INTEGER_DIGITS} digits before the decimal point)")
+        if -exponent > MAX_DECIMAL_PLACES:
+            raise FigureError(f"{value:f} has more than {MAX_DECIMAL_PLACES} decimal places")
+        if len(digits) > MAX_SIGNIFICANT_DIGITS:
+            raise FigureError(f"{value:f} has more than {MAX_SIGNIFICANT_DIGITS} significant digits, "
+                              "more than is stored exactly")
+    return parsed
+
+
+def stored_number(value: Decimal | None) -> Decimal | None:
+    """A number as read back from the database, exact: SQLite returns Numeric columns via a
+    float (e.g. 12345678901234.1 as 12345678901234.099609); values are stored with at most
+    MAX_SIGNIFICANT_DIGITS, so rounding to that many recovers them."""
+    if value is None:
+        return None
+    value = Decimal(value)
+    if not value:
+        return Decimal(0)
+    shift = MAX_SIGNIFICANT_DIGITS - value.adjusted() - 1
+    return _tidy(value.scaleb(shift).quantize(Decimal(1)).scaleb(-shift))
+
+
+def describe_answer(qtype: QuestionType | str, state: AnswerState | str, number: Decimal | None = None,
+                    low: Decimal | None = None, high: Decimal | None = None, boolean: bool | None = None,
+                    text: str = "") -> str:
+    """One answer in words: "£1,234,567", "c. 40", "0 to 4 (suppressed)", "Yes", "Not held"."""
+    qtype, state = QuestionType(qtype), AnswerState(state)
+    if not state.has_value:
+        return state.label
+    if number is not None:
+        shown = format_number(stored_number(number), qtype)
+    elif low is not None or high is not None:
+        shown = (f"{format_number(stored_number(low), qtype)} to {format_number(stored_number(high), qtype)}"
+                 " (suppressed)")
+    elif boolean is not None:
+        shown = "Yes" if boolean else "No"
+    else:
+        shown = text
+    return f"c. {shown}" if state is AnswerState.ESTIMATE else shown

@@ -1,0 +1,524 @@
+"""Importing a campaign's figures from a spreadsheet: a dry run first, then all or nothing.
+
+The file is CSV (UTF-8, with or without the BOM spreadsheet programs add) or XLSX (the
+first sheet). Row 1 is the header; columns may come in any order, case ignored:
+
+- ``authority``: the council: its GSS code (E10000016), its register code (KEN) or its
+  name. Names are matched exactly first (official, short or alternative name), then
+  leniently ("Durham" for Durham County Council); every lenient match is listed in the
+  plan for the person importing to confirm. The council must be one the campaign has a
+  request for; with several, the latest sent one gets the figures (the plan says so).
+- ``question``: the question's code, or its exact label.
+- ``value``: as people write it (``£1,234,567``, ``1.2m``, ``12%``, ``c. 40``, ``<5``,
+  ``not held`` ...), parsed by domain.figures.parse_answer.
+- optional ``state`` (provided, estimate, not held, not collected, refused, not
+  applicable), ``note`` and ``exemption`` (for a refusal, e.g. s40). A blank note or
+  exemption keeps the one already recorded.
+
+`plan_import` reads and checks everything and writes nothing: it returns an ImportPlan
+with every change (council, question, old -> new), the number unchanged, every lenient
+match and every error as (row, column, reason). `apply_plan` writes a plan without
+errors in one transaction; with any error nothing is written.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from ..domain.figures import AnswerState, FigureError, parse_state
+from ..formatting import uk_date
+from ..models import Answer, Authority, Campaign, FoiRequest, Question
+from ..register import build_name_index, match_name, normalise_name
+from .answers import (
+    CONTENT_FIELDS,
+    MAX_NOTE,
+    answer_content,
+    campaign_questions,
+    content_of,
+    describe,
+    parse_exemption,
+    parse_for,
+    sync_figures_entered,
+    values_from,
+    write_answer,
+)
+
+FILE_TYPES = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+REQUIRED = ("authority", "question", "value")
+OPTIONAL = ("state", "note", "exemption")
+ALIASES = {"council": "authority", "question_code": "question", "answer": "value"}
+MAX_ROWS = 50_000
+
+Problem = tuple[int, str, str]  # (row, column, reason); row 0 is the file itself
+
+
+def format_problem(problem: Problem) -> str:
+    row, column, reason = problem
+    return f"row {row}, column {column}: {reason}" if row else f"{column}: {reason}"
+
+
+class ImportFileError(ValueError):
+    """The file could not be imported; `problems` lists (row, column, reason)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(format_problem(p) for p in self.problems))
+
+
+# --- Reading ------------------------------------------------------------------------
+
+
+def file_type(filename: str) -> str:
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix not in FILE_TYPES:
+        raise ImportFileError([(0, "file", f"{PurePath(filename or '').name or 'the file'}: "
+                                           "import a .csv (UTF-8) or .xlsx file")])
+    return FILE_TYPES[suffix]
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError([(0, "file", f"not UTF-8 text (byte {exc.start + 1}): save it from the "
+                                           "spreadsheet as “CSV UTF-8”")]) from None
+    first = text.split("\n", 1)[0]
+    delimiter = ","
+    if "," not in first:
+        delimiter = ";" if ";" in first else ("\t" if "\t" in first else ",")
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise ImportFileError([(0, "file", f"not a readable CSV file: {exc}")]) from None
+
+
+def _cell_text(cell) -> str:
+    value = getattr(cell, "value", None)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float, Decimal)):
+        # A spreadsheet keeps 15 significant digits (what it shows); beyond them a float
+        # holds only binary noise (0.1 + 0.2 = 0.30000000000000004), dropped here.
+        number = Decimal(f"{value:.15g}") if isinstance(value, float) else Decimal(value)
+        if "%" in (getattr(cell, "number_format", "") or ""):  # 12% is stored as 0.12
+            return f"{(number * 100).normalize():f}%"
+        return f"{number.normalize():f}" if number != number.to_integral_value() else f"{number:.0f}"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(data: bytes) -> tuple[list[list[str]], list[str]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    notes = []
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError([(0, "file", f"not a readable .xlsx workbook ({exc.__class__.__name__})")]) from None
+    try:
+        sheet = workbook.worksheets[0]
+        if len(workbook.worksheets) > 1:
+            notes.append(f"Read the first sheet, “{sheet.title}”, only.")
+        rows: list[list[str]] = []
+        for cells in sheet.iter_rows():
+            number = next((c.row for c in cells if getattr(c, "row", None)), None)
+            while number is not None and len(rows) < number - 1:
+                rows.append([])  # keep spreadsheet row numbers
+            rows.append([_cell_text(c) for c in cells])
+            if len(rows) > MAX_ROWS + 1:
+                break
+    finally:
+        workbook.close()
+    return rows, notes
+
+
+def read_table(filename: str, data: bytes) -> tuple[list[list[str]], list[str]]:
+    """The file's rows as text (index 0 is spreadsheet row 1), and notes about reading it."""
+    if not data:
+        raise ImportFileError([(0, "file", "the file is empty")])
+    if file_type(filename) == "csv":
+        rows, notes = _read_csv(data), []
+    else:
+        rows, notes = _read_xlsx(data)
+    if len(rows) > MAX_ROWS + 1:
+        raise ImportFileError([(0, "file", f"more than {MAX_ROWS:,} rows: split the file")])
+    return rows, notes
+
+
+# --- Matching -----------------------------------------------------------------------
+
+
+def _exact_key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+@dataclass(frozen=True)
+class _Names:
+    """What register.match_name and build_name_index read of a council."""
+
+    id: int
+    code: str
+    gss_code: str
+    official_name: str
+    short_name: str
+    alt_names: tuple[str, ...]
+    is_current: bool
+
+    @classmethod
+    def of(cls, a: Authority) -> "_Names":
+        return cls(a.id, a.code, a.gss_code or "", a.official_name, a.short_name,
+                   tuple(n.strip() for n in (a.alt_names or "").split("|") if n.strip()), a.end_date is None)
+
+
+def council_name(a: Authority) -> str:
+    return f"{a.official_name} ({a.code})"
+
+
+class CouncilMatcher:
+    """Matches what a file says to the councils a campaign has requests for."""
+
+    def __init__(self, session: Session, campaign_id: int):
+        self.session = session
+        requests = session.scalars(select(FoiRequest).options(joinedload(FoiRequest.authority))
+                                   .where(FoiRequest.campaign_id == campaign_id)).all()
+        self.requests: dict[int, list[FoiRequest]] = defaultdict(list)
+        for r in requests:
+            self.requests[r.authority_id].append(r)
+        self.authorities = {r.authority_id: r.authority for r in requests}
+        names = [_Names.of(a) for a in self.authorities.values()]
+        self.by_code = {n.code.upper(): n.id for n in names}
+        self.by_gss: dict[str, list[int]] = defaultdict(list)
+        self.exact: dict[str, list[int]] = defaultdict(list)
+        for n in names:
+            if n.gss_code:
+                self.by_gss[n.gss_code.upper()].append(n.id)
+            for name in {_exact_key(x) for x in (n.official_name, n.short_name, *n.alt_names)}:
+                self.exact[name].append(n.id)
+        id_of = {n.code: n.id for n in names}
+        self.lenient = {key: [id_of[c] for c in codes] for key, codes in build_name_index(names).items()}
+        self._register: list[_Names] | None = None
+
+    def request_for(self, authority_id: int) -> FoiRequest:
+        """The latest sent request (drafts last, then the newest)."""
+        return max(self.requests[authority_id], key=lambda r: (r.sent_on is not None, r.sent_on or date.min, r.id))
+
+    def match(self, text: str) -> tuple[Authority | None, bool, str]:
+        """(council, matched leniently, error)."""
+        text = " ".join(text.split())
+        if not text:
+            return None, False, "no council given"
+        for found, lenient in ((self.by_gss.get(text.upper()), False),
+                               ([self.by_code[text.upper()]] if text.upper() in self.by_code else None, False),
+                               (self.exact.get(_exact_key(text)), False),
+                               (self.lenient.get(normalise_name(text)), True)):
+            if not found:
+                continue
+            if len(set(found)) > 1:
+                return None, False, (f"{text!r} could be any of: "
+                                     + "; ".join(council_name(self.authorities[i]) for i in dict.fromkeys(found))
+                                     + ": give the GSS code")
+            return self.authorities[found[0]], lenient, ""
+        return None, False, self._not_in_campaign(text)
+
+    def _not_in_campaign(self, text: str) -> str:
+        if self._register is None:
+            self._register = [_Names.of(a) for a in self.session.scalars(select(Authority))]
+        elsewhere = match_name(text, self._register)
+        if elsewhere:
+            shown = "; ".join(f"{n.official_name} ({n.code})" for n in elsewhere[:3])
+            return f"{text!r} is {shown}, which this campaign has no request for"
+        return f"no council called {text!r} (give its GSS code or its name as in the council register)"
+
+
+class QuestionMatcher:
+    def __init__(self, questions: list[Question]):
+        self.by_code = {q.code: q for q in questions}
+        self.by_label: dict[str, list[Question]] = defaultdict(list)
+        for q in questions:
+            keys = {_exact_key(q.label)}
+            if q.period_label:
+                keys.add(_exact_key(f"{q.label} {q.period_label}"))
+            for key in keys:
+                self.by_label[key].append(q)
+
+    def match(self, text: str) -> tuple[Question | None, str]:
+        text = text.strip()
+        if not text:
+            return None, "no question given"
+        if text.lower() in self.by_code:
+            return self.by_code[text.lower()], ""
+        found = self.by_label.get(_exact_key(text), [])
+        if len(found) == 1:
+            return found[0], ""
+        if found:
+            return None, f"{text!r} is the label of several questions: give the code ({', '.join(q.code for q in found)})"
+        codes = ", ".join(list(self.by_code)[:12]) + (" …" if len(self.by_code) > 12 else "")
+        return None, f"no question with the code or label {text!r} (codes: {codes or 'none yet'})"
+
+
+# --- The plan -----------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    row: int
+    council: str
+    request_id: int
+    question_id: int
+    question_code: str
+    old: str
+    new: str
+    values: dict
+    created: bool
+
+
+@dataclass
+class ImportPlan:
+    campaign_id: int
+    campaign_title: str
+    filename: str
+    rows: int = 0
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    lenient: list[str] = field(default_factory=list)  # "'Durham' matched Durham County Council (DUR) (row 3)"
+    notes: list[str] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def created(self) -> int:
+        return sum(1 for c in self.changes if c.created)
+
+    @property
+    def updated(self) -> int:
+        return len(self.changes) - self.created
+
+    def summary(self) -> str:
+        return (f"{self.rows} row{'' if self.rows == 1 else 's'} read: {len(self.changes)} change"
+                f"{'' if len(self.changes) == 1 else 's'} ({self.created} new, {self.updated} updated), "
+                f"{self.unchanged} unchanged, {len(self.errors)} error{'' if len(self.errors) == 1 else 's'}")
+
+    def error_lines(self) -> list[str]:
+        return [format_problem(p) for p in self.errors]
+
+    def fingerprint(self) -> str:
+        """Identifies exactly what would be written (to check that a confirmation is for
+        the plan that was shown)."""
+        digest = hashlib.sha256()
+        for c in self.changes:
+            digest.update(repr((c.request_id, c.question_id, sorted((k, str(v)) for k, v in c.values.items())))
+                          .encode())
+        return digest.hexdigest()[:32]
+
+
+def _rows_with_numbers(rows: list[list[str]]):
+    for number, cells in enumerate(rows[1:], start=2):
+        if any(cell.strip() for cell in cells):
+            yield number, cells
+
+
+def _header(rows: list[list[str]], plan: ImportPlan) -> dict[str, int] | None:
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        plan.errors.append((1, "(header)", "row 1 must name the columns: authority, question, value "
+                                           "(and optionally state, note, exemption)"))
+        return None
+    position: dict[str, int] = {}
+    ignored = []
+    for index, cell in enumerate(rows[0]):
+        name = "_".join(cell.strip().lower().split())
+        name = ALIASES.get(name, name)
+        if not name:
+            continue
+        if name not in REQUIRED + OPTIONAL:
+            ignored.append(cell.strip())
+        elif name in position:
+            plan.errors.append((1, name, "this column appears twice"))
+        else:
+            position[name] = index
+    for name in REQUIRED:
+        if name not in position:
+            plan.errors.append((1, name, "missing column (the header needs authority, question and value)"))
+    if ignored:
+        plan.notes.append("Columns not used: " + ", ".join(repr(c) for c in ignored) + ".")
+    return None if plan.errors else position
+
+
+def plan_import(session: Session, campaign: Campaign, filename: str, data: bytes) -> ImportPlan:
+    """Read and check the whole file; write nothing."""
+    plan = ImportPlan(campaign.id, campaign.title, PurePath(filename or "").name)
+    try:
+        rows, notes = read_table(filename, data)
+    except ImportFileError as exc:
+        plan.errors.extend(exc.problems)
+        return plan
+    plan.notes.extend(notes)
+    position = _header(rows, plan)
+    if position is None:
+        return plan
+    councils = CouncilMatcher(session, campaign.id)
+    questions = QuestionMatcher(campaign_questions(session, campaign.id))
+    existing = {(a.request_id, a.question_id): a for a in session.scalars(
+        select(Answer).join(FoiRequest, Answer.request_id == FoiRequest.id)
+        .where(FoiRequest.campaign_id == campaign.id))}
+    seen: dict[tuple[int, int], int] = {}
+    lenient: dict[tuple[str, int], list[int]] = defaultdict(list)
+    several: set[int] = set()
+
+    for number, cells in _rows_with_numbers(rows):
+        plan.rows += 1
+
+        def cell(name: str) -> str:
+            index = position.get(name)
+            return cells[index].strip() if index is not None and index < len(cells) else ""
+
+        problems: list[Problem] = []
+        authority, was_lenient, error = councils.match(cell("authority"))
+        if error:
+            problems.append((number, "authority", error))
+        elif was_lenient:
+            lenient[(" ".join(cell("authority").split()), authority.id)].append(number)
+        question, error = questions.match(cell("question"))
+        if error:
+            problems.append((number, "question", error))
+        state = None
+        try:
+            state = parse_state(cell("state"))
+        except FigureError as exc:
+            problems.append((number, "state", str(exc)))
+        try:
+            exemption = parse_exemption(cell("exemption"))
+        except FigureError as exc:
+            problems.append((number, "exemption", str(exc)))
+            exemption = ""
+        note = cell("note")
+        if len(note) > MAX_NOTE:
+            problems.append((number, "note", f"a note is at most {MAX_NOTE} characters"))
+        parsed = None
+        raw = cell("value")
+        if question is not None and not any(p[1] == "state" for p in problems):
+            if state is None and not raw:
+                problems.append((number, "value", "no value given: write one, or a state such as “not held”"))
+            else:
+                try:
+                    parsed = parse_for(question, raw, state)
+                except FigureError as exc:
+                    problems.append((number, "value", str(exc)))
+        if parsed is not None and exemption and parsed.state is not AnswerState.REFUSED:
+            problems.append((number, "exemption", "an exemption goes only with a refused answer"))
+        foi_request = councils.request_for(authority.id) if authority is not None else None
+        if foi_request is not None and question is not None:
+            key = (foi_request.id, question.id)
+            if key in seen:
+                problems.append((number, "question", f"{question.code} for {authority.short_name} is also at "
+                                                     f"row {seen[key]}"))
+            else:
+                seen[key] = number
+            if len(councils.requests[authority.id]) > 1:
+                several.add(authority.id)
+        if problems:
+            plan.errors.extend(problems)
+            continue
+
+        answer = existing.get(key)
+        old = answer_content(answer)
+        if old is not None:
+            note = note or old["note"]
+            if not exemption and parsed.state is AnswerState.REFUSED and old["state"] == AnswerState.REFUSED.value:
+                exemption = old["exemption"]
+        values = values_from(parsed, raw=raw, exemption=exemption, note=note,
+                             source_attachment_id=old["source_attachment_id"] if old else None,
+                             source_page=old["source_page"] if old else "")
+        new = content_of(values)
+        if old is not None and all(old[k] == new[k] for k in CONTENT_FIELDS):
+            plan.unchanged += 1
+            continue
+        plan.changes.append(Change(number, council_name(authority), foi_request.id, question.id, question.code,
+                                   describe(question, old), describe(question, new), values, answer is None))
+
+    for (text, authority_id), numbers in lenient.items():
+        plan.lenient.append(f"{text!r} matched {council_name(councils.authorities[authority_id])} "
+                            f"({_rows(numbers)})")
+    for authority_id in sorted(several, key=lambda i: councils.authorities[i].short_name):
+        chosen = councils.request_for(authority_id)
+        sent = f"sent {uk_date(chosen.sent_on)}" if chosen.sent_on else "not sent yet"
+        plan.notes.append(f"{council_name(councils.authorities[authority_id])} has "
+                          f"{len(councils.requests[authority_id])} requests in this campaign: the figures go to "
+                          f"the latest sent, request #{chosen.id} ({sent}).")
+    if plan.rows == 0 and not plan.errors:
+        plan.errors.append((2, "(row)", "the file has a header but no rows of figures"))
+    plan.errors.sort(key=lambda p: p[0])  # stable: a row's columns stay in order
+    return plan
+
+
+def _rows(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:10]) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+    return f"row{'' if len(numbers) == 1 else 's'} {shown}"
+
+
+def apply_plan(session: Session, plan: ImportPlan, user_id: int | None,
+               progress: Callable[[int, int], None] | None = None) -> ImportPlan:
+    """Write every change of a plan without errors, in one transaction: all or nothing."""
+    if plan.errors:
+        raise ImportFileError(plan.errors)
+    try:
+        questions = {q.id: q for q in campaign_questions(session, plan.campaign_id)}
+        request_ids = sorted({c.request_id for c in plan.changes})
+        existing = {(a.request_id, a.question_id): a for a in session.scalars(
+            select(Answer).where(Answer.request_id.in_(request_ids)))} if request_ids else {}
+        for done, change in enumerate(plan.changes, start=1):
+            write_answer(session, request_id=change.request_id, question=questions[change.question_id],
+                         existing=existing.get((change.request_id, change.question_id)), values=change.values,
+                         user_id=user_id)
+            if progress and (done % 200 == 0 or done == len(plan.changes)):
+                progress(done, len(plan.changes))
+        session.flush()
+        requests = session.scalars(select(FoiRequest).where(FoiRequest.id.in_(request_ids))).all() if request_ids else []
+        sync_figures_entered(session, requests, user_id)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    plan.applied = True
+    return plan
+
+
+def import_figures(session: Session, campaign: Campaign, filename: str, data: bytes, user_id: int | None,
+                   dry_run: bool = False, progress: Callable[[int, int], None] | None = None) -> ImportPlan:
+    """Plan, and unless `dry_run` or the plan has errors, apply. Returns the plan (`applied` says which)."""
+    plan = plan_import(session, campaign, filename, data)
+    if plan.ok and not dry_run and plan.changes:
+        apply_plan(session, plan, user_id, progress)
+    return plan
+
+
+def find_campaign(session: Session, text: str) -> Campaign | None:
+    """A campaign by id, or by its exact title ignoring case."""
+    text = text.strip()
+    if text.isdigit():
+        found = session.get(Campaign, int(text))
+        if found is not None:
+            return found
+    wanted = text.casefold()
+    return next((c for c in session.scalars(select(Campaign).order_by(Campaign.id))
+                 if c.title.casefold() == wanted), None)
