@@ -5,14 +5,16 @@ campaign (DESIGN.md §3):
 
 - responses: `services.stats.campaign_statistics` (asked, answered on time or late,
   refused by exemption, not held, outstanding, median working days);
-- per question: one GROUP BY statement for every question at once, overall, by region and
-  by council type (a UNION ALL of the three), with counts by answer state, n, sum, minimum
-  and maximum; one more for the medians and quartiles (`sql_stats.percentile_select`,
-  which returns only the rows at the needed positions); one for the choice questions'
-  counts;
-- per before/after pair: one GROUP BY statement for every pair (councils that cut,
-  increased, kept level; totals; a histogram of percentage change), one for the median
-  percentage change and one for the ten largest cuts of each pair.
+- per question: one statement for every question at once: the campaign's answers are
+  read once, GROUP BY question, region and council type, into a CTE, which is rolled up
+  to all councils, each region and each council type (a UNION ALL of three GROUP BYs
+  over its few hundred rows): counts by answer state, n, sum, minimum and maximum. One
+  more for the medians and quartiles (`sql_stats.percentile_select`: window functions
+  that return only the rows at the needed positions), and one for choice questions;
+- per before/after pair: the two figures of every council are folded into one row per
+  pair and council (a CTE); one statement rolls them up the same way (councils that cut,
+  increased, kept level; totals; a histogram of percentage change), one finds the median
+  percentage change and one the ten largest cuts of each pair.
 
 What counts. A figure is counted when the answer's state is "provided" or "estimate" and
 it has a value. Estimates are counted and flagged (their number is in every table).
@@ -30,6 +32,9 @@ as REAL, so there each value is summed and compared as a whole number of million
 about 9.2 trillion). The few rows medians and quartiles are interpolated from come back
 as Decimals and are finished in Python. Results are rounded once, half up: money to the
 penny, everything else to 6 decimal places, so both backends print the same numbers.
+
+The statements depend only on the campaign and its questions, so they are built once and
+kept (`_statements`): a report asked for again goes straight to SQLAlchemy's compiled SQL.
 
 One request is one council's return: a council sent two requests in one campaign would
 count twice (the methodology note says so when it happens).
