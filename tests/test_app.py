@@ -55,14 +55,16 @@ def test_database_urls_use_psycopg3(given, expected):
     assert normalise_database_url(given) == expected
 
 
-def test_sqlite_uses_wal_and_busy_timeout(app):
+def test_engine_settings_per_backend(app):
+    """SQLite: WAL, a busy timeout and foreign keys; PostgreSQL: connections checked before use."""
     from sqlalchemy import text
 
     from fointracker.extensions import db
 
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite pragmas")
+            assert db.engine.pool._pre_ping is True
+            return
         with db.engine.connect() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000

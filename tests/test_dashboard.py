@@ -169,8 +169,7 @@ def test_admin_and_author_see_everything_by_default(app, scene):
 def test_todo_links_list_what_they_count(app, scene):
     """Every to-do link, followed, lists as many requests as the dashboard counted."""
     admin = logged_in(app, "admin")
-    if listed(admin, {"todo": "review_due"}) == listed(admin, {}):
-        pytest.skip("the request list does not filter by ?todo= yet (the list view's owner wires it)")
+    assert listed(admin, {"todo": "review_due"}) < listed(admin, {})  # the list really filters by ?todo=
     checked = 0
     for role in ("admin", "coordinator", "staff"):
         client = logged_in(app, role)
