@@ -11,7 +11,8 @@ Then, for one campaign, in the same run:
 - bare SQL: the report's own aggregate statements (services.report.aggregate_statements),
   executed with every row fetched, no Python on top;
 - the JSON report: `build_report` (which also runs campaign_statistics) + `report_json`,
-  encoded as /report.json sends it;
+  encoded as /report.json sends it: as served (the two heaviest statements on a second
+  connection, beside the rest) and, for comparison, with every statement in line;
 - the tidy-CSV export: `tidy_csv`, every chunk consumed; beside it the bare SQL it rests
   on (its one statement, every row fetched).
 
@@ -199,8 +200,8 @@ def main() -> int:
         def bare_sql():
             return [session.execute(stmt).all() for stmt in statements]
 
-        def report():  # what /report.json does: the report, as JSON text
-            built = report_json(build_report(session, target))
+        def report(parallel: bool = True):  # what /report.json does: the report, as JSON text
+            built = report_json(build_report(session, target, parallel=parallel))
             return built, _consume(json.JSONEncoder().iterencode(built))
 
         tidy_statement = council_answers_statement(target.id)
@@ -218,6 +219,8 @@ def main() -> int:
         plain_ms, _ = _timed(lambda: session.execute(plain).all(), args.rounds)
         bare_ms, rows = _timed(bare_sql, args.rounds)
         report_ms, (data, _json_bytes) = _timed(report, args.rounds)
+        serial_ms, (serial_data, _json_bytes) = _timed(lambda: report(parallel=False), args.rounds)
+        assert serial_data == data, "the report must not depend on how its statements are run"
         tidy_bare_ms, tidy_rows_count = _timed(bare_tidy_sql, max(3, args.rounds // 2))
         export_ms, export_bytes = _timed(export, max(3, args.rounds // 2))
         session.rollback()
@@ -241,6 +244,8 @@ def main() -> int:
     print(f"(for scale: one plain GROUP BY, n and sum per question: {plain_ms:.1f} ms)")
     print(f"bare SQL aggregation           {bare_ms:8.1f} ms (median of {args.rounds})")
     print(f"JSON report (build, encode)    {report_ms:8.1f} ms  = {ratio:.2f}× the bare SQL")
+    print(f"  the same, statements in line {serial_ms:8.1f} ms  = {serial_ms / bare_ms:.2f}× the bare SQL "
+          f"(the bare SQL runs in line too)")
     print(f"tidy CSV: bare SQL             {tidy_bare_ms:8.1f} ms ({tidy_rows_count:,} rows)")
     print(f"tidy CSV: export               {export_ms:8.1f} ms ({export_bytes / 1e6:.1f} MB) "
           f"= {export_ms / tidy_bare_ms:.2f}× its bare SQL")

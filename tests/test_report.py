@@ -214,6 +214,33 @@ def test_worked_example_pair_is_sum_based(session, worked):
     assert (county.n, county.total_change) == (3, D("-13000000.00"))
 
 
+def test_report_is_the_same_with_its_heaviest_statements_on_a_second_connection(session, worked):
+    """build_report runs the quartiles and top cuts on another connection, in a thread, beside
+    the rest; the result must not depend on it, and the second connection must see the data."""
+    beside = report_json(build_report(session, worked, today=date(2026, 5, 1)))
+    in_line = report_json(build_report(session, worked, today=date(2026, 5, 1), parallel=False))
+    assert beside == in_line
+    assert beside["questions"][0]["q1"] == 17500000 and beside["pairs"][0]["top_cuts"][0]["council_code"] == "KEN"
+
+
+def test_report_on_a_database_one_connection_sees_runs_in_line(tmp_path):
+    """SQLite in memory: another connection would see an empty database, so nothing runs beside."""
+    from fointracker import create_app
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "UPLOAD_FOLDER": str(tmp_path)})
+    with app.app_context():
+        upgrade()
+        campaign = Campaign(title="In memory", default_regime="foia")
+        db.session.add(campaign)
+        db.session.commit()
+        db.session.add(Question(campaign_id=campaign.id, code="Q1", label="Q", qtype="count"))
+        db.session.commit()
+        report = build_report(db.session, campaign)
+        assert [q.question.code for q in report.questions] == ["Q1"] and report.questions[0].overall.n == 0
+
+
 def test_worked_example_json_states_every_base(session, worked):
     data = report_json(build_report(session, worked))
     b1011 = data["questions"][0]

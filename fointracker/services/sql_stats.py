@@ -132,25 +132,29 @@ def interpolate_percentiles(rows, fractions: Sequence[Fraction], width: int = 0,
     of a `percentile_select` (or any rows that start with the group columns and have rn and n).
     `value_of(row)` gives a row's value (default: `row.value`); floats become Decimals through
     their shortest repr."""
-    by_group: dict[tuple, dict[int, Decimal]] = {}
+    by_group: dict[tuple, dict[int, object]] = {}
     sizes: dict[tuple, int] = {}
     for row in rows:
         key = tuple(row[:width])
-        value = value_of(row) if value_of else row.value
         ranks = by_group.get(key)
         if ranks is None:
             ranks = by_group[key] = {}
             sizes[key] = int(row.n)
-        ranks[int(row.rn)] = value if isinstance(value, Decimal) else Decimal(str(value))
+        ranks[int(row.rn)] = row  # the value is read only from the rows the percentiles use
     wanted = [(f, f.numerator, f.denominator) for f in map(Fraction, fractions)]
+
+    def value(row) -> Decimal:
+        found = value_of(row) if value_of else row.value
+        return found if isinstance(found, Decimal) else Decimal(str(found))
+
     result: dict[tuple, dict[Fraction, Decimal]] = {}
     for key, ranks in by_group.items():
         n = sizes[key]
         out = result[key] = {}
         for fraction, num, den in wanted:
             low, step = divmod(num * (n - 1), den)  # 0-based rank below the position, and how far past it
-            below = ranks[low + 1]
-            out[fraction] = below if step == 0 else below + (ranks[low + 2] - below) * step / den
+            below = value(ranks[low + 1])
+            out[fraction] = below if step == 0 else below + (value(ranks[low + 2]) - below) * step / den
     return result
 
 
