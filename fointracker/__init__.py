@@ -21,6 +21,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("FOINTRACKER_INSTANCE_PATH") or None,
     )
     load_config(app, test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a TLS proxy every request comes from the proxy's address: without this, the login
+        # rate limit (per address) would count everyone's failures together and lock everyone out.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
+                                x_proto=app.config["TRUSTED_PROXIES"])
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
@@ -33,8 +40,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
+    from .logging_setup import configure_logging, init_request_logging
     from .web import register_web
 
+    configure_logging(app)
+    init_request_logging(app)  # before the login wall's hook, so its redirects are timed and logged too
     register_web(app)
     # After the login wall, so an anonymous POST is sent to the login page, not told off about CSRF.
     csrf.init_app(app)

@@ -20,6 +20,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(report_command)
     app.cli.add_command(figures_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.group("authorities", help="The council register.")
@@ -78,8 +80,12 @@ def demo_cli():
 def seed_demo(admin_email, admin_password):
     """Load a clearly labelled demo campaign with requests, and an admin user."""
     from .services.demo import seed
+    from .services.users import UserError
 
-    result = seed(db.session, admin_email=admin_email, admin_password=admin_password)
+    try:
+        result = seed(db.session, admin_email=admin_email, admin_password=admin_password)
+    except UserError as exc:
+        raise click.ClickException(f"nothing seeded: {exc}") from None
     click.echo(result.summary())
 
 
@@ -110,9 +116,13 @@ def _iso_date(_ctx, param, value):
     from datetime import date
 
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=f"--{param.name.replace('_', '-')}")
+    if not 1900 <= day.year <= 2199:  # as the calculator page: deadlines near year 9999 overflow the dates
+        raise click.BadParameter(f"{value!r} is outside the years 1900 to 2199",
+                                 param_hint=f"--{param.name.replace('_', '-')}")
+    return day
 
 
 @click.command("deadline", cls=OneLineErrors)
@@ -198,6 +208,8 @@ def run_reminders(now_text):
         except ValueError:
             raise click.BadParameter(f"{now_text!r} is not an ISO date-time", param_hint="--now") from None
         now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+        if not 1900 <= now.year <= 9000:  # the sweep adds days and hours: year 9999 would overflow
+            raise click.BadParameter(f"{now_text!r} is outside the years 1900 to 9000", param_hint="--now")
     outbox = Outbox.from_config(current_app.config)
     try:
         result = sweep(db.session, outbox, now)
@@ -217,8 +229,17 @@ def plan_reminders():
     click.echo(f"Reminders planned; {changed} request(s) had dates that moved.")
 
 
+def _sweep_minutes(_ctx, _param, value):
+    import math
+
+    if not (math.isfinite(value) and 0 < value <= 1440):  # a sweep at least once a day, and not constantly
+        raise click.BadParameter(f"{value} is not a number of minutes from more than 0 up to 1440 (a day)")
+    return value
+
+
 @click.command("scheduler")
-@click.option("--sweep-minutes", default=2.0, show_default=True, help="How often the sweep runs.")
+@click.option("--sweep-minutes", type=float, default=2.0, show_default=True, callback=_sweep_minutes,
+              help="How often the sweep runs (minutes, at most 1440).")
 def scheduler_command(sweep_minutes):
     """Run the reminder scheduler (one per deployment; a second one exits)."""
     import logging
@@ -227,7 +248,12 @@ def scheduler_command(sweep_minutes):
 
     from .scheduler import run_scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from .logging_setup import LineFormatter
+
+    # APScheduler's own records in the app's one-line format too (fointracker.* has its own handler).
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(LineFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     sys.exit(run_scheduler(current_app._get_current_object(), sweep_minutes))
 
 
@@ -302,7 +328,8 @@ def report_command(campaign, fmt, output):
     if found is None:
         raise click.ClickException(f"no campaign has the id or title {campaign!r}")
     if fmt == "html":
-        css = open(f"{current_app.static_folder}/app.css", encoding="utf-8").read()
+        with open(f"{current_app.static_folder}/app.css", encoding="utf-8") as stylesheet:
+            css = stylesheet.read()
         with current_app.test_request_context():
             chunks = [render_template("reports/standalone.html", css=css,
                                       **page_context(db.session, found, standalone=True))]
@@ -310,15 +337,95 @@ def report_command(campaign, fmt, output):
         chunks = export_chunks(db.session, found, fmt)
     binary = FORMATS[fmt].binary
     if output == "-":
-        stream = click.get_binary_stream("stdout") if binary else click.get_text_stream("stdout")
+        stream = click.get_binary_stream("stdout")
         for chunk in chunks:
-            stream.write(chunk)
+            stream.write(chunk if binary else chunk.encode("utf-8"))
         stream.flush()
         return
-    with open(output, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as out:
-        for chunk in chunks:
-            out.write(chunk)
+    _write_whole(output, chunks, binary)
     click.echo(f"Wrote the {fmt} report of “{found.title}” to {output}.", err=True)
+
+
+def _write_whole(output: str, chunks, binary: bool) -> None:
+    """Write to a file beside `output`, renamed to it at the end: a failure leaves no half-written file."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    target = Path(output)
+    try:
+        if target.is_dir():
+            raise click.ClickException(f"{output} is a folder: give the report a file name")
+        if not target.parent.is_dir():
+            raise click.ClickException(f"cannot write {output}: there is no folder {target.parent}")
+        out = tempfile.NamedTemporaryFile("wb" if binary else "w", dir=target.parent, prefix=".report-",
+                                          suffix=".part", delete=False,
+                                          **({} if binary else {"encoding": "utf-8", "newline": ""}))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+    try:
+        with out:
+            for chunk in chunks:
+                out.write(chunk)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(out.name, 0o666 & ~umask)  # as open() would have made it, not the temporary file's 0600
+        os.replace(out.name, target)
+    except OSError as exc:  # a full disk, a name too long ...
+        Path(out.name).unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(out.name).unlink(missing_ok=True)
+        raise
+
+
+@click.command("backup", cls=OneLineErrors)
+@click.option("--output", "-o", default=None, metavar="PATH",
+              help="The archive to write, or a directory for the default name "
+                   "(fointracker-backup-YYYYMMDD-HHMMSS.tar.gz). Default: the current directory.")
+def backup_command(output):
+    """Write a consistent copy of the database and the uploaded files to one .tar.gz archive.
+
+    Safe while the app runs. SQLite is copied with its online backup; PostgreSQL with pg_dump.
+    The archive holds personal data and password hashes: it is created readable by you only.
+    """
+    from flask import current_app
+
+    from .services.backup import BackupError, create_backup
+
+    try:
+        result = create_backup(db.engine.url, current_app.config["UPLOAD_FOLDER"], output,
+                               pg_bin_dir=current_app.config.get("PG_BIN_DIR"))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.summary())
+
+
+@click.command("restore", cls=OneLineErrors)
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Go ahead even though the database already has data (it is replaced).")
+def restore_command(archive, yes):
+    """Replace the database and the uploaded files with those in ARCHIVE (made by `fointracker backup`).
+
+    Stop the app (web and scheduler) first. The archive is checked in full before anything changes.
+    """
+    from flask import current_app
+
+    from .services.backup import BackupError, restore_backup
+
+    try:
+        result = restore_backup(archive, db.engine.url, current_app.config["UPLOAD_FOLDER"], overwrite=yes,
+                                pg_bin_dir=current_app.config.get("PG_BIN_DIR"))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    manifest = result.manifest
+    click.echo(f"Restored {archive} (made {manifest['created_at']} by fointracker {manifest['app_version']}): "
+               f"{len(manifest['uploads'])} uploaded file(s); rows per table, as in the backup:")
+    for table, count in result.counts.items():
+        click.echo(f"  {table}: {count}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+
 
 def main() -> None:
     from . import create_app

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import click
 from flask import Flask
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
@@ -14,8 +15,11 @@ ENV_ALIASES = {
 }
 
 
-class ConfigurationError(RuntimeError):
-    """The app was asked to start with a configuration that is unsafe or unusable."""
+class ConfigurationError(click.ClickException, RuntimeError):
+    """The app was asked to start with a configuration that is unsafe or unusable.
+
+    A ClickException so that `fointracker <command>` says it in one line ("Error: ...", exit 1)
+    instead of a traceback."""
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
@@ -33,6 +37,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",  # Flask-Login sets no SameSite unless told
         WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
         PREFERRED_URL_SCHEME="http",
         BASE_URL="http://127.0.0.1:5000",  # how links in emails, webhooks and the calendar feed begin
@@ -40,6 +45,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SMTP_PORT=25,
         SMTP_SECURITY="none",  # none, starttls or ssl
         MAIL_FROM="fointracker@localhost",
+        TRUSTED_PROXIES=0,  # proxies in front whose X-Forwarded-For/-Proto are believed (see create_app)
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -56,6 +62,13 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # Statement parameters stay out of error messages and logs: they hold calendar tokens,
+    # password hashes and what people typed.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+
+    proxies = app.config["TRUSTED_PROXIES"]
+    if not (isinstance(proxies, int) and not isinstance(proxies, bool) and proxies >= 0):
+        raise ConfigurationError(f"TRUSTED_PROXIES must be a whole number of proxies (0 or more), not {proxies!r}")
 
     if app.config["ENV"] == "production":
         # Cookies only over HTTPS, unless the operator says otherwise (FOINTRACKER_SESSION_COOKIE_SECURE=false).

@@ -1,6 +1,50 @@
 """Form pieces shared by the blueprints."""
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import FileField, HiddenField, SelectField, StringField, TextAreaField
+
+from .domain.text import CONTROL_CHARACTER_MESSAGE, CONTROL_CHARACTERS
+
+
+class Form(FlaskForm):
+    """The base of every form: FlaskForm, hardened against bad input.
+
+    - An uploaded file reaches only a file field (FlaskForm would hand a file posted under
+      a text field's name to that field, whose validators then fail on it).
+    - A JSON body is not a form (FlaskForm reads a JSON object as one and fails on other JSON).
+    - Text typed with control characters is refused with an error on its field (PostgreSQL
+      cannot store NUL bytes, XLSX exports cannot hold the others; see domain.text).
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is None or hasattr(formdata, "getlist"):
+                return formdata  # given by the view: a query string, the batch JSON's fields
+            if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+                return None
+            file_fields = {field.name for field in form if isinstance(field, FileField)}
+            files = MultiDict([(name, upload) for name, uploads in request.files.lists() if name in file_fields
+                               for upload in uploads])
+            if files:
+                return CombinedMultiDict((files, request.form))
+            return request.form or None
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, HiddenField):
+                continue  # not typed by anyone: the views check what they use (e.g. a login's `next`)
+            if any(isinstance(value, str) and CONTROL_CHARACTERS.search(value) for value in field.raw_data or ()):
+                field.errors.append(CONTROL_CHARACTER_MESSAGE)
+                valid = False
+            elif (isinstance(field, StringField) and not isinstance(field, TextAreaField)
+                  and any(isinstance(value, str) and ("\n" in value or "\r" in value) for value in field.raw_data or ())):
+                # A one-line box cannot send a line break; a crafted one would, e.g., break every
+                # reminder email whose subject carries it.
+                field.errors.append("must be on one line")
+                valid = False
+        return valid
 
 
 def optional_int(value):
@@ -19,7 +63,8 @@ class OptionalIntSelect(SelectField):
 
 
 class FilterForm(FlaskForm):
-    """List filters travel in the query string and change nothing, so they carry no CSRF token."""
+    """List filters travel in the query string and change nothing, so they carry no CSRF token
+    (and, storing nothing, need none of Form's checks: the view passes the query string in)."""
 
     class Meta:
         csrf = False

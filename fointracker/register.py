@@ -20,6 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Mapping, TextIO
 
+from .domain.text import CONTROL_CHARACTER_MESSAGE, control_character
+
 __all__ = [
     "AuthorityRecord",
     "COLUMNS",
@@ -141,16 +143,25 @@ def _split_names(value: str) -> tuple[str, ...]:
     return tuple(name for name in (part.strip() for part in value.split("|")) if name)
 
 
+def _decode(data: bytes) -> str:
+    # utf-8-sig: tolerate the BOM a spreadsheet program adds when saving.
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data[:exc.start].count(b"\n") + 1
+        raise RegisterError([(row, "(file)", f"not UTF-8 text (byte {exc.start + 1}): save the file as "
+                                             "“CSV UTF-8”")]) from None
+
+
 def _read_text(source: str | os.PathLike | TextIO | None) -> str:
     if source is None:
         source = default_register_path()
     if isinstance(source, (str, os.PathLike)):
-        # utf-8-sig: tolerate the BOM a spreadsheet program adds when saving.
-        with open(source, encoding="utf-8-sig", newline="") as handle:
-            return handle.read()
+        with open(source, "rb") as handle:
+            return _decode(handle.read())
     text = source.read()
     if isinstance(text, bytes):
-        text = text.decode("utf-8-sig")
+        text = _decode(text)
     return text.removeprefix("\ufeff")
 
 
@@ -162,7 +173,10 @@ def read_register(source: str | os.PathLike | TextIO | None = None) -> list[Auth
     """
     text = _read_text(source)
     problems: list[Problem] = []
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # e.g. a field beyond the csv module's size limit
+        raise RegisterError([(1, "(file)", f"not a readable CSV file: {exc}")]) from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise RegisterError([(1, "(header)", "no header row; the file is empty")])
 
@@ -200,6 +214,9 @@ def read_register(source: str | os.PathLike | TextIO | None = None) -> list[Auth
         for column in REQUIRED_VALUES:
             if column in position and not value(column):
                 problem(column, "must not be blank")
+        for column in COLUMNS:
+            if control_character(value(column)):
+                problem(column, CONTROL_CHARACTER_MESSAGE)
 
         code = value("code")
         if code:

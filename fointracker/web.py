@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import date
 
-from flask import Flask, g, redirect, render_template, request, url_for
+from flask import Flask, abort, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -14,6 +13,7 @@ from .domain.lifecycle import Outcome, Status
 from .extensions import db
 from .services.deadlines import Calendars, request_state
 from .formatting import uk_date, uk_datetime
+from .logging_setup import request_id_from
 from .models import Role
 
 # Endpoints anyone may reach. Everything else needs a login (checked centrally,
@@ -25,7 +25,19 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+MAX_PAGE = 100_000  # beyond any list; larger page numbers overflow the database's integers
+
 log = logging.getLogger("fointracker.web")
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def register_web(app: Flask) -> None:
@@ -57,12 +69,29 @@ def register_web(app: Flask) -> None:
 
     @app.before_request
     def require_login():
-        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:12]
+        g.request_id = request_id_from(request.headers.get("X-Request-ID"))
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
         if request.endpoint is None:  # unknown URL: a 404 for everyone, but only after login
             return redirect(url_for("auth.login"))
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.before_request
+    def refuse_unusable_input():
+        """NUL bytes (no field takes one, and PostgreSQL refuses them) and page numbers beyond any list."""
+        values = list(request.args.items(multi=True))
+        if request.method == "POST":
+            values += list(request.form.items(multi=True))
+            if request.is_json:
+                values.append(("json", request.get_json(silent=True)))
+        if _holds_nul(values):
+            if request.is_json:  # a script's call (batch.js): the error in the JSON it reads
+                return jsonify(error="The request contained a NUL character, which no field accepts."), 400
+            return render_template("errors/error.html", code=400, title="Unreadable input",
+                                   message="The request contained a NUL character, which no field accepts."), 400
+        if request.args.get("page", 1, type=int) > MAX_PAGE:
+            abort(404)
+        return None
 
     @app.after_request
     def security_headers(response):
@@ -80,6 +109,13 @@ def register_web(app: Flask) -> None:
                                message="The form was missing its security token or it had expired. "
                                        "Go back, reload the page and try again."), 400
 
+    @app.errorhandler(400)
+    def bad_request(_error):
+        # A form whose hidden fields were changed, or a body that is not the form at all.
+        return render_template("errors/error.html", code=400, title="Bad request",
+                               message="The form sent could not be read. Nothing was saved: go back, "
+                                       "reload the page and try again."), 400
+
     @app.errorhandler(403)
     def forbidden(_error):
         return render_template("errors/error.html", code=403, title="Not allowed",
@@ -93,10 +129,17 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(_error):
         limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        if (request.content_length or 0) <= app.config["MAX_CONTENT_LENGTH"]:
+            # Within the upload limit: a text field beyond the form-memory limit, or too many fields.
+            limit_kb = app.config["MAX_FORM_MEMORY_SIZE"] // 1000
+            return render_template("errors/error.html", code=413, title="Too much text",
+                                   message=f"A field held more than {limit_kb} kB of text, or the form had too "
+                                           "many fields. Shorten it and try again; nothing was saved."), 413
         return render_template("errors/error.html", code=413, title="File too large",
                                message=f"Uploads are limited to {limit_mb} MB."), 413
 
     @app.errorhandler(500)
     def server_error(_error):
+        db.session.rollback()  # after a failed flush the page itself could not load the user
         return render_template("errors/error.html", code=500, title="Something went wrong",
                                message="The error has been logged. Nothing was saved from this request."), 500

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
+from werkzeug.security import generate_password_hash
 
 from fointracker import create_app
 from fointracker.extensions import db
@@ -110,11 +112,22 @@ def client(app):
     return app.test_client()
 
 
+@lru_cache(maxsize=None)
+def password_hash(password: str) -> str:
+    """The app's own (scrypt) hash of `password`, made once per test session: hashing is slow
+    on purpose (~0.1 s), and most tests make four users. Logging in still checks it for real."""
+    return generate_password_hash(password)
+
+
 def make_user(app, email: str, role: str, password: str = PASSWORD):
-    from fointracker.services.users import create_user
+    """A user as `fointracker users create` makes one (tests/test_auth.py tests that path)."""
+    from fointracker.models import User
 
     with app.app_context():
-        return create_user(db.session, email=email, role=role, password=password).id
+        user = User(email=email, role=role, name="", password_hash=password_hash(password))
+        db.session.add(user)
+        db.session.commit()
+        return user.id
 
 
 @pytest.fixture

@@ -110,6 +110,11 @@ def test_request_form_errors_name_the_field(login_as, app):
     assert "Date sent: Not a valid date value." in html
     response = _new_request(client, campaign_id, _authority_id(app, "KEN"), received_on="2026-03-01")
     assert "cannot receive the request before it was sent" in response.get_data(as_text=True)
+    # A one-line box cannot send a line break; a crafted post that does is refused (it would
+    # break every reminder email carrying the subject), while the request text keeps its lines.
+    response = _new_request(client, campaign_id, _authority_id(app, "KEN"), subject="Budgets\r\nBcc: x@evil.example",
+                            body="Line one\r\nLine two")
+    assert "Subject: must be on one line" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(FoiRequest)) is None
 

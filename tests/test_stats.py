@@ -23,9 +23,9 @@ from fointracker.models import AuditEntry, Authority, Campaign, FoiRequest, User
 from fointracker.services.deadlines import Calendars, request_state
 from fointracker.services.foi_requests import create_request
 from fointracker.services.sql_stats import grouped_median, median_select, percentage
-from fointracker.services.stats import (TODO_BUCKETS, TODO_FILTERS, Scope, campaign_progress, campaign_statistics,
-                                        default_scope, end_of_week, todo_condition, todo_counts, todo_table,
-                                        todo_where)
+from fointracker.services.stats import (PROGRESS_COLUMNS, TODO_BUCKETS, TODO_FILTERS, Scope, campaign_progress,
+                                        campaign_statistics, default_scope, end_of_week, everything_dashboard,
+                                        todo_condition, todo_counts, todo_table, todo_where)
 from fointracker.services.timeline import add_event
 
 TODAY = date(2026, 11, 23)  # a Monday
@@ -225,6 +225,7 @@ def check_everything(session, world, reqs, today=TODAY):
         assert {k: rows[campaign_id][k] for k in expected} == expected
     assert [row.id for row in campaign_progress(session, [campaign_b])] == [campaign_b]
     assert campaign_progress(session, []) == []
+    check_one_pass_dashboard(session, today, calendars)
 
     # Statistics, overall and by region and by council type.
     for campaign_id in (campaign_a, campaign_b):
@@ -257,6 +258,16 @@ def check_everything(session, world, reqs, today=TODAY):
         changed = sum(1 for before, after in last_review.values() if after and after != before)
         assert (stats.reviews_upheld, stats.reviews_changed) == (len(last_review) - changed, changed)
         assert stats.reviews_upheld + stats.reviews_changed == stats.overall.reviews_decided
+
+
+def check_one_pass_dashboard(session, today, calendars):
+    """The dashboard's one statement for "everything" counts what todo_table and campaign_progress count."""
+    todo, rows = everything_dashboard(session, today, calendars, SOON)
+    expected = todo_table(session, today, calendars, SOON)
+    assert (todo.total, todo.mine, todo.by_campaign) == (expected.total, None, expected.by_campaign)
+    columns = ("id", "title", "requests", *PROGRESS_COLUMNS)
+    assert [tuple(getattr(row, c) for c in columns) for row in rows] == [
+        tuple(getattr(row, c) for c in columns) for row in campaign_progress(session)]
 
 
 # ---------------------------------------------------------------- the tests
@@ -353,6 +364,10 @@ def test_statistics_of_an_empty_campaign(session, world):
         assert stats.overall.median_working_days is None
         assert stats.by_region == [] and stats.by_type == [] and stats.exemptions == []
     assert todo_counts(session, TODAY, Calendars.from_db(session), SOON) == dict.fromkeys(TODO_BUCKETS, 0)
+    todo, rows = everything_dashboard(session, TODAY, Calendars.from_db(session), SOON)
+    assert todo.by_campaign == {b: dict.fromkeys(TODO_BUCKETS, 0)}  # a has no request, so no to-do row
+    assert {row.id: (row.requests, row.sent) for row in rows} == {a: (0, 0), b: (1, 0)}
+    check_one_pass_dashboard(session, TODAY, Calendars.from_db(session))
 
 
 def test_todo_names_and_scopes(session, world):

@@ -1,13 +1,13 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from ..forms import Form
 from ..models import Role
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField("Name", validators=[Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES)
@@ -16,7 +16,7 @@ class NewUserForm(FlaskForm):
     submit = SubmitField("Create user")
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(Form):
     name = StringField("Name", validators=[Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Can log in")

@@ -51,6 +51,6 @@ def _back() -> str:
     """Back to the list as it was filtered (only ever to the outbox page)."""
     back = request.form.get("back", "")
     listing = url_for(".reminders")
-    if back.startswith(listing) and "//" not in back and "\\" not in back:
+    if back.startswith(listing) and "//" not in back and "\\" not in back and back.isprintable():
         return back
     return listing

@@ -1,8 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.reminders import ReminderKind
+from ..forms import Form
 
 HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
@@ -14,7 +14,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ReminderPreferencesForm(FlaskForm):
+class ReminderPreferencesForm(Form):
     mode = RadioField("How reminders reach me", choices=[
         ("immediate", "Immediately: one email per reminder, from 07:00 on the day it falls due"),
         ("digest", "A daily digest: one email a day listing everything due"),
@@ -26,7 +26,7 @@ class ReminderPreferencesForm(FlaskForm):
     submit = SubmitField("Save preferences")
 
 
-class CalendarLinkForm(FlaskForm):
+class CalendarLinkForm(Form):
     """Create or replace the secret calendar link (the button's text says which)."""
 
     submit = SubmitField("Create my calendar link")

@@ -16,6 +16,8 @@ def safe_next(target: str | None) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return url_for("main.dashboard")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):  # no control characters (a newline breaks the header)
+        return url_for("main.dashboard")
     return target
 
 

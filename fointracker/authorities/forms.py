@@ -1,15 +1,15 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, URLField
-from wtforms.validators import DataRequired, Email, Length, Optional, URL
+from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp
 
-from ..forms import FilterForm
+from ..forms import FilterForm, Form
 
 
-class AuthorityForm(FlaskForm):
+class AuthorityForm(Form):
     official_name = StringField("Official name", validators=[DataRequired(), Length(max=200)])
     short_name = StringField("Short name", validators=[DataRequired(), Length(max=120)])
     foi_email = EmailField("FOI email address", validators=[Optional(), Email(), Length(max=254)])
-    website = URLField("Website", validators=[Optional(), URL(require_tld=False), Length(max=300)])
+    website = URLField("Website", validators=[Optional(), URL(require_tld=False), Length(max=300),
+                                              Regexp(r"(?i)https?://", message="The address must start with https://")])
     submit = SubmitField("Save council")
 
 

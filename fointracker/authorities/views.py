@@ -36,10 +36,10 @@ def index():
     if form.social_care.data in ("yes", "no"):
         stmt = stmt.where(Authority.social_care.is_(form.social_care.data == "yes"))
     if form.q.data:
-        like = f"%{form.q.data.strip()}%"
-        stmt = stmt.where(or_(Authority.official_name.ilike(like), Authority.short_name.ilike(like),
-                              Authority.code.ilike(like), Authority.gss_code.ilike(like),
-                              Authority.alt_names.ilike(like)))
+        q = form.q.data.strip()  # matched literally: % and _ are escaped
+        stmt = stmt.where(or_(*(column.icontains(q, autoescape=True) for column in (
+            Authority.official_name, Authority.short_name, Authority.code, Authority.gss_code,
+            Authority.alt_names))))
     pagination = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50, count=True)
     return render_template("authorities/index.html", form=form, pagination=pagination)
 

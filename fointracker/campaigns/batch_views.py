@@ -10,7 +10,6 @@ from datetime import date
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
@@ -19,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..auth.permissions import requires
 from ..extensions import db
 from ..foi_requests.views import _owner_choices
-from ..forms import FilterForm, OptionalIntSelect
+from ..forms import FilterForm, Form, OptionalIntSelect
 from ..models import Authority, Campaign
 from ..services.batch import BatchError, create_batch, preview, select_councils
 from . import bp
@@ -44,7 +43,7 @@ class CouncilFilterForm(FilterForm):
                 "codes": self.codes.data, "q": self.q.data or ""}
 
 
-class BatchForm(FlaskForm):
+class BatchForm(Form):
     authority_ids = SelectMultipleField("Councils", coerce=int, validate_choice=False,
                                         validators=[DataRequired("Tick at least one council.")])
     subject = StringField("Subject", validators=[DataRequired(), Length(max=300)])

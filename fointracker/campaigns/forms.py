@@ -1,12 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..domain.letters import PLACEHOLDERS
 from ..domain.regimes import REGIME_CHOICES
+from ..forms import Form
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Length(max=20000)])
     default_regime = SelectField(

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -22,7 +21,7 @@ from wtforms.validators import DataRequired, Length
 from ..auth.permissions import requires
 from ..domain.figures import QuestionType
 from ..extensions import db
-from ..forms import OptionalIntSelect
+from ..forms import Form, OptionalIntSelect
 from ..models import Campaign, Question
 from ..services.answers import campaign_questions
 from ..services.attachments import display_name
@@ -42,7 +41,7 @@ TOKEN_RE = re.compile(r"[0-9a-f]{32}\.(csv|xlsx)")
 STALE_SECONDS = 24 * 3600
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     code = StringField("Code", validators=[DataRequired("Give the question a short code."), Length(max=40)],
                        description="Short and stable, used in imports and exports: lower-case letters, digits "
                                    "and _ (e.g. asc_budget_1011).")
@@ -59,19 +58,19 @@ class QuestionForm(FlaskForm):
                               description="Shown beside the question when figures are entered.")
 
 
-class DeleteQuestionForm(FlaskForm):
+class DeleteQuestionForm(Form):
     confirm = BooleanField("Also delete this question's answers")
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     direction = HiddenField()
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField("Spreadsheet (.csv or .xlsx)", validators=[FileRequired("Choose a file to import.")])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     token = HiddenField()
     filename = HiddenField()
     fingerprint = HiddenField()
@@ -96,7 +95,7 @@ def _question_values(form: QuestionForm) -> dict:
             ("code", "label", "qtype", "period_label", "choices", "pair_group", "help_text")}
 
 
-def _refuse(form: FlaskForm, exc: QuestionError) -> None:
+def _refuse(form: Form, exc: QuestionError) -> None:
     for name, message in exc.errors.items():
         field = getattr(form, name, None)
         (field.errors if field is not None else form.form_errors).append(message)

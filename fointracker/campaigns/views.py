@@ -23,7 +23,7 @@ def index():
     q = (request.args.get("q") or "").strip()
     stmt = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
     if q:
-        stmt = stmt.where(Campaign.title.ilike(f"%{q}%"))
+        stmt = stmt.where(Campaign.title.icontains(q, autoescape=True))  # literally: % and _ are escaped
     pagination = db.paginate(stmt, page=page, per_page=25, count=True)
     ids = [c.id for c in pagination.items]
     counts = dict(db.session.execute(

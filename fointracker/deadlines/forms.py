@@ -1,9 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..domain.regimes import REGIME_CHOICES
-from ..forms import FilterForm
+from ..forms import FilterForm, Form
 from ..services.calendar import CALENDAR_CHOICES
 
 
@@ -35,10 +34,14 @@ class CalculatorForm(FilterForm):
             elif paid and paid < notice:
                 self.fee_paid.errors.append("is before the fees notice")
                 valid = False
+        for field in (self.received, self.clarified, self.fee_notice, self.fee_paid):
+            if field.data and not 1900 <= field.data.year <= 2199:  # deadlines past 9999 overflow the dates
+                field.errors.append("give a date between 1900 and 2199")
+                valid = False
         return valid
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     day = DateField("Date", validators=[DataRequired()])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)],
                        description="e.g. “Council offices closed: system migration”")

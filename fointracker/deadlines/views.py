@@ -47,6 +47,8 @@ def closures():
             return redirect(url_for(".closures"))
     rows = db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())).all()
     year = request.args.get("year", date.today().year, type=int)
+    if not 1 < year < 9999:  # outside what dates can hold: show this year
+        year = date.today().year
     calendars = Calendars.from_db(db.session)
     holidays = {label: [d for d in calendars.for_regime(regime).skipped_days(date(year - 1, 12, 31), date(year, 12, 31))
                         if d.reason not in ("Saturday", "Sunday")]

@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl
 
 from flask import Response, current_app, flash, redirect, request, stream_with_context, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -19,7 +18,7 @@ from ..auth.permissions import can, requires
 from ..exports import csv_stream
 from ..extensions import db
 from ..formatting import uk_date
-from ..forms import OptionalIntSelect
+from ..forms import Form, OptionalIntSelect
 from ..models import FoiRequest
 from ..services.batch import BatchError, BulkError, bulk_add_note, bulk_assign_owner, bulk_mark_sent
 from . import bp
@@ -36,7 +35,7 @@ EXPORT_COLUMNS = ("id", "campaign", "council_code", "council", "gss_code", "nati
                   "responded_on_time", "owner_email")
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     ids = SelectMultipleField("Requests", coerce=int, validate_choice=False,
                               validators=[DataRequired("tick at least one request")])
     action = SelectField("Bulk action", id="bulk-action", choices=[("", "— choose —")] + list(BULK_ACTIONS.items()),

@@ -10,7 +10,6 @@ import hashlib
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -18,6 +17,7 @@ from ..auth.permissions import can
 from ..domain.figures import AnswerState, QuestionType
 from ..domain.lifecycle import EXEMPTIONS
 from ..extensions import db
+from ..forms import Form
 from ..models import Answer, Attachment, AuditEntry, FoiRequest, Question, RequestEvent
 from ..services.answers import (
     AnswerInput,
@@ -36,7 +36,7 @@ from . import bp
 FIELDS = ("value", "state", "exemption", "source", "page", "note")
 
 
-class GridForm(FlaskForm):
+class GridForm(Form):
     """Only the CSRF token: the rows are read from the request by question id."""
 
 

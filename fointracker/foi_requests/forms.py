@@ -1,12 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.regimes import REGIME_CHOICES
-from ..forms import FilterForm, OptionalIntSelect
+from ..forms import FilterForm, Form, OptionalIntSelect
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     campaign_id = OptionalIntSelect("Campaign", validators=[DataRequired("Choose a campaign.")])
     authority_id = OptionalIntSelect("Council", validators=[DataRequired("Choose a council.")])
     regime = SelectField("Regime", choices=[("", "Campaign default")] + REGIME_CHOICES, validators=[Optional()],
@@ -22,7 +21,7 @@ class RequestForm(FlaskForm):
     submit = SubmitField("Save request")
 
 
-class EditRequestForm(FlaskForm):
+class EditRequestForm(Form):
     regime = SelectField("Regime", choices=REGIME_CHOICES)
     subject = StringField("Subject", validators=[DataRequired(), Length(max=300)])
     body = TextAreaField("Request text", validators=[Length(max=50000)])

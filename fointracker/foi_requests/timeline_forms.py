@@ -1,9 +1,9 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, widgets
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..domain.lifecycle import EXEMPTIONS, EXTENSION_REASONS, OUTCOME_LABELS, REGULATORS, Outcome
+from ..forms import Form
 
 
 class CheckboxList(SelectMultipleField):
@@ -11,7 +11,7 @@ class CheckboxList(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class EventDetailsForm(FlaskForm):
+class EventDetailsForm(Form):
     occurred_on = DateField("Date", validators=[InputRequired("Give the date it happened.")])
     received_on = DateField("Date the council received it", validators=[Optional()],
                             description="Blank: the same day (email).")
@@ -46,11 +46,13 @@ class EditEventForm(EventDetailsForm):
     submit = SubmitField("Save changes")
 
 
-class RemoveEventForm(FlaskForm):
-    change_reason = StringField("Why remove it?", validators=[InputRequired(), Length(max=300)])
+class RemoveEventForm(Form):
+    # Shown on the same page as EditEventForm: its own id, so each <label for> names its own field.
+    change_reason = StringField("Why remove it?", validators=[InputRequired(), Length(max=300)],
+                                id="remove_reason")
     submit = SubmitField("Remove event")
 
 
-class AttachForm(FlaskForm):
+class AttachForm(Form):
     files = MultipleFileField("Add documents", validators=[InputRequired("Choose at least one file.")])
     submit = SubmitField("Upload")

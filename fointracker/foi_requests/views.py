@@ -58,10 +58,10 @@ def filtered_requests(form: RequestFilterForm, todo: str | None, today: date, ca
     if form.owner.data:
         stmt = stmt.where(FoiRequest.owner_id == form.owner.data)
     if form.q.data:
-        like = f"%{form.q.data.strip()}%"  # bound parameter: safe against injection
-        stmt = stmt.where(or_(Authority.official_name.ilike(like), Authority.short_name.ilike(like),
-                              Authority.code.ilike(like), FoiRequest.council_reference.ilike(like),
-                              FoiRequest.subject.ilike(like), FoiRequest.body.ilike(like)))
+        q = form.q.data.strip()  # a bound parameter, matched literally (% and _ are escaped)
+        stmt = stmt.where(or_(*(column.icontains(q, autoescape=True) for column in (
+            Authority.official_name, Authority.short_name, Authority.code, FoiRequest.council_reference,
+            FoiRequest.subject, FoiRequest.body))))
     if form.deadline.data in DEADLINE_FILTERS:
         stmt = stmt.where(state_condition(form.deadline.data, today, calendars, soon_days))
     stmt = stmt.where(*todo_where(todo, today, calendars, soon_days))
@@ -101,7 +101,12 @@ def index():
     if not understood:
         flash("Some filters were not understood and were ignored.", "warning")
     page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(stmt, page=page, per_page=current_app.config["PER_PAGE"], count=True)
+    # Page through the ids alone, then load that page's requests: sorting whole rows (with their
+    # council, campaign and owner) only to skip thousands made page 100 of 10,000 ten times slower.
+    pagination = db.paginate(stmt.with_only_columns(FoiRequest.id), page=page,
+                             per_page=current_app.config["PER_PAGE"], count=True)
+    if pagination.items:
+        pagination.items = db.session.scalars(stmt.where(FoiRequest.id.in_(pagination.items))).all()
     filters_active = any(request.args.get(k) for k in FILTER_NAMES)
     return render_template("foi_requests/index.html", form=form, pagination=pagination,
                            filters_active=filters_active, todo_label=TODO_FILTERS.get(request.args.get("todo")))

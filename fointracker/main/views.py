@@ -2,15 +2,13 @@ from datetime import date
 
 from flask import current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from ..domain.lifecycle import Status
 from ..extensions import db
-from ..models import Campaign
-from ..scheduler import heartbeat_status
-from ..services.deadlines import Calendars
-from ..services.stats import (DEADLINE_BUCKETS, TODO_BUCKETS, Scope, campaign_progress, default_scope,
-                              todo_table)
+from ..scheduler import LEASE_SECONDS, heartbeat_status
+from ..services.read_cache import dashboard_data
+from ..services.stats import DEADLINE_BUCKETS, TODO_BUCKETS, Scope, default_scope
 from . import bp
 
 SCOPES = {"mine": "Mine", "all": "Everything"}
@@ -52,17 +50,11 @@ def dashboard():
     scope_name = request.args.get("scope")
     if scope_name not in SCOPES:
         scope_name = default_scope(current_user.role)
-    scope = Scope.everything() if scope_name == "all" else Scope.mine(db.session, current_user.id)
     today = date.today()
-    todo = todo_table(db.session, today, Calendars.from_db(db.session),
-                      current_app.config["DUE_SOON_WORKING_DAYS"], scope)
-    if scope.is_everything:
-        progress = campaign_progress(db.session)
-        any_campaign = bool(progress)
-    else:
-        # Campaigns I coordinate, and those in which I own requests.
-        progress = campaign_progress(db.session, set(todo.by_campaign) | set(scope.campaign_ids))
-        any_campaign = bool(progress) or db.session.scalar(select(Campaign.id).limit(1)) is not None
+    # Cached per worker while the database is unchanged (services.read_cache says why that is safe).
+    data = dashboard_data(db.session, scope_name == "all", current_user.id, today,
+                          current_app.config["DUE_SOON_WORKING_DAYS"])
+    scope, todo, progress, any_campaign = data.scope, data.todo, data.progress, data.any_campaign
     titles = {row.id: row.title for row in progress}
     return render_template("main/dashboard.html", scope_name=scope_name, scopes=SCOPES, scope=scope,
                            todo=todo, todo_rows=_todo_rows(todo, scope, titles), progress=progress,
@@ -81,6 +73,9 @@ def healthz():
     if database == "ok":
         try:
             scheduler = heartbeat_status(db.session)
+            if "seconds_since_heartbeat" in scheduler:
+                # Older than the lease: no scheduler holds it any more (crashed, or stopped and not restarted).
+                scheduler["stale"] = scheduler["seconds_since_heartbeat"] > LEASE_SECONDS
         except Exception as exc:
             db.session.rollback()
             scheduler = {"state": f"unknown: {type(exc).__name__}"}

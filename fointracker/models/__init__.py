@@ -3,6 +3,7 @@ from .audit import AuditEntry
 from .authority import Authority
 from .calendar import ClosureDay
 from .campaign import Campaign, campaign_coordinators
+from .data_version import DataVersion
 from .figures import Answer, Question
 from .foi_request import Attachment, FoiRequest, RequestEvent
 from .reminder import Reminder, SchedulerLease
@@ -16,6 +17,7 @@ __all__ = [
     "Authority",
     "Campaign",
     "ClosureDay",
+    "DataVersion",
     "campaign_coordinators",
     "FoiRequest",
     "LoginAttempt",

@@ -23,6 +23,7 @@ from ..domain.figures import (
     stored_number,
 )
 from ..domain.lifecycle import EXEMPTIONS
+from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character
 from ..models import Answer, Attachment, FoiRequest, Question, RequestEvent
 from ..models.base import utcnow
 from .audit import record, snapshot
@@ -282,6 +283,9 @@ def check_answers(session: Session, foi_request: FoiRequest,
                     problems["value"] = str(exc)
         if parsed is not None and exemption and parsed.state is not AnswerState.REFUSED:
             problems["exemption"] = "an exemption goes only with a refused answer"
+        for name, text in (("value", entry.raw), ("note", note), ("page", page)):
+            if text and control_character(text):
+                problems[name] = CONTROL_CHARACTER_MESSAGE
         if problems:
             errors[question_id] = problems
             continue

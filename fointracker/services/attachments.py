@@ -6,6 +6,7 @@ the name the user gave is kept only as data, for display and as the download nam
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import os
 import secrets
 import unicodedata
@@ -78,7 +79,8 @@ def store(upload: FileStorage, folder: str | os.PathLike, max_bytes: int) -> Sto
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    content_type = (upload.mimetype or "application/octet-stream")[:120]
+    # From the allowed extension, never the client's claim (a "text/html" PDF must not come back as a page).
+    content_type = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
     return StoredFile(name, stored_name, content_type, size, digest.hexdigest())
 
 

@@ -102,9 +102,9 @@ def select_councils(session: Session, *, nations: Iterable[str] | None = None, r
     if codes := _codes(codes):
         stmt = stmt.where(Authority.code.in_(codes))
     if q and q.strip():
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Authority.short_name.ilike(like), Authority.official_name.ilike(like),
-                              Authority.code.ilike(like)))
+        q = q.strip()  # matched literally: % and _ are escaped
+        stmt = stmt.where(or_(*(column.icontains(q, autoescape=True) for column in (
+            Authority.short_name, Authority.official_name, Authority.code))))
     return list(session.scalars(stmt.order_by(Authority.short_name, Authority.code)))
 
 

@@ -36,7 +36,8 @@ def _check(session: Session, values: dict, campaign_id: int | None) -> None:
 def save_campaign(session: Session, campaign: Campaign | None, values: dict, coordinator_ids: list[int],
                   user_id: int | None) -> Campaign:
     """Create (campaign=None) or update a campaign, with its coordinators, in one commit."""
-    values = {k: values[k] for k in CAMPAIGN_FIELDS if k in values}
+    # A crafted form may leave out a text field (None): it is empty text, not a crash.
+    values = {k: "" if values[k] is None else values[k] for k in CAMPAIGN_FIELDS if k in values}
     values["title"] = values["title"].strip()
     if "webhook_url" in values:
         values["webhook_url"] = (values["webhook_url"] or "").strip()

@@ -39,16 +39,17 @@ def seed(session: Session, *, admin_email: str, admin_password: str | None, toda
          request_count: int = 40) -> SeedResult:
     result = SeedResult()
     today = today or date.today()
-    if not session.scalar(select(func.count(Authority.id))):
-        result.lines.append(f"Councils: {import_register(session)}.")
-
+    # The admin first: a refused email or password (UserError) leaves nothing half-seeded.
     admin = session.scalar(select(User).where(User.email == admin_email))
     if admin is None:
         password = admin_password or generate_password()
         admin = create_user(session, email=admin_email, role="admin", password=password, name="Demo admin")
-        result.lines.append(f"Admin user: {admin_email}  password: {password}")
+        admin_line = f"Admin user: {admin_email}  password: {password}"
     else:
-        result.lines.append(f"Admin user {admin_email} already exists (password unchanged).")
+        admin_line = f"Admin user {admin_email} already exists (password unchanged)."
+    if not session.scalar(select(func.count(Authority.id))):
+        result.lines.append(f"Councils: {import_register(session)}.")
+    result.lines.append(admin_line)
 
     if session.scalar(select(Campaign.id).where(Campaign.title == DEMO_TITLE)) is not None:
         result.lines.append("Demo campaign already present; nothing added.")

@@ -37,6 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from ..domain.figures import AnswerState, FigureError, parse_state
+from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character, typed_id
 from ..formatting import uk_date
 from ..models import Answer, Authority, Campaign, FoiRequest, Question
 from ..register import build_name_index, match_name, normalise_name
@@ -414,6 +415,9 @@ def plan_import(session: Session, campaign: Campaign, filename: str, data: bytes
         note = cell("note")
         if len(note) > MAX_NOTE:
             problems.append((number, "note", f"a note is at most {MAX_NOTE} characters"))
+        for name in ("value", "note"):
+            if control_character(cell(name)):
+                problems.append((number, name, CONTROL_CHARACTER_MESSAGE))
         parsed = None
         raw = cell("value")
         if question is not None and not any(p[1] == "state" for p in problems):
@@ -515,8 +519,8 @@ def import_figures(session: Session, campaign: Campaign, filename: str, data: by
 def find_campaign(session: Session, text: str) -> Campaign | None:
     """A campaign by id, or by its exact title ignoring case."""
     text = text.strip()
-    if text.isdigit():
-        found = session.get(Campaign, int(text))
+    if typed_id(text) is not None:
+        found = session.get(Campaign, typed_id(text))
         if found is not None:
             return found
     wanted = text.casefold()

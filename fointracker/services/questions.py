@@ -122,7 +122,8 @@ def _check_pair(session: Session, campaign_id: int, values: dict, question: Ques
             errors["pair_group"] = "name the comparison group the two questions share (e.g. asc_budget)"
         return None
     members = [q for q in session.scalars(select(Question).where(Question.campaign_id == campaign_id,
-                                                                 Question.pair_group == group))
+                                                                 Question.pair_group == group)
+                                    .order_by(Question.position, Question.id))
                if question is None or q.id != question.id]
     if pair_with:
         other = session.get(Question, pair_with)

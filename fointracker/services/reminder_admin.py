@@ -42,10 +42,10 @@ def outbox_query(*, status: str | None = None, kind: str | None = None, channel:
     if channel:
         stmt = stmt.where(Reminder.channel == channel)
     if q and q.strip():
-        like = f"%{q.strip()}%"  # a bound parameter
-        stmt = stmt.where(or_(User.email.ilike(like), User.name.ilike(like), Reminder.recipient.ilike(like),
-                              Authority.short_name.ilike(like), Authority.official_name.ilike(like),
-                              Authority.code.ilike(like), Campaign.title.ilike(like)))
+        q = q.strip()  # a bound parameter, matched literally (% and _ are escaped)
+        stmt = stmt.where(or_(*(column.icontains(q, autoescape=True) for column in (
+            User.email, User.name, Reminder.recipient, Authority.short_name, Authority.official_name,
+            Authority.code, Campaign.title))))
     return stmt.order_by(case((Reminder.status == "failed", 0), else_=1), Reminder.due_at.desc(),
                          Reminder.id.desc())
 

@@ -58,6 +58,7 @@ from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from sqlalchemy.orm import join as orm_join
 
 from ..domain.figures import AnswerState, QuestionType, format_number
+from ..domain.text import typed_id
 from ..models import Answer, Authority, Campaign, FoiRequest, Question
 from ..models.figures import NUMBER
 from .sql_stats import QUARTILES, interpolate_percentiles, percentage, percentile_select
@@ -893,8 +894,9 @@ def council_answers_statement(campaign_id: int) -> Select:
             .order_by(Authority.short_name, Authority.code, FoiRequest.id, Question.position, Question.id))
 
 
-def question_council_rows(session: Session, campaign_id: int) -> dict[int, list]:
-    """{question id: the answers to it, council by council}: the table behind each question's figures."""
+def question_council_rows(session: Session, campaign_id: int, question_id: int | None = None) -> dict[int, list]:
+    """{question id: the answers to it, council by council}: the table behind each question's
+    figures (every question's, or only `question_id`'s)."""
     a = Answer
     stmt = (select(a.question_id, Authority.code, Authority.short_name, Authority.region, Authority.type_name,
                    a.state, a.value_number, a.bound_low, a.bound_high, a.value_bool, a.value_text, a.raw, a.exemption,
@@ -902,6 +904,8 @@ def question_council_rows(session: Session, campaign_id: int) -> dict[int, list]
             .select_from(_answers_from())
             .where(FoiRequest.campaign_id == campaign_id)
             .order_by(a.question_id, Authority.short_name, Authority.code, FoiRequest.id))
+    if question_id is not None:
+        stmt = stmt.where(a.question_id == question_id)
     rows: dict[int, list] = defaultdict(list)
     for row in session.execute(stmt.execution_options(yield_per=2000)):
         rows[row.question_id].append(row)
@@ -913,9 +917,15 @@ def question_council_rows(session: Session, campaign_id: int) -> dict[int, list]
 def pair_council_rows(session: Session, report: Report) -> dict[int, list[PairCouncilRow]]:
     """{pair index: the councils that gave both figures, largest cut first}: the table behind
     each pair's figures."""
-    if not report.pairs:
+    return pairs_council_rows(session, report.campaign_id, [(pair.before, pair.after) for pair in report.pairs])
+
+
+def pairs_council_rows(session: Session, campaign_id: int,
+                       pairs: Sequence[tuple[QuestionInfo, QuestionInfo]]) -> dict[int, list[PairCouncilRow]]:
+    """`pair_council_rows` for these (before, after) pairs, keyed by their place in `pairs`."""
+    if not pairs:
         return {}
-    p = _PairJoin(_Sql.of(session), report.campaign_id, [(pair.before, pair.after) for pair in report.pairs]).base
+    p = _PairJoin(_Sql.of(session), campaign_id, pairs).base
     stmt = select(p).order_by(p.c.pair, p.c.au - p.c.bu, p.c.short_name, p.c.code, p.c.request_id)
     rows: dict[int, list[PairCouncilRow]] = defaultdict(list)
     for row in session.execute(stmt):
@@ -950,8 +960,8 @@ def iter_rows(session: Session, stmt: Select, batch: int = 1000) -> Iterator:
 def find_campaign(session: Session, ref: str) -> Campaign | None:
     """A campaign by id, or else by exact title, case-insensitively."""
     ref = (ref or "").strip()
-    if ref.isdigit():
-        campaign = session.get(Campaign, int(ref))
+    if typed_id(ref) is not None:
+        campaign = session.get(Campaign, typed_id(ref))
         if campaign is not None:
             return campaign
     matches = session.scalars(select(Campaign).where(func.lower(Campaign.title) == ref.lower())).all()

@@ -368,7 +368,7 @@ def export_chunks(session: Session, campaign: Campaign, fmt: str) -> Iterator:
 
 def page_context(session: Session, campaign: Campaign, standalone: bool = False) -> dict:
     """What templates/reports/report.html and standalone.html render: the report, its charts
-    (SVG text) and the per-council tables behind the figures."""
+    (SVG text) and, for the standalone file, the per-council tables behind the figures."""
     from markupsafe import Markup
 
     report = build_report(session, campaign)
@@ -389,9 +389,11 @@ def page_context(session: Session, campaign: Campaign, standalone: bool = False)
             [(c.council, c.change, show_figure(c.change, p.qtype) + (" (estimate)" if c.estimate else ""))
              for c in p.top_cuts],
             f"The {len(p.top_cuts)} largest cuts in amount, of {s.cut} councils that cut", f"chart-cuts-{p.index}"))
+    # The per-council tables only for the standalone file: the page links to each one's own page instead.
+    appendix = standalone and report.has_answers
     return {
         "report": report, "campaign": campaign, "charts": charts, "standalone": standalone,
-        "council_answers": question_council_rows(session, campaign.id) if report.has_answers else {},
-        "pair_rows": pair_council_rows(session, report),
+        "council_answers": question_council_rows(session, campaign.id) if appendix else {},
+        "pair_rows": pair_council_rows(session, report) if appendix else {},
         "show_figure": show_figure, "show_percent": show_percent, "answer_text": answer_text,
     }

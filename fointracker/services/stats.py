@@ -1,6 +1,6 @@
 """The dashboard's to-do counts and the campaign statistics, aggregated in SQL.
 
-Every count here is a `SUM(CASE WHEN <condition> THEN 1 ELSE 0 END)` over the stored
+Every count here is a `COUNT(*) FILTER (WHERE <condition>)` over the stored
 columns (status, outcome, the deadline columns, how the first response went), so a page
 costs a fixed number of statements however many requests there are, and SQLite and
 PostgreSQL give the same numbers. The conditions are module-level functions so that the
@@ -113,7 +113,9 @@ def default_scope(role: str) -> str:
 
 
 def _count_if(condition, label: str):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(label)
+    # COUNT(*) FILTER (WHERE ...): SQLite (3.30+) and PostgreSQL both have it, and both evaluate
+    # it faster than SUM(CASE ...), which mattered on the dashboard at 10,000 requests.
+    return func.count().filter(condition).label(label)
 
 
 @dataclass
@@ -183,17 +185,40 @@ def outcome_conditions() -> dict:
 PROGRESS_COLUMNS = ("sent", "answered", "on_time", "late", "refused", "not_held", "outstanding", "withdrawn")
 
 
-def campaign_progress(session: Session, campaign_ids=None) -> list:
-    """One row per campaign (all of them, or those in `campaign_ids`), by title: id, title,
-    requests (drafts included) and the PROGRESS_COLUMNS counts. One GROUP BY statement."""
+def _progress_select():
     columns = [_count_if(cond, name) for name, cond in outcome_conditions().items()]
-    stmt = (select(Campaign.id, Campaign.title, func.count(FoiRequest.id).label("requests"), *columns)
+    return (select(Campaign.id, Campaign.title, func.count(FoiRequest.id).label("requests"), *columns)
             .outerjoin(FoiRequest, FoiRequest.campaign_id == Campaign.id)
             .group_by(Campaign.id, Campaign.title)
             .order_by(Campaign.title, Campaign.id))
+
+
+def campaign_progress(session: Session, campaign_ids=None) -> list:
+    """One row per campaign (all of them, or those in `campaign_ids`), by title: id, title,
+    requests (drafts included) and the PROGRESS_COLUMNS counts. One GROUP BY statement."""
+    stmt = _progress_select()
     if campaign_ids is not None:
         stmt = stmt.where(Campaign.id.in_(sorted(campaign_ids)))
     return session.execute(stmt).all()
+
+
+def everything_dashboard(session: Session, today: date, calendars: Calendars,
+                         soon_days: int) -> tuple[TodoCounts, list]:
+    """`todo_table` and `campaign_progress` for the "everything" scope from one statement: both
+    group every request by campaign, so one pass over the requests gives both (the dashboard
+    at 10,000 requests spent most of its time in those two passes). The same counts as the two
+    functions; the progress rows carry the to-do counts as extra `todo_<bucket>` columns."""
+    stmt = _progress_select().add_columns(*(_count_if(todo_condition(name, today, calendars, soon_days),
+                                                      f"todo_{name}") for name in TODO_BUCKETS))
+    rows = session.execute(stmt).all()
+    total, by_campaign = dict.fromkeys(TODO_BUCKETS, 0), {}
+    for row in rows:
+        if not row.requests:  # as in todo_table, which has a row only for campaigns with requests
+            continue
+        counts = by_campaign[row.id] = {name: int(getattr(row, f"todo_{name}")) for name in TODO_BUCKETS}
+        for name, count in counts.items():
+            total[name] += count
+    return TodoCounts(total, None, by_campaign), rows
 
 
 # ---------------------------------------------------------------- campaign statistics

@@ -4,10 +4,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character
 from ..models import LoginAttempt, Role, User
 from ..models.base import utcnow
 
@@ -35,6 +38,11 @@ def create_user(session: Session, *, email: str, role: str, password: str, name:
     email = normalise_email(email)
     if not email or "@" not in email:
         raise UserError(f"not an email address: {email!r}")
+    name = (name or "").strip()
+    if len(email) > 254 or len(name) > 120:  # the columns' sizes (PostgreSQL refuses longer)
+        raise UserError("an email address has at most 254 characters, a name at most 120")
+    if control_character(email + name):
+        raise UserError(f"the email or name {CONTROL_CHARACTER_MESSAGE}")
     try:
         role = Role(role).value
     except ValueError:
@@ -43,11 +51,16 @@ def create_user(session: Session, *, email: str, role: str, password: str, name:
         raise UserError("the password must have at least 10 characters")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise UserError(f"a user with the email {email} already exists")
-    user = User(email=email, role=role, name=name.strip())
+    user = User(email=email, role=role, name=name)
     user.set_password(password)
     session.add(user)
     session.commit()
     return user
+
+
+@lru_cache(maxsize=1)
+def _unknown_user_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def authenticate(session: Session, *, email: str, password: str, remote_addr: str,
@@ -67,6 +80,10 @@ def authenticate(session: Session, *, email: str, password: str, remote_addr: st
         return LoginOutcome(None, f"Too many failed logins. Try again in {minutes} minutes.", rate_limited=True)
 
     user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        # Hash anyway, so an unknown email takes as long as a wrong password: timing must not
+        # tell which accounts exist.
+        check_password_hash(_unknown_user_hash(), password)
     if user is None or not user.check_password(password) or not user.active:
         session.add(LoginAttempt(email=email, remote_addr=remote_addr, attempted_at=now))
         session.commit()

@@ -63,6 +63,18 @@ def test_enter_figures_report_updates_and_exports_download(logged_in, app):
     changes = page.locator("#changes")
     expect(changes).to_contain_text("n = 3")
 
+    # The councils behind a figure are a click away, and back.
+    changes.get_by_role("link", name="Per-council table (3 councils)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change bme_2010 → bme_2011, council by council")
+    rows = page.locator("table.report-table tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("−£200,000")  # the largest cut first: Kent's, £1.2m to £1.0m
+    page.get_by_role("link", name="Back to the report").click()
+    expect(page.get_by_role("heading", name="Figures by question")).to_be_visible()
+    page.locator("#question-bme_2010").get_by_role("link", name="Per-council table (3 councils)").click()
+    expect(page.locator("caption")).to_contain_text("bme_2010: 3 councils with an answer recorded (n = 3 counted)")
+    page.goto(f"/campaigns/{campaign_id}/report")
+
     # Every export downloads from the page; the numbers are the ones typed in.
     with page.expect_download() as download:
         page.get_by_role("link", name="Tidy CSV").click()
@@ -75,6 +87,12 @@ def test_enter_figures_report_updates_and_exports_download(logged_in, app):
         page.get_by_role("link", name="CSV: a row per council").click()
     wide = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
     assert len(wide) == 3
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Full report (HTML file)").click()
+    assert download.value.suggested_filename.endswith(".html")
+    full = open(download.value.path(), encoding="utf-8").read()
+    assert 'id="appendix-bme_2010"' in full and "bme_2011: 3 councils with an answer recorded" in full
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Excel (XLSX)").click()

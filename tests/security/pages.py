@@ -1,0 +1,123 @@
+"""What every response of the app must look like, and helpers shared by the security tests:
+URLs for every rule, a whole-database snapshot, the CSRF token of a logged-in client."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from flask import url_for
+from sqlalchemy import select
+
+from fointracker.extensions import db
+
+# Attributes whose value the browser may load or navigate to.
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "data"}
+CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def rule_url(app, rule, params: dict) -> str:
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{name: params[name] for name in rule.arguments})
+
+
+def methods(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def header_problems(response) -> list[str]:
+    """The security headers every response carries, whatever its status or type."""
+    problems = []
+    csp = response.headers.get("Content-Security-Policy", "")
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
+    scripts = directives.get("script-src", directives.get("default-src"))
+    if not scripts:
+        problems.append("no Content-Security-Policy script-src (or default-src)")
+    elif {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"} & set(scripts):
+        problems.append(f"script-src allows too much: {' '.join(scripts)}")
+    if directives.get("object-src") != ["'none'"]:
+        problems.append("object-src is not 'none'")
+    framing_denied = response.headers.get("X-Frame-Options", "").upper() == "DENY" or \
+        directives.get("frame-ancestors") == ["'none'"]
+    if not framing_denied:
+        problems.append("the page may be framed (no X-Frame-Options DENY or frame-ancestors 'none')")
+    if response.headers.get("X-Content-Type-Options", "").lower() != "nosniff":
+        problems.append("no X-Content-Type-Options: nosniff")
+    return problems
+
+
+class _PageScan(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self.forms: list[dict] = []  # {"method", "action", "csrf"}
+        self._form: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=...>: an inline event handler")
+            if name == "style":
+                self.problems.append(f"<{tag} style=...>: an inline style (the CSP forbids it)")
+            if name in URL_ATTRIBUTES and value:
+                scheme = CONTROL_OR_SPACE.sub("", value).split(":", 1)[0].lower()
+                if ":" in CONTROL_OR_SPACE.sub("", value) and scheme in ("javascript", "vbscript", "data") \
+                        and not (tag == "img" and scheme == "data"):
+                    self.problems.append(f"<{tag} {name}={value[:60]!r}>: a script URL")
+        if tag == "script":
+            if not values.get("src"):
+                self.problems.append("<script> without src: an inline script")
+        elif tag == "style":
+            self.problems.append("<style>: an inline stylesheet (the CSP forbids it)")
+        elif tag == "form":
+            self._form = {"method": (values.get("method") or "get").lower(), "action": values.get("action", ""),
+                          "csrf": False}
+            self.forms.append(self._form)
+        elif tag == "input" and self._form is not None and (values.get("name") or "").endswith("csrf_token") \
+                and values.get("type") == "hidden" and values.get("value"):
+            self._form["csrf"] = True
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+
+
+def html_problems(html: str) -> list[str]:
+    """Inline scripts, event handlers, inline styles, script URLs, and POST forms without a CSRF token."""
+    scan = _PageScan()
+    scan.feed(html)
+    scan.close()
+    problems = list(scan.problems)
+    for form in scan.forms:
+        if form["method"] == "post" and not form["csrf"]:
+            problems.append(f"<form method=post action={form['action']!r}> has no csrf_token hidden input")
+    return problems
+
+
+def post_forms(html: str) -> int:
+    scan = _PageScan()
+    scan.feed(html)
+    return sum(1 for form in scan.forms if form["method"] == "post")
+
+
+def snapshot(app) -> dict[str, list]:
+    """Every row of every table, to show that a refused request wrote nothing."""
+    with app.app_context():
+        state = {table.name: sorted(map(repr, db.session.execute(select(table)).all()))
+                 for table in db.metadata.sorted_tables}
+        db.session.remove()
+    return state
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after.get(name)]
+
+
+CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def session_csrf_token(client, page: str = "/account/password") -> str:
+    """The session's CSRF token, from the meta tag every page carries (anonymous: page="/login")."""
+    match = CSRF_META.search(client.get(page).get_data(as_text=True))
+    assert match, "no csrf-token meta tag"
+    return match.group(1)
