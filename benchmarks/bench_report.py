@@ -189,9 +189,11 @@ def main() -> int:
         start = time.perf_counter()
         campaign_ids = build(session, args.campaigns, args.councils)
         print(f"  built in {time.perf_counter() - start:.1f} s", flush=True)
-        if backend == "postgresql":  # what autovacuum does to a live database: the planner's statistics
-            session.execute(text("ANALYZE answer, question, foi_request, authority, campaign"))
         session.commit()
+        if backend == "postgresql":  # what autovacuum does to a live database: the visibility map
+            # (index-only scans) and the planner's statistics; VACUUM cannot run in a transaction.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE answer, question, foi_request, authority, campaign"))
         total_answers = session.scalar(select(func.count()).select_from(Answer))
 
         target = session.get(Campaign, campaign_ids[len(campaign_ids) // 2])
