@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -81,24 +82,36 @@ def _reset_postgres(app) -> None:
         db.engine.dispose()
 
 
-@pytest.fixture
-def database_url(template_database, tmp_path):
+def fresh_database_url(template_database, tmp: Path) -> str:
+    """PostgreSQL's test database (emptied by `running_app`), or a copy of the migrated SQLite file."""
     if PG_URL:
         return PG_URL
-    path = tmp_path / "fointracker.sqlite3"
+    path = tmp / "fointracker.sqlite3"
     shutil.copyfile(template_database, path)
     return f"sqlite:///{path}"
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app(_config(database_url, tmp_path))
+@contextmanager
+def running_app(database_url: str, tmp: Path):
+    """An app on a fresh database (on PostgreSQL, every table but the register emptied first)."""
+    app = create_app(_config(database_url, tmp))
     if PG_URL:
         _reset_postgres(app)
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def database_url(template_database, tmp_path):
+    return fresh_database_url(template_database, tmp_path)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    with running_app(database_url, tmp_path) as app:
+        yield app
 
 
 @pytest.fixture

@@ -31,7 +31,6 @@ from collections import Counter
 import io
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from html.parser import HTMLParser
@@ -46,7 +45,6 @@ from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.core import UnboundField
 
-from fointracker import create_app
 from fointracker.extensions import db
 from fointracker.models import (
     Answer,
@@ -58,7 +56,7 @@ from fointracker.models import (
     RequestEvent,
     User,
 )
-from tests.conftest import CSRF_RE, PASSWORD, PG_URL, _config, _reset_postgres
+from tests.conftest import CSRF_RE, PASSWORD, fresh_database_url, running_app
 
 EXAMPLES = int(os.environ.get("FOINTRACKER_FUZZ_EXAMPLES", "12"))
 DERANDOMIZE = os.environ.get("FOINTRACKER_FUZZ_RANDOM", "") == ""
@@ -75,19 +73,8 @@ fuzz_settings = settings(max_examples=EXAMPLES, deadline=None, derandomize=DERAN
 @pytest.fixture(scope="module")
 def fuzz_app(template_database, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz-forms")
-    if PG_URL:
-        url = PG_URL
-    else:
-        path = tmp / "fuzz.sqlite3"
-        shutil.copyfile(template_database, path)
-        url = f"sqlite:///{path}"
-    app = create_app(_config(url, tmp))
-    if PG_URL:
-        _reset_postgres(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with running_app(fresh_database_url(template_database, tmp), tmp) as app:
+        yield app
 
 
 class World:
