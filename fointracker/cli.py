@@ -119,8 +119,10 @@ def _iso_date(_ctx, param, value):
         day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=f"--{param.name.replace('_', '-')}")
-    if not 1900 <= day.year <= 2199:  # as the calculator page: deadlines near year 9999 overflow the dates
-        raise click.BadParameter(f"{value!r} is outside the years 1900 to 2199",
+    from .domain.deadlines import CALCULABLE_YEARS
+
+    if day.year not in CALCULABLE_YEARS:
+        raise click.BadParameter(f"{value!r} is outside the years {CALCULABLE_YEARS[0]} to {CALCULABLE_YEARS[-1]}",
                                  param_hint=f"--{param.name.replace('_', '-')}")
     return day
 
@@ -274,7 +276,8 @@ def import_figures_command(campaign, file, dry_run):
     """
     from pathlib import Path
 
-    from .services.figures_import import find_campaign, import_figures
+    from .services.campaigns import find_campaign
+    from .services.figures_import import import_figures
 
     found = find_campaign(db.session, campaign)
     if found is None:
@@ -321,7 +324,7 @@ def report_command(campaign, fmt, output):
     """
     from flask import current_app, render_template
 
-    from .services.report import find_campaign
+    from .services.campaigns import find_campaign
     from .services.report_exports import FORMATS, export_chunks, page_context
 
     found = find_campaign(db.session, campaign)

@@ -20,7 +20,8 @@ from sqlalchemy import event, select
 from fointracker.charts import bar_chart, change_histogram, top_cuts_chart
 from fointracker.extensions import db
 from fointracker.models import Answer, Authority, Campaign, FoiRequest, Question
-from fointracker.services.report import (CHANGE_BINS, aggregate_statements, build_report, find_campaign,
+from fointracker.services.campaigns import find_campaign
+from fointracker.services.report import (CHANGE_BINS, aggregate_statements, build_report,
                                          pair_council_rows, question_pairs, report_json, show_figure, show_percent)
 from fointracker.services.sql_stats import QUARTILES, grouped_percentiles
 
@@ -288,6 +289,13 @@ def test_find_campaign_by_id_or_title(session, worked):
     assert find_campaign(session, str(worked.id)) is worked
     assert find_campaign(session, "ADULT SOCIAL CARE budgets") is worked
     assert find_campaign(session, "Adult social") is None
+    # Titles are unique only as typed: a title that names two campaigns names neither.
+    session.add(Campaign(title="Straße", default_regime="foia"))
+    session.commit()
+    assert find_campaign(session, "STRASSE").title == "Straße"  # casefold, not only ASCII
+    session.add(Campaign(title="STRASSE", default_regime="foia"))
+    session.commit()
+    assert find_campaign(session, "strasse") is None
 
 
 def test_the_report_costs_a_fixed_number_of_statements(session, worked):

@@ -1,6 +1,7 @@
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..domain.deadlines import CALCULABLE_YEARS
 from ..domain.regimes import REGIME_CHOICES
 from ..forms import FilterForm, Form
 from ..services.calendar import CALENDAR_CHOICES
@@ -35,8 +36,8 @@ class CalculatorForm(FilterForm):
                 self.fee_paid.errors.append("is before the fees notice")
                 valid = False
         for field in (self.received, self.clarified, self.fee_notice, self.fee_paid):
-            if field.data and not 1900 <= field.data.year <= 2199:  # deadlines past 9999 overflow the dates
-                field.errors.append("give a date between 1900 and 2199")
+            if field.data and field.data.year not in CALCULABLE_YEARS:
+                field.errors.append(f"give a date between {CALCULABLE_YEARS[0]} and {CALCULABLE_YEARS[-1]}")
                 valid = False
         return valid
 

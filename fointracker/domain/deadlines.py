@@ -122,6 +122,9 @@ __all__ = [
 ]
 
 TIME_LIMIT_WORKING_DAYS = 20
+# The years a date given to the calculator may fall in: a deadline near year 9999 would
+# overflow Python's dates, and nothing real lies outside these.
+CALCULABLE_YEARS = range(1900, 2200)
 EXTENDED_LIMIT_WORKING_DAYS = 40
 VERY_OVERDUE_WORKING_DAYS = 20
 FOIA_PI_EXTENSION_EXPECTED_WORKING_DAYS = 20

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.letters import template_problems
+from ..domain.text import typed_id
 from ..models import Campaign, FoiRequest, User
 from .audit import record, snapshot
 
@@ -87,3 +88,18 @@ def letter_for(campaign: Campaign, authority, regime: str, today) -> str:
         "regime_name": REGIME_LABELS[regime],
         "today": uk_date(today),
     })
+
+
+def find_campaign(session: Session, ref: str) -> Campaign | None:
+    """A campaign by id, or else by its exact title ignoring case (Unicode-aware); None when
+    there is none, or when the title names more than one (titles are unique only as typed,
+    so "Budgets" and "budgets" can both exist)."""
+    ref = (ref or "").strip()
+    campaign_id = typed_id(ref)
+    if campaign_id is not None:
+        found = session.get(Campaign, campaign_id)
+        if found is not None:
+            return found
+    wanted = ref.casefold()
+    matches = [c for c in session.scalars(select(Campaign).order_by(Campaign.id)) if c.title.casefold() == wanted]
+    return matches[0] if len(matches) == 1 else None

@@ -37,7 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from ..domain.figures import AnswerState, FigureError, parse_state
-from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character, typed_id
+from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character
 from ..formatting import uk_date
 from ..models import Answer, Authority, Campaign, FoiRequest, Question
 from ..register import build_name_index, match_name, normalise_name
@@ -514,15 +514,3 @@ def import_figures(session: Session, campaign: Campaign, filename: str, data: by
     if plan.ok and not dry_run and plan.changes:
         apply_plan(session, plan, user_id, progress)
     return plan
-
-
-def find_campaign(session: Session, text: str) -> Campaign | None:
-    """A campaign by id, or by its exact title ignoring case."""
-    text = text.strip()
-    if typed_id(text) is not None:
-        found = session.get(Campaign, typed_id(text))
-        if found is not None:
-            return found
-    wanted = text.casefold()
-    return next((c for c in session.scalars(select(Campaign).order_by(Campaign.id))
-                 if c.title.casefold() == wanted), None)

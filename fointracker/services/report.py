@@ -58,7 +58,6 @@ from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from sqlalchemy.orm import join as orm_join
 
 from ..domain.figures import AnswerState, QuestionType, format_number
-from ..domain.text import typed_id
 from ..models import Answer, Authority, Campaign, FoiRequest, Question
 from ..models.figures import NUMBER
 from .sql_stats import QUARTILES, interpolate_percentiles, percentage, percentile_select
@@ -918,8 +917,6 @@ def question_council_rows(session: Session, campaign_id: int, question_id: int |
     return rows
 
 
-
-
 def pair_council_rows(session: Session, report: Report) -> dict[int, list[PairCouncilRow]]:
     """{pair index: the councils that gave both figures, largest cut first}: the table behind
     each pair's figures."""
@@ -961,17 +958,6 @@ def iter_rows(session: Session, stmt: Select, batch: int = 1000) -> Iterator:
     result = session.execute(stmt.execution_options(yield_per=batch))
     for partition in result.partitions():
         yield from partition
-
-
-def find_campaign(session: Session, ref: str) -> Campaign | None:
-    """A campaign by id, or else by exact title, case-insensitively."""
-    ref = (ref or "").strip()
-    if typed_id(ref) is not None:
-        campaign = session.get(Campaign, typed_id(ref))
-        if campaign is not None:
-            return campaign
-    matches = session.scalars(select(Campaign).where(func.lower(Campaign.title) == ref.lower())).all()
-    return matches[0] if len(matches) == 1 else None
 
 
 # ---------------------------------------------------------------- JSON
