@@ -10,8 +10,8 @@ Then, for one campaign, in the same run:
 
 - bare SQL: the report's own aggregate statements (services.report.aggregate_statements),
   executed with every row fetched, no Python on top;
-- the JSON report: `build_report` (which also runs campaign_statistics) + `report_json`,
-  encoded as /report.json sends it: as served (the two heaviest statements on a second
+- the JSON report: `build_report` (which also runs campaign_statistics), encoded by
+  `json_chunks` as /report.json sends it: as served (the two heaviest statements on a second
   connection, beside the rest) and, for comparison, with every statement in line;
 - the tidy-CSV export: `tidy_csv`, every chunk consumed; beside it the bare SQL it rests
   on (its one statement, every row fetched).
@@ -40,8 +40,8 @@ from sqlalchemy import func, insert, select, text, update
 from fointracker.exports import csv_stream
 from fointracker.extensions import db
 from fointracker.models import Answer, Authority, Campaign, FoiRequest, Question
-from fointracker.services.report import aggregate_statements, build_report, council_answers_statement, report_json
-from fointracker.services.report_exports import TIDY_COLUMNS, tidy_csv, tidy_rows
+from fointracker.services.report import aggregate_statements, build_report, council_answers_statement
+from fointracker.services.report_exports import TIDY_COLUMNS, json_chunks, tidy_csv, tidy_rows
 
 CAMPAIGNS = 21
 COUNCILS = 400
@@ -202,9 +202,8 @@ def main() -> int:
         def bare_sql():
             return [session.execute(stmt).all() for stmt in statements]
 
-        def report(parallel: bool = True):  # what /report.json does: the report, as JSON text
-            built = report_json(build_report(session, target, parallel=parallel))
-            return built, _consume(json.JSONEncoder().iterencode(built))
+        def report(parallel: bool = True) -> str:  # what /report.json sends: the report, as JSON text
+            return "".join(json_chunks(build_report(session, target, parallel=parallel)))
 
         tidy_statement = council_answers_statement(target.id)
 
@@ -220,9 +219,10 @@ def main() -> int:
                  .where(FoiRequest.campaign_id == target.id).group_by(Answer.question_id))
         plain_ms, _ = _timed(lambda: session.execute(plain).all(), args.rounds)
         bare_ms, rows = _timed(bare_sql, args.rounds)
-        report_ms, (data, _json_bytes) = _timed(report, args.rounds)
-        serial_ms, (serial_data, _json_bytes) = _timed(lambda: report(parallel=False), args.rounds)
-        assert serial_data == data, "the report must not depend on how its statements are run"
+        report_ms, report_text = _timed(report, args.rounds)
+        serial_ms, serial_text = _timed(lambda: report(parallel=False), args.rounds)
+        data = json.loads(report_text)
+        assert json.loads(serial_text) == data, "the report must not depend on how its statements are run"
         tidy_bare_ms, tidy_rows_count = _timed(bare_tidy_sql, max(3, args.rounds // 2))
         export_ms, export_bytes = _timed(export, max(3, args.rounds // 2))
         session.rollback()

@@ -340,10 +340,10 @@ def report_command(campaign, fmt, output):
         chunks = export_chunks(db.session, found, fmt)
     binary = FORMATS[fmt].binary
     if output == "-":
-        stream = click.get_binary_stream("stdout")
-        for chunk in chunks:
-            stream.write(chunk if binary else chunk.encode("utf-8"))
-        stream.flush()
+        with click.open_file("-", "wb") as stream:  # standard output's bytes, kept open
+            for chunk in chunks:
+                stream.write(chunk if binary else chunk.encode("utf-8"))
+            stream.flush()
         return
     _write_whole(output, chunks, binary)
     click.echo(f"Wrote the {fmt} report of “{found.title}” to {output}.", err=True)

@@ -9,8 +9,10 @@ campaign (DESIGN.md §3):
   read once, GROUP BY question, region and council type, into a CTE, which is rolled up
   to all councils, each region and each council type (a UNION ALL of three GROUP BYs
   over its few hundred rows): counts by answer state, n, sum, minimum and maximum. One
-  more for the medians and quartiles (`sql_stats.percentile_select`: window functions
-  that return only the rows at the needed positions), and one for choice questions;
+  more for the medians and quartiles, which returns only the rows at the needed
+  positions (on SQLite window functions, `sql_stats.percentile_select`; on PostgreSQL
+  sorted arrays under GROUPING SETS, `sql_stats.percentile_arrays_select`, a third of
+  the cost there), and one for choice questions;
 - per before/after pair: the two figures of every council are folded into one row per
   pair and council (a CTE); one statement rolls them up the same way (councils that cut,
   increased, kept level; totals; a histogram of percentage change), one finds the median
@@ -43,7 +45,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -60,9 +63,10 @@ from sqlalchemy.orm import join as orm_join
 from ..domain.figures import AnswerState, QuestionType, format_number
 from ..models import Answer, Authority, Campaign, FoiRequest, Question
 from ..models.figures import NUMBER
-from .sql_stats import QUARTILES, interpolate_percentiles, percentage, percentile_select
+from .sql_stats import QUARTILES, interpolate_percentiles, percentage, percentile_arrays_select, percentile_select
 from .stats import CampaignStats, GroupStats, campaign_statistics
 
+MONEY = QuestionType.MONEY.value
 MONEY_PLACES = Decimal("0.01")
 OTHER_PLACES = Decimal("0.000001")
 SQLITE_SCALE = 1_000_000  # SQLite sums whole millionths (Numeric(24, 6) has 6 decimal places)
@@ -92,7 +96,7 @@ def round_figure(value: Decimal | None, qtype: str) -> Decimal | None:
     """Money to the penny, everything else to 6 decimal places, half up; None stays None."""
     if value is None:
         return None
-    places = MONEY_PLACES if qtype == QuestionType.MONEY.value else OTHER_PLACES
+    places = MONEY_PLACES if qtype == MONEY else OTHER_PLACES
     return value.quantize(places, rounding=ROUND_HALF_UP)
 
 
@@ -377,12 +381,17 @@ def _rollups(fine, keys: Sequence[str], columns: dict[str, str]) -> Select:
     return union_all(*parts)
 
 
-def _dimension_percentiles(base, value, fractions, keys, where=(), carry=()) -> Select:
-    """`percentile_select` over the CTE `base` (which has region and type_name columns) for all
-    councils, by region and by type: one UNION ALL with columns g0 (dim), g1 (grp), g2 (the
-    key), value, rn, n and the carried columns."""
+def _dimension_percentiles(sql: _Sql, base, value, fractions, keys, where=(), carry=()) -> Select:
+    """The rows the percentiles of `value` need, over the CTE `base` (which has region and
+    type_name columns), for all councils, by region and by type: columns g0 (dim), g1 (grp),
+    g2 (the key), value, rn, n and the carried columns. On SQLite a UNION ALL of three
+    `percentile_select`s; on PostgreSQL one GROUP BY GROUPING SETS over sorted arrays
+    (`percentile_arrays_select`), which returns the same rows."""
+    groupings = (("all", None), ("region", base.c.region), ("type", base.c.type_name))
+    if not sql.sqlite:
+        return percentile_arrays_select(value, fractions, keys, groupings, base, where, carry)
     parts = []
-    for dim, group in (("all", None), ("region", base.c.region), ("type", base.c.type_name)):
+    for dim, group in groupings:
         groups = [*keys, *([group] if group is not None else [])]
         sub = percentile_select(value, fractions, groups, where, base, carry).subquery()
         grp = sub.c[f"g{len(keys)}"] if group is not None else literal_column("''")
@@ -473,7 +482,7 @@ def quartiles_statement(sql: _Sql, campaign_id: int, question_ids: Sequence[int]
             .select_from(_answers_from())
             .where(FoiRequest.campaign_id == campaign_id, a.state.in_(VALUE_STATES), a.value_number.is_not(None),
                    a.question_id.in_(list(question_ids)))).cte("figure_values")
-    return _dimension_percentiles(base, base.c.value, QUARTILES, [base.c.question_id])
+    return _dimension_percentiles(sql, base, base.c.value, QUARTILES, [base.c.question_id])
 
 
 def choices_statement(campaign_id: int, question_ids: Sequence[int]) -> Select:
@@ -494,6 +503,7 @@ class _PairJoin:
     summed exactly (see _Sql.units)."""
 
     def __init__(self, sql: _Sql, campaign_id: int, pairs: Sequence[tuple[QuestionInfo, QuestionInfo]]):
+        self.sql = sql
         rows = [select(literal_column(str(int(i))).label("pair"), literal_column(str(int(q.id))).label("question_id"),
                        literal_column(str(side)).label("side"))
                 for i, pair in enumerate(pairs) for side, q in enumerate(pair)]
@@ -551,7 +561,7 @@ def pair_median_statement(join: _PairJoin) -> Select:
     The database orders by the change; the two figures come along to compute it exactly."""
     p = join.base
     ordering = case((p.c.bu > 0, cast(p.c.au - p.c.bu, Float) / cast(p.c.bu, Float)))  # floats: only to order by
-    return _dimension_percentiles(p, ordering, [MEDIAN], [p.c.pair], carry=[p.c.before, p.c.after])
+    return _dimension_percentiles(join.sql, p, ordering, [MEDIAN], [p.c.pair], carry=[p.c.before, p.c.after])
 
 
 def top_cuts_statement(join: _PairJoin) -> Select:
@@ -626,12 +636,13 @@ def aggregate_statements(session: Session, campaign_id: int) -> list[Select]:
 
 # ---------------------------------------------------------------- the report
 
-# The heaviest statements (the quartiles and the top cuts) run in a thread of their own,
-# on a connection of their own, while the others run in line (see `_fetch_rows`).
+# The heaviest statements run in a thread of their own, on a connection of their own, while
+# the others run in line (see `_statement_lanes`).
 _BESIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="report-sql")
-# Which, by backend: the split that evens the two halves out on the benchmark's campaign
-# (benchmarks/bench_report.py; PostgreSQL's statistics statement is the slower there).
+# Which, by backend: the split that evens the two lanes out on the benchmark's campaign
+# (benchmarks/bench_report.py), counting campaign_statistics in the in-line lane.
 _RUN_BESIDE = {"sqlite": ("quartiles", "top_cuts"), "postgresql": ("quartiles", "pair_medians")}
+_STATEMENT_NAMES = ("figures", "quartiles", "choices", "pair_totals", "pair_medians", "top_cuts")
 
 
 def _own_connection_sees_same_data(engine: Engine) -> bool:
@@ -639,43 +650,64 @@ def _own_connection_sees_same_data(engine: Engine) -> bool:
     return not isinstance(engine.pool, (SingletonThreadPool, StaticPool))
 
 
-def _fetch_rows(session: Session, statements: _Statements, parallel: bool) -> dict[str, list[Row]]:
-    """Every aggregate statement's rows, by name (a statement the report does not need is left out).
+def _without_parallel_workers(connection) -> None:
+    """PostgreSQL: no parallel workers for the rest of this transaction. The report already
+    runs two statements at once; workers for statements of a few tens of milliseconds cost
+    more to start than they save, and compete with the other lane for the same cores."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
 
-    The statements are independent reads, so the heaviest (`_RUN_BESIDE`) run on a second
-    connection in a thread while the session runs the rest: the database works on two at once
-    (SQLite releases the GIL while it runs a statement; PostgreSQL runs a backend per
-    connection), and the report takes about as long as the slower half rather than the sum.
+
+@contextmanager
+def _statement_lanes(session: Session, statements: _Statements, parallel: bool):
+    """Yields a function that returns every aggregate statement's rows, by name (a statement the
+    report does not need is left out).
+
+    The statements are independent reads, so the heaviest (`_RUN_BESIDE`) start at once on a
+    second connection in a thread, while the caller runs its own statements (the response
+    statistics) and the function runs the rest on the session: the database works on two at
+    once (SQLite releases the GIL while it runs a statement; PostgreSQL runs a backend per
+    connection), and the report takes about as long as the slower lane rather than the sum.
     Each statement reads the data committed when it starts, which is what every statement of
     the report reads under PostgreSQL's READ COMMITTED in any case. With `parallel` False, or
     on a database only one connection can see, all run in line."""
-    wanted = {name: getattr(statements, name) for name in ("figures", "quartiles", "choices", "pair_totals",
-                                                           "pair_medians", "top_cuts")}
-    wanted = {name: stmt for name, stmt in wanted.items() if stmt is not None}
+    wanted = {name: stmt for name in _STATEMENT_NAMES if (stmt := getattr(statements, name)) is not None}
     engine = session.get_bind()
     beside = {name: stmt for name, stmt in wanted.items() if name in _RUN_BESIDE.get(engine.dialect.name, ())}
     if not parallel or not beside or not _own_connection_sees_same_data(engine):
-        return {name: session.execute(stmt).all() for name, stmt in wanted.items()}
+        yield lambda: {name: session.execute(stmt).all() for name, stmt in wanted.items()}
+        return
 
     def fetch_beside() -> dict[str, list[Row]]:
         with engine.connect() as connection:
+            _without_parallel_workers(connection)
             return {name: connection.execute(stmt).all() for name, stmt in beside.items()}
 
     future = _BESIDE.submit(fetch_beside)
-    rows = {name: session.execute(stmt).all() for name, stmt in wanted.items() if name not in beside}
-    rows.update(future.result())
-    return rows
+
+    def fetch_rows() -> dict[str, list[Row]]:
+        rows = {name: session.execute(stmt).all() for name, stmt in wanted.items() if name not in beside}
+        rows.update(future.result())
+        return rows
+
+    try:
+        _without_parallel_workers(session.connection())
+        yield fetch_rows
+    finally:
+        if not future.cancel():
+            wait([future])  # never leave the other lane running on its own
 
 
 def build_report(session: Session, campaign: Campaign, today: date | None = None, parallel: bool = True) -> Report:
     """Everything the report page and the exports print, in a fixed number of statements
-    (the two heaviest on a second connection at the same time unless `parallel` is False)."""
+    (the heaviest on a second connection at the same time unless `parallel` is False)."""
     sql = _Sql.of(session)
     statements = report_statements(session, campaign.id)
-    stats = campaign_statistics(session, campaign.id)
-    first, last, last_response, requests, councils = session.execute(period_statement(campaign.id)).one()
+    with _statement_lanes(session, statements, parallel) as fetch_rows:
+        stats = campaign_statistics(session, campaign.id)
+        first, last, last_response, requests, councils = session.execute(period_statement(campaign.id)).one()
+        rows = fetch_rows()
     period = Period(first, last, last_response, requests or 0, councils or 0)
-    rows = _fetch_rows(session, statements, parallel)
     questions, pairs = list(statements.questions), list(statements.pairs)
     asked = {("all", ALL_COUNCILS): stats.overall.councils}
     asked.update({("region", g.label): g.councils for g in stats.by_region})
@@ -734,7 +766,7 @@ def _question_reports(sql: _Sql, statements: _Statements, asked: dict,
         for (dim, grp, question_id), values in interpolate_percentiles(rows["quartiles"], QUARTILES, 3).items():
             s = stats_for(dim, grp, question_id)
             qtype = by_id[question_id].qtype
-            s.q1, s.median, s.q3 = (round_figure(values[f], qtype) for f in QUARTILES)
+            s.q1, s.median, s.q3 = (round_figure(value, qtype) for value in values)
     if statements.choices is not None:
         for row in (r._mapping for r in rows["choices"]):
             stats_for(row["dim"], row["grp"], row["question_id"]).choices[row["choice"]] = int(row["answers"])
@@ -782,8 +814,8 @@ def _pair_reports(sql: _Sql, statements: _Statements, rows: dict[str, list[Row]]
         return percent_change(Decimal(row.before), Decimal(row.after))
 
     medians = interpolate_percentiles(rows["pair_medians"], [MEDIAN], 3, exact_change)
-    for (dim, grp, index), values in medians.items():
-        stats_for(dim, grp, index).median_pct_change = round_percent(values[MEDIAN])
+    for (dim, grp, index), (median,) in medians.items():
+        stats_for(dim, grp, index).median_pct_change = round_percent(median)
 
     cuts: dict[int, list[Cut]] = defaultdict(list)
     for row in (r._mapping for r in rows["top_cuts"]):

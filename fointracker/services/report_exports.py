@@ -152,8 +152,18 @@ def wide_csv(session: Session, campaign_id: int) -> Iterator[str]:
 # ---------------------------------------------------------------- JSON
 
 def json_chunks(report: Report) -> Iterator[str]:
-    """The report's JSON, encoded piece by piece."""
-    yield from json.JSONEncoder(indent=1, ensure_ascii=False).iterencode(report_json(report))
+    """The report's JSON, a piece at a time: each top-level entry, and each question and pair,
+    on a line of its own. Each piece goes through the C encoder in one call; an indented
+    `iterencode` runs the pure-Python one, several times slower on a 400-council report."""
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    yield "{"
+    for index, (key, value) in enumerate(report_json(report).items()):
+        yield f'{"," if index else ""}\n{encode(key)}: '
+        if isinstance(value, list) and value:
+            yield "[\n" + ",\n".join(encode(item) for item in value) + "\n]"
+        else:
+            yield encode(value)
+    yield "\n}\n"
 
 
 # ---------------------------------------------------------------- XLSX

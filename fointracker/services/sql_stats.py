@@ -21,7 +21,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import Float, Select, and_, cast, func, or_, select
+from sqlalchemy import Float, Select, and_, case, cast, func, literal, literal_column, or_, select, true, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, FromClause
 
@@ -116,46 +118,102 @@ def percentile_select(value: ColumnElement, fractions: Sequence[Fraction], group
         ranked = ranked.select_from(from_)
     ranked = ranked.where(value.is_not(None), *where).subquery("ranked")
     wanted = []
-    for fraction in fractions:
-        fraction = Fraction(fraction)
-        if not 0 <= fraction <= 1:
-            raise ValueError(f"a percentile is a fraction from 0 to 1, not {fraction}")
-        num, den = fraction.numerator, fraction.denominator
+    for num, den in _fraction_terms(fractions):
         offset = den * (ranked.c.rn - 1) - num * (ranked.c.n - 1)
         wanted.append(and_(offset > -den, offset < den))
     return select(*ranked.c).where(or_(*wanted))
 
 
+def percentile_arrays_select(value: ColumnElement, fractions: Sequence[Fraction], keys: Sequence[ColumnElement],
+                             groupings: Sequence[tuple[str, ColumnElement | None]], from_: FromClause,
+                             where: Sequence[ColumnElement] = (), carry: Sequence[ColumnElement] = ()) -> Select:
+    """PostgreSQL only: the rows `percentile_select` picks, for several groupings in one pass.
+
+    `groupings` are (label, column) pairs: percentiles per `keys` and that column, or per
+    `keys` alone when the column is None. One GROUP BY GROUPING SETS sorts each group's
+    values into an array (`array_agg(value ORDER BY value)`; numeric stays numeric, so
+    exact), and only the elements at the ranks the percentiles use (the floor and ceiling of
+    1 + p(n - 1)) come back. Columns: g0 (the grouping's label), g1 (the group's value of
+    its column, '' for the grouping without one), g2.. (the keys), value, rn, n and the
+    `carry` columns, whose arrays are sorted by (value, *carry) so ties line up across them.
+    The rows are those of a UNION ALL of `percentile_select`s, one per grouping, at about a
+    third of the cost there: one pass instead of a window sort per grouping that numbers
+    every row. Combine with `interpolate_percentiles`.
+    """
+    columns = [column for _label, column in groupings if column is not None]
+
+    def absent_bits(column) -> int:
+        """What grouping(*columns) is in the grouping set of `column`: a bit for each other one."""
+        return sum(1 << (len(columns) - 1 - i) for i, other in enumerate(columns) if other is not column)
+
+    present = func.grouping(*columns) if columns else literal(0)
+    by_column = [(name, column, present == absent_bits(column)) for name, column in groupings if column is not None]
+    label = case(*((is_set, literal(name)) for name, _column, is_set in by_column),
+                 else_=literal(next((name for name, column in groupings if column is None), "")))
+    group_value = case(*((is_set, column) for _name, column, is_set in by_column), else_=literal_column("''"))
+    order = [value, *carry]
+    grouped = (select(label.label("g0"), group_value.label("g1"),
+                      *(key.label(f"g{i + 2}") for i, key in enumerate(keys)), func.count().label("n"),
+                      *(func.array_agg(aggregate_order_by(column, *order)).label(f"a{i}")
+                        for i, column in enumerate((value, *carry))))
+               .select_from(from_).where(value.is_not(None), *where)
+               .group_by(func.grouping_sets(*(tuple_(*keys, *([column] if column is not None else []))
+                                              for _name, column in groupings)))
+               .subquery("sorted_groups"))
+    n = grouped.c.n
+    ranks = []
+    for num, den in _fraction_terms(fractions):
+        ranks += [1 + (num * (n - 1)) // den, 1 + (num * (n - 1) + den - 1) // den]
+    wanted = func.unnest(pg_array(ranks)).table_valued("rn").render_derived("wanted")  # sees the row before it
+    rank = wanted.c.rn
+    return (select(grouped.c.g0, grouped.c.g1, *(grouped.c[f"g{i + 2}"] for i in range(len(keys))),
+                   grouped.c.a0[rank].label("value"), rank.label("rn"), n,
+                   *(grouped.c[f"a{i + 1}"][rank].label(column.key) for i, column in enumerate(carry)))
+            .select_from(grouped).join(wanted, true()))
+
+
+def _fraction_terms(fractions: Sequence[Fraction]) -> list[tuple[int, int]]:
+    """(numerator, denominator) of each fraction, checked to be a percentile."""
+    terms = []
+    for fraction in map(Fraction, fractions):
+        if not 0 <= fraction <= 1:
+            raise ValueError(f"a percentile is a fraction from 0 to 1, not {fraction}")
+        terms.append((fraction.numerator, fraction.denominator))
+    return terms
+
+
 def interpolate_percentiles(rows, fractions: Sequence[Fraction], width: int = 0,
-                            value_of=None) -> dict[tuple, dict[Fraction, Decimal]]:
-    """{group (the first `width` columns, g0.., as a tuple): {fraction: percentile}} from the rows
-    of a `percentile_select` (or any rows that start with the group columns and have rn and n).
-    `value_of(row)` gives a row's value (default: `row.value`); floats become Decimals through
-    their shortest repr."""
+                            value_of=None) -> dict[tuple, tuple[Decimal, ...]]:
+    """{group (the first `width` columns, g0.., as a tuple): the percentiles, in the order of
+    `fractions`} from the rows of a `percentile_select` (or any SQLAlchemy rows that start
+    with the group columns and have rn and n). `value_of(row)` gives a row's value (default:
+    `row.value`); floats become Decimals through their shortest repr."""
     by_group: dict[tuple, dict[int, object]] = {}
     sizes: dict[tuple, int] = {}
+    rn_at = n_at = None
     for row in rows:
-        key = tuple(row[:width])
+        if rn_at is None:  # positions, not names: plain tuples are several times faster to read
+            rn_at, n_at = row._fields.index("rn"), row._fields.index("n")
+        data = tuple(row)
+        key = data[:width]
         ranks = by_group.get(key)
         if ranks is None:
             ranks = by_group[key] = {}
-            sizes[key] = int(row.n)
-        ranks[int(row.rn)] = row  # the value is read only from the rows the percentiles use
-    wanted = [(f, f.numerator, f.denominator) for f in map(Fraction, fractions)]
+            sizes[key] = int(data[n_at])
+        ranks[int(data[rn_at])] = row  # the value is read only from the rows the percentiles use
+    terms = _fraction_terms(fractions)
 
     def value(row) -> Decimal:
         found = value_of(row) if value_of else row.value
         return found if isinstance(found, Decimal) else Decimal(str(found))
 
-    result: dict[tuple, dict[Fraction, Decimal]] = {}
-    for key, ranks in by_group.items():
-        n = sizes[key]
-        out = result[key] = {}
-        for fraction, num, den in wanted:
-            low, step = divmod(num * (n - 1), den)  # 0-based rank below the position, and how far past it
-            below = value(ranks[low + 1])
-            out[fraction] = below if step == 0 else below + (value(ranks[low + 2]) - below) * step / den
-    return result
+    def percentile(ranks: dict[int, object], n: int, num: int, den: int) -> Decimal:
+        low, step = divmod(num * (n - 1), den)  # 0-based rank below the position, and how far past it
+        below = value(ranks[low + 1])
+        return below if step == 0 else below + (value(ranks[low + 2]) - below) * step / den
+
+    return {key: tuple(percentile(ranks, sizes[key], num, den) for num, den in terms)
+            for key, ranks in by_group.items()}
 
 
 def grouped_percentiles(session: Session, value: ColumnElement, fractions: Sequence[Fraction],
@@ -168,7 +226,8 @@ def grouped_percentiles(session: Session, value: ColumnElement, fractions: Seque
                             [Answer.question_id == 7], from_=join(Answer, FoiRequest).join(Authority))
     """
     stmt = percentile_select(value, fractions, groups, where, from_)
-    return interpolate_percentiles(session.execute(stmt), fractions, len(groups))
+    found = interpolate_percentiles(session.execute(stmt), fractions, len(groups))
+    return {key: dict(zip(map(Fraction, fractions), values)) for key, values in found.items()}
 
 
 QUARTILES = (Fraction(1, 4), Fraction(1, 2), Fraction(3, 4))
