@@ -125,11 +125,38 @@ def test_removing_sent_is_refused_when_later_events_depend_on_it(login_as, app, 
     assert "Not removed" in response.get_data(as_text=True)
 
 
+def test_documents_added_to_an_event_later_from_the_request_page(login_as, app, users):
+    import re
+
+    request_id = _request(app, users)
+    client = login_as("staff")
+    assert _add(client, request_id, kind="response_received", outcome="successful").status_code == 302
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="([^"]+/attachments)"', page)
+    assert len(forms) == 2  # one for each event: sent, and the response
+    with app.app_context():
+        response_id = db.session.scalar(select(RequestEvent.id).where(RequestEvent.kind == "response_received"))
+    action = f"/requests/{request_id}/events/{response_id}/attachments"
+    assert action in forms
+    answer = post(client, action, {"files": [(io.BytesIO(b"a,b\n1,2\n"), "Budget 2011.csv"),
+                                             (io.BytesIO(b"%PDF-1.4 cover"), "Cover letter.pdf")]},
+                  content_type="multipart/form-data")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"#event-{response_id}")
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "2 document(s) added." in page and "Budget 2011.csv" in page and "Cover letter.pdf" in page
+    nothing = post(client, action, {}, content_type="multipart/form-data")
+    assert "Choose at least one file to upload." in client.get(nothing.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 2
+        assert {a.event_id for a in db.session.scalars(select(Attachment))} == {response_id}
+
+
 def test_authors_cannot_record_events(login_as, app, users):
     request_id = _request(app, users)
     client = login_as("author")
     assert _add(client, request_id, kind="acknowledged").status_code == 403
-    assert "Record what happened" not in client.get(f"/requests/{request_id}").get_data(as_text=True)
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "Record what happened" not in page and "Add documents" not in page
 
 
 def test_future_dates_are_refused(login_as, app, users):
