@@ -43,7 +43,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
-from wtforms.fields.core import UnboundField
 
 from fointracker.extensions import db
 from fointracker.models import (
@@ -318,19 +317,6 @@ def forms_on(html: str, page_url: str, action_path: str) -> FoundForm | None:
     return merged
 
 
-def controls_of(form_class) -> dict[str, Control]:
-    """The fields of a WTForms class, for a form no page draws."""
-    kinds = {"FileField": "file", "MultipleFileField": "file", "BooleanField": "checkbox", "DateField": "date",
-             "SubmitField": "button", "SelectField": "select", "SelectMultipleField": "select"}
-    controls = {}
-    for name in dir(form_class):
-        unbound = getattr(form_class, name, None)
-        if isinstance(unbound, UnboundField):
-            kind = kinds.get(unbound.field_class.__name__, "text")
-            controls[name] = Control(name, kind, multiple=unbound.field_class.__name__ == "MultipleFileField")
-    return controls
-
-
 # --------------------------------------------------------------------------- the endpoints
 
 
@@ -340,19 +326,12 @@ class Endpoint:
     page: Callable[[World], str] | None = None  # where the form is drawn (default: the url)
     role: str | None = "admin"  # None: posted anonymously
     previews: bool = False  # a 200 may be a preview or a step back, not an error
-    form_class: type | None = None  # a form no page draws: fields from the class
     page_from_post: Callable | None = None  # the form is on the page a POST returns
     hints: dict[str, list[str]] = field(default_factory=dict)  # valid values worth trying
     prefill: dict | Callable[[World], dict] = field(default_factory=dict)  # a valid post for a blank form
     json: bool = False
     examples: int | None = None  # fewer for forms with nothing to vary
     after_success: Callable | None = None
-
-
-def _attach_form():
-    from fointracker.foi_requests.timeline_forms import AttachForm
-
-    return AttachForm
 
 
 def _import_preview(client, world: World, csrf: str) -> str:
@@ -442,7 +421,7 @@ ENDPOINTS: dict[str, Endpoint] = {
                                     page=lambda w: f"/requests/{w.noted}/events/{w.note_event()}/edit"),
     "foi_requests.add_attachments": Endpoint(
         lambda w: f"/requests/{w.answered}/events/{w.response_event}/attachments",
-        page=lambda w: f"/requests/{w.answered}", form_class=_attach_form),
+        page=lambda w: f"/requests/{w.answered}"),
     "foi_requests.figures": Endpoint(lambda w: f"/requests/{w.answered}/figures"),
     "foi_requests.figures_entered": Endpoint(lambda w: f"/requests/{w.answered}/figures-entered",
                                              page=lambda w: f"/requests/{w.answered}", hints={"entered": ["1", "0"]}),
@@ -693,10 +672,6 @@ def discover(client, world: World, endpoint: Endpoint) -> tuple[str, dict[str, C
         html = response.get_data(as_text=True)
     pop_flashes(client)
     found = forms_on(html, page, urlsplit(url).path)
-    if endpoint.form_class is not None:
-        assert found is None, f"a page now draws the form for {url}: drop form_class and read it from the page"
-        controls = controls_of(endpoint.form_class())
-        return url, controls, any(c.kind == "file" for c in controls.values())
     assert found is not None, f"no form posting to {url} on {page}"
     with client.application.app_context():
         prefill = endpoint.prefill(world) if callable(endpoint.prefill) else endpoint.prefill
