@@ -125,6 +125,25 @@ def test_xlsx_sheets_numbers_and_formats(evil, login_as):
     assert [row[0] for row in questions[1:]] == ["B1011", "B1112", "STAFF", "EIA", "HOW"]
 
 
+def test_xlsx_survives_control_characters_stored_before_they_were_refused(session, evil, login_as):
+    """Forms refuse control characters now; text stored earlier (or by a script) still exports,
+    each such character shown as U+FFFD, where openpyxl would refuse the whole workbook."""
+    from fointracker.models import Answer, Campaign
+
+    kent = session.scalar(select(Authority).where(Authority.code == "KEN"))
+    kent.short_name = "Kent\x01County"
+    session.get(Campaign, evil.id).title = "Adult social care\x0b budgets"
+    note = session.scalar(select(Answer).where(Answer.note != "").limit(1))
+    note.note = "Page 3\x1f of the reply"  # (PostgreSQL refuses NUL itself)
+    session.commit()
+    response = login_as("author").get(f"/campaigns/{evil.id}/report.xlsx")
+    assert response.status_code == 200
+    book = _xlsx(response)
+    values = {c.value for sheet in book for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
+    assert "Kent\ufffdCounty" in values and "Page 3\ufffd of the reply" in values
+    assert "Report: Adult social care\ufffd budgets" in values
+
+
 def test_json_has_the_keys_the_issue_lists(evil, login_as):
     response = login_as("staff").get(f"/campaigns/{evil.id}/report.json")
     assert response.status_code == 200 and response.is_streamed and response.mimetype == "application/json"

@@ -21,6 +21,12 @@ def control_character(text: str) -> str | None:
     return None if match is None else repr(match.group())[1:-1]
 
 
+def replace_control_characters(text: str) -> str:
+    """`text` with each control character shown as U+FFFD: for text stored before the rule
+    above, which would otherwise make a whole XLSX export fail."""
+    return CONTROL_CHARACTERS.sub("\ufffd", text)
+
+
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers: a larger number is no row's, and an error to look up
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.figures import AnswerState, QuestionType
 from ..domain.lifecycle import Outcome, Status
+from ..domain.text import replace_control_characters
 from ..exports import csv_stream, neutralise
 from ..models import Campaign
 from ..charts import bar_chart, change_histogram, top_cuts_chart
@@ -187,7 +188,7 @@ class _Sheet:
         elif isinstance(value, Decimal):
             value = int(value) if value == value.to_integral_value() and abs(value) < 10**15 else float(value)
         elif isinstance(value, str):
-            value = neutralise(value) if value else None
+            value = replace_control_characters(neutralise(value)) if value else None
         cell = WriteOnlyCell(self.ws, value=value)
         if number_format and isinstance(value, (int, float)):
             cell.number_format = number_format
