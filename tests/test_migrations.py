@@ -28,6 +28,44 @@ def test_downgrade_to_empty_and_upgrade_again(app):
         assert import_register(db.session).created == 455  # leave the register as other tests expect it
 
 
+def test_calendar_links_made_before_hashing_keep_working(tmp_path):
+    """0008 keeps only a digest of each calendar token: a link made before it still opens its calendar."""
+    from sqlalchemy import select, text
+
+    from fointracker import create_app
+    from fointracker.models import User
+    from fointracker.services.preferences import user_for_calendar_token
+    from tests.conftest import PG_URL, _config
+
+    url = PG_URL or f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = create_app(_config(url, tmp_path))
+    token = "an-old-link-token-made-before-0008-abcdefghi"
+    with app.app_context():
+        if PG_URL:
+            downgrade(revision="base")
+        upgrade(revision="0007")
+        with db.engine.begin() as conn:
+            for user_id, calendar_token in ((1, token), (2, None)):
+                conn.execute(text('INSERT INTO "user" (id, email, name, role, password_hash, active, created_at, '
+                                  "reminder_mode, digest_hour, calendar_token) VALUES (:id, :email, '', 'staff', "
+                                  "'x', true, CURRENT_TIMESTAMP, 'digest', 8, :token)"),
+                             {"id": user_id, "email": f"u{user_id}@example.org", "token": calendar_token})
+        upgrade()
+        assert "calendar_token" not in {c["name"] for c in inspect(db.engine).get_columns("user")}
+        stored = dict(db.session.execute(select(User.id, User.calendar_token_hash)).all())
+        assert stored[2] is None and len(stored[1]) == 64 and token not in stored[1]
+        assert user_for_calendar_token(db.session, token).id == 1
+        assert user_for_calendar_token(db.session, token[:-1] + "x") is None
+        db.session.remove()
+        if PG_URL:  # leave the shared schema as the other tests expect it
+            from fointracker.services.authorities import import_register
+
+            downgrade(revision="base")
+            upgrade()
+            import_register(db.session)
+        db.engine.dispose()
+
+
 def test_upgrading_keeps_existing_data(tmp_path):
     """Batch migrations rebuild tables on SQLite; existing rows and their links must survive."""
     from datetime import date

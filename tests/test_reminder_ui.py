@@ -1,6 +1,7 @@
 """Reminders seen by people: preferences, the secret calendar feed, the admin's outbox, /healthz."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import date, datetime, timedelta, timezone
@@ -238,9 +239,13 @@ def test_regenerating_invalidates_the_old_url_and_is_audited_without_the_token(l
     assert new != old
     assert app.test_client().get(old).status_code == 404
     assert app.test_client().get(new).status_code == 200
+    token = new[len("/calendar/"):-len(".ics")]
+    assert len(token) >= 43
+    page = client.get("/account/reminders").get_data(as_text=True)  # shown once, then never again
+    assert token not in page and "You have a calendar link." in page
     with app.app_context():
-        token = db.session.get(User, users["coordinator"]).calendar_token
-        assert len(token) >= 43 and new == f"/calendar/{token}.ics"
+        stored = db.session.get(User, users["coordinator"]).calendar_token_hash
+        assert stored == hashlib.sha256(token.encode()).hexdigest() and token not in stored  # only its digest
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "user",
                                                               AuditEntry.entity_id == users["coordinator"])
                                      .order_by(AuditEntry.id)).all()

@@ -1,5 +1,5 @@
 """The user's own reminder preferences and calendar link (/account/reminders)."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from ..domain.reminders import ReminderKind
@@ -7,6 +7,10 @@ from ..extensions import db
 from ..services.preferences import PreferenceError, new_calendar_token, save_preferences, user_kinds_off
 from . import bp
 from .account_forms import CalendarLinkForm, ReminderPreferencesForm
+
+# A new calendar token waits here (in the signed, HttpOnly session cookie) between the POST that
+# makes it and the page that shows it, once: the database keeps only its digest.
+NEW_CALENDAR_TOKEN = "new_calendar_token"
 
 
 @bp.route("/account/reminders", methods=["GET", "POST"])
@@ -30,18 +34,19 @@ def reminder_preferences():
         else:
             flash("Your reminder preferences have been saved.", "success")
             return redirect(url_for(".reminder_preferences"))
-    calendar_url = (url_for("calendar.feed", token=user.calendar_token, _external=True)
-                    if user.calendar_token else None)
+    new_token = session.pop(NEW_CALENDAR_TOKEN, None)
+    new_calendar_url = url_for("calendar.feed", token=new_token, _external=True) if new_token else None
     return render_template("auth/reminders.html", form=form, link_form=CalendarLinkForm(prefix="calendar"),
-                           calendar_url=calendar_url)
+                           new_calendar_url=new_calendar_url, has_calendar_link=user.calendar_token_hash is not None)
 
 
 @bp.route("/account/reminders/calendar-link", methods=["POST"])
 def calendar_link():
     form = CalendarLinkForm(prefix="calendar")
     if form.validate_on_submit():
-        replaced = current_user.calendar_token is not None
-        new_calendar_token(db.session, current_user._get_current_object(), current_user.id)
+        replaced = current_user.calendar_token_hash is not None
+        session[NEW_CALENDAR_TOKEN] = new_calendar_token(db.session, current_user._get_current_object(),
+                                                         current_user.id)
         flash("Your calendar link has been replaced: the old one no longer works." if replaced
               else "Your calendar link has been created.", "success")
     return redirect(url_for(".reminder_preferences"))

@@ -39,7 +39,8 @@ class User(UserMixin, db.Model):
     digest_hour: Mapped[int] = mapped_column(default=8, server_default="8")
     reminder_kinds_off: Mapped[list | None] = mapped_column(JSON, default=list)  # kinds this user does not want
     last_digest_on: Mapped[date | None] = mapped_column(Date)
-    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)  # secret iCalendar URL
+    # The secret iCalendar URL's token, as its SHA-256 digest (services.preferences): never the token.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -1,7 +1,7 @@
 """A user's reminder preferences and their secret calendar link."""
 from __future__ import annotations
 
-import hmac
+import hashlib
 import secrets
 
 from sqlalchemy import select
@@ -56,24 +56,33 @@ def kinds_off_sorted(values) -> list[str]:
     return [kind.value for kind in ReminderKind if kind.value in chosen]
 
 
+def calendar_token_digest(token: str) -> str:
+    """What is stored of a calendar token: its SHA-256, in hex. The token is random (32 bytes),
+    so a plain hash is enough; a leaked database gives no one a working link."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 def new_calendar_token(session: Session, user: User, actor_id: int | None) -> str:
-    """Create or replace the user's calendar token; the old URL stops working at once.
+    """Create or replace the user's calendar token and return it: the only time it exists in
+    full (the database keeps its digest). The old URL stops working at once.
 
     The audit entry says that it happened, never the token itself.
     """
-    had_one = user.calendar_token is not None
-    user.calendar_token = secrets.token_urlsafe(TOKEN_BYTES)
+    had_one = user.calendar_token_hash is not None
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    user.calendar_token_hash = calendar_token_digest(token)
     record(session, user_id=actor_id, entity_type="user", entity_id=user.id,
            action="calendar link regenerated" if had_one else "calendar link created")
     session.commit()
-    return user.calendar_token
+    return token
 
 
 def user_for_calendar_token(session: Session, token: str) -> User | None:
-    """The active user whose calendar this token opens, or None (for any reason: the caller 404s)."""
+    """The active user whose calendar this token opens, or None (for any reason: the caller 404s).
+    Looked up by digest, so the lookup's timing tells nothing about the stored tokens."""
     if not token or len(token) > 64:
         return None
-    user = session.scalar(select(User).where(User.calendar_token == token))
-    if user is None or not user.active or not hmac.compare_digest(user.calendar_token, token):
+    user = session.scalar(select(User).where(User.calendar_token_hash == calendar_token_digest(token)))
+    if user is None or not user.active:
         return None
     return user

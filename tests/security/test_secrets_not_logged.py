@@ -73,8 +73,9 @@ def test_no_secret_reaches_the_logs(app, people, caplog, monkeypatch):
     assert client.post("/account/password", data={"current_password": PASSWORD, "new_password": new_password,
                                                   "confirm": new_password, "csrf_token": token}).status_code == 302
     assert client.post("/account/reminders/calendar-link", data={"calendar-csrf_token": token}).status_code == 302
-    with app.app_context():
-        feed_token = db.session.scalar(select(User.calendar_token).where(User.email == "staff@example.org"))
+    feed_url = re.search(r'id="calendar-url" type="text" readonly value="([^"]+)"',
+                         client.get("/account/reminders").get_data(as_text=True)).group(1)
+    feed_token = feed_url.rsplit("/", 1)[1].removesuffix(".ics")
     assert client.get(f"/calendar/{feed_token}.ics").status_code == 200
     assert client.get(f"/calendar/{feed_token[:-2]}xx.ics").status_code == 404
     admin = app.test_client()
@@ -147,7 +148,7 @@ def test_no_secret_reaches_the_logs(app, people, caplog, monkeypatch):
     assert admin.post("/account/reminders/calendar-link", data={"calendar-csrf_token": admin_token}).status_code == 500
     monkeypatch.undo()
     with app.app_context():
-        new_token = db.session.scalar(select(User.calendar_token).where(User.email == "admin@example.org"))
+        new_token = db.session.scalar(select(User.calendar_token_hash).where(User.email == "admin@example.org"))
     assert new_token is None  # nothing saved
     logged = logged_text(caplog)
     assert "Exception on /login [POST]" in logged and "UPDATE" in logged and "server closed the connection" in logged
