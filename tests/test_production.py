@@ -178,10 +178,22 @@ def test_production_run(app, database_url, tmp_path, processes):
         calendar_token = secrets.token_urlsafe(24)
         assert requests.get(f"{base}/calendar/{calendar_token}.ics", timeout=5).status_code == 404
 
-        # Several at once, so that more than one worker answers.
+        # Several at once.
         with ThreadPoolExecutor(max_workers=9) as pool:
             statuses = list(pool.map(lambda _: requests.get(f"{base}/login", timeout=10).status_code, range(18)))
         assert statuses == [200] * 18
+        # A sync worker serves one connection at a time: while one waits for the rest of a half-sent
+        # request, the next request must be answered by another worker (the log shows which).
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as held:
+            held.sendall(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-ID: prodtest-held\r\n")
+            time.sleep(0.5)  # accepted by a worker, which now waits for the blank line
+            other = requests.get(f"{base}/login", headers={"X-Request-ID": "prodtest-other"}, timeout=10)
+            assert other.status_code == 200
+            held.sendall(b"Connection: close\r\n\r\n")
+            reply = b""
+            while chunk := held.recv(65536):
+                reply += chunk
+        assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
 
         # Logging in through gunicorn, with the cookie a browser behind TLS would send back.
         page = requests.get(f"{base}/login", timeout=5)
@@ -233,7 +245,8 @@ def test_production_run(app, database_url, tmp_path, processes):
     assert by_id["prodtest-dashboard"].startswith("GET / 200 ") and f"user={admin_id}" in by_id["prodtest-dashboard"]
     assert any(m.group(5).startswith("GET /calendar/[redacted].ics 404 ") for m in access)
     assert any(m.group(5).startswith("POST /login 302 ") for m in access)
-    assert len({m.group(2) for m in access}) >= 2, "only one worker answered"
+    worker_of = {m.group(4): m.group(2) for m in access}
+    assert worker_of["prodtest-held"] != worker_of["prodtest-other"], "one worker answered both"
     assert any(m.group(3) == "gunicorn.error" and "Booting worker" in m.group(5) for m in parsed)
     whole_log = "\n".join(log_lines)
     for secret in (secret_key, PASSWORD, calendar_token, "secretsearch", cookie, "no spaces"):
