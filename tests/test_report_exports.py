@@ -28,7 +28,15 @@ def evil(session, worked):  # noqa: F811
     birmingham = session.scalar(select(Authority).where(Authority.code == "BIR"))
     birmingham.short_name = "@Birmingham"
     session.commit()
-    return worked
+    yield worked
+    _rename_council(session, "BIR", "Birmingham")
+
+
+def _rename_council(session, code: str, name: str) -> None:
+    """Put a council's name back: on PostgreSQL the register outlives each test."""
+    session.rollback()
+    session.scalar(select(Authority).where(Authority.code == code)).short_name = name
+    session.commit()
 
 
 def _csv(response) -> list[dict]:
@@ -125,13 +133,14 @@ def test_xlsx_sheets_numbers_and_formats(evil, login_as):
     assert [row[0] for row in questions[1:]] == ["B1011", "B1112", "STAFF", "EIA", "HOW"]
 
 
-def test_xlsx_survives_control_characters_stored_before_they_were_refused(session, evil, login_as):
+def test_xlsx_survives_control_characters_stored_before_they_were_refused(request, session, evil, login_as):
     """Forms refuse control characters now; text stored earlier (or by a script) still exports,
     each such character shown as U+FFFD, where openpyxl would refuse the whole workbook."""
     from fointracker.models import Answer, Campaign
 
     kent = session.scalar(select(Authority).where(Authority.code == "KEN"))
-    kent.short_name = "Kent\x01County"
+    request.addfinalizer(lambda: _rename_council(session, "KEN", kent_name))
+    kent_name, kent.short_name = kent.short_name, "Kent\x01County"
     session.get(Campaign, evil.id).title = "Adult social care\x0b budgets"
     note = session.scalar(select(Answer).where(Answer.note != "").limit(1))
     note.note = "Page 3\x1f of the reply"  # (PostgreSQL refuses NUL itself)
