@@ -1,4 +1,6 @@
 """The schema exists only through migrations, and they agree with the models."""
+from contextlib import contextmanager
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -28,22 +30,40 @@ def test_downgrade_to_empty_and_upgrade_again(app):
         assert import_register(db.session).created == 455  # leave the register as other tests expect it
 
 
+@contextmanager
+def _app_at_revision(tmp_path, revision: str):
+    """An app whose database is migrated only up to `revision` (on PostgreSQL, the shared test
+    schema, rebuilt to head with the register afterwards, as the other tests expect it)."""
+    from fointracker import create_app
+    from tests.conftest import PG_URL, _config
+
+    app = create_app(_config(PG_URL or f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path))
+    with app.app_context():
+        if PG_URL:
+            downgrade(revision="base")
+        upgrade(revision=revision)
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            if PG_URL:
+                from fointracker.services.authorities import import_register
+
+                downgrade(revision="base")
+                upgrade()
+                import_register(db.session)
+            db.engine.dispose()
+
+
 def test_calendar_links_made_before_hashing_keep_working(tmp_path):
     """0008 keeps only a digest of each calendar token: a link made before it still opens its calendar."""
     from sqlalchemy import select, text
 
-    from fointracker import create_app
     from fointracker.models import User
     from fointracker.services.preferences import user_for_calendar_token
-    from tests.conftest import PG_URL, _config
 
-    url = PG_URL or f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    app = create_app(_config(url, tmp_path))
     token = "an-old-link-token-made-before-0008-abcdefghi"
-    with app.app_context():
-        if PG_URL:
-            downgrade(revision="base")
-        upgrade(revision="0007")
+    with _app_at_revision(tmp_path, "0007"):
         with db.engine.begin() as conn:
             for user_id, calendar_token in ((1, token), (2, None)):
                 conn.execute(text('INSERT INTO "user" (id, email, name, role, password_hash, active, created_at, '
@@ -56,14 +76,6 @@ def test_calendar_links_made_before_hashing_keep_working(tmp_path):
         assert stored[2] is None and len(stored[1]) == 64 and token not in stored[1]
         assert user_for_calendar_token(db.session, token).id == 1
         assert user_for_calendar_token(db.session, token[:-1] + "x") is None
-        db.session.remove()
-        if PG_URL:  # leave the shared schema as the other tests expect it
-            from fointracker.services.authorities import import_register
-
-            downgrade(revision="base")
-            upgrade()
-            import_register(db.session)
-        db.engine.dispose()
 
 
 def test_upgrading_keeps_existing_data(tmp_path):
@@ -72,16 +84,9 @@ def test_upgrading_keeps_existing_data(tmp_path):
 
     from sqlalchemy import select, text
 
-    from fointracker import create_app
     from fointracker.models import Campaign, FoiRequest, RequestEvent
-    from tests.conftest import PG_URL, _config
 
-    url = PG_URL or f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    app = create_app(_config(url, tmp_path))
-    with app.app_context():
-        if PG_URL:
-            downgrade(revision="base")
-        upgrade(revision="0001")
+    with _app_at_revision(tmp_path, "0001"):
         with db.engine.begin() as conn:
             conn.execute(text('INSERT INTO "user" (id, email, name, role, password_hash, active, created_at) '
                               "VALUES (1, 'a@example.org', '', 'admin', 'x', true, CURRENT_TIMESTAMP)"))
@@ -104,11 +109,3 @@ def test_upgrading_keeps_existing_data(tmp_path):
         assert req.owner_id == 1 and req.sent_on == date(2026, 3, 2)
         assert [u.id for u in db.session.get(Campaign, 1).coordinators] == [1]
         assert db.session.scalar(select(RequestEvent.kind)) == "sent"
-        db.session.remove()
-        if PG_URL:  # leave the shared schema as the other tests expect it
-            from fointracker.services.authorities import import_register
-
-            downgrade(revision="base")
-            upgrade()
-            import_register(db.session)
-        db.engine.dispose()

@@ -596,9 +596,13 @@ class _Statements:
     pair_medians: Select | None = None
     top_cuts: Select | None = None
 
+    def named(self) -> dict[str, Select]:
+        """The statements the report needs, by name, in the order they are listed above."""
+        names = ("figures", "quartiles", "choices", "pair_totals", "pair_medians", "top_cuts")
+        return {name: stmt for name in names if (stmt := getattr(self, name)) is not None}
+
     def all(self) -> list[Select]:
-        return [s for s in (self.figures, self.quartiles, self.choices, self.pair_totals, self.pair_medians,
-                            self.top_cuts) if s is not None]
+        return list(self.named().values())
 
 
 @lru_cache(maxsize=64)
@@ -642,7 +646,6 @@ _BESIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="report-sql")
 # Which, by backend: the split that evens the two lanes out on the benchmark's campaign
 # (benchmarks/bench_report.py), counting campaign_statistics in the in-line lane.
 _RUN_BESIDE = {"sqlite": ("quartiles", "top_cuts"), "postgresql": ("quartiles", "pair_medians")}
-_STATEMENT_NAMES = ("figures", "quartiles", "choices", "pair_totals", "pair_medians", "top_cuts")
 
 
 def _own_connection_sees_same_data(engine: Engine) -> bool:
@@ -671,7 +674,7 @@ def _statement_lanes(session: Session, statements: _Statements, parallel: bool):
     Each statement reads the data committed when it starts, which is what every statement of
     the report reads under PostgreSQL's READ COMMITTED in any case. With `parallel` False, or
     on a database only one connection can see, all run in line."""
-    wanted = {name: stmt for name in _STATEMENT_NAMES if (stmt := getattr(statements, name)) is not None}
+    wanted = statements.named()
     engine = session.get_bind()
     beside = {name: stmt for name, stmt in wanted.items() if name in _RUN_BESIDE.get(engine.dialect.name, ())}
     if not parallel or not beside or not _own_connection_sees_same_data(engine):
