@@ -1,4 +1,5 @@
 """A throwaway database full of requests, for the benchmarks (not a test fixture)."""
+
 from __future__ import annotations
 
 import random
@@ -22,8 +23,9 @@ def make_app(database_url: str | None = None):
 
     tmp = Path(tempfile.mkdtemp(prefix="fointracker-bench-"))
     url = database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
-                      "UPLOAD_FOLDER": str(tmp / "uploads")})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp / "uploads")}
+    )
     with app.app_context():
         if database_url:  # start from an empty schema
             from sqlalchemy import text
@@ -34,6 +36,7 @@ def make_app(database_url: str | None = None):
         from fointracker.services.authorities import import_register
 
         import_register(db.session)
+        db.session.commit()
     return app
 
 
@@ -56,19 +59,46 @@ def add_requests(session, n: int, *, seed: int = 1, today: date = date(2026, 11,
     for i in range(n):
         authority_id, nation = councils[i % len(councils)]
         sent = today - timedelta(days=rng.randint(0, 90))
-        rows.append({"campaign_id": campaign_ids[i % campaigns], "authority_id": authority_id,
-                     "regime": "foisa" if nation == "Scotland" else "foia", "subject": f"Request {i}", "body": "",
-                     "sent_on": sent, "received_on": sent, "council_reference": f"REF-{i}", "owner_id": user.id,
-                     "status": "awaiting_response", "outcome": None, "clock_paused": False})
+        rows.append(
+            {
+                "campaign_id": campaign_ids[i % campaigns],
+                "authority_id": authority_id,
+                "regime": "foisa" if nation == "Scotland" else "foia",
+                "subject": f"Request {i}",
+                "body": "",
+                "sent_on": sent,
+                "received_on": sent,
+                "council_reference": f"REF-{i}",
+                "owner_id": user.id,
+                "status": "awaiting_response",
+                "outcome": None,
+                "clock_paused": False,
+            }
+        )
     result = session.execute(insert(FoiRequest).returning(FoiRequest.id, sort_by_parameter_order=True), rows)
     ids = list(result.scalars())
     for request_id, row in zip(ids, rows):
-        events.append({"request_id": request_id, "kind": "sent", "occurred_on": row["sent_on"],
-                       "details": {}, "note": "", "created_by_id": user.id})
+        events.append(
+            {
+                "request_id": request_id,
+                "kind": "sent",
+                "occurred_on": row["sent_on"],
+                "details": {},
+                "note": "",
+                "created_by_id": user.id,
+            }
+        )
         if rng.random() < 0.1:
-            events.append({"request_id": request_id, "kind": "acknowledged",
-                           "occurred_on": row["sent_on"] + timedelta(days=2), "details": {}, "note": "",
-                           "created_by_id": user.id})
+            events.append(
+                {
+                    "request_id": request_id,
+                    "kind": "acknowledged",
+                    "occurred_on": row["sent_on"] + timedelta(days=2),
+                    "details": {},
+                    "note": "",
+                    "created_by_id": user.id,
+                }
+            )
     session.execute(insert(RequestEvent), events)
     session.commit()
     return ids

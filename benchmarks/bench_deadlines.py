@@ -14,6 +14,7 @@ Run from the repository root:
 
 Exits non-zero if the results disagree or a goal fails. Not collected by pytest.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -159,8 +160,10 @@ def main(argv=None) -> int:
     engine_rate = args.n / engine_time
     naive_rate = args.n / naive_time
     print(f"calendars built in {build * 1000:.0f} ms (UK and Scotland, 1990-2080)")
-    print(f"engine: {args.n:,} computations in {engine_time:.3f} s = {engine_rate:,.0f}/s "
-          f"(best of {len(engine_times)}: {', '.join(f'{t:.3f}' for t in engine_times)} s)")
+    print(
+        f"engine: {args.n:,} computations in {engine_time:.3f} s = {engine_rate:,.0f}/s "
+        f"(best of {len(engine_times)}: {', '.join(f'{t:.3f}' for t in engine_times)} s)"
+    )
     print(f"naive:  {args.n:,} computations in {naive_time:.3f} s = {naive_rate:,.0f}/s")
     print(f"ratio:  engine is {engine_rate / naive_rate:.1f}x the naive day-by-day loop")
     print(f"agreement: {args.n - len(mismatches):,}/{args.n:,} results identical")
@@ -176,9 +179,7 @@ def main(argv=None) -> int:
         ClosureOverride(date(2026, 6, 15), "Council working day", calendar="scotland", remove=True),
     )
     today = date(2026, 3, 2)
-    open_requests = [
-        random_case(rng, date.fromordinal(today.toordinal() - rng.randint(0, 120))) for _ in range(10_000)
-    ]
+    open_requests = [random_case(rng, date.fromordinal(today.toordinal() - rng.randint(0, 120))) for _ in range(10_000)]
     get_calendar("uk", overrides)
     get_calendar("scotland", overrides)
     t0 = time.perf_counter()

@@ -11,6 +11,7 @@ reported beside it; the deadline part is timed with the reminder sync switched o
 this process only.
 Not part of the test suite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,6 +39,7 @@ def main() -> int:
         session = db.session
         add_requests(session, args.n)
         recompute_requests(session)  # fill the columns once
+        session.commit()
         backend = db.engine.dialect.name
 
         # A closure day in the middle of the period moves most due dates: first the deadline
@@ -50,19 +52,23 @@ def main() -> int:
         session.commit()
         start = time.perf_counter()
         moved = recompute_requests(session)
+        session.commit()
         bulk = time.perf_counter() - start
         reminders.sync = real_sync
         session.query(ClosureDay).delete()
         session.commit()
         recompute_requests(session)  # back, reminders in step
+        session.commit()
         session.add(ClosureDay(day=date(2026, 11, 2), name="Bench closure", calendar="all", remove=False))
         session.commit()
         start = time.perf_counter()
         moved_with_reminders = recompute_requests(session)
+        session.commit()
         with_reminders = time.perf_counter() - start
 
         start = time.perf_counter()
         unchanged = recompute_requests(session)
+        session.commit()
         idle = time.perf_counter() - start
 
         # Baseline: remove the closure again and recompute with the plain ORM loop.
@@ -78,8 +84,10 @@ def main() -> int:
 
     print(f"backend: {backend}; open requests: {args.n}")
     print(f"recompute after a closure day:   {bulk * 1000:8.1f} ms ({moved} moved; deadline columns)")
-    print(f"  the same with reminders re-planned in the transaction: {with_reminders * 1000:8.1f} ms "
-          f"({moved_with_reminders} moved)")
+    print(
+        f"  the same with reminders re-planned in the transaction: {with_reminders * 1000:8.1f} ms "
+        f"({moved_with_reminders} moved)"
+    )
     print(f"recompute with nothing to move:  {idle * 1000:8.1f} ms ({unchanged} moved)")
     print(f"baseline ORM loop (same change): {naive * 1000:8.1f} ms ({changed_naive} moved)")
     print(f"ratio baseline / bulk: {naive / bulk:.1f}x")

@@ -21,6 +21,7 @@ Goals (exit status 1 if one fails): the JSON report within 3× the bare SQL and 
 carries all 21 campaigns' rows stays within 1.5× (+1 MB) of the peak for one campaign,
 and far below the size of what it wrote. Not part of the test suite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,15 @@ REPORT_GOAL_MS = 300.0
 FLAT_FACTOR = 1.5
 FLAT_SLACK = 1024 * 1024
 # State of an answer: cumulative weights (no answer at all, for the last 2%).
-STATES = (("provided", 85), ("estimate", 5), ("suppressed", 1), ("not_held", 3), ("not_collected", 2),
-          ("refused", 2), ("none", 2))
+STATES = (
+    ("provided", 85),
+    ("estimate", 5),
+    ("suppressed", 1),
+    ("not_held", 3),
+    ("not_collected", 2),
+    ("refused", 2),
+    ("none", 2),
+)
 
 
 def _questions(campaign_id: int) -> list[dict]:
@@ -59,15 +67,47 @@ def _questions(campaign_id: int) -> list[dict]:
     position = itertools.count(1)
     for pair in range(20):
         for period in ("2010/11", "2011/12"):
-            rows.append({"campaign_id": campaign_id, "code": f"M{pair:02d}_{period[:4]}", "qtype": "money",
-                         "label": f"Spending line {pair}", "period_label": period, "pair_group": f"line{pair}",
-                         "position": next(position)})
-    rows += [{"campaign_id": campaign_id, "code": f"C{i:02d}", "qtype": "count", "label": f"Count {i}",
-              "position": next(position)} for i in range(10)]
-    rows += [{"campaign_id": campaign_id, "code": f"P{i:02d}", "qtype": "percentage", "label": f"Rate {i}",
-              "position": next(position)} for i in range(5)]
-    rows += [{"campaign_id": campaign_id, "code": f"Y{i:02d}", "qtype": "yes_no", "label": f"Policy {i}",
-              "position": next(position)} for i in range(5)]
+            rows.append(
+                {
+                    "campaign_id": campaign_id,
+                    "code": f"M{pair:02d}_{period[:4]}",
+                    "qtype": "money",
+                    "label": f"Spending line {pair}",
+                    "period_label": period,
+                    "pair_group": f"line{pair}",
+                    "position": next(position),
+                }
+            )
+    rows += [
+        {
+            "campaign_id": campaign_id,
+            "code": f"C{i:02d}",
+            "qtype": "count",
+            "label": f"Count {i}",
+            "position": next(position),
+        }
+        for i in range(10)
+    ]
+    rows += [
+        {
+            "campaign_id": campaign_id,
+            "code": f"P{i:02d}",
+            "qtype": "percentage",
+            "label": f"Rate {i}",
+            "position": next(position),
+        }
+        for i in range(5)
+    ]
+    rows += [
+        {
+            "campaign_id": campaign_id,
+            "code": f"Y{i:02d}",
+            "qtype": "yes_no",
+            "label": f"Policy {i}",
+            "position": next(position),
+        }
+        for i in range(5)
+    ]
     for row in rows:
         row.setdefault("period_label", "")
         row.setdefault("pair_group", "")
@@ -85,14 +125,23 @@ def _answers(rng: random.Random, request_ids: list[int], questions: list[tuple[i
             state = rng.choices(names, weights)[0]
             if state == "none":
                 continue
-            row = {"request_id": request_id, "question_id": question_id, "state": state, "value_number": None,
-                   "bound_low": None, "bound_high": None, "value_bool": None, "raw": ""}
+            row = {
+                "request_id": request_id,
+                "question_id": question_id,
+                "state": state,
+                "value_number": None,
+                "bound_low": None,
+                "bound_high": None,
+                "value_bool": None,
+                "raw": "",
+            }
             if state == "suppressed":
                 row.update(state="provided", bound_low=Decimal(0), bound_high=Decimal(4), raw="<5")
             elif state in ("provided", "estimate"):
                 if qtype == "money" and pair_group in before:  # the "after" of a pair: near the "before"
                     row["value_number"] = (before[pair_group] * Decimal(str(rng.uniform(0.6, 1.2)))).quantize(
-                        Decimal("0.01"))
+                        Decimal("0.01")
+                    )
                 elif qtype == "money":
                     row["value_number"] = before[pair_group] = Decimal(rng.randint(10_000, 500_000_000)) / 100
                 elif qtype == "count":
@@ -115,33 +164,47 @@ def build(session, campaigns: int, councils: int) -> list[int]:
         ids = add_requests(session, councils, seed=100 + index)
         # add_requests cycles through the current councils; the requests beyond their number go
         # to abolished councils instead, so each campaign asks `councils` different councils.
-        moved = [{"id": request_id, "authority_id": authority_id}
-                 for request_id, authority_id in zip(ids[current:], spare)]
+        moved = [
+            {"id": request_id, "authority_id": authority_id} for request_id, authority_id in zip(ids[current:], spare)
+        ]
         if moved:
             session.execute(update(FoiRequest), moved)
         responses = []
-        for request_id, sent_on in session.execute(select(FoiRequest.id, FoiRequest.sent_on)
-                                                   .where(FoiRequest.id.in_(ids))):
+        for request_id, sent_on in session.execute(
+            select(FoiRequest.id, FoiRequest.sent_on).where(FoiRequest.id.in_(ids))
+        ):
             if rng.random() < 0.8:
                 days = rng.randint(5, 40)
-                responses.append({"id": request_id, "status": "responded", "response_working_days": days,
-                                  "outcome": rng.choices(["successful", "partially_successful", "refused",
-                                                          "not_held"], [6, 2, 1, 1])[0],
-                                  "responded_on": sent_on + timedelta(days=days * 7 // 5),
-                                  "responded_on_time": days <= 20})
+                responses.append(
+                    {
+                        "id": request_id,
+                        "status": "responded",
+                        "response_working_days": days,
+                        "outcome": rng.choices(
+                            ["successful", "partially_successful", "refused", "not_held"], [6, 2, 1, 1]
+                        )[0],
+                        "responded_on": sent_on + timedelta(days=days * 7 // 5),
+                        "responded_on_time": days <= 20,
+                    }
+                )
         session.execute(update(FoiRequest), responses)
         campaign_id = session.scalar(select(FoiRequest.campaign_id).where(FoiRequest.id == ids[0]))
-        result = session.execute(insert(Question).returning(Question.id, Question.qtype, Question.pair_group,
-                                                            sort_by_parameter_order=True), _questions(campaign_id))
+        result = session.execute(
+            insert(Question).returning(Question.id, Question.qtype, Question.pair_group, sort_by_parameter_order=True),
+            _questions(campaign_id),
+        )
         questions = [tuple(row) for row in result]
         batch = _answers(rng, ids, questions)
         for start in range(0, len(batch), 20_000):
-            session.execute(insert(Answer), batch[start:start + 20_000])
+            session.execute(insert(Answer), batch[start : start + 20_000])
         answers += len(batch)
         session.commit()
         campaign_ids.append(campaign_id)
-        print(f"  campaign {index + 1}/{campaigns}: {len(ids)} requests, {len(questions)} questions, "
-              f"{len(batch):,} answers", flush=True)
+        print(
+            f"  campaign {index + 1}/{campaigns}: {len(ids)} requests, {len(questions)} questions, "
+            f"{len(batch):,} answers",
+            flush=True,
+        )
     print(f"  {answers:,} answers in all", flush=True)
     return campaign_ids
 
@@ -184,8 +247,10 @@ def main() -> int:
     with app.app_context():
         session = db.session
         backend = db.engine.dialect.name
-        print(f"Building {args.campaigns} campaigns × {args.councils} councils × 60 questions on {backend} ...",
-              flush=True)
+        print(
+            f"Building {args.campaigns} campaigns × {args.councils} councils × 60 questions on {backend} ...",
+            flush=True,
+        )
         start = time.perf_counter()
         campaign_ids = build(session, args.campaigns, args.councils)
         print(f"  built in {time.perf_counter() - start:.1f} s", flush=True)
@@ -214,9 +279,12 @@ def main() -> int:
         def export():
             return _consume(tidy_csv(session, target.id))
 
-        plain = (select(Answer.question_id, func.count(Answer.value_number), func.sum(Answer.value_number))
-                 .join(FoiRequest, FoiRequest.id == Answer.request_id)
-                 .where(FoiRequest.campaign_id == target.id).group_by(Answer.question_id))
+        plain = (
+            select(Answer.question_id, func.count(Answer.value_number), func.sum(Answer.value_number))
+            .join(FoiRequest, FoiRequest.id == Answer.request_id)
+            .where(FoiRequest.campaign_id == target.id)
+            .group_by(Answer.question_id)
+        )
         plain_ms, _ = _timed(lambda: session.execute(plain).all(), args.rounds)
         bare_ms, rows = _timed(bare_sql, args.rounds)
         report_ms, report_text = _timed(report, args.rounds)
@@ -241,19 +309,27 @@ def main() -> int:
     flat = all_peak <= FLAT_FACTOR * one_peak + FLAT_SLACK and all_peak < all_bytes / 10
     print()
     print(f"database: {backend}; {len(campaign_ids)} campaigns; {total_answers:,} answers in all")
-    print(f"campaign measured: {args.councils} councils × {len(data['questions'])} questions, "
-          f"{len(data['pairs'])} pairs; {sum(len(r) for r in rows)} aggregate rows from {len(statements)} statements")
+    print(
+        f"campaign measured: {args.councils} councils × {len(data['questions'])} questions, "
+        f"{len(data['pairs'])} pairs; {sum(len(r) for r in rows)} aggregate rows from {len(statements)} statements"
+    )
     print(f"(for scale: one plain GROUP BY, n and sum per question: {plain_ms:.1f} ms)")
     print(f"bare SQL aggregation           {bare_ms:8.1f} ms (median of {args.rounds})")
     print(f"JSON report (build, encode)    {report_ms:8.1f} ms  = {ratio:.2f}× the bare SQL")
-    print(f"  the same, statements in line {serial_ms:8.1f} ms  = {serial_ms / bare_ms:.2f}× the bare SQL "
-          f"(the bare SQL runs in line too)")
+    print(
+        f"  the same, statements in line {serial_ms:8.1f} ms  = {serial_ms / bare_ms:.2f}× the bare SQL "
+        f"(the bare SQL runs in line too)"
+    )
     print(f"tidy CSV: bare SQL             {tidy_bare_ms:8.1f} ms ({tidy_rows_count:,} rows)")
-    print(f"tidy CSV: export               {export_ms:8.1f} ms ({export_bytes / 1e6:.1f} MB) "
-          f"= {export_ms / tidy_bare_ms:.2f}× its bare SQL")
+    print(
+        f"tidy CSV: export               {export_ms:8.1f} ms ({export_bytes / 1e6:.1f} MB) "
+        f"= {export_ms / tidy_bare_ms:.2f}× its bare SQL"
+    )
     print(f"tidy CSV peak memory, 1 campaign:       {one_peak / 1e6:6.2f} MB for {one_bytes / 1e6:6.1f} MB written")
-    print(f"tidy CSV peak memory, {len(campaign_ids):2d} campaigns in one stream: {all_peak / 1e6:6.2f} MB for "
-          f"{all_bytes / 1e6:6.1f} MB written ({all_peak / one_peak:.2f}× the one-campaign peak)")
+    print(
+        f"tidy CSV peak memory, {len(campaign_ids):2d} campaigns in one stream: {all_peak / 1e6:6.2f} MB for "
+        f"{all_bytes / 1e6:6.1f} MB written ({all_peak / one_peak:.2f}× the one-campaign peak)"
+    )
     results = [
         (f"JSON report within {RATIO_GOAL:g}× the bare SQL", ratio <= RATIO_GOAL),
         (f"JSON report under {REPORT_GOAL_MS:g} ms", report_ms < REPORT_GOAL_MS),

@@ -14,6 +14,7 @@ Builds n open requests (benchmarks/_fixture.py), plans their reminders with
 Goal: an idle sweep under 100 ms (exit status 1 otherwise), and the cost of a sweep growing
 linearly with what is due (the 1000/250 ratio near 4). Not part of the test suite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,11 +23,12 @@ import socket
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 
 from _fixture import add_requests, make_app
 from sqlalchemy import func, select, text, update
 
+from fointracker import clock
 from fointracker.extensions import db
 from fointracker.models import Reminder, User
 from fointracker.services.deadlines import recompute_requests
@@ -93,19 +95,23 @@ def main() -> int:
 
 def _run(args, port: int, count) -> int:
     app = make_app(args.database_url)
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="bench@example.org",
-                      BASE_URL="https://foi.example.org")
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    app.config.update(
+        SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="bench@example.org", BASE_URL="https://foi.example.org"
+    )
+    now = clock.now().replace(microsecond=0)
     with app.app_context():
         session = db.session
         backend = db.engine.dialect.name
-        add_requests(session, args.n, today=date.today())
+        add_requests(session, args.n, today=clock.today())
         session.execute(update(User).values(reminder_mode="immediate"))  # every email goes out at once
         session.commit()
-        plan_ms, _ = _timed(recompute_requests, session, replan=True)
+        plan_ms, _ = _timed(lambda: (recompute_requests(session, replan=True), session.commit()))
         # History: what fell due before now went out long ago.
-        session.execute(update(Reminder).where(Reminder.status == "pending", Reminder.due_at <= now)
-                        .values(status="sent", sent_at=Reminder.due_at))
+        session.execute(
+            update(Reminder)
+            .where(Reminder.status == "pending", Reminder.due_at <= now)
+            .values(status="sent", sent_at=Reminder.due_at)
+        )
         session.commit()
         counts = dict(session.execute(select(Reminder.status, func.count()).group_by(Reminder.status)).all())
         pending_future = counts.get("pending", 0)
@@ -131,12 +137,18 @@ def _run(args, port: int, count) -> int:
             delivering: dict[int, list[float]] = {n: [] for n in SIZES}
             for _round in range(ROUNDS):
                 for n in SIZES:
-                    ids = list(session.scalars(select(Reminder.id).where(Reminder.status == "pending",
-                                                                         Reminder.due_at > now)
-                                               .order_by(Reminder.id).limit(n)))
+                    ids = list(
+                        session.scalars(
+                            select(Reminder.id)
+                            .where(Reminder.status == "pending", Reminder.due_at > now)
+                            .order_by(Reminder.id)
+                            .limit(n)
+                        )
+                    )
                     assert len(ids) == n, f"only {len(ids)} future reminders left"
-                    session.execute(update(Reminder).where(Reminder.id.in_(ids))
-                                    .values(due_at=now - timedelta(minutes=1)))
+                    session.execute(
+                        update(Reminder).where(Reminder.id.in_(ids)).values(due_at=now - timedelta(minutes=1))
+                    )
                     session.commit()
                     before = count.value
                     ms, result = _timed(sweep, session, outbox, now)
@@ -146,16 +158,22 @@ def _run(args, port: int, count) -> int:
         finally:
             outbox.close()
 
-    print(f"backend: {backend}; open requests: {args.n}; reminders planned in {plan_ms:.0f} ms: "
-          f"{sum(counts.values())} rows ({pending_future} pending in the future, "
-          f"{counts.get('sent', 0)} history marked sent)")
+    print(
+        f"backend: {backend}; open requests: {args.n}; reminders planned in {plan_ms:.0f} ms: "
+        f"{sum(counts.values())} rows ({pending_future} pending in the future, "
+        f"{counts.get('sent', 0)} history marked sent)"
+    )
     print(f"baseline: bare count of due rows:   {baseline:8.2f} ms (median of {IDLE_RUNS})")
-    print(f"idle sweep (nothing due):            {idle:8.2f} ms (median of {IDLE_RUNS}; "
-          f"min {min(idle_runs):.2f}, max {max(idle_runs):.2f}); {idle / baseline:.1f}x the baseline")
+    print(
+        f"idle sweep (nothing due):            {idle:8.2f} ms (median of {IDLE_RUNS}; "
+        f"min {min(idle_runs):.2f}, max {max(idle_runs):.2f}); {idle / baseline:.1f}x the baseline"
+    )
     for n in SIZES:
         ms = statistics.median(delivering[n])
-        print(f"sweep delivering {n:5d} emails:      {ms:8.1f} ms (median of {ROUNDS}), "
-              f"{(ms - idle) / n:.3f} ms per reminder")
+        print(
+            f"sweep delivering {n:5d} emails:      {ms:8.1f} ms (median of {ROUNDS}), "
+            f"{(ms - idle) / n:.3f} ms per reminder"
+        )
     ratio = statistics.median(delivering[1000]) / statistics.median(delivering[250])
     print(f"cost ratio 1000 / 250: {ratio:.2f} (linear = 4.0)")
     ok = idle < IDLE_GOAL_MS

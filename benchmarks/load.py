@@ -38,6 +38,7 @@ least a third of /healthz's (printed PASS/FAIL; exit status 1 for them too with 
 Every request is bounded: per-phase time and --max-requests, a 60 s client timeout, and
 gunicorn is stopped at the end whatever happens. Not part of the test suite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,9 +66,18 @@ from _fixture import add_requests, make_app
 from sqlalchemy import func, insert, select, text, update
 from werkzeug.security import generate_password_hash
 
+from fointracker import clock
 from fointracker.domain.lifecycle import TransitionError, replay
 from fointracker.extensions import db
-from fointracker.models import Answer, Campaign, FoiRequest, Question, RequestEvent, User, campaign_coordinators
+from fointracker.models import (
+    Answer,
+    Campaign,
+    FoiRequest,
+    Question,
+    RequestEvent,
+    User,
+    campaign_coordinators,
+)
 from fointracker.services.deadlines import recompute_requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,6 +99,7 @@ READER_ROLES = ("staff", "coordinator", "staff", "admin", "author")  # 8 staff, 
 
 # --------------------------------------------------------------------------- the database
 
+
 @dataclass
 class Dataset:
     url: str
@@ -100,11 +111,16 @@ class Dataset:
     writer_targets: list[list[int]]  # per writer: requests awaiting a response, its own
 
 
-QUESTIONS = ([("money", f"M{i}_{p}", f"Spending line {i}", period, f"line{i}")
-              for i in range(6) for p, period in (("a", "2010/11"), ("b", "2011/12"))]
-             + [("count", f"C{i}", f"Count {i}", "", "") for i in range(4)]
-             + [("percentage", f"P{i}", f"Rate {i}", "", "") for i in range(2)]
-             + [("yes_no", f"Y{i}", f"Policy {i}", "", "") for i in range(2)])
+QUESTIONS = (
+    [
+        ("money", f"M{i}_{p}", f"Spending line {i}", period, f"line{i}")
+        for i in range(6)
+        for p, period in (("a", "2010/11"), ("b", "2011/12"))
+    ]
+    + [("count", f"C{i}", f"Count {i}", "", "") for i in range(4)]
+    + [("percentage", f"P{i}", f"Rate {i}", "", "") for i in range(2)]
+    + [("yes_no", f"Y{i}", f"Policy {i}", "", "") for i in range(2)]
+)
 
 
 def _timelines(rng: random.Random, rows, acknowledged: set[int], today: date, creator: int):
@@ -128,8 +144,13 @@ def _timelines(rng: random.Random, rows, acknowledged: set[int], today: date, cr
                 review = answered + timedelta(days=rng.randint(1, (today - answered).days))
                 extra.append(("review_requested", review, {}))
                 if (today - review).days >= 10 and rng.random() < 0.5:
-                    extra.append(("review_outcome", review + timedelta(days=rng.randint(5, (today - review).days)),
-                                  {"outcome": rng.choice(["successful", outcome])}))
+                    extra.append(
+                        (
+                            "review_outcome",
+                            review + timedelta(days=rng.randint(5, (today - review).days)),
+                            {"outcome": rng.choice(["successful", outcome])},
+                        )
+                    )
         elif age >= 3 and roll < 0.62:
             extra.append(("clarification_requested", sent_on + timedelta(days=rng.randint(1, age)), {}))
         elif roll < 0.64:
@@ -143,8 +164,17 @@ def _timelines(rng: random.Random, rows, acknowledged: set[int], today: date, cr
         except TransitionError:  # e.g. an acknowledgement dated after a withdrawal: keep it simple
             extra, status, outcome = [], *replay([("sent", {})])
         states.append({"id": request_id, "status": status.value, "outcome": outcome.value if outcome else None})
-        events += [{"request_id": request_id, "kind": kind, "occurred_on": day, "details": details, "note": "",
-                    "created_by_id": creator} for kind, day, details in extra]
+        events += [
+            {
+                "request_id": request_id,
+                "kind": kind,
+                "occurred_on": day,
+                "details": details,
+                "note": "",
+                "created_by_id": creator,
+            }
+            for kind, day, details in extra
+        ]
     return events, states
 
 
@@ -152,9 +182,21 @@ def _answers(rng: random.Random, request_ids, questions: list[tuple[int, str]], 
     rows = []
     for request_id in request_ids:
         for question_id, qtype in questions:
-            row = {"request_id": request_id, "question_id": question_id, "state": "provided", "value_number": None,
-                   "bound_low": None, "bound_high": None, "value_bool": None, "value_text": "", "raw": "",
-                   "exemption": "", "source_page": "", "note": "", "entered_by_id": user_id}
+            row = {
+                "request_id": request_id,
+                "question_id": question_id,
+                "state": "provided",
+                "value_number": None,
+                "bound_low": None,
+                "bound_high": None,
+                "value_bool": None,
+                "value_text": "",
+                "raw": "",
+                "exemption": "",
+                "source_page": "",
+                "note": "",
+                "entered_by_id": user_id,
+            }
             if rng.random() < 0.05:
                 row["state"] = "not_held"
             elif qtype == "yes_no":
@@ -171,38 +213,54 @@ def _answers(rng: random.Random, request_ids, questions: list[tuple[int, str]], 
 
 def build(database_url: str | None, seed: int = 7) -> tuple[object, Dataset]:
     rng = random.Random(seed)
-    today = date.today()
+    today = clock.today()
     app = make_app(database_url)
     with app.app_context():
         session = db.session
         password_hash = generate_password_hash(PASSWORD)  # one scrypt, shared: building stays fast
         roles = [READER_ROLES[i % len(READER_ROLES)] for i in range(READERS)] + ["staff"] * WRITERS
-        emails = [f"reader{i + 1:02d}@load.example.org" for i in range(READERS)] + \
-                 [f"writer{i + 1}@load.example.org" for i in range(WRITERS)]
-        result = session.execute(insert(User).returning(User.id, sort_by_parameter_order=True),
-                                 [{"email": e, "role": r, "name": e.split("@")[0], "password_hash": password_hash,
-                                   "active": True} for e, r in zip(emails, roles)])
+        emails = [f"reader{i + 1:02d}@load.example.org" for i in range(READERS)] + [
+            f"writer{i + 1}@load.example.org" for i in range(WRITERS)
+        ]
+        result = session.execute(
+            insert(User).returning(User.id, sort_by_parameter_order=True),
+            [
+                {"email": e, "role": r, "name": e.split("@")[0], "password_hash": password_hash, "active": True}
+                for e, r in zip(emails, roles)
+            ],
+        )
         user_ids = list(result.scalars())
         session.commit()
         ids = add_requests(session, REQUESTS, seed=seed, today=today, campaigns=CAMPAIGNS)
         # The fixture dates acknowledgements two days after sending, which for the newest requests
         # is in the future: they are brought back to today, as no one records tomorrow's post.
-        session.execute(update(RequestEvent)
-                        .where(RequestEvent.kind == "acknowledged", RequestEvent.occurred_on > today)
-                        .values(occurred_on=today))
+        session.execute(
+            update(RequestEvent)
+            .where(RequestEvent.kind == "acknowledged", RequestEvent.occurred_on > today)
+            .values(occurred_on=today)
+        )
 
         # Owners: the people who work requests (staff and coordinators, writers included), three
         # to a campaign, as a team shares a campaign's councils.
         owners = [uid for uid, role in zip(user_ids, roles) if role in ("staff", "coordinator")]
         campaign_ids = sorted({cid for cid in session.scalars(select(FoiRequest.campaign_id).distinct())})
         team = {cid: [owners[(k * 3 + j) % len(owners)] for j in range(3)] for k, cid in enumerate(campaign_ids)}
-        session.execute(update(FoiRequest), [
-            {"id": rid, "owner_id": team[cid][i % 3]}
-            for i, (rid, cid) in enumerate(session.execute(select(FoiRequest.id, FoiRequest.campaign_id)))])
+        session.execute(
+            update(FoiRequest),
+            [
+                {"id": rid, "owner_id": team[cid][i % 3]}
+                for i, (rid, cid) in enumerate(session.execute(select(FoiRequest.id, FoiRequest.campaign_id)))
+            ],
+        )
         coordinators = [uid for uid, role in zip(user_ids, roles) if role == "coordinator"]
-        session.execute(insert(campaign_coordinators), [
-            {"campaign_id": campaign_ids[(i * 2 + k) % len(campaign_ids)], "user_id": uid}
-            for i, uid in enumerate(coordinators) for k in range(2)])
+        session.execute(
+            insert(campaign_coordinators),
+            [
+                {"campaign_id": campaign_ids[(i * 2 + k) % len(campaign_ids)], "user_id": uid}
+                for i, uid in enumerate(coordinators)
+                for k in range(2)
+            ],
+        )
 
         rows = session.execute(select(FoiRequest.id, FoiRequest.sent_on).order_by(FoiRequest.id)).all()
         acknowledged = set(session.scalars(select(RequestEvent.request_id).where(RequestEvent.kind == "acknowledged")))
@@ -211,46 +269,80 @@ def build(database_url: str | None, seed: int = 7) -> tuple[object, Dataset]:
         session.execute(update(FoiRequest), states)
         session.commit()
         recompute_requests(session)  # the deadline columns and reminders, as the app computes them
+        session.commit()
 
         figure_campaigns = campaign_ids[:FIGURE_CAMPAIGNS]
         questions: dict[int, str] = {}
         answered_ids = set()
         for campaign_id in figure_campaigns:
-            result = session.execute(insert(Question).returning(Question.id, Question.qtype,
-                                                                sort_by_parameter_order=True),
-                                     [{"campaign_id": campaign_id, "qtype": qtype, "code": code, "label": label,
-                                       "period_label": period, "pair_group": pair, "position": n + 1,
-                                       "help_text": "", "choices": None}
-                                      for n, (qtype, code, label, period, pair) in enumerate(QUESTIONS)])
+            result = session.execute(
+                insert(Question).returning(Question.id, Question.qtype, sort_by_parameter_order=True),
+                [
+                    {
+                        "campaign_id": campaign_id,
+                        "qtype": qtype,
+                        "code": code,
+                        "label": label,
+                        "period_label": period,
+                        "pair_group": pair,
+                        "position": n + 1,
+                        "help_text": "",
+                        "choices": None,
+                    }
+                    for n, (qtype, code, label, period, pair) in enumerate(QUESTIONS)
+                ],
+            )
             campaign_questions = [tuple(row) for row in result]
             questions.update(campaign_questions)
-            done = [rid for rid in session.scalars(
-                select(FoiRequest.id).where(FoiRequest.campaign_id == campaign_id,
-                                            FoiRequest.outcome.in_(["successful", "partially_successful"])))
-                    if rng.random() < 0.7]
+            done = [
+                rid
+                for rid in session.scalars(
+                    select(FoiRequest.id).where(
+                        FoiRequest.campaign_id == campaign_id,
+                        FoiRequest.outcome.in_(["successful", "partially_successful"]),
+                    )
+                )
+                if rng.random() < 0.7
+            ]
             answered_ids.update(done)
             session.execute(insert(Answer), _answers(rng, done, campaign_questions, user_ids[-1]))
         # Figures entered: every request with answers, and two in three elsewhere (the dashboard's
         # "figures not entered" bucket keeps the rest).
-        answered_elsewhere = [rid for rid in session.scalars(
-            select(FoiRequest.id).where(FoiRequest.campaign_id.not_in(figure_campaigns),
-                                        FoiRequest.outcome.in_(["successful", "partially_successful"])))
-            if rng.random() < 0.67]
+        answered_elsewhere = [
+            rid
+            for rid in session.scalars(
+                select(FoiRequest.id).where(
+                    FoiRequest.campaign_id.not_in(figure_campaigns),
+                    FoiRequest.outcome.in_(["successful", "partially_successful"]),
+                )
+            )
+            if rng.random() < 0.67
+        ]
         entered = sorted(answered_ids) + answered_elsewhere
         session.execute(update(FoiRequest), [{"id": rid, "figures_entered": True} for rid in entered])
         session.commit()
 
-        targets = list(session.scalars(
-            select(FoiRequest.id).where(FoiRequest.campaign_id.in_(figure_campaigns),
-                                        FoiRequest.status == "awaiting_response").order_by(FoiRequest.id)))
+        targets = list(
+            session.scalars(
+                select(FoiRequest.id)
+                .where(FoiRequest.campaign_id.in_(figure_campaigns), FoiRequest.status == "awaiting_response")
+                .order_by(FoiRequest.id)
+            )
+        )
         rng.shuffle(targets)
         if db.engine.dialect.name == "postgresql":  # what autovacuum does to a live database
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
         url = db.engine.url.render_as_string(hide_password=False)
-        dataset = Dataset(url=url, request_ids=ids, campaign_ids=campaign_ids, figure_campaign_ids=figure_campaigns,
-                          questions=questions, users=list(zip(user_ids, emails, roles)),
-                          writer_targets=[targets[w::WRITERS] for w in range(WRITERS)])
+        dataset = Dataset(
+            url=url,
+            request_ids=ids,
+            campaign_ids=campaign_ids,
+            figure_campaign_ids=figure_campaigns,
+            questions=questions,
+            users=list(zip(user_ids, emails, roles)),
+            writer_targets=[targets[w::WRITERS] for w in range(WRITERS)],
+        )
         db.session.remove()
         db.engine.dispose()  # the server has the database to itself from here on
     return app, dataset
@@ -261,19 +353,23 @@ def describe_database(app) -> str:
         session = db.session
         total = session.scalar(select(func.count()).select_from(FoiRequest))
         by_status = dict(session.execute(select(FoiRequest.status, func.count()).group_by(FoiRequest.status)).all())
-        overdue = session.scalar(select(func.count()).select_from(FoiRequest)
-                                 .where(FoiRequest.response_due_on < date.today()))
+        overdue = session.scalar(
+            select(func.count()).select_from(FoiRequest).where(FoiRequest.response_due_on < clock.today())
+        )
         events = session.scalar(select(func.count()).select_from(RequestEvent))
         answers = session.scalar(select(func.count()).select_from(Answer))
         campaigns = session.scalar(select(func.count()).select_from(Campaign))
         db.session.remove()
         db.engine.dispose()
     statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items(), key=lambda kv: -kv[1]))
-    return (f"{total:,} requests in {campaigns} campaigns ({statuses}; {overdue:,} overdue), "
-            f"{events:,} timeline events, {answers:,} figures")
+    return (
+        f"{total:,} requests in {campaigns} campaigns ({statuses}; {overdue:,} overdue), "
+        f"{events:,} timeline events, {answers:,} figures"
+    )
 
 
 # --------------------------------------------------------------------------- the server
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -288,23 +384,39 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "gunicorn.log"
-        env = {**os.environ,
-               "FOINTRACKER_ENV": "production",
-               "FOINTRACKER_SECRET_KEY": secrets.token_urlsafe(48),
-               # Plain HTTP on loopback: a browser would not send a Secure cookie back.
-               "FOINTRACKER_SESSION_COOKIE_SECURE": "false",
-               "FOINTRACKER_DATABASE_URL": database_url,
-               "FOINTRACKER_INSTANCE_PATH": str(workdir / "instance"),
-               "FOINTRACKER_UPLOAD_FOLDER": str(workdir / "uploads"),
-               "PYTHONPATH": str(ROOT)}
-        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-                   "--timeout", "60", "--graceful-timeout", "10", "--log-level", "warning"]
+        env = {
+            **os.environ,
+            "FOINTRACKER_ENV": "production",
+            "FOINTRACKER_SECRET_KEY": secrets.token_urlsafe(48),
+            # Plain HTTP on loopback: a browser would not send a Secure cookie back.
+            "FOINTRACKER_SESSION_COOKIE_SECURE": "false",
+            "FOINTRACKER_DATABASE_URL": database_url,
+            "FOINTRACKER_INSTANCE_PATH": str(workdir / "instance"),
+            "FOINTRACKER_UPLOAD_FOLDER": str(workdir / "uploads"),
+            "PYTHONPATH": str(ROOT),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "10",
+            "--log-level",
+            "warning",
+        ]
         if threads > 1:
             command += ["--worker-class", "gthread", "--threads", str(threads)]
         self.command = command + ["fointracker:create_app()"]
         self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -355,6 +467,7 @@ class Server:
 
 # --------------------------------------------------------------------------- the clients
 
+
 @dataclass
 class Sample:
     phase: str
@@ -404,8 +517,9 @@ class Client:
     def call(self, kind: str, method: str, path: str, data=None) -> requests.Response | None:
         started = time.perf_counter()
         try:
-            response = self.http.request(method, self.base + path, data=data, allow_redirects=False,
-                                         timeout=CLIENT_TIMEOUT)
+            response = self.http.request(
+                method, self.base + path, data=data, allow_redirects=False, timeout=CLIENT_TIMEOUT
+            )
             status, locked = response.status_code, LOCKED in response.content
         except requests.RequestException:
             response, status, locked = None, 0, False
@@ -417,8 +531,9 @@ class Client:
     def login(self) -> None:
         page = self.call("login", "GET", "/login")
         token = CSRF.search(page.text).group(1)
-        answer = self.call("login", "POST", "/login", {"csrf_token": token, "email": self.email,
-                                                         "password": PASSWORD, "next": ""})
+        answer = self.call(
+            "login", "POST", "/login", {"csrf_token": token, "email": self.email, "password": PASSWORD, "next": ""}
+        )
         if answer is None or answer.status_code != 302:
             raise RuntimeError(f"{self.email} could not log in: {answer and answer.status_code}")
 
@@ -434,9 +549,20 @@ def follow(client: Client, response: requests.Response | None, kind: str) -> req
 class Reader:
     """Browses like a person: mostly the dashboard, lists and requests; sometimes statistics and reports."""
 
-    LIST_FILTERS = ("", "status=awaiting_response", "deadline=overdue", "deadline=very_overdue",
-                    "deadline=due_this_week", "todo=figures_missing", "status=responded&outcome=refused",
-                    "q=Borough", "q=REF-12", "sort=council", "sort=newest", "region=London")
+    LIST_FILTERS = (
+        "",
+        "status=awaiting_response",
+        "deadline=overdue",
+        "deadline=very_overdue",
+        "deadline=due_this_week",
+        "todo=figures_missing",
+        "status=responded&outcome=refused",
+        "q=Borough",
+        "q=REF-12",
+        "sort=council",
+        "sort=newest",
+        "region=London",
+    )
 
     def __init__(self, client: Client, dataset: Dataset, rng: random.Random):
         self.client, self.dataset, self.rng = client, dataset, rng
@@ -478,14 +604,24 @@ class Writer:
         if page is None or page.status_code != 200:
             return
         token = CSRF.search(page.text).group(1)
-        answer = self.client.call("event post", "POST", f"/requests/{request_id}/events",
-                                  {"csrf_token": token, "kind": kind, "occurred_on": date.today().isoformat(),
-                                   "note": f"load test: {self.client.email}", **extra})
+        answer = self.client.call(
+            "event post",
+            "POST",
+            f"/requests/{request_id}/events",
+            {
+                "csrf_token": token,
+                "kind": kind,
+                "occurred_on": clock.today().isoformat(),
+                "note": f"load test: {self.client.email}",
+                **extra,
+            },
+        )
         if answer is not None and answer.status_code == 302:
             match = EVENT_ANCHOR.search(answer.headers.get("Location", ""))
             with self.client.recorder.lock:
-                self.client.recorder.writes.append(Write(self.client.user_id, request_id, kind,
-                                                         int(match.group(2)) if match else None))
+                self.client.recorder.writes.append(
+                    Write(self.client.user_id, request_id, kind, int(match.group(2)) if match else None)
+                )
             follow(self.client, answer, "request page")
         elif answer is not None and answer.status_code < 500:
             with self.client.recorder.lock:
@@ -509,9 +645,17 @@ class Writer:
             else:
                 value = f"{self.rng.randint(1000, 99_999_999)}.{self.rng.randint(0, 99):02d}"
             typed[question_id] = value
-            form.update({f"q{question_id}-value": value, f"q{question_id}-state": "",
-                         f"q{question_id}-exemption": "", f"q{question_id}-source": "",
-                         f"q{question_id}-page": "", f"q{question_id}-note": "", f"q{question_id}-stamp": stamp})
+            form.update(
+                {
+                    f"q{question_id}-value": value,
+                    f"q{question_id}-state": "",
+                    f"q{question_id}-exemption": "",
+                    f"q{question_id}-source": "",
+                    f"q{question_id}-page": "",
+                    f"q{question_id}-note": "",
+                    f"q{question_id}-stamp": stamp,
+                }
+            )
         answer = self.client.call("figures post", "POST", f"/requests/{request_id}/figures", form)
         if answer is not None and answer.status_code == 302:
             with self.client.recorder.lock:
@@ -527,15 +671,18 @@ class Writer:
                 self.client.call("request list", "GET", "/requests/?status=awaiting_response")
                 return
             request_id = self.targets.pop()
-            self.steps = [(self._event, request_id, "acknowledged", {}),
-                          (self._event, request_id, "response_received", {"outcome": "successful"}),
-                          (self._figures, request_id)]
+            self.steps = [
+                (self._event, request_id, "acknowledged", {}),
+                (self._event, request_id, "response_received", {"outcome": "successful"}),
+                (self._figures, request_id),
+            ]
         step, *args = self.steps.pop(0)
         step(*args)
 
 
-def run_phase(name: str, actors, recorder: Recorder, seconds: float, limit: int, think_ms: float,
-              rng_seed: int) -> float:
+def run_phase(
+    name: str, actors, recorder: Recorder, seconds: float, limit: int, think_ms: float, rng_seed: int
+) -> float:
     """Each actor in a thread of its own, calling actor.one() until time or the count runs out.
     Think time: uniform between half and one and a half times `think_ms` (0: back to back).
     Returns the elapsed time."""
@@ -574,19 +721,23 @@ class Fixed:
 
 # --------------------------------------------------------------------------- checks and figures
 
+
 def verify_writes(app, writes: list[Write], writer_ids: set[int]) -> tuple[list[str], int, int]:
     """Every acknowledged write, looked up in the database. Returns (what is missing or wrong,
     events checked, figures checked)."""
     problems, events_checked, figures_checked = [], 0, 0
     with app.app_context():
         session = db.session
-        found = {e.id: e for e in session.scalars(
-            select(RequestEvent).where(RequestEvent.created_by_id.in_(writer_ids)))}
+        found = {
+            e.id: e for e in session.scalars(select(RequestEvent).where(RequestEvent.created_by_id.in_(writer_ids)))
+        }
         claimed = set()
         for write in writes:
             if write.what == "figures":
-                answers = {a.question_id: a for a in session.scalars(
-                    select(Answer).where(Answer.request_id == write.request_id))}
+                answers = {
+                    a.question_id: a
+                    for a in session.scalars(select(Answer).where(Answer.request_id == write.request_id))
+                }
                 for question_id, typed in write.figures.items():
                     figures_checked += 1
                     answer = answers.get(question_id)
@@ -598,9 +749,11 @@ def verify_writes(app, writes: list[Write], writer_ids: set[int]) -> tuple[list[
                     else:
                         ok = answer.value_number is not None and Decimal(answer.value_number) == Decimal(typed)
                     if not ok or answer.entered_by_id != write.user_id:
-                        problems.append(f"request {write.request_id}: question {question_id} holds "
-                                        f"{answer.value_number if answer.value_bool is None else answer.value_bool} "
-                                        f"by user {answer.entered_by_id}, not {typed} by {write.user_id}")
+                        problems.append(
+                            f"request {write.request_id}: question {question_id} holds "
+                            f"{answer.value_number if answer.value_bool is None else answer.value_bool} "
+                            f"by user {answer.entered_by_id}, not {typed} by {write.user_id}"
+                        )
                 continue
             events_checked += 1
             event = found.get(write.event_id)
@@ -637,8 +790,10 @@ def latency_table(samples: list[Sample], title: str) -> list[str]:
         rows = samples if kind == "all" else by_kind[kind]
         ms = [s.ms for s in rows]
         errors = sum(1 for s in rows if s.status == 0 or s.status >= 500)
-        lines.append(f"  {kind:<16}{len(rows):>7}{errors:>8}{percentile(ms, 50):>9.1f}{percentile(ms, 95):>9.1f}"
-                     f"{percentile(ms, 99):>9.1f}{max(ms, default=float('nan')):>9.1f}")
+        lines.append(
+            f"  {kind:<16}{len(rows):>7}{errors:>8}{percentile(ms, 50):>9.1f}{percentile(ms, 95):>9.1f}"
+            f"{percentile(ms, 99):>9.1f}{max(ms, default=float('nan')):>9.1f}"
+        )
     return lines
 
 
@@ -661,18 +816,30 @@ def loadavg() -> str:
 
 # --------------------------------------------------------------------------- main
 
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=None,
-                        help="a PostgreSQL database of the test's own (its schema is dropped); default: SQLite")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL database of the test's own (its schema is dropped); default: SQLite",
+    )
     parser.add_argument("--duration", type=float, default=30, help="seconds of the mixed phase (default 30)")
-    parser.add_argument("--phase", type=float, default=10,
-                        help="seconds of each capacity phase, /healthz and the dashboard (default 10)")
+    parser.add_argument(
+        "--phase",
+        type=float,
+        default=10,
+        help="seconds of each capacity phase, /healthz and the dashboard (default 10)",
+    )
     parser.add_argument("--rounds", type=int, default=2, help="the capacity phases alternate in this many rounds")
     parser.add_argument("--max-requests", type=int, default=20_000, help="at most this many requests per phase")
-    parser.add_argument("--think-ms", type=float, default=1000,
-                        help="mean pause between a person's clicks in the mixed phase (uniform ½..1½×; default "
-                             "1000: a person clicking far faster than people do)")
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=1000,
+        help="mean pause between a person's clicks in the mixed phase (uniform ½..1½×; default "
+        "1000: a person clicking far faster than people do)",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker; >1 uses gthread (default 1)")
     parser.add_argument("--strict", action="store_true", help="exit status 1 when a performance goal fails too")
@@ -696,20 +863,28 @@ def main() -> int:
         for client in clients:
             client.login()
         readers = [Reader(c, dataset, random.Random(100 + i)) for i, c in enumerate(clients[:READERS])]
-        writers = [Writer(c, dataset, dataset.writer_targets[i], random.Random(200 + i))
-                   for i, c in enumerate(clients[READERS:])]
+        writers = [
+            Writer(c, dataset, dataset.writer_targets[i], random.Random(200 + i))
+            for i, c in enumerate(clients[READERS:])
+        ]
 
         # Warm-up: a few pages per reader (templates compiled, caches and connection pools filled).
         run_phase("warm-up", readers, recorder, 10, READERS * 6, 0, 1)
 
         load_before = loadavg()
-        print(f"mixed phase: {READERS} readers + {WRITERS} writers, {args.duration:g} s, think time "
-              f"{args.think_ms:g} ms mean; load average {load_before}", flush=True)
+        print(
+            f"mixed phase: {READERS} readers + {WRITERS} writers, {args.duration:g} s, think time "
+            f"{args.think_ms:g} ms mean; load average {load_before}",
+            flush=True,
+        )
         cpu_before = (server.cpu_seconds(), time.process_time(), machine_busy_seconds())
-        mixed_seconds = run_phase("mixed", readers + writers, recorder, args.duration, args.max_requests,
-                                  args.think_ms, 1000)
-        mixed_cpu = [after - before for before, after in
-                     zip(cpu_before, (server.cpu_seconds(), time.process_time(), machine_busy_seconds()))]
+        mixed_seconds = run_phase(
+            "mixed", readers + writers, recorder, args.duration, args.max_requests, args.think_ms, 1000
+        )
+        mixed_cpu = [
+            after - before
+            for before, after in zip(cpu_before, (server.cpu_seconds(), time.process_time(), machine_busy_seconds()))
+        ]
 
         healthz = [Fixed(c, "healthz", "/healthz") for c in clients]
         dashboards = [Fixed(c, "dashboard", "/") for c in clients]
@@ -720,8 +895,9 @@ def main() -> int:
         for round_ in range(args.rounds):
             for name, actors, seed in (("healthz", healthz, 2000), ("dashboard", dashboards, 3000)):
                 cpu, mine = server.cpu_seconds(), time.process_time()
-                spent[name] += run_phase(f"capacity {name} {round_}", actors, recorder, slice_seconds,
-                                         args.max_requests, 0, seed)
+                spent[name] += run_phase(
+                    f"capacity {name} {round_}", actors, recorder, slice_seconds, args.max_requests, 0, seed
+                )
                 server_cpu[name] += server.cpu_seconds() - cpu
                 client_cpu[name] += time.process_time() - mine
         load_after = loadavg()
@@ -732,10 +908,11 @@ def main() -> int:
         print(f"kept: gunicorn's log {server.log_path}; the database {dataset.url}")
 
     mixed = [s for s in recorder.samples if s.phase == "mixed"]
-    capacity = {name: [s for s in recorder.samples if s.phase.startswith(f"capacity {name}")]
-                for name in ("healthz", "dashboard")}
-    rates = {name: sum(1 for s in samples if 200 <= s.status < 300) / spent[name]
-             for name, samples in capacity.items()}
+    capacity = {
+        name: [s for s in recorder.samples if s.phase.startswith(f"capacity {name}")]
+        for name in ("healthz", "dashboard")
+    }
+    rates = {name: sum(1 for s in samples if 200 <= s.status < 300) / spent[name] for name, samples in capacity.items()}
     writer_ids = {c.user_id for c in clients[READERS:]}
     problems, events_checked, figures_checked = verify_writes(app, recorder.writes, writer_ids)
 
@@ -754,29 +931,39 @@ def main() -> int:
     ratio = rates["dashboard"] / rates["healthz"] if rates["healthz"] else 0.0
 
     print()
-    print(f"backend: {backend}; gunicorn {args.workers} workers ({kind}); load average {load_before} before the "
-          f"mixed phase, {load_after} after the capacity phases")
-    print(f"mixed phase: {len(mixed):,} requests in {mixed_seconds:.1f} s = {len(mixed) / mixed_seconds:.1f}/s; "
-          f"writes acknowledged: {sum(1 for w in recorder.writes if w.what != 'figures')} events, "
-          f"{sum(1 for w in recorder.writes if w.what == 'figures')} figure grids "
-          f"({figures_checked} figures)")
+    print(
+        f"backend: {backend}; gunicorn {args.workers} workers ({kind}); load average {load_before} before the "
+        f"mixed phase, {load_after} after the capacity phases"
+    )
+    print(
+        f"mixed phase: {len(mixed):,} requests in {mixed_seconds:.1f} s = {len(mixed) / mixed_seconds:.1f}/s; "
+        f"writes acknowledged: {sum(1 for w in recorder.writes if w.what != 'figures')} events, "
+        f"{sum(1 for w in recorder.writes if w.what == 'figures')} figure grids "
+        f"({figures_checked} figures)"
+    )
     gunicorn_cpu, client_cpu_mixed, machine_cpu = (seconds / mixed_seconds for seconds in mixed_cpu)
-    print(f"CPU during the mixed phase, in cores busy (of {os.cpu_count()}): gunicorn {gunicorn_cpu:.2f}, this "
-          f"client {client_cpu_mixed:.2f}, the whole machine {machine_cpu:.2f} (so everything else "
-          f"{max(0.0, machine_cpu - gunicorn_cpu - client_cpu_mixed):.2f}, PostgreSQL included)")
+    print(
+        f"CPU during the mixed phase, in cores busy (of {os.cpu_count()}): gunicorn {gunicorn_cpu:.2f}, this "
+        f"client {client_cpu_mixed:.2f}, the whole machine {machine_cpu:.2f} (so everything else "
+        f"{max(0.0, machine_cpu - gunicorn_cpu - client_cpu_mixed):.2f}, PostgreSQL included)"
+    )
     for line in latency_table(mixed, "mixed phase latency (writers' page loads included):"):
         print(line)
     print(f"capacity, {len(clients)} clients back to back, {args.rounds} alternating rounds:")
     for name in ("healthz", "dashboard"):
         ms = [s.ms for s in capacity[name]]
-        print(f"  {name:<10} {rates[name]:8.1f} req/s over {spent[name]:.1f} s "
-              f"(p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms; "
-              f"CPU a request: gunicorn {server_cpu[name] * 1000 / max(1, len(ms)):.1f} ms, "
-              f"this client {client_cpu[name] * 1000 / max(1, len(ms)):.1f} ms)")
+        print(
+            f"  {name:<10} {rates[name]:8.1f} req/s over {spent[name]:.1f} s "
+            f"(p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms; "
+            f"CPU a request: gunicorn {server_cpu[name] * 1000 / max(1, len(ms)):.1f} ms, "
+            f"this client {client_cpu[name] * 1000 / max(1, len(ms)):.1f} ms)"
+        )
     print(f"  dashboard / healthz = {ratio:.2f} (goal ≥ {THROUGHPUT_GOAL:.2f})")
-    print(f"responses: {len(everything):,} in all; 5xx {len(server_errors)}; no answer {len(no_answer)}; "
-          f"'database is locked' in {len(locked_responses)} bodies and {locked_in_log} log lines; "
-          f"gunicorn log: {tracebacks} tracebacks, {timeouts} worker timeouts")
+    print(
+        f"responses: {len(everything):,} in all; 5xx {len(server_errors)}; no answer {len(no_answer)}; "
+        f"'database is locked' in {len(locked_responses)} bodies and {locked_in_log} log lines; "
+        f"gunicorn log: {tracebacks} tracebacks, {timeouts} worker timeouts"
+    )
     if other:
         print("  4xx: " + ", ".join(f"{kind} {status} ×{n}" for (kind, status), n in sorted(other.items())))
     if recorder.rejected:
@@ -789,9 +976,11 @@ def main() -> int:
     correctness = [
         ("no 5xx and every request answered", not server_errors and not no_answer),
         ("no 'database is locked' (responses and gunicorn log)", not locked_responses and not locked_in_log),
-        (f"no lost write ({events_checked} events and {figures_checked} figures acknowledged, all found; "
-         f"{len(recorder.rejected)} refused)",
-         not problems and not recorder.rejected and events_checked > 0 and figures_checked > 0),
+        (
+            f"no lost write ({events_checked} events and {figures_checked} figures acknowledged, all found; "
+            f"{len(recorder.rejected)} refused)",
+            not problems and not recorder.rejected and events_checked > 0 and figures_checked > 0,
+        ),
     ]
     performance = [
         (f"mixed phase p95 under {P95_GOAL_MS:g} ms (p95 {p95:.0f} ms)", p95 < P95_GOAL_MS),

@@ -6,6 +6,7 @@ Command-line options (-w, -b, ...) override these. Environment:
                       as platforms that run a Procfile expect)
   GUNICORN_LOG_LEVEL  gunicorn's own log level (default info); the app's is FOINTRACKER_LOG_LEVEL
 """
+
 import multiprocessing
 import os
 

@@ -1,4 +1,5 @@
 """fointracker: run an FOI campaign against UK councils and report on the answers."""
+
 from __future__ import annotations
 
 import os
@@ -7,7 +8,7 @@ from flask import Flask
 
 from .config import load_config
 from .extensions import csrf, db, login_manager, migrate
-from .paths import migrations_dir, templates_dir
+from .paths import default_instance_path, migrations_dir, templates_dir
 
 __version__ = "0.1.0"
 
@@ -18,7 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         __name__,
         instance_relative_config=True,
         template_folder=str(templates_dir()),
-        instance_path=os.environ.get("FOINTRACKER_INSTANCE_PATH") or None,
+        instance_path=str(default_instance_path()),
     )
     load_config(app, test_config)
     if app.config["TRUSTED_PROXIES"]:
@@ -26,8 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         # Behind a TLS proxy every request comes from the proxy's address: without this, the login
         # rate limit (per address) would count everyone's failures together and lock everyone out.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
-                                x_proto=app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=app.config["TRUSTED_PROXIES"]
+        )
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)

@@ -8,6 +8,7 @@ the Content-Security-Policy forbids. Each chart is an image with a <title> and a
 its number as text, so nothing depends on colour. Sizes are in a viewBox: the chart
 scales to the width it is given.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -71,16 +72,18 @@ def horizontal_bars(title: str, rows: Sequence[tuple[str, float, str, str]], des
         short = _short(label)
         label_text = escape(short) if short == label else f"<title>{escape(label)}</title>{escape(short)}"
         parts.append(f'<text x="{_x(label_width)}" y="{_x(y + 13)}" text-anchor="end">{label_text}</text>')
-        parts.append(f'<rect x="{_x(bar_left)}" y="{_x(y)}" width="{_x(max(width, 1))}" height="{bar_height}" '
-                     f'fill="{fill}"/>')
+        parts.append(
+            f'<rect x="{_x(bar_left)}" y="{_x(y)}" width="{_x(max(width, 1))}" height="{bar_height}" fill="{fill}"/>'
+        )
         parts.append(f'<text x="{_x(bar_left + width + 6)}" y="{_x(y + 13)}">{escape(text)}</text>')
-    parts.append(f'<line x1="{_x(bar_left)}" y1="{top - 2}" x2="{_x(bar_left)}" y2="{_x(height - top + 2)}" '
-                 f'stroke="{LINE}" stroke-width="1"/>')
+    parts.append(
+        f'<line x1="{_x(bar_left)}" y1="{top - 2}" x2="{_x(bar_left)}" y2="{_x(height - top + 2)}" '
+        f'stroke="{LINE}" stroke-width="1"/>'
+    )
     return "\n".join(parts + ["</svg>"])
 
 
-def bar_chart(title: str, bars: Sequence[tuple[str, float]], description: str, chart_id: str,
-              fill: str = BAR) -> str:
+def bar_chart(title: str, bars: Sequence[tuple[str, float]], description: str, chart_id: str, fill: str = BAR) -> str:
     """Counts as horizontal bars (e.g. the response status of the councils asked)."""
     return horizontal_bars(title, [(label, value, f"{value:,}", fill) for label, value in bars], description, chart_id)
 
@@ -120,21 +123,28 @@ def change_histogram(title: str, bins: Sequence[tuple[str, int]], description: s
         bar_height = plot_height * count / largest
         x = left + i * slot + 4
         centre = left + i * slot + slot / 2
-        parts.append(f'<rect x="{_x(x)}" y="{_x(base - bar_height)}" width="{_x(slot - 8)}" '
-                     f'height="{_x(max(bar_height, 0.5))}" fill="{_tone(label)}"/>')
+        parts.append(
+            f'<rect x="{_x(x)}" y="{_x(base - bar_height)}" width="{_x(slot - 8)}" '
+            f'height="{_x(max(bar_height, 0.5))}" fill="{_tone(label)}"/>'
+        )
         parts.append(f'<text x="{_x(centre)}" y="{_x(base - bar_height - 6)}" text-anchor="middle">{count:,}</text>')
         first, second = _two_lines(label)
-        parts.append(f'<text x="{_x(centre)}" y="{_x(base + 16)}" text-anchor="middle" font-size="11">'
-                     f'{escape(first)}</text>')
+        parts.append(
+            f'<text x="{_x(centre)}" y="{_x(base + 16)}" text-anchor="middle" font-size="11">{escape(first)}</text>'
+        )
         if second:
-            parts.append(f'<text x="{_x(centre)}" y="{_x(base + 30)}" text-anchor="middle" font-size="11">'
-                         f'{escape(second)}</text>')
-    parts.append(f'<line x1="{left}" y1="{_x(base)}" x2="{WIDTH - right}" y2="{_x(base)}" stroke="{LINE}" '
-                 f'stroke-width="1"/>')
+            parts.append(
+                f'<text x="{_x(centre)}" y="{_x(base + 30)}" text-anchor="middle" font-size="11">'
+                f"{escape(second)}</text>"
+            )
+    parts.append(
+        f'<line x1="{left}" y1="{_x(base)}" x2="{WIDTH - right}" y2="{_x(base)}" stroke="{LINE}" stroke-width="1"/>'
+    )
     return "\n".join(parts + ["</svg>"])
 
 
 def top_cuts_chart(title: str, cuts: Sequence[tuple[str, object, str]], description: str, chart_id: str) -> str:
     """The largest cuts as horizontal bars: (council, change (negative), change as text)."""
-    return horizontal_bars(title, [(name, abs(float(change)), text, DOWN) for name, change, text in cuts],
-                           description, chart_id)
+    return horizontal_bars(
+        title, [(name, abs(float(change)), text, DOWN) for name, change, text in cuts], description, chart_id
+    )

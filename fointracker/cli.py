@@ -1,12 +1,15 @@
 """The `fointracker` command (a Flask CLI group: `flask --app fointracker ...` works the same)."""
+
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from .domain.regimes import Regime
 from .extensions import db
 
 
@@ -38,6 +41,7 @@ def import_authorities(file):
 
     try:
         summary = import_register(db.session, file)
+        db.session.commit()
     except RegisterError as exc:
         raise click.ClickException(f"nothing imported; the file has problems:\n{exc}") from None
     click.echo(f"Councils: {summary}.")
@@ -55,18 +59,73 @@ def users_cli():
 @click.option("--generate-password", is_flag=True, help="Generate a password and print it instead of prompting.")
 def create_user_command(email, role, name, generate_password):
     """Create a user. Prompts for a password, or generates one (also when not run at a terminal)."""
-    from .services.users import UserError, create_user, generate_password as make_password
+    from .services.users import UserError, create_user
+    from .services.users import generate_password as make_password
 
-    generated = generate_password or not sys.stdin.isatty()
-    password = make_password() if generated else click.prompt(
-        "Password (10 characters or more)", hide_input=True, confirmation_prompt=True)
+    generated = generate_password or not _interactive()
+    password = make_password() if generated else _prompt_for_password()
     try:
         user = create_user(db.session, email=email, role=role, password=password, name=name)
+        db.session.commit()
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.role} {user.email}.")
     if generated:
         click.echo(f"Password: {password}")
+
+
+@users_cli.command("set-password")
+@click.option("--email", required=True, help="The user's email address (their login).")
+@click.option("--generate-password", is_flag=True, help="Generate a password and print it instead of prompting.")
+def set_password_command(email, generate_password):
+    """Give an existing user a new password: prompts for it, or generates one (also when not run
+    at a terminal). Their failed logins are forgotten, so a locked-out user can log in at once.
+
+    An unknown email: one line on stderr, exit status 2.
+    """
+    from .services.users import UserError, find_user, normalise_email, set_password
+    from .services.users import generate_password as make_password
+
+    def fail(message: str):
+        click.echo(f"error: {message}", err=True)
+        sys.exit(2)
+
+    if find_user(db.session, email) is None:  # before asking for a password nobody could use
+        fail(f"no user has the email {normalise_email(email)!r} (`fointracker users create` makes one)")
+    generated = generate_password or not _interactive()
+    password = make_password() if generated else _prompt_for_password()
+    try:
+        user = set_password(db.session, email=email, password=password)
+        db.session.commit()
+    except UserError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    click.echo(f"New password set for {user.role} {user.email}.")
+    if not user.active:
+        click.echo("note: this user's log-in is disabled; an admin can enable it under Admin → Users.", err=True)
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+def _interactive() -> bool:
+    """Whether a person can be asked for a password (not when run from a script or a pipe)."""
+    return sys.stdin.isatty()
+
+
+def _prompt_for_password() -> str:
+    """Asked twice, hidden; a password the rules refuse is asked for again."""
+    from .services.users import UserError, check_password_rules
+
+    def checked(value: str) -> str:
+        try:
+            check_password_rules(value)
+        except UserError as exc:
+            raise click.UsageError(str(exc)) from None
+        return value
+
+    return click.prompt(
+        "Password (10 characters or more)", hide_input=True, confirmation_prompt=True, value_proc=checked
+    )
 
 
 @click.group("demo", help="Demonstration data.")
@@ -76,7 +135,11 @@ def demo_cli():
 
 @demo_cli.command("seed")
 @click.option("--admin-email", default="admin@example.org", show_default=True)
-@click.option("--admin-password", default=None, help="Default: generated and printed.")
+@click.option(
+    "--admin-password",
+    default=None,
+    help="Default: generated and printed. For an admin who exists already: their new password.",
+)
 def seed_demo(admin_email, admin_password):
     """Load a clearly labelled demo campaign with requests, and an admin user."""
     from .services.demo import seed
@@ -84,7 +147,9 @@ def seed_demo(admin_email, admin_password):
 
     try:
         result = seed(db.session, admin_email=admin_email, admin_password=admin_password)
+        db.session.commit()
     except UserError as exc:
+        db.session.rollback()
         raise click.ClickException(f"nothing seeded: {exc}") from None
     click.echo(result.summary())
 
@@ -118,23 +183,34 @@ def _iso_date(_ctx, param, value):
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=f"--{param.name.replace('_', '-')}")
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=f"--{param.name.replace('_', '-')}"
+        ) from None
     from .domain.deadlines import CALCULABLE_YEARS
 
     if day.year not in CALCULABLE_YEARS:
-        raise click.BadParameter(f"{value!r} is outside the years {CALCULABLE_YEARS[0]} to {CALCULABLE_YEARS[-1]}",
-                                 param_hint=f"--{param.name.replace('_', '-')}")
+        raise click.BadParameter(
+            f"{value!r} is outside the years {CALCULABLE_YEARS[0]} to {CALCULABLE_YEARS[-1]}",
+            param_hint=f"--{param.name.replace('_', '-')}",
+        )
     return day
 
 
 @click.command("deadline", cls=OneLineErrors)
-@click.option("--regime", required=True, type=click.Choice(["foia", "eir", "foisa", "eisr"]))
+@click.option("--regime", required=True, type=click.Choice([regime.value for regime in Regime]))
 @click.option("--received", required=True, callback=_iso_date, help="Date the council received the request.")
-@click.option("--clarified", callback=_iso_date, help="Date the council received our clarification (restarts the clock).")
+@click.option(
+    "--clarified", callback=_iso_date, help="Date the council received our clarification (restarts the clock)."
+)
 @click.option("--fee-notice", callback=_iso_date, help="Date a fees notice was given (with --fee-paid).")
 @click.option("--fee-paid", callback=_iso_date, help="Date the fee was received.")
-@click.option("--extension", type=click.IntRange(min=0), default=0, metavar="WORKING_DAYS",
-              help="Working days added after the statutory due date.")
+@click.option(
+    "--extension",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="WORKING_DAYS",
+    help="Working days added after the statutory due date.",
+)
 @click.option("--explain", is_flag=True, help="List the days counted and skipped after the date.")
 def deadline_command(regime, received, clarified, fee_notice, fee_paid, extension, explain):
     """Print the response due date (YYYY-MM-DD) on the first line.
@@ -150,9 +226,11 @@ def deadline_command(regime, received, clarified, fee_notice, fee_paid, extensio
         raise click.UsageError("--clarified is before --received")
     if fee_notice and fee_paid < fee_notice:
         raise click.UsageError("--fee-paid is before --fee-notice")
-    events = ClockEvents(clarification_received=clarified,
-                         fee_pauses=((fee_notice, fee_paid),) if fee_notice else (),
-                         extension_working_days=extension)
+    events = ClockEvents(
+        clarification_received=clarified,
+        fee_pauses=((fee_notice, fee_paid),) if fee_notice else (),
+        extension_working_days=extension,
+    )
     deadlines = compute_deadlines(regime, received, events, _cli_calendars(Calendars).for_regime(regime))
     click.echo(deadlines.response_due.isoformat())
     if explain:
@@ -184,6 +262,7 @@ def recompute_deadlines():
     from .services.deadlines import recompute_requests
 
     changed = recompute_requests(db.session)
+    db.session.commit()
     click.echo(f"Deadlines recomputed: {changed} request(s) changed.")
 
 
@@ -193,11 +272,16 @@ def reminders_cli():
 
 
 @reminders_cli.command("run")
-@click.option("--now", "now_text", default=None, metavar="ISO",
-              help="Pretend it is this time (ISO 8601; UTC if no offset). Default: now.")
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    metavar="ISO",
+    help="Pretend it is this time (ISO 8601; UTC if no offset). Default: now.",
+)
 def run_reminders(now_text):
     """Run the sweep once: send what is due, digests included (for cron and tests)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from flask import current_app
 
@@ -209,7 +293,7 @@ def run_reminders(now_text):
             now = datetime.fromisoformat(now_text)
         except ValueError:
             raise click.BadParameter(f"{now_text!r} is not an ISO date-time", param_hint="--now") from None
-        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
         if not 1900 <= now.year <= 9000:  # the sweep adds days and hours: year 9999 would overflow
             raise click.BadParameter(f"{now_text!r} is outside the years 1900 to 9000", param_hint="--now")
     outbox = Outbox.from_config(current_app.config)
@@ -228,6 +312,7 @@ def plan_reminders():
     from .services.deadlines import recompute_requests
 
     changed = recompute_requests(db.session, replan=True)
+    db.session.commit()
     click.echo(f"Reminders planned; {changed} request(s) had dates that moved.")
 
 
@@ -240,19 +325,25 @@ def _sweep_minutes(_ctx, _param, value):
 
 
 @click.command("scheduler")
-@click.option("--sweep-minutes", type=float, default=2.0, show_default=True, callback=_sweep_minutes,
-              help="How often the sweep runs (minutes, at most 1440).")
+@click.option(
+    "--sweep-minutes",
+    type=float,
+    default=2.0,
+    show_default=True,
+    callback=_sweep_minutes,
+    help="How often the sweep runs (minutes, at most 1440).",
+)
 def scheduler_command(sweep_minutes):
     """Run the reminder scheduler (one per deployment; a second one exits)."""
     import logging
 
     from flask import current_app
 
+    from .logging_setup import LineFormatter
     from .scheduler import run_scheduler
 
-    from .logging_setup import LineFormatter
-
-    # APScheduler's own records in the app's one-line format too (fointracker.* has its own handler).
+    # APScheduler's own records in the app's one-line format too (fointracker.* has its own handler);
+    # only its warnings and errors, unless FOINTRACKER_LOG_LEVEL=DEBUG (see quieten_library_loggers).
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(LineFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler])
@@ -289,6 +380,7 @@ def import_figures_command(campaign, file, dry_run):
             click.echo(f"  written {done} of {total}", err=True)
 
     plan = import_figures(db.session, found, path.name, path.read_bytes(), None, dry_run=dry_run, progress=progress)
+    db.session.commit()  # all or nothing: an error above leaves the transaction uncommitted
     click.echo(f"Campaign: {found.title} (#{found.id}); file: {path.name}")
     for note in plan.notes:
         click.echo(f"note: {note}")
@@ -309,13 +401,24 @@ def import_figures_command(campaign, file, dry_run):
         click.echo(f"Imported: {plan.summary()}.")
 
 
-
 @click.command("report")
 @click.argument("campaign")
-@click.option("--format", "fmt", type=click.Choice(["html", "csv", "tidy-csv", "xlsx", "json"]), default="html",
-              show_default=True, help="csv: one row per council; tidy-csv: one row per council and question.")
-@click.option("--output", "output", default="-", show_default=True, metavar="FILE",
-              help="Where to write the report (- for standard output).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "csv", "tidy-csv", "xlsx", "json"]),
+    default="html",
+    show_default=True,
+    help="csv: one row per council; tidy-csv: one row per council and question.",
+)
+@click.option(
+    "--output",
+    "output",
+    default="-",
+    show_default=True,
+    metavar="FILE",
+    help="Where to write the report (- for standard output).",
+)
 def report_command(campaign, fmt, output):
     """Write CAMPAIGN's report (CAMPAIGN: its id, or its exact title in any case).
 
@@ -334,8 +437,9 @@ def report_command(campaign, fmt, output):
         with open(f"{current_app.static_folder}/app.css", encoding="utf-8") as stylesheet:
             css = stylesheet.read()
         with current_app.test_request_context():
-            chunks = [render_template("reports/standalone.html", css=css,
-                                      **page_context(db.session, found, standalone=True))]
+            chunks = [
+                render_template("reports/standalone.html", css=css, **page_context(db.session, found, standalone=True))
+            ]
     else:
         chunks = export_chunks(db.session, found, fmt)
     binary = FORMATS[fmt].binary
@@ -361,9 +465,14 @@ def _write_whole(output: str, chunks, binary: bool) -> None:
             raise click.ClickException(f"{output} is a folder: give the report a file name")
         if not target.parent.is_dir():
             raise click.ClickException(f"cannot write {output}: there is no folder {target.parent}")
-        out = tempfile.NamedTemporaryFile("wb" if binary else "w", dir=target.parent, prefix=".report-",
-                                          suffix=".part", delete=False,
-                                          **({} if binary else {"encoding": "utf-8", "newline": ""}))
+        out = tempfile.NamedTemporaryFile(
+            "wb" if binary else "w",
+            dir=target.parent,
+            prefix=".report-",
+            suffix=".part",
+            delete=False,
+            **({} if binary else {"encoding": "utf-8", "newline": ""}),
+        )
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
     try:
@@ -383,9 +492,14 @@ def _write_whole(output: str, chunks, binary: bool) -> None:
 
 
 @click.command("backup", cls=OneLineErrors)
-@click.option("--output", "-o", default=None, metavar="PATH",
-              help="The archive to write, or a directory for the default name "
-                   "(fointracker-backup-YYYYMMDD-HHMMSS.tar.gz). Default: the current directory.")
+@click.option(
+    "--output",
+    "-o",
+    default=None,
+    metavar="PATH",
+    help="The archive to write, or a directory for the default name "
+    "(fointracker-backup-YYYYMMDD-HHMMSS.tar.gz). Default: the current directory.",
+)
 def backup_command(output):
     """Write a consistent copy of the database and the uploaded files to one .tar.gz archive.
 
@@ -397,8 +511,9 @@ def backup_command(output):
     from .services.backup import BackupError, create_backup
 
     try:
-        result = create_backup(db.engine.url, current_app.config["UPLOAD_FOLDER"], output,
-                               pg_bin_dir=current_app.config.get("PG_BIN_DIR"))
+        result = create_backup(
+            db.engine.url, current_app.config["UPLOAD_FOLDER"], output, pg_bin_dir=current_app.config.get("PG_BIN_DIR")
+        )
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(result.summary())
@@ -417,21 +532,72 @@ def restore_command(archive, yes):
     from .services.backup import BackupError, restore_backup
 
     try:
-        result = restore_backup(archive, db.engine.url, current_app.config["UPLOAD_FOLDER"], overwrite=yes,
-                                pg_bin_dir=current_app.config.get("PG_BIN_DIR"))
+        result = restore_backup(
+            archive,
+            db.engine.url,
+            current_app.config["UPLOAD_FOLDER"],
+            overwrite=yes,
+            pg_bin_dir=current_app.config.get("PG_BIN_DIR"),
+        )
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     manifest = result.manifest
-    click.echo(f"Restored {archive} (made {manifest['created_at']} by fointracker {manifest['app_version']}): "
-               f"{len(manifest['uploads'])} uploaded file(s); rows per table, as in the backup:")
+    click.echo(
+        f"Restored {archive} (made {manifest['created_at']} by fointracker {manifest['app_version']}): "
+        f"{len(manifest['uploads'])} uploaded file(s); rows per table, as in the backup:"
+    )
     for table, count in result.counts.items():
         click.echo(f"  {table}: {count}")
     for note in result.notes:
         click.echo(f"note: {note}")
 
 
-def main() -> None:
+def fointracker_version() -> str:
+    """The installed distribution's version (the package's own if it is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fointracker")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
+def _print_version(ctx, _param, value):
+    if value and not ctx.resilient_parsing:
+        click.echo(f"fointracker {fointracker_version()}")
+        ctx.exit()
+
+
+# Flask's group options that do not belong on this command: --env-file needs python-dotenv (not a
+# dependency), and --app would name another app while create_app always builds fointracker's.
+_FLASK_OPTIONS_DROPPED = {"env_file", "app"}
+
+
+def build_cli() -> FlaskGroup:
+    """The `fointracker` entry point: Flask's command group around create_app, with its own --version."""
     from . import create_app
 
-    cli = FlaskGroup(create_app=create_app, help="fointracker: FOI campaigns against UK councils.")
-    cli.main(prog_name="fointracker")
+    cli = FlaskGroup(
+        create_app=create_app,
+        add_version_option=False,
+        load_dotenv=False,
+        help="fointracker: FOI campaigns against UK councils.",
+    )
+    cli.params = [param for param in cli.params if param.name not in _FLASK_OPTIONS_DROPPED]
+    cli.params.append(
+        click.Option(
+            ["--version"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_print_version,
+            help="Show fointracker's version and exit.",
+        )
+    )
+    return cli
+
+
+def main() -> None:
+    build_cli().main(prog_name="fointracker")

@@ -1,4 +1,5 @@
 """Configuration: defaults, then instance/config.py, then FOINTRACKER_* environment variables."""
+
 from __future__ import annotations
 
 import os
@@ -85,5 +86,5 @@ def normalise_database_url(url: str) -> str:
     """Accept the URLs people paste (postgres://, postgresql://) and use the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

@@ -1,4 +1,5 @@
 """Engine set-up that depends on the backend."""
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 

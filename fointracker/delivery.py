@@ -1,4 +1,5 @@
 """Talking to the outside world: SMTP for email, HTTP for webhooks. No database here."""
+
 from __future__ import annotations
 
 import smtplib
@@ -24,11 +25,16 @@ class SmtpSettings:
     timeout: float = 20.0
 
     @classmethod
-    def from_config(cls, config) -> "SmtpSettings":
-        return cls(host=config.get("SMTP_HOST", "localhost"), port=int(config.get("SMTP_PORT", 25)),
-                   security=config.get("SMTP_SECURITY", "none"), username=config.get("SMTP_USERNAME", ""),
-                   password=config.get("SMTP_PASSWORD", ""), sender=config.get("MAIL_FROM", "fointracker@localhost"),
-                   timeout=float(config.get("SMTP_TIMEOUT", 20)))
+    def from_config(cls, config) -> SmtpSettings:
+        return cls(
+            host=config.get("SMTP_HOST", "localhost"),
+            port=int(config.get("SMTP_PORT", 25)),
+            security=config.get("SMTP_SECURITY", "none"),
+            username=config.get("SMTP_USERNAME", ""),
+            password=config.get("SMTP_PASSWORD", ""),
+            sender=config.get("MAIL_FROM", "fointracker@localhost"),
+            timeout=float(config.get("SMTP_TIMEOUT", 20)),
+        )
 
 
 class Mailer:

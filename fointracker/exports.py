@@ -5,6 +5,7 @@ Cells are neutralised against formula injection (a council name or a subject typ
 produced as a stream of text chunks, so an export never holds the whole table in memory.
 Pure module: no Flask, no database.
 """
+
 from __future__ import annotations
 
 import csv

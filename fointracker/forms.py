@@ -1,4 +1,5 @@
 """Form pieces shared by the blueprints."""
+
 from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
@@ -24,8 +25,9 @@ class Form(FlaskForm):
             if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
                 return None
             file_fields = {field.name for field in form if isinstance(field, FileField)}
-            files = MultiDict([(name, upload) for name, uploads in request.files.lists() if name in file_fields
-                               for upload in uploads])
+            files = MultiDict(
+                [(name, upload) for name, uploads in request.files.lists() if name in file_fields for upload in uploads]
+            )
             if files:
                 return CombinedMultiDict((files, request.form))
             return request.form or None
@@ -38,8 +40,11 @@ class Form(FlaskForm):
             if any(isinstance(value, str) and CONTROL_CHARACTERS.search(value) for value in field.raw_data or ()):
                 field.errors.append(CONTROL_CHARACTER_MESSAGE)
                 valid = False
-            elif (isinstance(field, StringField) and not isinstance(field, TextAreaField)
-                  and any(isinstance(value, str) and ("\n" in value or "\r" in value) for value in field.raw_data or ())):
+            elif (
+                isinstance(field, StringField)
+                and not isinstance(field, TextAreaField)
+                and any(isinstance(value, str) and ("\n" in value or "\r" in value) for value in field.raw_data or ())
+            ):
                 # A one-line box cannot send a line break; a crafted one would, e.g., break every
                 # reminder email whose subject carries it.
                 field.errors.append("must be on one line")

@@ -7,6 +7,7 @@ the calendar feed's token in its path is redacted, and of a query string only th
 parameter names are logged. Tracebacks are folded into the same line (newlines written
 as a literal backslash-n), so a log collector keeps each record whole.
 """
+
 from __future__ import annotations
 
 import logging
@@ -95,10 +96,33 @@ def _our_handlers(logger: logging.Logger) -> list[logging.Handler]:
     return [h for h in logger.handlers if getattr(h, "_fointracker", False)]
 
 
+class DropDevServerAccessLines(logging.Filter):
+    """The development server's (werkzeug's) own line per request: the app writes its access line
+    (fointracker.access) for every request already, so `fointracker run` shows one, not two.
+    werkzeug's other records (its start-up banner, errors) pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.levelno == logging.INFO and isinstance(record.msg, str) and record.msg.endswith('] "%s" %s %s')
+        )  # WSGIRequestHandler.log_request's format
+
+
+def quieten_library_loggers(level: str) -> None:
+    """APScheduler logs every run of every job at INFO (the heartbeat every 30 s): WARNING and up,
+    unless the app's level is DEBUG. The development server's duplicate access lines: dropped."""
+    numeric = logging.getLevelName(level)  # "INFO" -> 20 (a name it does not know: a string)
+    numeric = numeric if isinstance(numeric, int) else logging.INFO
+    logging.getLogger("apscheduler").setLevel(numeric if numeric <= logging.DEBUG else max(logging.WARNING, numeric))
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DropDevServerAccessLines) for f in werkzeug.filters):
+        werkzeug.addFilter(DropDevServerAccessLines())
+
+
 def configure_logging(app: Flask) -> None:
     """Set the "fointracker" loggers up for this app: a one-line handler, or, under TESTING, none
     (records propagate to pytest's caplog). Idempotent: creating another app replaces, never stacks."""
     install_request_id_factory()
+    quieten_library_loggers(str(app.config.get("LOG_LEVEL", "INFO")).upper())
     logger = logging.getLogger(LOGGER_NAME)
     for handler in _our_handlers(logger):
         logger.removeHandler(handler)
@@ -139,9 +163,16 @@ def init_request_logging(app: Flask) -> None:
         duration_ms = (time.perf_counter() - started) * 1000 if started is not None else 0.0
         # healthz is polled every few seconds by load balancers: only its failures are worth a line.
         quiet = request.endpoint == "main.healthz" and response.status_code == 200
-        log.log(logging.DEBUG if quiet else logging.INFO, "%s %s %s %.1fms user=%s%s",
-                request.method, loggable_path(), response.status_code, duration_ms, _user_id(),
-                _query_keys())
+        log.log(
+            logging.DEBUG if quiet else logging.INFO,
+            "%s %s %s %.1fms user=%s%s",
+            request.method,
+            loggable_path(),
+            response.status_code,
+            duration_ms,
+            _user_id(),
+            _query_keys(),
+        )
         return response
 
 

@@ -8,19 +8,21 @@ Names and Codes" dataset by ``scripts/build_authority_register.py``.
 ``read_register`` checks the whole file and either returns every record or raises
 one ``RegisterError`` that lists every problem; it never returns part of a file.
 """
+
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Mapping, TextIO
+from typing import TextIO
 
+from . import tabular
 from .domain.text import CONTROL_CHARACTER_MESSAGE, control_character
+from .tabular import Problem
 
 __all__ = [
     "AuthorityRecord",
@@ -31,7 +33,6 @@ __all__ = [
     "SOCIAL_CARE_TYPES_ENGLAND",
     "TYPE_NAMES",
     "build_name_index",
-    "current_successors",
     "default_register_path",
     "match_name",
     "normalise_name",
@@ -40,8 +41,20 @@ __all__ = [
 
 #: The register's columns, in file order. All must be present in the header.
 COLUMNS: tuple[str, ...] = (
-    "code", "gss_code", "official_name", "short_name", "type_code", "type_name", "nation",
-    "region", "social_care", "start_date", "end_date", "replaced_by", "website", "alt_names",
+    "code",
+    "gss_code",
+    "official_name",
+    "short_name",
+    "type_code",
+    "type_name",
+    "nation",
+    "region",
+    "social_care",
+    "start_date",
+    "end_date",
+    "replaced_by",
+    "website",
+    "alt_names",
     "wdtk_id",
 )
 #: Columns that may not be blank in any row.
@@ -113,21 +126,24 @@ class AuthorityRecord:
         return self.end_date is None or day < self.end_date
 
 
-Problem = tuple[int, str, str]
-
-
-class RegisterError(ValueError):
+class RegisterError(tabular.TableError):
     """The register file has problems. ``problems`` lists (row, column, reason).
 
     Rows are numbered as in a spreadsheet: the header is row 1, the first data row 2.
     """
 
-    def __init__(self, problems: Iterable[Problem]):
-        self.problems: list[Problem] = list(problems)
-        super().__init__(str(self))
 
-    def __str__(self) -> str:
-        return "\n".join(f"row {row}, column {column}: {reason}" for row, column, reason in self.problems)
+_LAYOUT = tabular.Layout(
+    error=RegisterError,
+    columns=COLUMNS,
+    optional=None,
+    no_header="no header row; the file is empty",
+    twice="column appears more than once in the header",
+    missing="missing column in the header",
+    not_utf8="save the file as “CSV UTF-8”",
+    file_column="(file)",
+    file_row=True,
+)
 
 
 def default_register_path() -> Path:
@@ -143,26 +159,13 @@ def _split_names(value: str) -> tuple[str, ...]:
     return tuple(name for name in (part.strip() for part in value.split("|")) if name)
 
 
-def _decode(data: bytes) -> str:
-    # utf-8-sig: tolerate the BOM a spreadsheet program adds when saving.
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        row = data[:exc.start].count(b"\n") + 1
-        raise RegisterError([(row, "(file)", f"not UTF-8 text (byte {exc.start + 1}): save the file as "
-                                             "“CSV UTF-8”")]) from None
-
-
-def _read_text(source: str | os.PathLike | TextIO | None) -> str:
+def _read(source: str | os.PathLike | TextIO | None) -> bytes | str:
     if source is None:
         source = default_register_path()
     if isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as handle:
-            return _decode(handle.read())
-    text = source.read()
-    if isinstance(text, bytes):
-        text = _decode(text)
-    return text.removeprefix("\ufeff")
+            return handle.read()
+    return source.read()
 
 
 def read_register(source: str | os.PathLike | TextIO | None = None) -> list[AuthorityRecord]:
@@ -171,80 +174,48 @@ def read_register(source: str | os.PathLike | TextIO | None = None) -> list[Auth
     Every row is checked. If anything is wrong, raises ``RegisterError`` listing all
     problems; otherwise returns all records in file order.
     """
-    text = _read_text(source)
-    problems: list[Problem] = []
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:  # e.g. a field beyond the csv module's size limit
-        raise RegisterError([(1, "(file)", f"not a readable CSV file: {exc}")]) from None
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise RegisterError([(1, "(header)", "no header row; the file is empty")])
-
-    header = [cell.strip() for cell in rows[0]]
-    position: dict[str, int] = {}
-    for index, name in enumerate(header):
-        if name in position and name:
-            problems.append((1, name, "column appears more than once in the header"))
-        else:
-            position.setdefault(name, index)
-    for name in COLUMNS:
-        if name not in position:
-            problems.append((1, name, "missing column in the header"))
-
+    table = tabular.table(tabular.read_csv(_read(source), _LAYOUT), _LAYOUT)
+    problems: list[Problem] = list(table.problems)
     records: list[AuthorityRecord] = []
     successors: list[tuple[int, tuple[str, ...]]] = []
     first_row_of: dict[str, int] = {}
-    for row_number, cells in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue  # blank line
-        if len(cells) != len(header):
-            problems.append((row_number, "(row)", f"has {len(cells)} fields, the header has {len(header)}"))
-
-        def value(column: str) -> str:
-            index = position.get(column)
-            if index is None or index >= len(cells):
-                return ""
-            return cells[index].strip()
-
-        row_problems: list[Problem] = []
-
-        def problem(column: str, reason: str) -> None:
-            row_problems.append((row_number, column, reason))
-
+    for row in table:  # blank lines are skipped
+        if len(row.cells) != len(table.header):
+            row.problem("(row)", f"has {len(row.cells)} fields, the header has {len(table.header)}")
         for column in REQUIRED_VALUES:
-            if column in position and not value(column):
-                problem(column, "must not be blank")
+            if column in row and not row[column]:
+                row.problem(column, "must not be blank")
         for column in COLUMNS:
-            if control_character(value(column)):
-                problem(column, CONTROL_CHARACTER_MESSAGE)
+            if control_character(row[column]):
+                row.problem(column, CONTROL_CHARACTER_MESSAGE)
 
-        code = value("code")
+        code = row["code"]
         if code:
             if code in first_row_of:
-                problem("code", f"duplicate code {code!r} (first at row {first_row_of[code]})")
+                row.problem("code", f"duplicate code {code!r} (first at row {first_row_of[code]})")
             else:
-                first_row_of[code] = row_number
+                first_row_of[code] = row.number
 
-        nation = value("nation")
+        nation = row["nation"]
         if nation and nation not in NATIONS:
-            problem("nation", f"unknown nation {nation!r} (expected one of: {', '.join(NATIONS)})")
+            row.problem("nation", f"unknown nation {nation!r} (expected one of: {', '.join(NATIONS)})")
 
-        type_code = value("type_code")
+        type_code = row["type_code"]
         if type_code and type_code not in TYPE_NAMES:
-            problem("type_code", f"unknown type code {type_code!r} (expected one of: {', '.join(TYPE_NAMES)})")
+            row.problem("type_code", f"unknown type code {type_code!r} (expected one of: {', '.join(TYPE_NAMES)})")
 
         social_care = False
-        raw = value("social_care")
+        raw = row["social_care"]
         if raw.casefold() in _TRUE:
             social_care = True
         elif raw.casefold() in _FALSE:
             social_care = False
-        elif "social_care" in position:
-            problem("social_care", f"not a boolean (true/false): {raw!r}")
+        elif "social_care" in row:
+            row.problem("social_care", f"not a boolean (true/false): {raw!r}")
 
         dates: dict[str, date | None] = {}
         for column in ("start_date", "end_date"):
-            raw = value(column)
+            raw = row[column]
             dates[column] = None
             if not raw:
                 continue
@@ -253,39 +224,41 @@ def read_register(source: str | os.PathLike | TextIO | None = None) -> list[Auth
                     raise ValueError
                 dates[column] = date.fromisoformat(raw)
             except ValueError:
-                problem(column, f"not a date (YYYY-MM-DD): {raw!r}")
+                row.problem(column, f"not a date (YYYY-MM-DD): {raw!r}")
         if dates["start_date"] and dates["end_date"] and dates["end_date"] <= dates["start_date"]:
-            problem("end_date", f"{dates['end_date']} is not after start_date {dates['start_date']}")
+            row.problem("end_date", f"{dates['end_date']} is not after start_date {dates['start_date']}")
 
-        replaced_by = _split_codes(value("replaced_by"))
+        replaced_by = _split_codes(row["replaced_by"])
         if code and code in replaced_by:
-            problem("replaced_by", f"{code!r} cannot replace itself")
-        successors.append((row_number, tuple(c for c in replaced_by if c != code)))
+            row.problem("replaced_by", f"{code!r} cannot replace itself")
+        successors.append((row.number, tuple(c for c in replaced_by if c != code)))
 
-        wdtk_id = value("wdtk_id")
+        wdtk_id = row["wdtk_id"]
         if wdtk_id and not _WDTK_RE.fullmatch(wdtk_id):
-            problem("wdtk_id", f"not a whole number: {wdtk_id!r}")
+            row.problem("wdtk_id", f"not a whole number: {wdtk_id!r}")
 
-        problems.extend(row_problems)
-        if row_problems:
+        problems.extend(row.problems)
+        if row.problems:
             continue
-        records.append(AuthorityRecord(
-            code=code,
-            gss_code=value("gss_code"),
-            official_name=value("official_name"),
-            short_name=value("short_name") or value("official_name"),
-            type_code=type_code,
-            type_name=value("type_name") or TYPE_NAMES.get(type_code, ""),
-            nation=nation,
-            region=value("region"),
-            social_care=social_care,
-            start_date=dates["start_date"],
-            end_date=dates["end_date"],
-            replaced_by=replaced_by,
-            website=value("website"),
-            alt_names=_split_names(value("alt_names")),
-            wdtk_id=wdtk_id,
-        ))
+        records.append(
+            AuthorityRecord(
+                code=code,
+                gss_code=row["gss_code"],
+                official_name=row["official_name"],
+                short_name=row["short_name"] or row["official_name"],
+                type_code=type_code,
+                type_name=row["type_name"] or TYPE_NAMES.get(type_code, ""),
+                nation=nation,
+                region=row["region"],
+                social_care=social_care,
+                start_date=dates["start_date"],
+                end_date=dates["end_date"],
+                replaced_by=replaced_by,
+                website=row["website"],
+                alt_names=_split_names(row["alt_names"]),
+                wdtk_id=wdtk_id,
+            )
+        )
 
     # Successor codes must be in the file (checked once all codes are known).
     for row_number, codes in successors:
@@ -326,9 +299,18 @@ _PAIRS: tuple[tuple[str, ...], ...] = (
     ("royal", "borough"),
 )
 # Single words removed wherever they occur.
-_WORDS = frozenset({
-    "council", "borough", "county", "city", "metropolitan", "district", "corporation", "ua",
-})
+_WORDS = frozenset(
+    {
+        "council",
+        "borough",
+        "county",
+        "city",
+        "metropolitan",
+        "district",
+        "corporation",
+        "ua",
+    }
+)
 _EDGE_WORDS = frozenset({"and", "of", "the"})
 
 
@@ -347,7 +329,7 @@ def _strip_prefixes(tokens: list[str]) -> list[str]:
         changed = False
         for prefix in _PREFIXES:
             if len(tokens) > len(prefix) and tuple(tokens[: len(prefix)]) == prefix:
-                tokens = tokens[len(prefix):]
+                tokens = tokens[len(prefix) :]
                 changed = True
     return tokens
 
@@ -374,12 +356,12 @@ def normalise_name(name: str) -> str:
     original = list(tokens)
     tokens = _strip_prefixes(tokens)
     for suffix in _SUFFIXES:
-        if len(tokens) > len(suffix) and tuple(tokens[-len(suffix):]) == suffix:
+        if len(tokens) > len(suffix) and tuple(tokens[-len(suffix) :]) == suffix:
             tokens = tokens[: -len(suffix)]
     kept: list[str] = []
     i = 0
     while i < len(tokens):
-        if any(tuple(tokens[i:i + len(pair)]) == pair for pair in _PAIRS):
+        if any(tuple(tokens[i : i + len(pair)]) == pair for pair in _PAIRS):
             i += 2
             continue
         if tokens[i] not in _WORDS:
@@ -439,8 +421,11 @@ def match_name(
     if on is not None:
         records = [r for r in records if r.exists_on(on)]
     wanted = _exact_key(name)
-    exact = [r for r in records
-             if wanted in {_exact_key(n) for n in _names(r)} or (r.gss_code and wanted == r.gss_code.casefold())]
+    exact = [
+        r
+        for r in records
+        if wanted in {_exact_key(n) for n in _names(r)} or (r.gss_code and wanted == r.gss_code.casefold())
+    ]
     if exact:
         return exact
     key = normalise_name(name)
@@ -448,32 +433,3 @@ def match_name(
         return []
     by_code = {r.code: r for r in records}
     return [by_code[code] for code in build_name_index(records).get(key, []) if code in by_code]
-
-
-def current_successors(
-    code: str,
-    records: Mapping[str, AuthorityRecord] | Iterable[AuthorityRecord],
-) -> tuple[str, ...]:
-    """The current council(s) that now cover an abolished council's area.
-
-    Follows ``replaced_by`` through every step (e.g. TAU -> SWT -> SMT). A current
-    council returns its own code. An abolished council with no recorded successor
-    (the pre-2015 Northern Ireland districts) returns (). Codes are sorted.
-    """
-    by_code = records if isinstance(records, Mapping) else {r.code: r for r in records}
-    found: set[str] = set()
-    seen: set[str] = set()
-    stack = [code]
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        record = by_code.get(current)
-        if record is None:
-            raise KeyError(current)
-        if record.is_current:
-            found.add(current)
-        else:
-            stack.extend(record.replaced_by)
-    return tuple(sorted(found))

@@ -6,6 +6,7 @@ by a dedicated connection for the life of the process), or on SQLite a lease row
 must be renewed before it expires. The lease row also carries the heartbeat shown to
 admins and on /healthz, on both backends.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,11 +14,12 @@ import os
 import signal
 import socket
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from . import clock
 from .extensions import db
 from .models import SchedulerLease
 
@@ -42,10 +44,12 @@ class SchedulerLock:
         self._pg_connection = None
 
     def acquire(self, now: datetime | None = None) -> bool:
-        now = now or datetime.now(timezone.utc)
+        now = now or clock.now()
         if db.engine.dialect.name == "postgresql":
             self._pg_connection = db.engine.connect()
-            got = self._pg_connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}).scalar()
+            got = self._pg_connection.execute(
+                text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}
+            ).scalar()
             self._pg_connection.commit()
             if not got:
                 self._pg_connection.close()
@@ -61,16 +65,20 @@ class SchedulerLock:
         query = update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME)
         if not force:
             query = query.where((SchedulerLease.expires_at < now) | (SchedulerLease.holder == self.holder))
-        taken = self.session.execute(query.values(holder=self.holder, acquired_at=now, heartbeat_at=now,
-                                                  expires_at=expires)).rowcount
+        taken = self.session.execute(
+            query.values(holder=self.holder, acquired_at=now, heartbeat_at=now, expires_at=expires)
+        ).rowcount
         if not taken:
             exists = self.session.scalar(select(SchedulerLease.name).where(SchedulerLease.name == LEASE_NAME))
             if exists:
                 self.session.rollback()
                 return False
             try:
-                self.session.add(SchedulerLease(name=LEASE_NAME, holder=self.holder, acquired_at=now,
-                                                heartbeat_at=now, expires_at=expires))
+                self.session.add(
+                    SchedulerLease(
+                        name=LEASE_NAME, holder=self.holder, acquired_at=now, heartbeat_at=now, expires_at=expires
+                    )
+                )
                 self.session.flush()
             except IntegrityError:  # another scheduler created it first
                 self.session.rollback()
@@ -80,19 +88,24 @@ class SchedulerLock:
 
     def heartbeat(self, now: datetime | None = None, summary: str | None = None) -> bool:
         """Renew the lease; False if another process has taken it (then stop)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or clock.now()
         values = {"heartbeat_at": now, "expires_at": now + timedelta(seconds=LEASE_SECONDS)}
         if summary is not None:
             values.update(last_sweep_at=now, last_sweep_summary=summary[:300])
-        renewed = self.session.execute(update(SchedulerLease).where(
-            SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == self.holder).values(**values)).rowcount
+        renewed = self.session.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == self.holder)
+            .values(**values)
+        ).rowcount
         self.session.commit()
         return bool(renewed)
 
     def release(self) -> None:
-        self.session.execute(update(SchedulerLease).where(
-            SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == self.holder)
-            .values(expires_at=datetime.now(timezone.utc)))
+        self.session.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == self.holder)
+            .values(expires_at=clock.now())
+        )
         self.session.commit()
         if self._pg_connection is not None:
             self._pg_connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
@@ -103,20 +116,24 @@ class SchedulerLock:
 
 def heartbeat_status(session, now: datetime | None = None) -> dict:
     """What admins and /healthz see: who runs the scheduler and whether it is alive."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     lease = session.get(SchedulerLease, LEASE_NAME)
     if lease is None:
         return {"state": "never started"}
-    heartbeat = lease.heartbeat_at if lease.heartbeat_at.tzinfo else lease.heartbeat_at.replace(tzinfo=timezone.utc)
+    heartbeat = lease.heartbeat_at if lease.heartbeat_at.tzinfo else lease.heartbeat_at.replace(tzinfo=UTC)
     age = (now - heartbeat).total_seconds()
-    expires = lease.expires_at if lease.expires_at.tzinfo else lease.expires_at.replace(tzinfo=timezone.utc)
+    expires = lease.expires_at if lease.expires_at.tzinfo else lease.expires_at.replace(tzinfo=UTC)
     # A scheduler that stopped cleanly released its lease (expires_at = the time it stopped):
     # it is stopped at once, not only when its last heartbeat has aged past the lease.
     running = age <= LEASE_SECONDS and expires > now
-    return {"state": "running" if running else "stopped", "holder": lease.holder,
-            "heartbeat_at": heartbeat.isoformat(), "seconds_since_heartbeat": int(age),
-            "last_sweep_at": lease.last_sweep_at.isoformat() if lease.last_sweep_at else None,
-            "last_sweep": lease.last_sweep_summary}
+    return {
+        "state": "running" if running else "stopped",
+        "holder": lease.holder,
+        "heartbeat_at": heartbeat.isoformat(),
+        "seconds_since_heartbeat": int(age),
+        "last_sweep_at": lease.last_sweep_at.isoformat() if lease.last_sweep_at else None,
+        "last_sweep": lease.last_sweep_summary,
+    }
 
 
 def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
@@ -154,10 +171,18 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
                     log.error("lost the scheduler lease; stopping")
                     scheduler.shutdown(wait=False)
 
-        scheduler.add_job(sweep_job, "interval", minutes=sweep_minutes, next_run_time=datetime.now(timezone.utc),
-                          max_instances=1, coalesce=True, id="sweep")
-        scheduler.add_job(heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, max_instances=1, coalesce=True,
-                          id="heartbeat")
+        scheduler.add_job(
+            sweep_job,
+            "interval",
+            minutes=sweep_minutes,
+            next_run_time=clock.now(),
+            max_instances=1,
+            coalesce=True,
+            id="sweep",
+        )
+        scheduler.add_job(
+            heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, max_instances=1, coalesce=True, id="heartbeat"
+        )
         log.info("scheduler started as %s; sweeping every %s minutes", lock.holder, sweep_minutes)
         if threading.current_thread() is threading.main_thread():
             # SIGTERM (systemd, docker stop, kill) stops it like Ctrl-C does: without this the

@@ -1,20 +1,22 @@
 """Everything the web side adds to the app: blueprints, the login wall, headers, filters."""
+
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from flask import Flask, abort, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from . import clock
 from .auth.permissions import can
 from .domain.lifecycle import Outcome, Status
+from .domain.regimes import Regime
 from .extensions import db
-from .services.deadlines import Calendars, request_state
 from .formatting import uk_date, uk_datetime
 from .logging_setup import request_id_from
 from .models import Role
+from .services.deadlines import Calendars, request_state
 
 # Endpoints anyone may reach. Everything else needs a login (checked centrally,
 # so a new view cannot forget it).
@@ -41,29 +43,38 @@ def _holds_nul(value) -> bool:
 
 
 def register_web(app: Flask) -> None:
+    from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .authorities import bp as authorities_bp
+    from .calendar_feed import bp as calendar_bp
     from .campaigns import bp as campaigns_bp
     from .deadlines import bp as deadlines_bp
     from .foi_requests import bp as requests_bp
-    from .admin import bp as admin_bp
     from .main import bp as main_bp
-    from .calendar_feed import bp as calendar_bp
     from .reports import bp as reports_bp
 
-    for blueprint in (auth_bp, main_bp, campaigns_bp, requests_bp, authorities_bp, admin_bp,
-                      deadlines_bp, calendar_bp, reports_bp):
+    for blueprint in (
+        auth_bp,
+        main_bp,
+        campaigns_bp,
+        requests_bp,
+        authorities_bp,
+        admin_bp,
+        deadlines_bp,
+        calendar_bp,
+        reports_bp,
+    ):
         app.register_blueprint(blueprint)
 
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
-    app.jinja_env.globals.update(Role=Role, Status=Status, Outcome=Outcome, can=can)
+    app.jinja_env.globals.update(Role=Role, Status=Status, Outcome=Outcome, Regime=Regime, can=can)
 
     def deadline_state_of(foi_request):
         # One calendar load per page, however many rows ask.
         if "calendars" not in g:
             g.calendars = Calendars.from_db(db.session)
-        return request_state(foi_request, date.today(), g.calendars, app.config["DUE_SOON_WORKING_DAYS"])
+        return request_state(foi_request, clock.today(), g.calendars, app.config["DUE_SOON_WORKING_DAYS"])
 
     app.jinja_env.globals["deadline_state_of"] = deadline_state_of
 
@@ -87,8 +98,12 @@ def register_web(app: Flask) -> None:
         if _holds_nul(values):
             if request.is_json:  # a script's call (batch.js): the error in the JSON it reads
                 return jsonify(error="The request contained a NUL character, which no field accepts."), 400
-            return render_template("errors/error.html", code=400, title="Unreadable input",
-                                   message="The request contained a NUL character, which no field accepts."), 400
+            return render_template(
+                "errors/error.html",
+                code=400,
+                title="Unreadable input",
+                message="The request contained a NUL character, which no field accepts.",
+            ), 400
         if request.args.get("page", 1, type=int) > MAX_PAGE:
             abort(404)
         return None
@@ -105,26 +120,38 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template("errors/error.html", code=400, title="Form expired",
-                               message="The form was missing its security token or it had expired. "
-                                       "Go back, reload the page and try again."), 400
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="Form expired",
+            message="The form was missing its security token or it had expired. "
+            "Go back, reload the page and try again.",
+        ), 400
 
     @app.errorhandler(400)
     def bad_request(_error):
         # A form whose hidden fields were changed, or a body that is not the form at all.
-        return render_template("errors/error.html", code=400, title="Bad request",
-                               message="The form sent could not be read. Nothing was saved: go back, "
-                                       "reload the page and try again."), 400
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="Bad request",
+            message="The form sent could not be read. Nothing was saved: go back, reload the page and try again.",
+        ), 400
 
     @app.errorhandler(403)
     def forbidden(_error):
-        return render_template("errors/error.html", code=403, title="Not allowed",
-                               message="Your role does not allow this. Ask an admin if you need it."), 403
+        return render_template(
+            "errors/error.html",
+            code=403,
+            title="Not allowed",
+            message="Your role does not allow this. Ask an admin if you need it.",
+        ), 403
 
     @app.errorhandler(404)
     def not_found(_error):
-        return render_template("errors/error.html", code=404, title="Not found",
-                               message="There is nothing at this address."), 404
+        return render_template(
+            "errors/error.html", code=404, title="Not found", message="There is nothing at this address."
+        ), 404
 
     @app.errorhandler(413)
     def too_large(_error):
@@ -132,14 +159,23 @@ def register_web(app: Flask) -> None:
         if (request.content_length or 0) <= app.config["MAX_CONTENT_LENGTH"]:
             # Within the upload limit: a text field beyond the form-memory limit, or too many fields.
             limit_kb = app.config["MAX_FORM_MEMORY_SIZE"] // 1000
-            return render_template("errors/error.html", code=413, title="Too much text",
-                                   message=f"A field held more than {limit_kb} kB of text, or the form had too "
-                                           "many fields. Shorten it and try again; nothing was saved."), 413
-        return render_template("errors/error.html", code=413, title="File too large",
-                               message=f"Uploads are limited to {limit_mb} MB."), 413
+            return render_template(
+                "errors/error.html",
+                code=413,
+                title="Too much text",
+                message=f"A field held more than {limit_kb} kB of text, or the form had too "
+                "many fields. Shorten it and try again; nothing was saved.",
+            ), 413
+        return render_template(
+            "errors/error.html", code=413, title="File too large", message=f"Uploads are limited to {limit_mb} MB."
+        ), 413
 
     @app.errorhandler(500)
     def server_error(_error):
         db.session.rollback()  # after a failed flush the page itself could not load the user
-        return render_template("errors/error.html", code=500, title="Something went wrong",
-                               message="The error has been logged. Nothing was saved from this request."), 500
+        return render_template(
+            "errors/error.html",
+            code=500,
+            title="Something went wrong",
+            message="The error has been logged. Nothing was saved from this request.",
+        ), 500

@@ -13,6 +13,7 @@ ids below).
 The output is deterministic (sorted by code, UTF-8, LF, minimal quoting): running the
 script again on the same sources gives a byte-identical file. Standard library only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,7 @@ import io
 import re
 import sys
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +42,20 @@ EXPECTED_BLOBS = {
 }
 
 COLUMNS = (
-    "code", "gss_code", "official_name", "short_name", "type_code", "type_name", "nation",
-    "region", "social_care", "start_date", "end_date", "replaced_by", "website", "alt_names",
+    "code",
+    "gss_code",
+    "official_name",
+    "short_name",
+    "type_code",
+    "type_name",
+    "nation",
+    "region",
+    "social_care",
+    "start_date",
+    "end_date",
+    "replaced_by",
+    "website",
+    "alt_names",
     "wdtk_id",
 )
 NOT_PRINCIPAL_COUNCILS = {"COMB", "SRA"}  # combined authorities and the GLA
@@ -78,7 +91,7 @@ def split_alt_names(value: str, known: frozenset[str]) -> list[str]:
     if not value:
         return []
 
-    @lru_cache(maxsize=None)
+    @cache
     def parse(start: int) -> tuple[str, ...] | None:
         best = None
         for end in range(len(value), start, -1):
@@ -183,29 +196,30 @@ def build_rows(data_dir: Path) -> list[dict[str, str]]:
         official = clean(r["official-name"])
         short = clean(r["nice-name"])
         social_care = (
-            (nation == "England" and type_code in SOCIAL_CARE_TYPES_ENGLAND)
-            or type_code in SOCIAL_CARE_TYPES_ELSEWHERE
-        )
+            nation == "England" and type_code in SOCIAL_CARE_TYPES_ENGLAND
+        ) or type_code in SOCIAL_CARE_TYPES_ELSEWHERE
         start = r["start-date"] if r["start-date"] >= EARLIEST_REAL_START else ""
         known = frozenset(lookup_names.get(code, []))
         alt = merge_names(split_alt_names(r["alt-names"], known) + lookup_names.get(code, []), [official, short])
-        rows.append({
-            "code": code,
-            "gss_code": r["gss-code"].strip(),
-            "official_name": official,
-            "short_name": short,
-            "type_code": type_code,
-            "type_name": r["local-authority-type-name"].strip(),
-            "nation": nation,
-            "region": region(r),
-            "social_care": "true" if social_care else "false",
-            "start_date": start,
-            "end_date": r["end-date"],  # as given; see the README on the two conventions
-            "replaced_by": ",".join(c for c in re.split(r"[\s,]+", r["replaced-by"]) if c),
-            "website": website(r),
-            "alt_names": "|".join(alt),
-            "wdtk_id": wdtk_id(r["wdtk-id"].strip()),
-        })
+        rows.append(
+            {
+                "code": code,
+                "gss_code": r["gss-code"].strip(),
+                "official_name": official,
+                "short_name": short,
+                "type_code": type_code,
+                "type_name": r["local-authority-type-name"].strip(),
+                "nation": nation,
+                "region": region(r),
+                "social_care": "true" if social_care else "false",
+                "start_date": start,
+                "end_date": r["end-date"],  # as given; see the README on the two conventions
+                "replaced_by": ",".join(c for c in re.split(r"[\s,]+", r["replaced-by"]) if c),
+                "website": website(r),
+                "alt_names": "|".join(alt),
+                "wdtk_id": wdtk_id(r["wdtk-id"].strip()),
+            }
+        )
     rows.sort(key=lambda row: row["code"])
     return rows
 
@@ -231,12 +245,21 @@ def summary(rows: list[dict[str, str]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR,
-                        help=f"folder with the source CSVs (default: {DEFAULT_DATA_DIR})")
-    parser.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT,
-                        help=f"file to write (default: {DEFAULT_OUTPUT})")
-    parser.add_argument("--allow-other-sources", action="store_true",
-                        help="build even if the source files are not the documented versions")
+    parser.add_argument(
+        "data_dir",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help=f"folder with the source CSVs (default: {DEFAULT_DATA_DIR})",
+    )
+    parser.add_argument(
+        "--output", "-o", type=Path, default=DEFAULT_OUTPUT, help=f"file to write (default: {DEFAULT_OUTPUT})"
+    )
+    parser.add_argument(
+        "--allow-other-sources",
+        action="store_true",
+        help="build even if the source files are not the documented versions",
+    )
     args = parser.parse_args(argv)
 
     for name, expected in EXPECTED_BLOBS.items():

@@ -1,17 +1,36 @@
 #!/usr/bin/env bash
-# Set up fointracker on this machine with demo data (SQLite) and start it at http://127.0.0.1:5000,
-# with the reminder scheduler beside it.
+# Set up fointracker on this machine with demo data (SQLite) and start it at http://127.0.0.1:$PORT
+# (default 5000), with the reminder scheduler beside it.
+#   PORT=5101 bash scripts/demo.sh                     another port
+#   DEMO_ADMIN_PASSWORD='…' bash scripts/demo.sh       the admin's password (set again if the admin exists)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet --upgrade pip
-"$VENV/bin/pip" install --quiet .
+PORT=${PORT:-5000}
+case $PORT in
+  ''|*[!0-9]*) echo "PORT must be a port number, not '$PORT'" >&2; exit 2 ;;
+esac
+step() { echo "== $*"; }
+
+if [ ! -x "$VENV/bin/python" ]; then
+  step "creating the virtualenv $VENV"
+  python3 -m venv "$VENV"
+fi
+step "updating pip"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+step "installing fointracker into $VENV (about a minute; pip lists what it fetches)…"
+"$VENV/bin/pip" install --disable-pip-version-check --progress-bar on .
 export FOINTRACKER_INSTANCE_PATH=${FOINTRACKER_INSTANCE_PATH:-$PWD/instance}
+# Links in reminders and the calendar feed point at this server (unless set otherwise).
+export FOINTRACKER_BASE_URL=${FOINTRACKER_BASE_URL:-http://127.0.0.1:$PORT}
 FT="$VENV/bin/fointracker"
+step "migrating the database in $FOINTRACKER_INSTANCE_PATH"
 "$FT" db upgrade
+step "loading the council register"
 "$FT" authorities import
+step "seeding the [DEMO] campaign and the admin user"
 "$FT" demo seed --admin-email "${DEMO_ADMIN_EMAIL:-admin@example.org}" ${DEMO_ADMIN_PASSWORD:+--admin-password "$DEMO_ADMIN_PASSWORD"}
+step "planning reminders"
 "$FT" reminders plan
 
 # Two processes: the scheduler (never inside the web server) and the web server. Both stop together:
@@ -46,8 +65,8 @@ trap 'stop; exit 143' TERM
 (trap - INT; exec "$FT" scheduler) &
 SCHEDULER_PID=$!
 echo
-echo "fointracker is starting at http://127.0.0.1:5000 — log in with the admin user above. Ctrl-C stops it."
+echo "fointracker is starting at http://127.0.0.1:$PORT — log in with the admin user above. Ctrl-C stops it."
 echo "The reminder scheduler runs beside it (process $SCHEDULER_PID); Admin → Reminder outbox shows its heartbeat."
-(trap - INT; exec "$FT" run --host 127.0.0.1 --port "${PORT:-5000}") &
+(trap - INT; exec "$FT" run --host 127.0.0.1 --port "$PORT") &
 WEB_PID=$!
 wait "$WEB_PID"

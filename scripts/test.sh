@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Install fointracker with its test dependencies into .venv and run the whole test suite.
-# Extra arguments go to pytest. Browser tests run when /usr/bin/chromium exists
-# (apt-get install chromium); PostgreSQL runs when FOINTRACKER_TEST_DATABASE_URL is set.
+# Install fointracker with its test dependencies into .venv and run the whole test suite,
+# spread over the machine's cores (pytest-xdist). Extra arguments go to pytest.
+# Browser tests run when /usr/bin/chromium exists (apt-get install chromium); PostgreSQL
+# runs when FOINTRACKER_TEST_DATABASE_URL is set (each worker makes its own `<name>_gwN`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "== creating the virtualenv in $VENV"
+  python3 -m venv "$VENV"
+fi
+echo "== installing fointracker and its test dependencies into $VENV"
 "$VENV/bin/pip" install --quiet --upgrade pip
 "$VENV/bin/pip" install --quiet -e '.[test]'
-exec "$VENV/bin/python" -m pytest "$@"
+echo "== running the tests"
+exec "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" "$@"

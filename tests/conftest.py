@@ -1,23 +1,44 @@
 """Shared fixtures: a real database (a SQLite file, or PostgreSQL when
 FOINTRACKER_TEST_DATABASE_URL is set), built by the real migrations."""
+
 from __future__ import annotations
 
 import os
 import re
 import shutil
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, make_url, text
 from werkzeug.security import generate_password_hash
 
 from fointracker import create_app
 from fointracker.extensions import db
 
-PG_URL = os.environ.get("FOINTRACKER_TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _worker_database_url(url: str) -> str:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (`<name>_gw0`, …),
+    created here if missing (the role needs CREATEDB, as `.ci/run` grants): the tests drop and
+    truncate tables, so two workers cannot share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    mine = base.set(database=f"{base.database}_{worker}")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": mine.database})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
+    engine.dispose()
+    return mine.render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database_url(os.environ.get("FOINTRACKER_TEST_DATABASE_URL", ""))
 PASSWORD = "correct horse battery"
 
 
@@ -47,6 +68,7 @@ def _migrate(app) -> None:
         from fointracker.services.authorities import import_register
 
         import_register(db.session)
+        db.session.commit()
         db.session.remove()
         if db.engine.dialect.name == "sqlite":
             # Move everything out of the WAL into the main file, which is what gets copied.
@@ -125,7 +147,7 @@ def client(app):
     return app.test_client()
 
 
-@lru_cache(maxsize=None)
+@cache
 def password_hash(password: str) -> str:
     """The app's own (scrypt) hash of `password`, made once per test session: hashing is slow
     on purpose (~0.1 s), and most tests make four users. Logging in still checks it for real."""

@@ -7,6 +7,7 @@ Import the fixtures into a test module to use them:
 
     from tests.reminders_support import smtp_server, webhook_server  # noqa: F401
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +21,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def free_port() -> int:
 class _Collector:
     """aiosmtpd handler: keeps every message it accepts, optionally held at a gate."""
 
-    def __init__(self, sink: "SmtpServer"):
+    def __init__(self, sink: SmtpServer):
         self.sink = sink
 
     async def handle_DATA(self, server, session, envelope):
@@ -56,8 +57,7 @@ class _Collector:
             await asyncio.sleep(0.01)
         if sink.delay:
             await asyncio.sleep(sink.delay)
-        message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                           policy=email.policy.default)
+        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         with sink.lock:
             sink.messages.append(message)
             sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
@@ -83,7 +83,7 @@ class SmtpServer:
     def running(self) -> bool:
         return self._controller is not None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         if self._controller is None:
             controller = Controller(_Collector(self), hostname=self.host, port=self.port, ready_timeout=10)
             controller.start()
@@ -119,8 +119,14 @@ class SmtpServer:
 
     def config(self) -> dict:
         """Flask config keys pointing the outbox at this server."""
-        return {"SMTP_HOST": self.host, "SMTP_PORT": self.port, "SMTP_SECURITY": "none",
-                "MAIL_FROM": MAIL_FROM, "BASE_URL": BASE_URL, "SMTP_TIMEOUT": 10}
+        return {
+            "SMTP_HOST": self.host,
+            "SMTP_PORT": self.port,
+            "SMTP_SECURITY": "none",
+            "MAIL_FROM": MAIL_FROM,
+            "BASE_URL": BASE_URL,
+            "SMTP_TIMEOUT": 10,
+        }
 
     def env(self) -> dict:
         """The same, as FOINTRACKER_* environment variables for a subprocess."""
@@ -139,8 +145,7 @@ def smtp_server():
 
 def parts(message) -> dict[str, str]:
     """{content type: decoded text} of a (multipart) message."""
-    return {part.get_content_type(): part.get_content() for part in message.walk()
-            if not part.is_multipart()}
+    return {part.get_content_type(): part.get_content() for part in message.walk() if not part.is_multipart()}
 
 
 # ---------------------------------------------------------------- webhooks
@@ -199,8 +204,7 @@ class WebhookServer:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hook"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
     def payloads(self) -> list[dict]:
@@ -243,7 +247,7 @@ class PlanningClock:
 @pytest.fixture
 def planning_clock(monkeypatch):
     """Planning happens on 2 March 2026, 09:00 UTC unless a test moves the clock."""
-    return PlanningClock(monkeypatch, datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    return PlanningClock(monkeypatch, datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
 
 # ---------------------------------------------------------------- the app, in and out of process
@@ -257,8 +261,11 @@ def configure(app, smtp: SmtpServer | None = None, **extra) -> None:
 
 
 def subprocess_env(app, smtp: SmtpServer | None = None, **extra) -> dict:
-    env = dict(os.environ, FOINTRACKER_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               FOINTRACKER_INSTANCE_PATH=str(Path(app.config["UPLOAD_FOLDER"]).parent))
+    env = dict(
+        os.environ,
+        FOINTRACKER_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        FOINTRACKER_INSTANCE_PATH=str(Path(app.config["UPLOAD_FOLDER"]).parent),
+    )
     env.pop("FOINTRACKER_TEST_FAULT", None)
     if smtp is not None:
         env.update(smtp.env())
@@ -272,13 +279,23 @@ def fointracker_command(*args) -> list[str]:
 
 def run_fointracker(app, *args, smtp: SmtpServer | None = None, timeout: float = 120, **env_extra):
     """`python -m fointracker ARGS` against the test database, as an operator runs it."""
-    return subprocess.run(fointracker_command(*args), capture_output=True, text=True,
-                          env=subprocess_env(app, smtp, **env_extra), timeout=timeout)
+    return subprocess.run(
+        fointracker_command(*args),
+        capture_output=True,
+        text=True,
+        env=subprocess_env(app, smtp, **env_extra),
+        timeout=timeout,
+    )
 
 
 def start_fointracker(app, *args, smtp: SmtpServer | None = None, **env_extra) -> subprocess.Popen:
-    return subprocess.Popen(fointracker_command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=subprocess_env(app, smtp, **env_extra))
+    return subprocess.Popen(
+        fointracker_command(*args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(app, smtp, **env_extra),
+    )
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 15) -> tuple[str, str]:
@@ -303,49 +320,104 @@ def sweep_cli(app, now: str):
 
 def utc(text: str) -> datetime:
     value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------- data, through the services
 
 
-def add_user(session, email: str, *, role: str = "staff", mode: str = "immediate", digest_hour: int = 8,
-             kinds_off: list[str] | None = None) -> int:
+def add_user(
+    session,
+    email: str,
+    *,
+    role: str = "staff",
+    mode: str = "immediate",
+    digest_hour: int = 8,
+    kinds_off: list[str] | None = None,
+) -> int:
     """A user with reminder preferences (no password hashing: these users never log in)."""
-    user = User(email=email, role=role, password_hash="!", reminder_mode=mode, digest_hour=digest_hour,
-                reminder_kinds_off=list(kinds_off or []))
+    user = User(
+        email=email,
+        role=role,
+        password_hash="!",
+        reminder_mode=mode,
+        digest_hour=digest_hour,
+        reminder_kinds_off=list(kinds_off or []),
+    )
     session.add(user)
     session.commit()
     return user.id
 
 
-def add_campaign(session, title: str = "Social care budgets", *, coordinator_ids=(), webhook_url: str = "",
-                 created_by: int | None = None) -> int:
+def add_campaign(
+    session,
+    title: str = "Social care budgets",
+    *,
+    coordinator_ids=(),
+    webhook_url: str = "",
+    created_by: int | None = None,
+) -> int:
     from fointracker.services.campaigns import save_campaign
 
-    campaign = save_campaign(session, None, {"title": title, "description": "", "default_regime": "foia",
-                                             "letter_template": "", "webhook_url": webhook_url},
-                             list(coordinator_ids), created_by)
+    campaign = save_campaign(
+        session,
+        None,
+        {
+            "title": title,
+            "description": "",
+            "default_regime": "foia",
+            "letter_template": "",
+            "webhook_url": webhook_url,
+        },
+        list(coordinator_ids),
+        created_by,
+    )
+    session.commit()
     return campaign.id
 
 
-def add_request(session, campaign_id: int, *, sent_on: date | None, owner_id: int | None, code: str = "KEN",
-                received_on: date | None = None, subject: str = "Adult social care budgets"):
+def add_request(
+    session,
+    campaign_id: int,
+    *,
+    sent_on: date | None,
+    owner_id: int | None,
+    code: str = "KEN",
+    received_on: date | None = None,
+    subject: str = "Adult social care budgets",
+):
     """A request created through services.foi_requests (which plans its reminders)."""
     from fointracker.services.foi_requests import create_request
 
     authority = session.scalar(select(Authority).where(Authority.code == code))
-    return create_request(session, {
-        "campaign_id": campaign_id, "authority_id": authority.id,
-        "regime": "foisa" if authority.nation == "Scotland" else "foia",
-        "subject": subject, "body": "", "sent_on": sent_on, "received_on": received_on,
-        "council_reference": "", "owner_id": owner_id}, None)
+    foi_request = create_request(
+        session,
+        {
+            "campaign_id": campaign_id,
+            "authority_id": authority.id,
+            "regime": "foisa" if authority.nation == "Scotland" else "foia",
+            "subject": subject,
+            "body": "",
+            "sent_on": sent_on,
+            "received_on": received_on,
+            "council_reference": "",
+            "owner_id": owner_id,
+        },
+        None,
+    )
+    session.commit()
+    return foi_request
 
 
 def council_codes(session, n: int, nation: str = "England") -> list[str]:
-    return list(session.scalars(select(Authority.code).where(Authority.nation == nation,
-                                                             Authority.end_date.is_(None))
-                                .order_by(Authority.code).limit(n)))
+    return list(
+        session.scalars(
+            select(Authority.code)
+            .where(Authority.nation == nation, Authority.end_date.is_(None))
+            .order_by(Authority.code)
+            .limit(n)
+        )
+    )
 
 
 def reminder_rows(session, *conditions) -> list[Reminder]:
@@ -359,7 +431,7 @@ def as_utc(value: datetime | None) -> datetime | None:
     """SQLite gives naive UTC datetimes back, PostgreSQL aware ones."""
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 __all__ = ["smtp_server", "webhook_server", "planning_clock"]

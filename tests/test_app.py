@@ -1,4 +1,5 @@
 """The application factory, configuration and the login wall."""
+
 import re
 
 import pytest
@@ -45,12 +46,15 @@ def test_instance_config_file_is_read(monkeypatch, tmp_path):
     assert create_app().config["PER_PAGE"] == 7
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("postgres://a/b", "postgresql+psycopg://a/b"),
-    ("postgresql://a/b", "postgresql+psycopg://a/b"),
-    ("postgresql+psycopg://a/b", "postgresql+psycopg://a/b"),
-    ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("postgres://a/b", "postgresql+psycopg://a/b"),
+        ("postgresql://a/b", "postgresql+psycopg://a/b"),
+        ("postgresql+psycopg://a/b", "postgresql+psycopg://a/b"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
 def test_database_urls_use_psycopg3(given, expected):
     assert normalise_database_url(given) == expected
 

@@ -1,4 +1,5 @@
 """Logging in, roles, the rate limit and `next`."""
+
 import pytest
 
 from tests.conftest import csrf_token, login, post
@@ -45,34 +46,42 @@ def test_login_without_csrf_token_is_refused(client, users):
     assert client.get("/").status_code == 302
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/campaigns/", "/campaigns/"),
-    ("https://evil.example/", "/"),
-    ("//evil.example/", "/"),
-    ("/\\evil.example", "/"),
-    ("javascript:alert(1)", "/"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/campaigns/", "/campaigns/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
 def test_next_only_goes_to_local_pages(client, users, target, expected):
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": "staff@example.org", "password": "correct horse battery",
-                                           "next": target, "csrf_token": token})
+    response = client.post(
+        "/login",
+        data={"email": "staff@example.org", "password": "correct horse battery", "next": target, "csrf_token": token},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == expected
 
 
-@pytest.mark.parametrize("role, url, allowed", [
-    ("staff", "/campaigns/new", False),
-    ("author", "/campaigns/new", False),
-    ("coordinator", "/campaigns/new", True),
-    ("admin", "/campaigns/new", True),
-    ("author", "/requests/new", False),
-    ("staff", "/requests/new", True),
-    ("coordinator", "/admin/", False),
-    ("staff", "/admin/users", False),
-    ("admin", "/admin/users", True),
-    ("coordinator", "/councils/KEN/edit", False),
-    ("admin", "/councils/KEN/edit", True),
-])
+@pytest.mark.parametrize(
+    "role, url, allowed",
+    [
+        ("staff", "/campaigns/new", False),
+        ("author", "/campaigns/new", False),
+        ("coordinator", "/campaigns/new", True),
+        ("admin", "/campaigns/new", True),
+        ("author", "/requests/new", False),
+        ("staff", "/requests/new", True),
+        ("coordinator", "/admin/", False),
+        ("staff", "/admin/users", False),
+        ("admin", "/admin/users", True),
+        ("coordinator", "/councils/KEN/edit", False),
+        ("admin", "/councils/KEN/edit", True),
+    ],
+)
 def test_roles_are_enforced_on_the_server(login_as, role, url, allowed):
     client = login_as(role)
     get = client.get(url)
@@ -83,8 +92,15 @@ def test_roles_are_enforced_on_the_server(login_as, role, url, allowed):
 
 def test_change_password(login_as):
     client = login_as("staff")
-    response = post(client, "/account/password", {"current_password": "correct horse battery",
-                                                   "new_password": "a much longer secret", "confirm": "a much longer secret"})
+    response = post(
+        client,
+        "/account/password",
+        {
+            "current_password": "correct horse battery",
+            "new_password": "a much longer secret",
+            "confirm": "a much longer secret",
+        },
+    )
     assert response.status_code == 302
     post(client, "/logout", {})
     assert login(client, "staff@example.org", "a much longer secret").status_code == 302
@@ -92,8 +108,12 @@ def test_change_password(login_as):
 
 def test_admin_creates_user_with_generated_password(login_as, app):
     client = login_as("admin")
-    response = post(client, "/admin/users/new", {"email": "New@Example.org", "name": "New", "role": "staff",
-                                                 "password": ""}, follow_redirects=True)
+    response = post(
+        client,
+        "/admin/users/new",
+        {"email": "New@Example.org", "name": "New", "role": "staff", "password": ""},
+        follow_redirects=True,
+    )
     html = response.get_data(as_text=True)
     assert "User new@example.org created" in html and "Their password is" in html
     bad = post(client, "/admin/users/new", {"email": "new@example.org", "role": "staff", "password": ""})

@@ -1,5 +1,6 @@
 """`fointracker backup` and `fointracker restore`: a real round trip on the suite's database
 (SQLite, or PostgreSQL with pg_dump/pg_restore in the PostgreSQL run) and the refusals."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,13 +11,14 @@ import sqlite3
 import subprocess
 import tarfile
 import threading
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import MetaData, create_engine, select
 from werkzeug.datastructures import FileStorage
 
+from fointracker import clock
 from fointracker.extensions import db
 from fointracker.models import Authority, Campaign, FoiRequest, LoginAttempt
 from fointracker.services import backup
@@ -50,15 +52,22 @@ def dump_tables(app) -> dict[str, list[tuple]]:
         meta = MetaData()
         meta.reflect(bind=engine)
         with engine.connect() as conn:
-            return {name: [tuple(row) for row in conn.execute(
-                        select(table).order_by(*(table.primary_key.columns or table.columns)))]
-                    for name, table in meta.tables.items()}
+            return {
+                name: [
+                    tuple(row)
+                    for row in conn.execute(select(table).order_by(*(table.primary_key.columns or table.columns)))
+                ]
+                for name, table in meta.tables.items()
+            }
 
 
 def upload_files(app) -> dict[str, str]:
     folder = Path(app.config["UPLOAD_FOLDER"])
-    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def leftovers(app) -> list[str]:
@@ -66,8 +75,12 @@ def leftovers(app) -> list[str]:
     places = {Path(app.config["UPLOAD_FOLDER"]).parent}
     if url_of(app).get_backend_name() == "sqlite":
         places.add(Path(url_of(app).database).parent)
-    return sorted(p.name for place in places for p in place.iterdir()
-                  if p.name.startswith(backup.TEMP_PREFIX) or ".restore-" in p.name)
+    return sorted(
+        p.name
+        for place in places
+        for p in place.iterdir()
+        if p.name.startswith(backup.TEMP_PREFIX) or ".restore-" in p.name
+    )
 
 
 def authority(session, code):
@@ -75,35 +88,71 @@ def authority(session, code):
 
 
 def new_request(session, campaign, code, user_id):
-    return create_request(session, {
-        "campaign_id": campaign.id, "authority_id": authority(session, code).id, "regime": "foia",
-        "subject": f"Budgets ({code})", "body": "Please send…", "sent_on": date(2026, 3, 2), "received_on": None,
-        "council_reference": "", "owner_id": user_id}, user_id)
+    return create_request(
+        session,
+        {
+            "campaign_id": campaign.id,
+            "authority_id": authority(session, code).id,
+            "regime": "foia",
+            "subject": f"Budgets ({code})",
+            "body": "Please send…",
+            "sent_on": date(2026, 3, 2),
+            "received_on": None,
+            "council_reference": "",
+            "owner_id": user_id,
+        },
+        user_id,
+    )
 
 
 def build_data(app, users) -> dict:
     """A campaign with requests, timeline events, an uploaded document and answers citing it."""
     with app.app_context():
         session = db.session
-        campaign = save_campaign(session, None, {"title": "Living at the Margins", "description": "Cuts",
-                                                 "default_regime": "foia", "letter_template": ""},
-                                 [users["coordinator"]], users["admin"])
+        campaign = save_campaign(
+            session,
+            None,
+            {"title": "Living at the Margins", "description": "Cuts", "default_regime": "foia", "letter_template": ""},
+            [users["coordinator"]],
+            users["admin"],
+        )
         kent = new_request(session, campaign, "KEN", users["staff"])
         new_request(session, campaign, "SUR", users["staff"])
         add_event(session, kent, kind="acknowledged", occurred_on=date(2026, 3, 3), user_id=users["staff"])
-        response = add_event(session, kent, kind="response_received", occurred_on=date(2026, 3, 20),
-                             details={"outcome": "successful"}, user_id=users["staff"])
-        written = attach(session, response, [FileStorage(io.BytesIO(PDF), filename="Budgets 2024-26.pdf",
-                                                         content_type="application/pdf")],
-                         app.config["UPLOAD_FOLDER"], app.config["MAX_CONTENT_LENGTH"], users["staff"])
+        response = add_event(
+            session,
+            kent,
+            kind="response_received",
+            occurred_on=date(2026, 3, 20),
+            details={"outcome": "successful"},
+            user_id=users["staff"],
+        )
+        written = attach(
+            session,
+            response,
+            [FileStorage(io.BytesIO(PDF), filename="Budgets 2024-26.pdf", content_type="application/pdf")],
+            app.config["UPLOAD_FOLDER"],
+            app.config["MAX_CONTENT_LENGTH"],
+            users["staff"],
+        )
         session.commit()
-        budget = create_question(session, campaign, {"code": "budget", "label": "Budget", "qtype": "money"},
-                                 users["coordinator"])
-        staff = create_question(session, campaign, {"code": "staff", "label": "Staff", "qtype": "count"},
-                                users["coordinator"])
+        budget = create_question(
+            session, campaign, {"code": "budget", "label": "Budget", "qtype": "money"}, users["coordinator"]
+        )
+        staff = create_question(
+            session, campaign, {"code": "staff", "label": "Staff", "qtype": "count"}, users["coordinator"]
+        )
         attachment_id = response.attachments[0].id
-        save_answers(session, kent, {budget.id: ("£1,234,567.89", "", "", "Table 2", attachment_id, "4"),
-                                     staff.id: ("c. 40", "", "", "", None, "")}, users["staff"])
+        save_answers(
+            session,
+            kent,
+            {
+                budget.id: ("£1,234,567.89", "", "", "Table 2", attachment_id, "4"),
+                staff.id: ("c. 40", "", "", "", None, ""),
+            },
+            users["staff"],
+        )
+        session.commit()
         # A pending figures import waits in a sub-folder of the uploads.
         pending = Path(app.config["UPLOAD_FOLDER"]) / "figure-imports" / "a1b2c3"
         pending.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +222,7 @@ def test_round_trip_through_the_commands(app, users, world, tmp_path):
         db.session.delete(db.session.get(FoiRequest, world["kent"]))
         db.session.commit()
         new_request(db.session, db.session.get(Campaign, world["campaign"]), "ESX", users["staff"])
+        db.session.commit()
         db.session.remove()
     world["document"].unlink()
     (Path(app.config["UPLOAD_FOLDER"]) / "stray.txt").write_text("not in the backup")
@@ -221,10 +271,14 @@ def test_backup_while_another_connection_writes_is_consistent(app, tmp_path, mon
     def write_pairs():
         while not stop.is_set():
             with writer_engine.begin() as conn:
-                at = datetime.now(timezone.utc)
-                conn.execute(LoginAttempt.__table__.insert(), [
-                    {"email": "a@example.org", "remote_addr": "192.0.2.1", "attempted_at": at},
-                    {"email": "b@example.org", "remote_addr": "192.0.2.2", "attempted_at": at}])
+                at = clock.now()
+                conn.execute(
+                    LoginAttempt.__table__.insert(),
+                    [
+                        {"email": "a@example.org", "remote_addr": "192.0.2.1", "attempted_at": at},
+                        {"email": "b@example.org", "remote_addr": "192.0.2.2", "attempted_at": at},
+                    ],
+                )
             committed[0] += 1
 
     writer = threading.Thread(target=write_pairs)
@@ -288,10 +342,16 @@ def test_a_damaged_or_altered_archive_is_refused_and_nothing_changes(app, archiv
     altered = rewrite(archive, tmp_path / "altered.tar.gz", members=flip_a_byte)
     truncated = tmp_path / "truncated.tar.gz"
     truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
-    dropped = rewrite(archive, tmp_path / "dropped.tar.gz",
-                      members=lambda c: {k: v for k, v in c.items() if not k.startswith("uploads/figure")})
-    cases = {altered: f"{database_member} does not match its checksum", truncated: "not a readable backup archive",
-             dropped: "do not match its manifest"}
+    dropped = rewrite(
+        archive,
+        tmp_path / "dropped.tar.gz",
+        members=lambda c: {k: v for k, v in c.items() if not k.startswith("uploads/figure")},
+    )
+    cases = {
+        altered: f"{database_member} does not match its checksum",
+        truncated: "not a readable backup archive",
+        dropped: "do not match its manifest",
+    }
     for damaged, message in cases.items():
         with pytest.raises(BackupError, match=re.escape(message)):
             restore_backup(damaged, url_of(app), app.config["UPLOAD_FOLDER"], overwrite=True)
@@ -310,16 +370,19 @@ def _member(name, data=b"written outside", link=None):
 
 def test_an_archive_with_paths_outside_its_folders_is_refused(app, archive, tmp_path):
     rows, files = dump_tables(app), upload_files(app)
-    cases = [(_member("uploads/../../escaped.txt"), "unsafe path"),
-             (_member("/tmp/escaped.txt"), "unsafe path"),
-             (_member("uploads/link", link="/etc/passwd"), "not a regular file"),
-             (_member("elsewhere/escaped.txt"), "not part of a fointracker backup")]
+    cases = [
+        (_member("uploads/../../escaped.txt"), "unsafe path"),
+        (_member("/tmp/escaped.txt"), "unsafe path"),
+        (_member("uploads/link", link="/etc/passwd"), "not a regular file"),
+        (_member("elsewhere/escaped.txt"), "not part of a fointracker backup"),
+    ]
     for member, message in cases:
         forged = rewrite(archive, tmp_path / "forged.tar.gz", extra=[member])
         with pytest.raises(BackupError, match=message):
             restore_backup(forged, url_of(app), app.config["UPLOAD_FOLDER"], overwrite=True)
-    assert not any(p.exists() for p in (tmp_path / "escaped.txt", tmp_path.parent / "escaped.txt",
-                                        Path("/tmp/escaped.txt")))
+    assert not any(
+        p.exists() for p in (tmp_path / "escaped.txt", tmp_path.parent / "escaped.txt", Path("/tmp/escaped.txt"))
+    )
     assert dump_tables(app) == rows and upload_files(app) == files
 
 

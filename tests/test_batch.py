@@ -1,4 +1,5 @@
 """Batch creation: choosing councils, previewing letters, creating many requests at once."""
+
 from datetime import date
 
 import pytest
@@ -12,14 +13,38 @@ from fointracker.services.campaigns import save_campaign
 from fointracker.services.foi_requests import RequestError
 from tests.conftest import csrf_token, post
 
+pytestmark = pytest.mark.today  # depends on today's date: .ci/run also runs it under faketime
+
 LETTER = "Dear {authority_name} ({authority_code}),\nUnder the {regime_name}, for “{campaign_title}”. {today}"
-NORTH_WEST_MDS = ["Bolton", "Bury", "Knowsley", "Liverpool", "Manchester", "Oldham", "Rochdale", "Salford",
-                  "Sefton", "St. Helens", "Stockport", "Tameside", "Trafford", "Wigan", "Wirral"]
+NORTH_WEST_MDS = [
+    "Bolton",
+    "Bury",
+    "Knowsley",
+    "Liverpool",
+    "Manchester",
+    "Oldham",
+    "Rochdale",
+    "Salford",
+    "Sefton",
+    "St. Helens",
+    "Stockport",
+    "Tameside",
+    "Trafford",
+    "Wigan",
+    "Wirral",
+]
 
 
 def _campaign(session, title="Adult social care 2026", letter=LETTER, regime="foia") -> Campaign:
-    return save_campaign(session, None, {"title": title, "description": "", "default_regime": regime,
-                                         "letter_template": letter}, [], None)
+    campaign = save_campaign(
+        session,
+        None,
+        {"title": title, "description": "", "default_regime": regime, "letter_template": letter},
+        [],
+        None,
+    )
+    session.commit()
+    return campaign
 
 
 def _ids(session, *codes) -> list[int]:
@@ -34,6 +59,7 @@ def _count(session, campaign_id=None) -> int:
 
 
 # ---------------------------------------------------------------- choosing councils
+
 
 def test_select_by_region_and_type_gives_current_councils_by_name(session):
     councils = select_councils(session, nations=["England"], regions=["North West"], type_codes=["MD"])
@@ -61,18 +87,30 @@ def test_select_by_hand_ignores_abolished_councils(session):
 
 # ---------------------------------------------------------------- preview
 
+
 def test_preview_fills_placeholders_picks_regime_and_marks_already_asked(session):
     campaign = _campaign(session)
     ids = _ids(session, "MAN", "EDH")
-    create_batch(session, campaign, _ids(session, "MAN"), subject="s", sent_on=None, owner_id=None,
-                 allow_duplicates=False, user_id=None)
+    create_batch(
+        session,
+        campaign,
+        _ids(session, "MAN"),
+        subject="s",
+        sent_on=None,
+        owner_id=None,
+        allow_duplicates=False,
+        user_id=None,
+    )
     rows = preview(session, campaign, ids, date(2026, 3, 2))
     assert [(r.authority.code, r.regime, r.already_requested) for r in rows] == [
-        ("EDH", "foisa", False), ("MAN", "foia", True)]
+        ("EDH", "foisa", False),
+        ("MAN", "foia", True),
+    ]
     edinburgh, manchester = rows
     assert edinburgh.letter.startswith("Dear City of Edinburgh Council (EDH),\nUnder the FOISA 2002 (Scotland)")
-    assert manchester.letter == ("Dear Manchester City Council (MAN),\nUnder the FOIA 2000, "
-                                 "for “Adult social care 2026”. Mon 2 Mar 2026")
+    assert manchester.letter == (
+        "Dear Manchester City Council (MAN),\nUnder the FOIA 2000, for “Adult social care 2026”. Mon 2 Mar 2026"
+    )
     authority, regime, letter, asked = manchester  # a plain tuple as well
     assert (authority.code, asked) == ("MAN", True)
 
@@ -89,19 +127,33 @@ def test_preview_refuses_unknown_and_abolished_councils(session):
 
 # ---------------------------------------------------------------- creation
 
+
 def test_create_batch_of_sent_requests_with_letters_events_deadlines_and_audit(session, users):
     campaign = _campaign(session)
     ids = _ids(session, "MAN", "KEN", "GLG")
-    result = create_batch(session, campaign, ids + ids[:1], subject="  Budgets ", sent_on=date(2026, 3, 2),
-                          owner_id=users["staff"], allow_duplicates=False, user_id=users["coordinator"],
-                          today=date(2026, 3, 5))
+    result = create_batch(
+        session,
+        campaign,
+        ids + ids[:1],
+        subject="  Budgets ",
+        sent_on=date(2026, 3, 2),
+        owner_id=users["staff"],
+        allow_duplicates=False,
+        user_id=users["coordinator"],
+        today=date(2026, 3, 5),
+    )
     assert len(result.created_ids) == 3 and result.skipped_duplicates == []  # a council listed twice: once
     requests = session.scalars(select(FoiRequest).where(FoiRequest.id.in_(result.created_ids))).all()
     by_code = {r.authority.code: r for r in requests}
     assert by_code["GLG"].regime == "foisa" and by_code["MAN"].regime == "foia"
     for r in requests:
         assert (r.subject, r.status, r.sent_on, r.received_on, r.owner_id) == (
-            "Budgets", "awaiting_response", date(2026, 3, 2), date(2026, 3, 2), users["staff"])
+            "Budgets",
+            "awaiting_response",
+            date(2026, 3, 2),
+            date(2026, 3, 2),
+            users["staff"],
+        )
         assert r.response_due_on is not None
         assert r.body.startswith(f"Dear {r.authority.official_name} ({r.authority.code})")
         assert r.body.endswith("Mon 2 Mar 2026")  # the letter is dated the day it was sent
@@ -114,20 +166,55 @@ def test_create_batch_of_sent_requests_with_letters_events_deadlines_and_audit(s
 def test_create_batch_skips_councils_already_asked_unless_allowed(session):
     campaign = _campaign(session)
     other = _campaign(session, title="Another campaign")
-    first = create_batch(session, campaign, _ids(session, "MAN"), subject="s", sent_on=None, owner_id=None,
-                         allow_duplicates=False, user_id=None)
-    create_batch(session, other, _ids(session, "KEN"), subject="s", sent_on=None, owner_id=None,
-                 allow_duplicates=False, user_id=None)
-    again = create_batch(session, campaign, _ids(session, "MAN", "KEN"), subject="s", sent_on=None, owner_id=None,
-                         allow_duplicates=False, user_id=None)
+    first = create_batch(
+        session,
+        campaign,
+        _ids(session, "MAN"),
+        subject="s",
+        sent_on=None,
+        owner_id=None,
+        allow_duplicates=False,
+        user_id=None,
+    )
+    create_batch(
+        session,
+        other,
+        _ids(session, "KEN"),
+        subject="s",
+        sent_on=None,
+        owner_id=None,
+        allow_duplicates=False,
+        user_id=None,
+    )
+    again = create_batch(
+        session,
+        campaign,
+        _ids(session, "MAN", "KEN"),
+        subject="s",
+        sent_on=None,
+        owner_id=None,
+        allow_duplicates=False,
+        user_id=None,
+    )
     assert again.skipped_duplicates == _ids(session, "MAN") and again.skipped_names == ["Manchester"]
     assert len(again.created_ids) == 1  # Kent: asked only in another campaign
     assert _count(session, campaign.id) == 2
-    allowed = create_batch(session, campaign, _ids(session, "MAN"), subject="s", sent_on=None, owner_id=None,
-                           allow_duplicates=True, user_id=None)
+    allowed = create_batch(
+        session,
+        campaign,
+        _ids(session, "MAN"),
+        subject="s",
+        sent_on=None,
+        owner_id=None,
+        allow_duplicates=True,
+        user_id=None,
+    )
     assert len(allowed.created_ids) == 1 and allowed.skipped_duplicates == []
-    drafts = session.scalars(select(FoiRequest).where(FoiRequest.authority_id.in_(_ids(session, "MAN")),
-                                                      FoiRequest.campaign_id == campaign.id)).all()
+    drafts = session.scalars(
+        select(FoiRequest).where(
+            FoiRequest.authority_id.in_(_ids(session, "MAN")), FoiRequest.campaign_id == campaign.id
+        )
+    ).all()
     assert len(drafts) == 2 and {d.status for d in drafts} == {"draft"}
     assert first.created_ids[0] in {d.id for d in drafts}
     assert session.scalar(select(func.count(RequestEvent.id))) == 0  # drafts have no "sent" event
@@ -138,16 +225,25 @@ def test_create_batch_is_all_or_nothing(session, monkeypatch):
     calls = []
     real = batch_service.create_request
 
-    def failing_third(session_, values, user_id, commit=True):
+    def failing_third(session_, values, user_id):
         calls.append(values["authority_id"])
         if len(calls) == 3:
             raise RequestError("regime", "refused for the test")
-        return real(session_, values, user_id, commit=commit)
+        return real(session_, values, user_id)
 
     monkeypatch.setattr(batch_service, "create_request", failing_third)
     with pytest.raises(BatchError, match="refused for the test"):
-        create_batch(session, campaign, _ids(session, "MAN", "KEN", "LDS", "BIR"), subject="s", sent_on=None,
-                     owner_id=None, allow_duplicates=False, user_id=None)
+        create_batch(
+            session,
+            campaign,
+            _ids(session, "MAN", "KEN", "LDS", "BIR"),
+            subject="s",
+            sent_on=None,
+            owner_id=None,
+            allow_duplicates=False,
+            user_id=None,
+        )
+    session.rollback()  # as the view does
     assert len(calls) == 3
     assert _count(session) == 0
     assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.entity_type == "request")) == 0
@@ -168,6 +264,7 @@ def test_create_batch_refuses_bad_input(session, users):
 
 # ---------------------------------------------------------------- the pages
 
+
 @pytest.fixture
 def campaign_id(app):
     with app.app_context():
@@ -177,7 +274,8 @@ def campaign_id(app):
 def test_batch_page_lists_the_filtered_councils_all_ticked(login_as, campaign_id):
     client = login_as("coordinator")
     html = client.get(f"/campaigns/{campaign_id}/batch?nation=England&region=North+West&type_code=MD").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert html.count('name="authority_ids"') == 15
     assert html.count(" checked") == 15
     assert "Stockport" in html and "Kent" not in html
@@ -218,7 +316,8 @@ def test_preview_then_create_without_javascript(login_as, app, campaign_id):
     assert again.count("Already asked: will be skipped") == 2 and "Create 1 request<" in again
     response = post(client, url, {**_form(app, "MAN", "BOL", "BUR"), "step": "create"}, follow_redirects=True)
     assert "Created 1 request. Skipped 2 already asked in this campaign: Bolton, Manchester." in response.get_data(
-        as_text=True)
+        as_text=True
+    )
     with app.app_context():
         assert _count(db.session, campaign_id) == 3
 
@@ -241,15 +340,21 @@ def _json(client, campaign_id, payload, token=True):
 
 def test_chunk_endpoint_creates_and_answers_json(login_as, app, campaign_id, users):
     client = login_as("coordinator")
-    payload = {**_form(app, "MAN", "KEN"), "sent_on": "2026-03-02", "owner_id": users["staff"],
-               "allow_duplicates": False}
+    payload = {
+        **_form(app, "MAN", "KEN"),
+        "sent_on": "2026-03-02",
+        "owner_id": users["staff"],
+        "allow_duplicates": False,
+    }
     response = _json(client, campaign_id, payload)
     assert response.status_code == 200 and response.is_json
     assert response.json["created"] == 2 and response.json["skipped"] == 0
     assert len(response.json["created_ids"]) == 2
     response = _json(client, campaign_id, payload)  # the same chunk again (a retry) creates nothing
     assert response.json["created"] == 0 and response.json["skipped_councils"] == ["Kent", "Manchester"]
-    response = _json(client, campaign_id, {**payload, "allow_duplicates": True, "authority_ids": payload["authority_ids"][:1]})
+    response = _json(
+        client, campaign_id, {**payload, "allow_duplicates": True, "authority_ids": payload["authority_ids"][:1]}
+    )
     assert response.json["created"] == 1
     with app.app_context():
         assert _count(db.session, campaign_id) == 3
@@ -273,8 +378,9 @@ def test_chunk_endpoint_needs_the_csrf_token(login_as, app, campaign_id):
     client = login_as("coordinator")
     response = _json(client, campaign_id, _form(app, "MAN"), token=False)
     assert response.status_code == 400
-    response = client.post(f"/campaigns/{campaign_id}/batch/create", json=_form(app, "MAN"),
-                           headers={"X-CSRFToken": "forged"})
+    response = client.post(
+        f"/campaigns/{campaign_id}/batch/create", json=_form(app, "MAN"), headers={"X-CSRFToken": "forged"}
+    )
     assert response.status_code == 400
     with app.app_context():
         assert _count(db.session) == 0

@@ -1,4 +1,5 @@
 """Campaigns and single requests through the web UI."""
+
 from datetime import date
 
 from sqlalchemy import select
@@ -14,8 +15,11 @@ def _authority_id(app, code):
 
 
 def _campaign(client, title="Social care cuts", regime="foia", letter="Dear {authority_name}"):
-    return post(client, "/campaigns/new", {"title": title, "description": "d", "default_regime": regime,
-                                            "letter_template": letter})
+    return post(
+        client,
+        "/campaigns/new",
+        {"title": title, "description": "d", "default_regime": regime, "letter_template": letter},
+    )
 
 
 def test_coordinator_creates_and_edits_a_campaign(login_as, app, users):
@@ -27,9 +31,16 @@ def test_coordinator_creates_and_edits_a_campaign(login_as, app, users):
         assert campaign.title == "Social care cuts"
         assert [u.id for u in campaign.coordinators] == []  # the form sent none
         campaign_id = campaign.id
-    response = post(client, f"/campaigns/{campaign_id}/edit", {
-        "title": "Social care cuts 2026", "default_regime": "eir", "letter_template": "",
-        "coordinators": [users["coordinator"]]})
+    response = post(
+        client,
+        f"/campaigns/{campaign_id}/edit",
+        {
+            "title": "Social care cuts 2026",
+            "default_regime": "eir",
+            "letter_template": "",
+            "coordinators": [users["coordinator"]],
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         campaign = db.session.get(Campaign, campaign_id)
@@ -39,6 +50,15 @@ def test_coordinator_creates_and_edits_a_campaign(login_as, app, users):
         assert actions == ["created", "updated"]
     listing = client.get("/campaigns/?q=2026").get_data(as_text=True)
     assert "Social care cuts 2026" in listing
+
+
+def test_campaign_page_names_the_regime_and_its_scottish_twin(login_as, app):
+    client = login_as("coordinator")
+    _campaign(client, regime="eir")
+    with app.app_context():
+        campaign_id = db.session.scalar(select(Campaign.id))
+    page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "<dd>EIR (Scottish councils: EISR)</dd>" in page
 
 
 def test_campaign_form_names_the_bad_placeholder_and_saves_nothing(login_as, app):
@@ -58,9 +78,17 @@ def test_duplicate_campaign_title_is_refused(login_as):
 
 
 def _new_request(client, campaign_id, authority_id, **extra):
-    data = {"campaign_id": campaign_id, "authority_id": authority_id, "regime": "", "subject": "Budgets",
-            "body": "Please send", "sent_on": "2026-03-02", "received_on": "", "council_reference": "",
-            "owner_id": ""}
+    data = {
+        "campaign_id": campaign_id,
+        "authority_id": authority_id,
+        "regime": "",
+        "subject": "Budgets",
+        "body": "Please send",
+        "sent_on": "2026-03-02",
+        "received_on": "",
+        "council_reference": "",
+        "owner_id": "",
+    }
     data.update(extra)
     return post(client, "/requests/new", data)
 
@@ -76,8 +104,12 @@ def test_staff_creates_a_sent_request_with_timeline_and_audit(login_as, app):
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         req = db.session.scalar(select(FoiRequest))
-        assert (req.regime, req.status, req.sent_on, req.received_on) == ("foia", "awaiting_response",
-                                                                          date(2026, 3, 2), date(2026, 3, 2))
+        assert (req.regime, req.status, req.sent_on, req.received_on) == (
+            "foia",
+            "awaiting_response",
+            date(2026, 3, 2),
+            date(2026, 3, 2),
+        )
         assert [e.kind for e in db.session.scalars(select(RequestEvent))] == ["sent"]
         assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.entity_type == "request")) == "created"
         request_id = req.id
@@ -112,8 +144,13 @@ def test_request_form_errors_name_the_field(login_as, app):
     assert "cannot receive the request before it was sent" in response.get_data(as_text=True)
     # A one-line box cannot send a line break; a crafted post that does is refused (it would
     # break every reminder email carrying the subject), while the request text keeps its lines.
-    response = _new_request(client, campaign_id, _authority_id(app, "KEN"), subject="Budgets\r\nBcc: x@evil.example",
-                            body="Line one\r\nLine two")
+    response = _new_request(
+        client,
+        campaign_id,
+        _authority_id(app, "KEN"),
+        subject="Budgets\r\nBcc: x@evil.example",
+        body="Line one\r\nLine two",
+    )
     assert "Subject: must be on one line" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(FoiRequest)) is None
@@ -125,9 +162,12 @@ def test_request_list_filters_and_paginates(login_as, app):
     _campaign(client, title="Other")
     with app.app_context():
         first, second = db.session.scalars(select(Campaign.id).order_by(Campaign.id)).all()
-        councils = db.session.scalars(select(Authority.id).where(Authority.social_care, Authority.nation == "England",
-                                                                  Authority.end_date.is_(None))
-                                      .order_by(Authority.code).limit(55)).all()
+        councils = db.session.scalars(
+            select(Authority.id)
+            .where(Authority.social_care, Authority.nation == "England", Authority.end_date.is_(None))
+            .order_by(Authority.code)
+            .limit(55)
+        ).all()
     for authority_id in councils:
         assert _new_request(client, first, authority_id).status_code == 302
     assert _new_request(client, second, _authority_id(app, "KEN"), subject="Libraries", sent_on="").status_code == 302
@@ -157,8 +197,11 @@ def test_edit_request_is_audited(login_as, app):
     _new_request(client, campaign_id, _authority_id(app, "KEN"))
     with app.app_context():
         request_id = db.session.scalar(select(FoiRequest.id))
-    response = post(client, f"/requests/{request_id}/edit", {"regime": "eir", "subject": "Budgets v2", "body": "Please send",
-                                                              "council_reference": "R1", "owner_id": ""})
+    response = post(
+        client,
+        f"/requests/{request_id}/edit",
+        {"regime": "eir", "subject": "Budgets v2", "body": "Please send", "council_reference": "R1", "owner_id": ""},
+    )
     assert response.status_code == 302
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "updated")).one()
@@ -168,13 +211,24 @@ def test_edit_request_is_audited(login_as, app):
 
 def test_admin_edits_a_council(login_as, app):
     client = login_as("admin")
-    response = post(client, "/councils/KEN/edit", {"official_name": "Kent County Council", "short_name": "Kent",
-                                                   "foi_email": "foi@kent.gov.uk", "website": "https://www.kent.gov.uk"})
+    response = post(
+        client,
+        "/councils/KEN/edit",
+        {
+            "official_name": "Kent County Council",
+            "short_name": "Kent",
+            "foi_email": "foi@kent.gov.uk",
+            "website": "https://www.kent.gov.uk",
+        },
+    )
     assert response.status_code == 302
     page = client.get("/councils/KEN").get_data(as_text=True)
     assert "foi@kent.gov.uk" in page
-    bad = post(client, "/councils/KEN/edit", {"official_name": "Kent County Council", "short_name": "Kent",
-                                              "foi_email": "not-an-email", "website": ""})
+    bad = post(
+        client,
+        "/councils/KEN/edit",
+        {"official_name": "Kent County Council", "short_name": "Kent", "foi_email": "not-an-email", "website": ""},
+    )
     assert "FOI email address: Invalid email address." in bad.get_data(as_text=True)
 
 

@@ -1,4 +1,5 @@
 """The dashboard (to-do list, campaign progress, scope per role) and the campaign statistics page."""
+
 from __future__ import annotations
 
 import re
@@ -9,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import insert, select
 
+from fointracker import clock
 from fointracker.extensions import db
 from fointracker.models import Authority, Campaign, FoiRequest, User
 from fointracker.services.deadlines import Calendars
@@ -16,16 +18,31 @@ from fointracker.services.stats import TODO_BUCKETS, Scope, todo_counts
 from tests.conftest import login
 from tests.test_stats import event, new_request
 
+pytestmark = pytest.mark.today  # depends on today's date: .ci/run also runs it under faketime
 
 
 def _row(campaign_id, authority_id, **columns):
-    today = date.today()
-    values = {"campaign_id": campaign_id, "authority_id": authority_id, "regime": "foia", "subject": "s",
-              "body": "", "council_reference": "", "status": "awaiting_response", "clock_paused": False,
-              "figures_entered": False, "sent_on": today - timedelta(days=10),
-              "received_on": today - timedelta(days=10),
-              "owner_id": None, "outcome": None, "response_due_on": None, "very_overdue_on": None,
-              "review_due_on": None, "responded_on": None, "responded_on_time": None}
+    today = clock.today()
+    values = {
+        "campaign_id": campaign_id,
+        "authority_id": authority_id,
+        "regime": "foia",
+        "subject": "s",
+        "body": "",
+        "council_reference": "",
+        "status": "awaiting_response",
+        "clock_paused": False,
+        "figures_entered": False,
+        "sent_on": today - timedelta(days=10),
+        "received_on": today - timedelta(days=10),
+        "owner_id": None,
+        "outcome": None,
+        "response_due_on": None,
+        "very_overdue_on": None,
+        "review_due_on": None,
+        "responded_on": None,
+        "responded_on_time": None,
+    }
     values.update(columns)
     return values
 
@@ -34,7 +51,7 @@ def _row(campaign_id, authority_id, **columns):
 def scene(app, users):
     """Two campaigns, the coordinator coordinating A, and one request in each to-do bucket,
     with stored deadline columns set relative to the real today (the dashboard's today)."""
-    today = date.today()
+    today = clock.today()
     with app.app_context():
         s = db.session
         a = Campaign(title="A: care budgets", default_regime="foia", created_by_id=users["admin"])
@@ -42,29 +59,53 @@ def scene(app, users):
         a.coordinators.append(s.get(User, users["coordinator"]))
         s.add_all([a, b])
         s.flush()
-        councils = s.scalars(select(Authority.id).where(Authority.nation == "England").order_by(Authority.id)
-                             .limit(10)).all()
+        councils = s.scalars(
+            select(Authority.id).where(Authority.nation == "England").order_by(Authority.id).limit(10)
+        ).all()
         rows = [
             # overdue, owned by staff (A)
-            _row(a.id, councils[0], owner_id=users["staff"], response_due_on=today - timedelta(days=2),
-                 very_overdue_on=today + timedelta(days=20)),
+            _row(
+                a.id,
+                councils[0],
+                owner_id=users["staff"],
+                response_due_on=today - timedelta(days=2),
+                very_overdue_on=today + timedelta(days=20),
+            ),
             # very overdue, owned by staff (B)
-            _row(b.id, councils[1], owner_id=users["staff"], response_due_on=today - timedelta(days=30),
-                 very_overdue_on=today - timedelta(days=1)),
+            _row(
+                b.id,
+                councils[1],
+                owner_id=users["staff"],
+                response_due_on=today - timedelta(days=30),
+                very_overdue_on=today - timedelta(days=1),
+            ),
             # we owe a clarification (A)
             _row(a.id, councils[2], status="clarification_requested", clock_paused=True),
             # answered, figures not entered, owned by the coordinator (B)
-            _row(b.id, councils[3], owner_id=users["coordinator"], status="responded", outcome="successful",
-                 responded_on=today - timedelta(days=3), responded_on_time=True),
+            _row(
+                b.id,
+                councils[3],
+                owner_id=users["coordinator"],
+                status="responded",
+                outcome="successful",
+                responded_on=today - timedelta(days=3),
+                responded_on_time=True,
+            ),
             # internal review due today (A)
-            _row(a.id, councils[4], status="internal_review", outcome="refused", review_due_on=today,
-                 responded_on=today - timedelta(days=5), responded_on_time=False),
+            _row(
+                a.id,
+                councils[4],
+                status="internal_review",
+                outcome="refused",
+                review_due_on=today,
+                responded_on=today - timedelta(days=5),
+                responded_on_time=False,
+            ),
             # due today: in "this week" (B)
             _row(b.id, councils[5], response_due_on=today, very_overdue_on=today + timedelta(days=28)),
             # nothing to do: due in two months (B), and a refusal (B), and a withdrawn one (B)
             _row(b.id, councils[6], response_due_on=today + timedelta(days=60)),
-            _row(b.id, councils[7], status="responded", outcome="refused", responded_on=today,
-                 responded_on_time=True),
+            _row(b.id, councils[7], status="responded", outcome="refused", responded_on=today, responded_on_time=True),
             _row(b.id, councils[8], status="withdrawn", outcome="withdrawn"),
         ]
         s.execute(insert(FoiRequest), rows)
@@ -85,8 +126,10 @@ def todo_number(html: str, name: str) -> int:
 
 def links(fragment: str) -> list[dict]:
     """The query arguments of every link in an HTML fragment."""
-    return [{k: v[0] for k, v in parse_qs(urlsplit(unescape(href)).query).items()}
-            for href in re.findall(r'href="([^"]+)"', fragment)]
+    return [
+        {k: v[0] for k, v in parse_qs(urlsplit(unescape(href)).query).items()}
+        for href in re.findall(r'href="([^"]+)"', fragment)
+    ]
 
 
 def listed(client, query: dict) -> int:
@@ -106,7 +149,7 @@ def logged_in(app, role):
 def expected_counts(app, scope_user=None):
     with app.app_context():
         scope = Scope.mine(db.session, scope_user) if scope_user else None
-        return todo_counts(db.session, date.today(), Calendars.from_db(db.session), 5, scope)
+        return todo_counts(db.session, clock.today(), Calendars.from_db(db.session), 5, scope)
 
 
 def test_staff_sees_their_own_requests_by_default(login_as, app, scene):
@@ -115,8 +158,14 @@ def test_staff_sees_their_own_requests_by_default(login_as, app, scene):
     staff = scene["users"]["staff"]
     assert 'aria-current="page">Mine<' in html and "Requests you own." in html
     counts = expected_counts(app, staff)
-    assert counts == {"very_overdue": 1, "overdue": 2, "due_this_week": 0, "clarification_owed": 0,
-                      "figures_missing": 0, "review_due": 0}
+    assert counts == {
+        "very_overdue": 1,
+        "overdue": 2,
+        "due_this_week": 0,
+        "clarification_owed": 0,
+        "figures_missing": 0,
+        "review_due": 0,
+    }
     for name in TODO_BUCKETS:
         assert todo_number(html, name) == counts[name]
     assert links(todo_cell(html, "overdue")) == [{"owner": str(staff), "deadline": "overdue"}]
@@ -136,8 +185,14 @@ def test_coordinator_sees_owned_requests_and_coordinated_campaigns(login_as, app
     assert "every request in the 1 campaign you coordinate" in html
     counts = expected_counts(app, coordinator)
     # A: overdue, clarification, review; owned in B: the missing figures.
-    assert counts == {"very_overdue": 0, "overdue": 1, "due_this_week": 0, "clarification_owed": 1,
-                      "figures_missing": 1, "review_due": 1}
+    assert counts == {
+        "very_overdue": 0,
+        "overdue": 1,
+        "due_this_week": 0,
+        "clarification_owed": 1,
+        "figures_missing": 1,
+        "review_due": 1,
+    }
     for name in TODO_BUCKETS:
         assert todo_number(html, name) == counts[name]
     # Each part links to its own list: "yours" by owner, the coordinated campaign by campaign.
@@ -152,8 +207,14 @@ def test_coordinator_sees_owned_requests_and_coordinated_campaigns(login_as, app
 
 def test_admin_and_author_see_everything_by_default(app, scene):
     counts = expected_counts(app)
-    assert counts == {"very_overdue": 1, "overdue": 2, "due_this_week": 1, "clarification_owed": 1,
-                      "figures_missing": 1, "review_due": 1}
+    assert counts == {
+        "very_overdue": 1,
+        "overdue": 2,
+        "due_this_week": 1,
+        "clarification_owed": 1,
+        "figures_missing": 1,
+        "review_due": 1,
+    }
     for role in ("admin", "author"):
         client = logged_in(app, role)
         html = client.get("/").get_data(as_text=True)
@@ -205,7 +266,7 @@ def test_campaign_progress_table(login_as, scene):
     assert {"campaign": str(scene["b"]), "outcome": "refused"} in links(row_b)
     assert {"campaign": str(scene["b"]), "status": "withdrawn"} in links(row_b)
     assert {"campaign": str(scene["b"]), "todo": "outstanding"} in links(row_b)
-    assert f'/campaigns/{scene["b"]}/statistics' in row_b
+    assert f"/campaigns/{scene['b']}/statistics" in row_b
 
 
 def test_dashboard_dates_and_empty_states(app, users):
@@ -224,6 +285,7 @@ def test_dashboard_needs_a_login(client):
 
 
 # ---------------------------------------------------------------- statistics page
+
 
 @pytest.fixture
 def answered_campaign(app, users):
@@ -263,8 +325,9 @@ def test_statistics_page_for_every_role(login_as, answered_campaign, role):
     assert "s.40 personal data 2" in text and "s.12 cost limit 1" in text
     assert "Requested 1" in text and "Under way 1" in text
     # By region: South East is Kent and East Sussex, answered in 10 and 30 working days.
-    assert re.search(r"South East 2 2 \(100\.0%\) 1 \(50\.0%\) 1 \(50\.0%\) 0 \(0\.0%\) 1 \(50\.0%\) 1 20 working days",
-                     text), text
+    assert re.search(
+        r"South East 2 2 \(100\.0%\) 1 \(50\.0%\) 1 \(50\.0%\) 0 \(0\.0%\) 1 \(50\.0%\) 1 20 working days", text
+    ), text
     assert "Scotland 1 0 (0.0%) 0 (–) 0 (–) 1 (100.0%) 0 (–) 0 –" in text
     assert re.search(r"County 3 2 \(66\.7%\)", text)  # Kent, East Sussex, Cambridgeshire
     assert "London borough 1 1 (100.0%)" in text and "2 working days" in text

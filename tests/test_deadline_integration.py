@@ -1,4 +1,5 @@
 """Stored deadlines follow the timeline and the admins' calendar changes."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -13,6 +14,8 @@ from fointracker.services.foi_requests import create_request
 from fointracker.services.timeline import TimelineError, add_event, remove_event, update_event
 from tests.conftest import post
 
+pytestmark = pytest.mark.today  # depends on today's date: .ci/run also runs it under faketime
+
 TODAY = date(2026, 11, 23)
 
 
@@ -26,16 +29,28 @@ def campaign_id(session, users):
 
 def new_request(session, campaign_id, code="KEN", sent=date(2026, 3, 12), regime=None, received=None):
     authority = session.scalar(select(Authority).where(Authority.code == code))
-    return create_request(session, {
-        "campaign_id": campaign_id, "authority_id": authority.id,
-        "regime": regime or ("foisa" if authority.nation == "Scotland" else "foia"),
-        "subject": "Budgets", "body": "", "sent_on": sent, "received_on": received,
-        "council_reference": "", "owner_id": None}, None)
+    foi_request = create_request(
+        session,
+        {
+            "campaign_id": campaign_id,
+            "authority_id": authority.id,
+            "regime": regime or ("foisa" if authority.nation == "Scotland" else "foia"),
+            "subject": "Budgets",
+            "body": "",
+            "sent_on": sent,
+            "received_on": received,
+            "council_reference": "",
+            "owner_id": None,
+        },
+        None,
+    )
+    session.commit()
+    return foi_request
 
 
 def test_creating_a_sent_request_stores_its_deadlines(session, campaign_id):
     req = new_request(session, campaign_id, sent=date(2009, 3, 12))
-    assert req.response_due_on == date(2009, 4, 14)  # DESIGN.md peer vector: skips St Patrick's and Easter
+    assert req.response_due_on == date(2009, 4, 14)  # FOIA s.10(6): any UK bank holiday, so St Patrick's and Easter
     expected = compute_deadlines("foia", date(2009, 3, 12))
     assert (req.deferred_due_on, req.very_overdue_on) == (expected.deferred_receipt_due, expected.very_overdue)
     assert req.review_due_on is None and req.clock_paused is False
@@ -77,31 +92,57 @@ def test_fee_notice_pauses_and_payment_moves_the_date(session, campaign_id):
 
 def test_public_interest_extension_records_the_new_date(session, campaign_id):
     req = new_request(session, campaign_id, sent=date(2026, 3, 2))
-    add_event(session, req, kind="extension_claimed", occurred_on=date(2026, 3, 20),
-              details={"reason": "public_interest", "new_date": "2026-04-27"}, user_id=None, today=TODAY)
+    add_event(
+        session,
+        req,
+        kind="extension_claimed",
+        occurred_on=date(2026, 3, 20),
+        details={"reason": "public_interest", "new_date": "2026-04-27"},
+        user_id=None,
+        today=TODAY,
+    )
     assert req.status == "extended" and req.response_due_on == date(2026, 4, 27)
 
 
 def test_editing_and_removing_events_recompute_and_are_audited(session, campaign_id, users):
     req = new_request(session, campaign_id, sent=date(2026, 3, 2))
     original_due = req.response_due_on
-    event = add_event(session, req, kind="clarification_requested", occurred_on=date(2026, 3, 4),
-                      user_id=users["staff"], today=TODAY)
-    sent_back = add_event(session, req, kind="clarification_sent", occurred_on=date(2026, 3, 6),
-                          user_id=users["staff"], today=TODAY)
+    event = add_event(
+        session, req, kind="clarification_requested", occurred_on=date(2026, 3, 4), user_id=users["staff"], today=TODAY
+    )
+    sent_back = add_event(
+        session, req, kind="clarification_sent", occurred_on=date(2026, 3, 6), user_id=users["staff"], today=TODAY
+    )
     first_due = req.response_due_on
-    update_event(session, sent_back, occurred_on=date(2026, 3, 16), details={}, note="", reason="typo in date",
-                 user_id=users["staff"], today=TODAY)
+    update_event(
+        session,
+        sent_back,
+        occurred_on=date(2026, 3, 16),
+        details={},
+        note="",
+        reason="typo in date",
+        user_id=users["staff"],
+        today=TODAY,
+    )
     assert req.response_due_on == get_calendar("uk").add_working_days(date(2026, 3, 16), 20) != first_due
     with pytest.raises(TimelineError, match="inconsistent"):
         remove_event(session, event, reason="entered by mistake", user_id=users["staff"])  # would orphan the reply
     remove_event(session, sent_back, reason="entered by mistake", user_id=users["staff"])
     remove_event(session, event, reason="entered by mistake", user_id=users["staff"])
     assert req.status == "awaiting_response" and req.response_due_on == original_due
-    entries = session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "request",
-                                                       AuditEntry.entity_id == req.id).order_by(AuditEntry.id)).all()
-    assert [e.action for e in entries] == ["created", "event added", "event added", "event edited",
-                                           "event removed", "event removed"]
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == "request", AuditEntry.entity_id == req.id)
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [e.action for e in entries] == [
+        "created",
+        "event added",
+        "event added",
+        "event edited",
+        "event removed",
+        "event removed",
+    ]
     edit = entries[3]
     assert edit.before["occurred_on"] == "2026-03-06" and edit.after["occurred_on"] == "2026-03-16"
     assert edit.after["reason"] == "typo in date"
@@ -122,8 +163,15 @@ def test_an_event_that_makes_no_sense_is_refused_and_nothing_changes(session, ca
 
 def test_review_due_date_is_stored_while_in_review(session, campaign_id):
     req = new_request(session, campaign_id, sent=date(2026, 3, 2))
-    add_event(session, req, kind="response_received", occurred_on=date(2026, 3, 20),
-              details={"outcome": "refused", "exemptions": ["s12"]}, user_id=None, today=TODAY)
+    add_event(
+        session,
+        req,
+        kind="response_received",
+        occurred_on=date(2026, 3, 20),
+        details={"outcome": "refused", "exemptions": ["s12"]},
+        user_id=None,
+        today=TODAY,
+    )
     assert req.response_due_on is None and req.outcome == "refused"
     add_event(session, req, kind="review_requested", occurred_on=date(2026, 4, 1), user_id=None, today=TODAY)
     assert req.status == "internal_review"
@@ -133,12 +181,20 @@ def test_review_due_date_is_stored_while_in_review(session, campaign_id):
 def test_closure_day_recomputes_open_requests_only(session, campaign_id, users):
     open_req = new_request(session, campaign_id, sent=date(2026, 3, 2))
     answered = new_request(session, campaign_id, code="MAN", sent=date(2026, 3, 2))
-    add_event(session, answered, kind="response_received", occurred_on=date(2026, 3, 10),
-              details={"outcome": "successful"}, user_id=None, today=TODAY)
+    add_event(
+        session,
+        answered,
+        kind="response_received",
+        occurred_on=date(2026, 3, 10),
+        details={"outcome": "successful"},
+        user_id=None,
+        today=TODAY,
+    )
     scottish = new_request(session, campaign_id, code="GLG", sent=date(2026, 3, 2))
     before_uk, before_scot = open_req.response_due_on, scottish.response_due_on
-    moved = add_closure(session, day=date(2026, 3, 16), name="Office move", calendar="uk", remove=False,
-                        user_id=users["admin"])
+    moved = add_closure(
+        session, day=date(2026, 3, 16), name="Office move", calendar="uk", remove=False, user_id=users["admin"]
+    )
     assert moved == 1
     session.expire_all()
     assert open_req.response_due_on == get_calendar("uk").add_working_days(before_uk, 1)
@@ -158,8 +214,9 @@ def test_recompute_requests_changes_nothing_when_nothing_moved(session, campaign
 
 def test_state_filters_in_sql_match_the_domain_rule(session, campaign_id):
     calendars = Calendars(())
-    councils = session.scalars(select(Authority).where(Authority.end_date.is_(None), Authority.social_care)
-                               .order_by(Authority.code).limit(60)).all()
+    councils = session.scalars(
+        select(Authority).where(Authority.end_date.is_(None), Authority.social_care).order_by(Authority.code).limit(60)
+    ).all()
     today = date(2026, 5, 11)
     for offset, council in enumerate(councils):
         new_request(session, campaign_id, code=council.code, sent=today - timedelta(days=offset * 1 + 10))
@@ -190,7 +247,9 @@ def test_calculator_page(login_as):
     client = login_as("author")
     html = client.get("/deadlines/calculator?regime=foisa&received=2026-03-20").get_data(as_text=True)
     assert "Mon 20 Apr 2026" in html and "Scottish bank holidays" in html
-    html = client.get("/deadlines/calculator?regime=foia&received=2026-03-20&fee_notice=2026-03-23").get_data(as_text=True)
+    html = client.get("/deadlines/calculator?regime=foia&received=2026-03-20&fee_notice=2026-03-23").get_data(
+        as_text=True
+    )
     assert "Fee received: give both the notice date and the payment date, or neither" in html
     html = client.get("/deadlines/calculator?regime=foia&received=2026-02-31").get_data(as_text=True)
     assert "Received by the council: Not a valid date value." in html
@@ -201,8 +260,12 @@ def test_admin_closure_page_recomputes(login_as, app, campaign_id):
         req_id = new_request(db.session, campaign_id, sent=date(2026, 3, 2)).id
         before = db.session.get(FoiRequest, req_id).response_due_on
     client = login_as("admin")
-    response = post(client, "/deadlines/closures", {"day": "2026-03-16", "name": "Strike day", "calendar": "all"},
-                    follow_redirects=True)
+    response = post(
+        client,
+        "/deadlines/closures",
+        {"day": "2026-03-16", "name": "Strike day", "calendar": "all"},
+        follow_redirects=True,
+    )
     assert "1 request(s) moved" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(FoiRequest, req_id).response_due_on > before

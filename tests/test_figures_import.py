@@ -1,4 +1,5 @@
 """Importing figures from CSV and XLSX: dry run, all or nothing, every error with its row and column."""
+
 import io
 import re
 from datetime import date
@@ -30,8 +31,15 @@ def campaign(app, users):
         ids = {code: make_request(s, campaign, code).id for code in ("KEN", "DUR", "MAN", "BNE")}
         ids["KEN2"] = make_request(s, campaign, "KEN", sent=date(2026, 4, 1)).id
         before = q(s, campaign, "asc_1011", label="Adult social-care budget", period_label="2010/11")
-        q(s, campaign, "asc_1112", label="Adult social-care budget", period_label="2011/12", pair_group="asc",
-          pair_with=before.id)
+        q(
+            s,
+            campaign,
+            "asc_1112",
+            label="Adult social-care budget",
+            period_label="2011/12",
+            pair_group="asc",
+            pair_with=before.id,
+        )
         q(s, campaign, "eia", "yes_no", label="Equality impact assessment done?")
         q(s, campaign, "bme_groups", "count", label="BME groups funded")
         q(s, campaign, "share", "percentage", label="Share of budget cut")
@@ -74,14 +82,29 @@ def test_a_dry_run_lists_the_changes_and_lenient_matches_and_writes_nothing(app,
     assert (plan.rows, len(plan.changes), plan.unchanged) == (8, 8, 0)
     first = plan.changes[0]
     assert (first.row, first.council, first.question_code, first.old, first.new) == (
-        2, "Kent County Council (KEN)", "asc_1011", "—", "£1,234,567.89")
-    assert [c.new for c in plan.changes[1:]] == ["£3,400,000,000", "Yes", "0 to 4 (suppressed)", "c. £2,000,000",
-                                                 "12.5%", "Refused", "Not held"]
+        2,
+        "Kent County Council (KEN)",
+        "asc_1011",
+        "—",
+        "£1,234,567.89",
+    )
+    assert [c.new for c in plan.changes[1:]] == [
+        "£3,400,000,000",
+        "Yes",
+        "0 to 4 (suppressed)",
+        "c. £2,000,000",
+        "12.5%",
+        "Refused",
+        "Not held",
+    ]
     assert "'Durham County' matched Durham County Council (DUR) (row 3)" in plan.lenient
     assert "'Barnet London Borough Council' matched London Borough of Barnet (BNE) (row 5)" in plan.lenient
     assert not any("Manchester" in line or "E10000016" in line for line in plan.lenient)  # exact: not listed
-    assert any("Kent County Council (KEN) has 2 requests in this campaign" in n
-               and f"request #{campaign['requests']['KEN2']}" in n for n in plan.notes)
+    assert any(
+        "Kent County Council (KEN) has 2 requests in this campaign" in n
+        and f"request #{campaign['requests']['KEN2']}" in n
+        for n in plan.notes
+    )
     assert _count(app) == 0 and _count(app, AuditEntry) == audit_before
 
 
@@ -89,6 +112,7 @@ def test_a_good_file_imports_exactly(app, users, campaign):
     plan = _plan(app, GOOD_CSV)
     with app.app_context():
         apply_plan(db.session, plan, users["staff"])
+        db.session.commit()
     got = _answers(app)
     r = campaign["requests"]
     assert got[(r["KEN2"], "asc_1011")]["value_number"] == Decimal("1234567.89")
@@ -114,21 +138,43 @@ def test_a_good_file_imports_exactly(app, users, campaign):
 def test_import_updates_and_keeps_notes_and_completes_requests(app, users, campaign):
     r = campaign["requests"]
     with app.app_context():
-        save_answers(db.session, db.session.get(FoiRequest, r["MAN"]),
-                     {db.session.scalar(select(Question.id).where(Question.code == "eia")): ("no", "", "", "p. 4 of the reply", None, "")},
-                     users["staff"])
+        save_answers(
+            db.session,
+            db.session.get(FoiRequest, r["MAN"]),
+            {
+                db.session.scalar(select(Question.id).where(Question.code == "eia")): (
+                    "no",
+                    "",
+                    "",
+                    "p. 4 of the reply",
+                    None,
+                    "",
+                )
+            },
+            users["staff"],
+        )
+        db.session.commit()
     rows = "authority,question,value\n" + "".join(
-        f"Manchester,{code},{value}\n" for code, value in (
-            ("asc_1011", "£10m"), ("asc_1112", "£9.5m"), ("eia", "yes"), ("bme_groups", "3"), ("share", "5%")))
+        f"Manchester,{code},{value}\n"
+        for code, value in (
+            ("asc_1011", "£10m"),
+            ("asc_1112", "£9.5m"),
+            ("eia", "yes"),
+            ("bme_groups", "3"),
+            ("share", "5%"),
+        )
+    )
     plan = _plan(app, rows)
     eia = next(c for c in plan.changes if c.question_code == "eia")
     assert (eia.old, eia.new, eia.created) == ("No", "Yes", False)
     with app.app_context():
         apply_plan(db.session, plan, None)
+        db.session.commit()
         manchester = db.session.get(FoiRequest, r["MAN"])
         assert manchester.figures_entered is True  # every question answered, in the same commit
-        answer = db.session.scalar(select(Answer).join(Question).where(Question.code == "eia",
-                                                                      Answer.request_id == r["MAN"]))
+        answer = db.session.scalar(
+            select(Answer).join(Question).where(Question.code == "eia", Answer.request_id == r["MAN"])
+        )
         assert answer.value_bool is True and answer.note == "p. 4 of the reply"  # a blank note keeps the note
 
 
@@ -137,37 +183,54 @@ def test_a_file_with_errors_changes_nothing_and_reports_every_error(app, users, 
     with app.app_context():
         qid = db.session.scalar(select(Question.id).where(Question.code == "asc_1011"))
         save_answers(db.session, db.session.get(FoiRequest, r["KEN2"]), {qid: ("£1m", "", "", "", None, "")}, None)
+        db.session.commit()
     before, audit_before = _answers(app), _count(app, AuditEntry)
     bad = (
         "authority,question,value,state,exemption\n"
-        "Kent,asc_1011,£1.2 zillion,,\n"          # 2 value
-        "Atlantis,asc_1011,5,,\n"                 # 3 authority
-        "Kent,nope,5,,\n"                         # 4 question
-        "Manchester,eia,maybe,,\n"                # 5 value
-        "Barnet,bme_groups,12,perhaps,\n"         # 6 state
-        "Northampton,asc_1011,5,,\n"              # 7 not in the campaign
-        "Kent,asc_1112,£5m,,\n"                   # 8 fine ...
-        "Kent County Council,asc_1112,6,,\n"      # 9 ... but the same answer twice
-        ",asc_1011,5,,\n"                         # 10 no council
-        "\n"                                      # a blank line is skipped
-        "Durham,bme_groups,4,refused,s40\n"       # 12 a refusal has no value
-        "Durham,eia,yes,,s99\n"                   # 13 unknown exemption
-        "Durham,share,7%,,s40\n"                  # 14 exemption without refusal
-        "Durham,asc_1011,12345678901234567,,\n"   # 15 too many digits to keep exactly
+        "Kent,asc_1011,£1.2 zillion,,\n"  # 2 value
+        "Atlantis,asc_1011,5,,\n"  # 3 authority
+        "Kent,nope,5,,\n"  # 4 question
+        "Manchester,eia,maybe,,\n"  # 5 value
+        "Barnet,bme_groups,12,perhaps,\n"  # 6 state
+        "Northampton,asc_1011,5,,\n"  # 7 not in the campaign
+        "Kent,asc_1112,£5m,,\n"  # 8 fine ...
+        "Kent County Council,asc_1112,6,,\n"  # 9 ... but the same answer twice
+        ",asc_1011,5,,\n"  # 10 no council
+        "\n"  # a blank line is skipped
+        "Durham,bme_groups,4,refused,s40\n"  # 12 a refusal has no value
+        "Durham,eia,yes,,s99\n"  # 13 unknown exemption
+        "Durham,share,7%,,s40\n"  # 14 exemption without refusal
+        "Durham,asc_1011,12345678901234567,,\n"  # 15 too many digits to keep exactly
     )
     plan = _plan(app, bad)
     assert not plan.ok
     found = {(row, column) for row, column, _ in plan.errors}
-    assert found == {(2, "value"), (3, "authority"), (4, "question"), (5, "value"), (6, "state"), (7, "authority"),
-                     (9, "question"), (10, "authority"), (12, "value"), (13, "exemption"), (14, "exemption"),
-                     (15, "value")}
+    assert found == {
+        (2, "value"),
+        (3, "authority"),
+        (4, "question"),
+        (5, "value"),
+        (6, "state"),
+        (7, "authority"),
+        (9, "question"),
+        (10, "authority"),
+        (12, "value"),
+        (13, "exemption"),
+        (14, "exemption"),
+        (15, "value"),
+    }
     lines = plan.error_lines()
     assert "row 2, column value: '£1.2 zillion' is not a number" in lines[0]
     assert "row 3, column authority: no council called 'Atlantis'" in lines[1]
-    assert any(line.startswith("row 4, column question: no question with the code or label 'nope' (codes: asc_1011,")
-               for line in lines)
-    assert any("row 7, column authority: 'Northampton' is Northampton Borough Council (NOR), which this campaign has "
-               "no request for" in line for line in lines)
+    assert any(
+        line.startswith("row 4, column question: no question with the code or label 'nope' (codes: asc_1011,")
+        for line in lines
+    )
+    assert any(
+        "row 7, column authority: 'Northampton' is Northampton Borough Council (NOR), which this campaign has "
+        "no request for" in line
+        for line in lines
+    )
     assert any("row 9, column question: asc_1112 for Kent is also at row 8" in line for line in lines)
     assert any("row 12, column value: a “refused” answer has no value, but '4' was given" in line for line in lines)
     with app.app_context():
@@ -200,6 +263,7 @@ def test_an_xlsx_file_imports_exactly(app, campaign, tmp_path):
     assert "Read the first sheet, “Figures”, only." in plan.notes
     with app.app_context():
         apply_plan(db.session, plan, None)
+        db.session.commit()
     got, r = _answers(app), campaign["requests"]
     assert got[(r["KEN2"], "asc_1011")]["value_number"] == Decimal("1234567.89")
     assert got[(r["DUR"], "asc_1011")]["value_number"] == Decimal("3400000000")
@@ -247,19 +311,28 @@ def test_an_ambiguous_name_lists_the_candidates(app, users):
         make_request(s, campaign, "DST")
         q(s, campaign, "budget")
     plan = _plan(app, "authority,question,value\nThe Dorset Council,budget,1\nE06000059,budget,2\n")
-    assert plan.errors == [(2, "authority", "'The Dorset Council' could be any of: Dorset Council (DST); "
-                                            "Dorset County Council (DOR): give the GSS code")]  # current first
+    assert plan.errors == [
+        (
+            2,
+            "authority",
+            "'The Dorset Council' could be any of: Dorset Council (DST); "
+            "Dorset County Council (DOR): give the GSS code",
+        )
+    ]  # current first
     assert _plan(app, "authority,question,value\nE06000059,budget,2\n").changes[0].council == "Dorset Council (DST)"
 
 
 # --- the command line -------------------------------------------------------------
+
 
 def test_cli_dry_run_then_import(app, campaign, tmp_path):
     path = tmp_path / "figures.csv"
     path.write_text(GOOD_CSV, encoding="utf-8")
     result = run_cli(app, "figures", "import", TITLE.upper(), str(path), "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert "Dry run, nothing written: 8 rows read: 8 changes (8 new, 0 updated), 0 unchanged, 0 errors." in result.stdout
+    assert (
+        "Dry run, nothing written: 8 rows read: 8 changes (8 new, 0 updated), 0 unchanged, 0 errors." in result.stdout
+    )
     assert "'Durham County' matched Durham County Council (DUR) (row 3)" in result.stdout
     assert "row 2: Kent County Council (KEN) · asc_1011: — → £1,234,567.89" in result.stdout
     assert _count(app) == 0
@@ -271,8 +344,9 @@ def test_cli_dry_run_then_import(app, campaign, tmp_path):
 
 def test_cli_reports_every_error_and_imports_nothing(app, campaign, tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("authority,question,value\nKent,asc_1011,£1m\nAtlantis,asc_1011,5\nKent,eia,perhaps\n",
-                    encoding="utf-8")
+    path.write_text(
+        "authority,question,value\nKent,asc_1011,£1m\nAtlantis,asc_1011,5\nKent,eia,perhaps\n", encoding="utf-8"
+    )
     result = run_cli(app, "figures", "import", TITLE, str(path))
     assert result.returncode == 1
     assert "row 3, column authority: no council called 'Atlantis'" in result.stderr
@@ -285,10 +359,15 @@ def test_cli_reports_every_error_and_imports_nothing(app, campaign, tmp_path):
 
 # --- the web ----------------------------------------------------------------------
 
+
 def _upload(client, campaign_id, text: str | bytes, name="figures.csv"):
     data = text.encode() if isinstance(text, str) else text
-    return post(client, f"/campaigns/{campaign_id}/figures/import", {"file": (io.BytesIO(data), name)},
-                content_type="multipart/form-data")
+    return post(
+        client,
+        f"/campaigns/{campaign_id}/figures/import",
+        {"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def _hidden(html: str, name: str) -> str:
@@ -312,15 +391,21 @@ def test_web_upload_preview_then_confirm(app, login_as, campaign):
     assert len(list(folder.iterdir())) == 1
     token, fingerprint = _hidden(html, "token"), _hidden(html, "fingerprint")
     assert token.endswith(".csv") and "figures" not in token  # a generated name
-    response = post(client, f"/campaigns/{campaign['id']}/figures/import/confirm",
-                    {"token": token, "filename": "figures.csv", "fingerprint": fingerprint, "step": "import"},
-                    follow_redirects=True)
+    response = post(
+        client,
+        f"/campaigns/{campaign['id']}/figures/import/confirm",
+        {"token": token, "filename": "figures.csv", "fingerprint": fingerprint, "step": "import"},
+        follow_redirects=True,
+    )
     assert "Imported 8 changes from figures.csv" in response.get_data(as_text=True)
     assert _count(app) == 8
     assert list(folder.iterdir()) == []  # the upload is deleted once imported
-    again = post(client, f"/campaigns/{campaign['id']}/figures/import/confirm",
-                 {"token": token, "filename": "figures.csv", "fingerprint": fingerprint, "step": "import"},
-                 follow_redirects=True)
+    again = post(
+        client,
+        f"/campaigns/{campaign['id']}/figures/import/confirm",
+        {"token": token, "filename": "figures.csv", "fingerprint": fingerprint, "step": "import"},
+        follow_redirects=True,
+    )
     assert "expired or was already imported" in again.get_data(as_text=True)
 
 
@@ -345,22 +430,37 @@ def test_web_confirm_refuses_a_stale_preview_and_cancel_deletes_the_upload(app, 
     token, fingerprint = _hidden(html, "token"), _hidden(html, "fingerprint")
     with app.app_context():  # someone enters one of the figures meanwhile
         qid = db.session.scalar(select(Question.id).where(Question.code == "eia"))
-        save_answers(db.session, db.session.get(FoiRequest, campaign["requests"]["MAN"]),
-                     {qid: ("yes", "", "", "", None, "")}, users["coordinator"])
-    response = post(client, f"/campaigns/{campaign['id']}/figures/import/confirm",
-                    {"token": token, "filename": "figures.csv", "fingerprint": fingerprint, "step": "import"})
+        save_answers(
+            db.session,
+            db.session.get(FoiRequest, campaign["requests"]["MAN"]),
+            {qid: ("yes", "", "", "", None, "")},
+            users["coordinator"],
+        )
+        db.session.commit()
+    response = post(
+        client,
+        f"/campaigns/{campaign['id']}/figures/import/confirm",
+        {"token": token, "filename": "figures.csv", "fingerprint": fingerprint, "step": "import"},
+    )
     assert response.status_code == 409
     assert "The figures changed since the preview" in response.get_data(as_text=True)
     assert "Import 7 changes" in response.get_data(as_text=True)
     assert _count(app) == 1
-    response = post(client, f"/campaigns/{campaign['id']}/figures/import/confirm",
-                    {"token": token, "filename": "figures.csv", "fingerprint": fingerprint, "step": "cancel"},
-                    follow_redirects=True)
+    response = post(
+        client,
+        f"/campaigns/{campaign['id']}/figures/import/confirm",
+        {"token": token, "filename": "figures.csv", "fingerprint": fingerprint, "step": "cancel"},
+        follow_redirects=True,
+    )
     assert "Import cancelled" in response.get_data(as_text=True)
     assert list((Path(app.config["UPLOAD_FOLDER"]) / "figure-imports").iterdir()) == []
     assert _count(app) == 1
-    forged = post(client, f"/campaigns/{campaign['id']}/figures/import/confirm",
-                  {"token": "../../fointracker.sqlite3", "fingerprint": "x", "step": "import"}, follow_redirects=True)
+    forged = post(
+        client,
+        f"/campaigns/{campaign['id']}/figures/import/confirm",
+        {"token": "../../fointracker.sqlite3", "fingerprint": "x", "step": "import"},
+        follow_redirects=True,
+    )
     assert "expired or was already imported" in forged.get_data(as_text=True)
 
 

@@ -24,18 +24,19 @@ it never made before); FOINTRACKER_FUZZ_EXAMPLES=200 FOINTRACKER_FUZZ_RANDOM=1 e
 further locally. One app and database serve the whole module (the world is built once;
 every example compares its own before and after).
 """
+
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 import io
 import json
 import os
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -61,9 +62,13 @@ EXAMPLES = int(os.environ.get("FOINTRACKER_FUZZ_EXAMPLES", "12"))
 DERANDOMIZE = os.environ.get("FOINTRACKER_FUZZ_RANDOM", "") == ""
 UNCHECKED_TABLES = {"audit_entry", "login_attempt", "alembic_version"}
 
-fuzz_settings = settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE, database=None,
-                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                                HealthCheck.data_too_large])
+fuzz_settings = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=DERANDOMIZE,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
 
 
 # --------------------------------------------------------------------------- the world
@@ -96,39 +101,88 @@ class World:
         from fointracker.services.timeline import add_event
         from fointracker.services.users import create_user
 
-        self.users = {role: create_user(s, email=f"{role}@example.org", role=role, password=PASSWORD).id
-                      for role in ("admin", "coordinator", "staff", "author")}
+        self.users = {
+            role: create_user(s, email=f"{role}@example.org", role=role, password=PASSWORD).id
+            for role in ("admin", "coordinator", "staff", "author")
+        }
         self.target_user = create_user(s, email="target@example.org", role="staff", password=PASSWORD).id
-        campaign = save_campaign(s, None, {"title": "Fuzzed campaign", "description": "", "default_regime": "foia",
-                                           "letter_template": "Dear {authority_name}, please", "webhook_url": ""},
-                                 [self.users["coordinator"]], self.users["admin"])
+        campaign = save_campaign(
+            s,
+            None,
+            {
+                "title": "Fuzzed campaign",
+                "description": "",
+                "default_regime": "foia",
+                "letter_template": "Dear {authority_name}, please",
+                "webhook_url": "",
+            },
+            [self.users["coordinator"]],
+            self.users["admin"],
+        )
         self.campaign = campaign.id
-        before = create_question(s, campaign, {"code": "budget_1011", "label": "Budget", "qtype": "money",
-                                               "period_label": "2010/11"}, None)
-        create_question(s, campaign, {"code": "budget_1112", "label": "Budget", "qtype": "money",
-                                      "period_label": "2011/12", "pair_group": "budget"}, None, pair_with=before.id)
+        before = create_question(
+            s, campaign, {"code": "budget_1011", "label": "Budget", "qtype": "money", "period_label": "2010/11"}, None
+        )
+        create_question(
+            s,
+            campaign,
+            {
+                "code": "budget_1112",
+                "label": "Budget",
+                "qtype": "money",
+                "period_label": "2011/12",
+                "pair_group": "budget",
+            },
+            None,
+            pair_with=before.id,
+        )
         create_question(s, campaign, {"code": "eia", "label": "Impact assessment done?", "qtype": "yes_no"}, None)
-        create_question(s, campaign, {"code": "kind", "label": "Kind of cut", "qtype": "choice",
-                                      "choices": "Closed\nReduced"}, None)
+        create_question(
+            s, campaign, {"code": "kind", "label": "Kind of cut", "qtype": "choice", "choices": "Closed\nReduced"}, None
+        )
         create_question(s, campaign, {"code": "comment", "label": "Comment", "qtype": "text"}, None)
         self.question = before.id
 
         def request(code, sent):
             authority = s.scalar(select(Authority).where(Authority.code == code))
-            return create_request(s, {
-                "campaign_id": campaign.id, "authority_id": authority.id, "regime": "foia", "subject": "Budgets",
-                "body": "Please", "sent_on": sent, "received_on": None, "council_reference": "",
-                "owner_id": self.users["staff"]}, None)
+            return create_request(
+                s,
+                {
+                    "campaign_id": campaign.id,
+                    "authority_id": authority.id,
+                    "regime": "foia",
+                    "subject": "Budgets",
+                    "body": "Please",
+                    "sent_on": sent,
+                    "received_on": None,
+                    "council_reference": "",
+                    "owner_id": self.users["staff"],
+                },
+                None,
+            )
 
         answered = request("KEN", date(2026, 3, 2))
-        response = add_event(s, answered, kind="response_received", occurred_on=date(2026, 3, 20),
-                             details={"outcome": "partially_successful", "exemptions": ["s12"]},
-                             note="Part refused", user_id=None)
-        from fointracker.services.attachments import attach
+        response = add_event(
+            s,
+            answered,
+            kind="response_received",
+            occurred_on=date(2026, 3, 20),
+            details={"outcome": "partially_successful", "exemptions": ["s12"]},
+            note="Part refused",
+            user_id=None,
+        )
         from werkzeug.datastructures import FileStorage
 
-        attach(s, response, [FileStorage(io.BytesIO(b"%PDF-1.4 answer"), "answer.pdf", content_type="application/pdf")],
-               self.app.config["UPLOAD_FOLDER"], self.app.config["MAX_CONTENT_LENGTH"], None)
+        from fointracker.services.attachments import attach
+
+        attach(
+            s,
+            response,
+            [FileStorage(io.BytesIO(b"%PDF-1.4 answer"), "answer.pdf", content_type="application/pdf")],
+            self.app.config["UPLOAD_FOLDER"],
+            self.app.config["MAX_CONTENT_LENGTH"],
+            None,
+        )
         s.commit()
         self.answered = answered.id
         self.response_event = response.id
@@ -136,13 +190,23 @@ class World:
         self.draft = request("MAN", None).id
         noted = request("LDS", date(2026, 3, 2))
         self.noted = noted.id
-        self.note_event_id = add_event(s, noted, kind="note", occurred_on=date(2026, 3, 3), note="Phoned",
-                                       user_id=None).id
+        self.note_event_id = add_event(
+            s, noted, kind="note", occurred_on=date(2026, 3, 3), note="Phoned", user_id=None
+        ).id
         add_closure(s, day=date(2026, 12, 29), name="Offices closed", calendar="all", remove=False, user_id=None)
-        reminder = Reminder(request_id=noted.id, kind="overdue", days_before=0, target_date=date(2026, 1, 5),
-                            recipient=f"user:{self.users['staff']}", recipient_id=self.users["staff"],
-                            channel="email", due_at=datetime(2026, 3, 31, 7, tzinfo=timezone.utc),
-                            status="failed", attempts=8, last_error="SMTP refused")
+        reminder = Reminder(
+            request_id=noted.id,
+            kind="overdue",
+            days_before=0,
+            target_date=date(2026, 1, 5),
+            recipient=f"user:{self.users['staff']}",
+            recipient_id=self.users["staff"],
+            channel="email",
+            due_at=datetime(2026, 3, 31, 7, tzinfo=UTC),
+            status="failed",
+            attempts=8,
+            last_error="SMTP refused",
+        )
         s.add(reminder)
         s.commit()
 
@@ -157,8 +221,8 @@ class World:
 
             campaign = s.get(Campaign, self.campaign)
             code = f"rebuilt_{s.scalar(select(text('count(*)')).select_from(Question.__table__)) + 1}"
-            self.question = create_question(s, campaign, {"code": code, "label": "Rebuilt", "qtype": "count"},
-                                            None).id
+            self.question = create_question(s, campaign, {"code": code, "label": "Rebuilt", "qtype": "count"}, None).id
+            s.commit()
         return self.question
 
     def note_event(self) -> int:
@@ -167,8 +231,10 @@ class World:
 
         s = db.session
         if s.get(RequestEvent, self.note_event_id) is None:
-            self.note_event_id = add_event(s, s.get(FoiRequest, self.noted), kind="note",
-                                           occurred_on=date(2026, 3, 4), note="Again", user_id=None).id
+            self.note_event_id = add_event(
+                s, s.get(FoiRequest, self.noted), kind="note", occurred_on=date(2026, 3, 4), note="Again", user_id=None
+            ).id
+            s.commit()
         return self.note_event_id
 
     def closure_id(self) -> int:
@@ -178,12 +244,14 @@ class World:
         row = s.scalar(select(ClosureDay).order_by(ClosureDay.id))
         if row is None:
             add_closure(s, day=date(2026, 12, 29), name="Offices closed", calendar="all", remove=False, user_id=None)
+            s.commit()
             row = s.scalar(select(ClosureDay).order_by(ClosureDay.id))
         return row.id
 
     def reminder_id(self) -> int:
-        return db.session.scalar(select(Reminder.id).where(Reminder.status.in_(("failed", "pending")))
-                                 .order_by(Reminder.status, Reminder.id))
+        return db.session.scalar(
+            select(Reminder.id).where(Reminder.status.in_(("failed", "pending"))).order_by(Reminder.status, Reminder.id)
+        )
 
     def answer_id(self) -> int:
         """An answer someone else entered and nobody verified yet (the admin may verify it)."""
@@ -191,12 +259,20 @@ class World:
         from fointracker.services.answers import save_answers
 
         s = db.session
-        wanted = (Answer.request_id == self.answered, Answer.entered_by_id == self.users["coordinator"],
-                  Answer.verified_by_id.is_(None))
+        wanted = (
+            Answer.request_id == self.answered,
+            Answer.entered_by_id == self.users["coordinator"],
+            Answer.verified_by_id.is_(None),
+        )
         if s.scalar(select(Answer.id).where(*wanted)) is None:
             self.import_round += 1
-            save_answers(s, s.get(FoiRequest, self.answered), {self.question_id(): (str(self.import_round),)},
-                         self.users["coordinator"])
+            save_answers(
+                s,
+                s.get(FoiRequest, self.answered),
+                {self.question_id(): (str(self.import_round),)},
+                self.users["coordinator"],
+            )
+            s.commit()
         return s.scalar(select(Answer.id).where(*wanted).order_by(Answer.id))
 
     def council(self, code: str) -> int:
@@ -244,8 +320,13 @@ class _FormParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self._form = {"action": a.get("action") or "", "method": (a.get("method") or "get").lower(),
-                          "enctype": a.get("enctype") or "", "controls": [], "formactions": []}
+            self._form = {
+                "action": a.get("action") or "",
+                "method": (a.get("method") or "get").lower(),
+                "enctype": a.get("enctype") or "",
+                "controls": [],
+                "formactions": [],
+            }
             self.forms.append(self._form)
             return
         if self._form is None:
@@ -266,8 +347,9 @@ class _FormParser(HTMLParser):
             self._select = (name, "multiple" in a)
         elif tag == "option" and self._select:
             self._option_value = a.get("value")
-            self._form["controls"].append((self._select[0], "select", a.get("value", ""), "selected" in a,
-                                           self._select[1]))
+            self._form["controls"].append(
+                (self._select[0], "select", a.get("value", ""), "selected" in a, self._select[1])
+            )
 
     def handle_data(self, data):
         if self._textarea is not None:
@@ -337,8 +419,11 @@ class Endpoint:
 def _import_preview(client, world: World, csrf: str) -> str:
     """The confirmation form is on the preview a valid upload returns."""
     url = f"/campaigns/{world.campaign}/figures/import"
-    response = client.post(url, data={"csrf_token": csrf, "file": (io.BytesIO(world.import_csv()), "figures.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        url,
+        data={"csrf_token": csrf, "file": (io.BytesIO(world.import_csv()), "figures.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:2000]
     return response.get_data(as_text=True)
 
@@ -348,85 +433,133 @@ def _relogin(client, world, endpoint):
 
 
 ENDPOINTS: dict[str, Endpoint] = {
-    "auth.login": Endpoint(lambda w: "/login", role=None,
-                           hints={"email": ["admin@example.org", "ADMIN@example.org "], "password": [PASSWORD]},
-                           prefill={"email": ["staff@example.org"], "password": ["not the password"]},
-                           after_success=lambda client, w, e: client.post("/logout", data={"csrf_token": csrf_of(
-                               client)})),
-    "auth.logout": Endpoint(lambda w: "/logout", page=lambda w: "/", role="author", after_success=_relogin,
-                            examples=4),
-    "auth.change_password": Endpoint(lambda w: "/account/password", role="author",
-                                     hints={"current_password": [PASSWORD], "new_password": [PASSWORD],
-                                            "confirm": [PASSWORD]},
-                                     prefill={"current_password": [PASSWORD], "new_password": [PASSWORD],
-                                              "confirm": [PASSWORD]}),
+    "auth.login": Endpoint(
+        lambda w: "/login",
+        role=None,
+        hints={"email": ["admin@example.org", "ADMIN@example.org "], "password": [PASSWORD]},
+        prefill={"email": ["staff@example.org"], "password": ["not the password"]},
+        after_success=lambda client, w, e: client.post("/logout", data={"csrf_token": csrf_of(client)}),
+    ),
+    "auth.logout": Endpoint(lambda w: "/logout", page=lambda w: "/", role="author", after_success=_relogin, examples=4),
+    "auth.change_password": Endpoint(
+        lambda w: "/account/password",
+        role="author",
+        hints={"current_password": [PASSWORD], "new_password": [PASSWORD], "confirm": [PASSWORD]},
+        prefill={"current_password": [PASSWORD], "new_password": [PASSWORD], "confirm": [PASSWORD]},
+    ),
     "auth.reminder_preferences": Endpoint(lambda w: "/account/reminders", role="author"),
-    "auth.calendar_link": Endpoint(lambda w: "/account/reminders/calendar-link", page=lambda w: "/account/reminders",
-                                   role="author"),
-    "admin.new_user": Endpoint(lambda w: "/admin/users/new",
-                               hints={"email": ["new@example.org", "admin@example.org"]},
-                               prefill={"email": ["new@example.org"], "name": ["New"], "role": ["staff"]}),
+    "auth.calendar_link": Endpoint(
+        lambda w: "/account/reminders/calendar-link", page=lambda w: "/account/reminders", role="author"
+    ),
+    "admin.new_user": Endpoint(
+        lambda w: "/admin/users/new",
+        hints={"email": ["new@example.org", "admin@example.org"]},
+        prefill={"email": ["new@example.org"], "name": ["New"], "role": ["staff"]},
+    ),
     "admin.edit_user": Endpoint(lambda w: f"/admin/users/{w.target_user}/edit"),
-    "admin.retry_reminder": Endpoint(lambda w: f"/admin/reminders/{w.reminder_id()}/retry",
-                                     page=lambda w: "/admin/reminders",
-                                     hints={"back": ["/admin/reminders?status=failed", "https://evil.example/"]}),
-    "campaigns.create": Endpoint(lambda w: "/campaigns/new",
-                                 prefill={"title": ["Second campaign"], "default_regime": ["foia"],
-                                          "letter_template": ["Dear {authority_name}"]}),
+    "admin.retry_reminder": Endpoint(
+        lambda w: f"/admin/reminders/{w.reminder_id()}/retry",
+        page=lambda w: "/admin/reminders",
+        hints={"back": ["/admin/reminders?status=failed", "https://evil.example/"]},
+    ),
+    "campaigns.create": Endpoint(
+        lambda w: "/campaigns/new",
+        prefill={
+            "title": ["Second campaign"],
+            "default_regime": ["foia"],
+            "letter_template": ["Dear {authority_name}"],
+        },
+    ),
     "campaigns.edit": Endpoint(lambda w: f"/campaigns/{w.campaign}/edit"),
-    "campaigns.batch": Endpoint(lambda w: f"/campaigns/{w.campaign}/batch",
-                                page=lambda w: f"/campaigns/{w.campaign}/batch?codes=KEN+BNE+DUR", previews=True,
-                                hints={"step": ["preview", "create", "back"]}, prefill={"step": ["create"]}),
+    "campaigns.batch": Endpoint(
+        lambda w: f"/campaigns/{w.campaign}/batch",
+        page=lambda w: f"/campaigns/{w.campaign}/batch?codes=KEN+BNE+DUR",
+        previews=True,
+        hints={"step": ["preview", "create", "back"]},
+        prefill={"step": ["create"]},
+    ),
     "campaigns.batch_create": Endpoint(lambda w: f"/campaigns/{w.campaign}/batch/create", json=True),
-    "campaigns.new_question": Endpoint(lambda w: f"/campaigns/{w.campaign}/questions/new",
-                                       hints={"code": ["fresh_code", "budget_1011"],
-                                              "qtype": ["money", "choice", "yes_no", "nonsense"]},
-                                       prefill={"code": ["fresh_code"], "label": ["Fresh"], "qtype": ["choice"],
-                                                "choices": ["One\nTwo"]}),
-    "campaigns.edit_question": Endpoint(lambda w: f"/campaigns/{w.campaign}/questions/{w.question_id()}/edit",
-                                        hints={"qtype": ["money", "text", "choice"]}),
+    "campaigns.new_question": Endpoint(
+        lambda w: f"/campaigns/{w.campaign}/questions/new",
+        hints={"code": ["fresh_code", "budget_1011"], "qtype": ["money", "choice", "yes_no", "nonsense"]},
+        prefill={"code": ["fresh_code"], "label": ["Fresh"], "qtype": ["choice"], "choices": ["One\nTwo"]},
+    ),
+    "campaigns.edit_question": Endpoint(
+        lambda w: f"/campaigns/{w.campaign}/questions/{w.question_id()}/edit",
+        hints={"qtype": ["money", "text", "choice"]},
+    ),
     "campaigns.delete_question_view": Endpoint(
         lambda w: f"/campaigns/{w.campaign}/questions/{w.question_id()}/delete",
-        page=lambda w: f"/campaigns/{w.campaign}/questions/{w.question_id()}/edit"),
+        page=lambda w: f"/campaigns/{w.campaign}/questions/{w.question_id()}/edit",
+    ),
     "campaigns.move_question_view": Endpoint(
         lambda w: f"/campaigns/{w.campaign}/questions/{w.question_id()}/move",
-        page=lambda w: f"/campaigns/{w.campaign}/questions"),
+        page=lambda w: f"/campaigns/{w.campaign}/questions",
+    ),
     "campaigns.import_figures": Endpoint(lambda w: f"/campaigns/{w.campaign}/figures/import", previews=True),
-    "campaigns.confirm_import": Endpoint(lambda w: f"/campaigns/{w.campaign}/figures/import/confirm",
-                                         page_from_post=_import_preview, hints={"step": ["cancel", "import"]}),
-    "authorities.edit": Endpoint(lambda w: "/councils/KEN/edit",
-                                 hints={"website": ["https://www.kent.gov.uk", "javascript:alert(1)"],
-                                        "foi_email": ["foi@kent.gov.uk"]}),
-    "deadlines.closures": Endpoint(lambda w: "/deadlines/closures", hints={"day": ["2026-12-31", "2026-12-29"]},
-                                   prefill={"day": ["2026-12-30"], "name": ["Closed"]}),
-    "deadlines.delete": Endpoint(lambda w: f"/deadlines/closures/{w.closure_id()}/delete",
-                                 page=lambda w: "/deadlines/closures"),
-    "foi_requests.create": Endpoint(lambda w: "/requests/new", hints={"sent_on": ["2026-03-02"]},
-                                    prefill=lambda w: {"campaign_id": [str(w.campaign)],
-                                                       "authority_id": [str(w.council("DUR"))],
-                                                       "subject": ["Budgets"], "sent_on": ["2026-03-02"]}),
+    "campaigns.confirm_import": Endpoint(
+        lambda w: f"/campaigns/{w.campaign}/figures/import/confirm",
+        page_from_post=_import_preview,
+        hints={"step": ["cancel", "import"]},
+    ),
+    "authorities.edit": Endpoint(
+        lambda w: "/councils/KEN/edit",
+        hints={"website": ["https://www.kent.gov.uk", "javascript:alert(1)"], "foi_email": ["foi@kent.gov.uk"]},
+    ),
+    "deadlines.closures": Endpoint(
+        lambda w: "/deadlines/closures",
+        hints={"day": ["2026-12-31", "2026-12-29"]},
+        prefill={"day": ["2026-12-30"], "name": ["Closed"]},
+    ),
+    "deadlines.delete": Endpoint(
+        lambda w: f"/deadlines/closures/{w.closure_id()}/delete", page=lambda w: "/deadlines/closures"
+    ),
+    "foi_requests.create": Endpoint(
+        lambda w: "/requests/new",
+        hints={"sent_on": ["2026-03-02"]},
+        prefill=lambda w: {
+            "campaign_id": [str(w.campaign)],
+            "authority_id": [str(w.council("DUR"))],
+            "subject": ["Budgets"],
+            "sent_on": ["2026-03-02"],
+        },
+    ),
     "foi_requests.edit": Endpoint(lambda w: f"/requests/{w.draft}/edit"),
-    "foi_requests.bulk": Endpoint(lambda w: "/requests/bulk", page=lambda w: "/requests/",
-                                  hints={"action": ["mark_sent", "assign_owner", "add_note"],
-                                         "ids": [str(i) for i in (1, 2, 3, 999999)]},
-                                  prefill=lambda w: {"ids": [str(w.answered), str(w.noted)], "action": ["add_note"],
-                                                     "note": ["Chased"]}),
-    "foi_requests.add": Endpoint(lambda w: f"/requests/{w.answered}/events", page=lambda w: f"/requests/{w.answered}",
-                                 hints={"kind": ["note", "review_requested", "acknowledged"]},
-                                 prefill={"kind": ["note"], "occurred_on": ["2026-03-25"], "note": ["Called"]}),
-    "foi_requests.edit_event": Endpoint(lambda w: f"/requests/{w.answered}/events/{w.response_event}/edit",
-                                        hints={"outcome": ["refused", "successful"]},
-                                        prefill={"change_reason": ["Typo"]}),
-    "foi_requests.remove": Endpoint(lambda w: f"/requests/{w.noted}/events/{w.note_event()}/remove",
-                                    page=lambda w: f"/requests/{w.noted}/events/{w.note_event()}/edit"),
+    "foi_requests.bulk": Endpoint(
+        lambda w: "/requests/bulk",
+        page=lambda w: "/requests/",
+        hints={"action": ["mark_sent", "assign_owner", "add_note"], "ids": [str(i) for i in (1, 2, 3, 999999)]},
+        prefill=lambda w: {"ids": [str(w.answered), str(w.noted)], "action": ["add_note"], "note": ["Chased"]},
+    ),
+    "foi_requests.add": Endpoint(
+        lambda w: f"/requests/{w.answered}/events",
+        page=lambda w: f"/requests/{w.answered}",
+        hints={"kind": ["note", "review_requested", "acknowledged"]},
+        prefill={"kind": ["note"], "occurred_on": ["2026-03-25"], "note": ["Called"]},
+    ),
+    "foi_requests.edit_event": Endpoint(
+        lambda w: f"/requests/{w.answered}/events/{w.response_event}/edit",
+        hints={"outcome": ["refused", "successful"]},
+        prefill={"change_reason": ["Typo"]},
+    ),
+    "foi_requests.remove": Endpoint(
+        lambda w: f"/requests/{w.noted}/events/{w.note_event()}/remove",
+        page=lambda w: f"/requests/{w.noted}/events/{w.note_event()}/edit",
+    ),
     "foi_requests.add_attachments": Endpoint(
         lambda w: f"/requests/{w.answered}/events/{w.response_event}/attachments",
-        page=lambda w: f"/requests/{w.answered}"),
+        page=lambda w: f"/requests/{w.answered}",
+    ),
     "foi_requests.figures": Endpoint(lambda w: f"/requests/{w.answered}/figures"),
-    "foi_requests.figures_entered": Endpoint(lambda w: f"/requests/{w.answered}/figures-entered",
-                                             page=lambda w: f"/requests/{w.answered}", hints={"entered": ["1", "0"]}),
-    "foi_requests.verify": Endpoint(lambda w: f"/requests/{w.answered}/figures/{w.answer_id()}/verify",
-                                    page=lambda w: f"/requests/{w.answered}/figures"),
+    "foi_requests.figures_entered": Endpoint(
+        lambda w: f"/requests/{w.answered}/figures-entered",
+        page=lambda w: f"/requests/{w.answered}",
+        hints={"entered": ["1", "0"]},
+    ),
+    "foi_requests.verify": Endpoint(
+        lambda w: f"/requests/{w.answered}/figures/{w.answer_id()}/verify",
+        page=lambda w: f"/requests/{w.answered}/figures",
+    ),
 }
 
 
@@ -447,12 +580,55 @@ class Big(str):
 
 
 NASTY = [
-    "", " ", "\x00", "a\x00b", "\x00" * 3, "\x1b[31mred", "\x07", "\x0c", "\r\n", "\t", "\u2028",
-    "-1", "0", "-0", "1e309", "NaN", "inf", "-inf", "99999999999999999999999999", "3.14", "1,000", "£12",
-    "2026-02-30", "31/31/2026", "0000-00-00", "9999-12-31", "10000-01-01", "2026-13-01", "0001-01-01",
-    "1899-12-31", "2026-2-3", " 2026-03-02 ", "None", "null", "true", "[]", "{}", "%s%s%n",
-    "<script>alert(1)</script>", "' OR '1'='1", "../../etc/passwd", "\u202eevil", "😀", "ｆｕｌｌ",
-    "\ufeffbom", "\uffff", "e\u0301", "a" * 301, Big("x" * 60_000),
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\x00" * 3,
+    "\x1b[31mred",
+    "\x07",
+    "\x0c",
+    "\r\n",
+    "\t",
+    "\u2028",
+    "-1",
+    "0",
+    "-0",
+    "1e309",
+    "NaN",
+    "inf",
+    "-inf",
+    "99999999999999999999999999",
+    "3.14",
+    "1,000",
+    "£12",
+    "2026-02-30",
+    "31/31/2026",
+    "0000-00-00",
+    "9999-12-31",
+    "10000-01-01",
+    "2026-13-01",
+    "0001-01-01",
+    "1899-12-31",
+    "2026-2-3",
+    " 2026-03-02 ",
+    "None",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "%s%s%n",
+    "<script>alert(1)</script>",
+    "' OR '1'='1",
+    "../../etc/passwd",
+    "\u202eevil",
+    "😀",
+    "ｆｕｌｌ",
+    "\ufeffbom",
+    "\uffff",
+    "e\u0301",
+    "a" * 301,
+    Big("x" * 60_000),
 ]
 HUGE = Big("y" * 600_000)  # beyond the form-memory limit: a 413, which must still say what is wrong
 
@@ -465,13 +641,39 @@ junk = st.one_of(
     st.just(HUGE),
 )
 garbage_file = st.tuples(
-    st.one_of(st.binary(max_size=300), st.sampled_from([b"", b"\x00" * 10, b"\xff\xfe\xfa",
-                                                        b"authority,question,value\nKent,budget_1011,\x00\n",
-                                                        b"authority,question,value\nKent,budget_1011,\xff\n",
-                                                        b"PK\x03\x04not really a zip", b"a,b\n1,2,3\n"])),
-    st.one_of(st.sampled_from(["", "x.csv", "x.xlsx", "x.pdf", "../../etc/passwd", "noext", "x.exe",
-                               "a\x00b.csv", "\u202egpj.exe", "x" * 300 + ".csv", ".csv", "C:\\temp\\x.csv"]),
-              st.text(max_size=20)),
+    st.one_of(
+        st.binary(max_size=300),
+        st.sampled_from(
+            [
+                b"",
+                b"\x00" * 10,
+                b"\xff\xfe\xfa",
+                b"authority,question,value\nKent,budget_1011,\x00\n",
+                b"authority,question,value\nKent,budget_1011,\xff\n",
+                b"PK\x03\x04not really a zip",
+                b"a,b\n1,2,3\n",
+            ]
+        ),
+    ),
+    st.one_of(
+        st.sampled_from(
+            [
+                "",
+                "x.csv",
+                "x.xlsx",
+                "x.pdf",
+                "../../etc/passwd",
+                "noext",
+                "x.exe",
+                "a\x00b.csv",
+                "\u202egpj.exe",
+                "x" * 300 + ".csv",
+                ".csv",
+                "C:\\temp\\x.csv",
+            ]
+        ),
+        st.text(max_size=20),
+    ),
 )
 
 # A post is drawn without looking at the form (so every example draws the same way whatever the
@@ -489,13 +691,15 @@ mutation = st.one_of(
     st.tuples(st.just("repeat"), st.lists(st.one_of(junk, index), min_size=2, max_size=3)),
     st.tuples(st.just("files"), st.lists(garbage_file, min_size=1, max_size=3)),
 )
-posts = st.fixed_dictionaries({
-    # Mostly a browser's form post; sometimes JSON or plain text where a form is expected.
-    "encoding": st.sampled_from(["form"] * 8 + ["json", "text"]),
-    "empty": st.integers(0, 9).map(lambda n: n == 0),  # an empty body (the CSRF token is still added)
-    "mutations": st.lists(st.tuples(index, mutation), min_size=1, max_size=6),
-    "extra": st.lists(st.tuples(st.one_of(index, st.text(max_size=12)), junk), max_size=2),
-})
+posts = st.fixed_dictionaries(
+    {
+        # Mostly a browser's form post; sometimes JSON or plain text where a form is expected.
+        "encoding": st.sampled_from(["form"] * 8 + ["json", "text"]),
+        "empty": st.integers(0, 9).map(lambda n: n == 0),  # an empty body (the CSRF token is still added)
+        "mutations": st.lists(st.tuples(index, mutation), min_size=1, max_size=6),
+        "extra": st.lists(st.tuples(st.one_of(index, st.text(max_size=12)), junk), max_size=2),
+    }
+)
 
 
 def request_for(plan: dict, body: MultiDict, multipart: bool, token: str) -> dict:
@@ -503,12 +707,19 @@ def request_for(plan: dict, body: MultiDict, multipart: bool, token: str) -> dic
     header for a body that is not a form (as JavaScript would send it)."""
     if plan["encoding"] == "json":
         fields = {name: value for name, value in body.items() if isinstance(value, str)}
-        document = [fields, list(fields.items()), {name: {"nested": [value]} for name, value in fields.items()},
-                    len(fields)][plan["mutations"][0][0] % 4]
+        document = [
+            fields,
+            list(fields.items()),
+            {name: {"nested": [value]} for name, value in fields.items()},
+            len(fields),
+        ][plan["mutations"][0][0] % 4]
         return {"data": json.dumps(document), "content_type": "application/json", "headers": {"X-CSRFToken": token}}
     if plan["encoding"] == "text":
-        return {"data": "\n".join(f"{k}={v}" for k, v in body.items() if isinstance(v, str)),
-                "content_type": "text/plain", "headers": {"X-CSRFToken": token}}
+        return {
+            "data": "\n".join(f"{k}={v}" for k, v in body.items() if isinstance(v, str)),
+            "content_type": "text/plain",
+            "headers": {"X-CSRFToken": token},
+        }
     body.add("csrf_token", token)
     return {"data": body, "content_type": "multipart/form-data" if multipart else None}
 
@@ -555,11 +766,18 @@ def apply_post(plan: dict, controls: dict[str, Control], hints: dict[str, list[s
 
 
 json_value = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10**40), max_value=10**40),
-              st.floats(allow_nan=True, allow_infinity=True), junk),
-    lambda children: st.one_of(st.lists(children, max_size=4),
-                               st.dictionaries(st.text(max_size=8), children, max_size=4)),
-    max_leaves=12)
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(10**40), max_value=10**40),
+        st.floats(allow_nan=True, allow_infinity=True),
+        junk,
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 @st.composite
@@ -567,15 +785,21 @@ def batch_payloads(draw, world_ids: list[int], owner_ids: list[int]):
     """(body, content type) for the batch JSON endpoint: valid-looking, wrong-typed, or not JSON at all."""
     shape = draw(st.sampled_from(["payload", "payload", "payload", "any-json", "not-json", "form"]))
     if shape == "not-json":
-        return draw(st.sampled_from([b"", b"{", b"\x00\xff", b"[1,2", b"null", "{\"authority_ids\": [1]}"
-                                     .encode("utf-16")])), "application/json"
+        return draw(
+            st.sampled_from([b"", b"{", b"\x00\xff", b"[1,2", b"null", '{"authority_ids": [1]}'.encode("utf-16")])
+        ), "application/json"
     if shape == "any-json":
         return json.dumps(draw(json_value)).encode(), "application/json"
     if shape == "form":
         return b"authority_ids=1&subject=x", "application/x-www-form-urlencoded"
     payload = {
-        "authority_ids": draw(st.one_of(st.lists(st.one_of(st.sampled_from(world_ids), json_value), max_size=5),
-                                        json_value, st.lists(st.sampled_from(world_ids), min_size=501, max_size=502))),
+        "authority_ids": draw(
+            st.one_of(
+                st.lists(st.one_of(st.sampled_from(world_ids), json_value), max_size=5),
+                json_value,
+                st.lists(st.sampled_from(world_ids), min_size=501, max_size=502),
+            )
+        ),
         "subject": draw(st.one_of(junk, json_value)),
         "sent_on": draw(st.one_of(junk, st.just("2026-03-02"), json_value)),
         "owner_id": draw(st.one_of(st.sampled_from(owner_ids), json_value)),
@@ -653,8 +877,7 @@ def login(client, role: str | None) -> None:
         db.session.execute(LoginAttempt.__table__.delete())  # the login fuzz may have tripped the rate limit
         db.session.commit()
     token = csrf_of(client)
-    response = client.post("/login", data={"email": f"{role}@example.org", "password": PASSWORD,
-                                           "csrf_token": token})
+    response = client.post("/login", data={"email": f"{role}@example.org", "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     pop_flashes(client)
 
@@ -739,7 +962,9 @@ def test_batch_json_endpoint_survives_bad_input(fuzz_app, world):
     client = app.test_client()
     login(client, "admin")
     with app.app_context():
-        council_ids = list(db.session.scalars(select(Authority.id).where(Authority.code.in_(("KEN", "BNE", "DUR"))))) + [0, -1, 10**9]
+        council_ids = list(
+            db.session.scalars(select(Authority.id).where(Authority.code.in_(("KEN", "BNE", "DUR"))))
+        ) + [0, -1, 10**9]
         owner_ids = list(db.session.scalars(select(User.id))) + [0, 10**9]
     url = ENDPOINTS["campaigns.batch_create"].url(world)
 
@@ -789,9 +1014,11 @@ def test_a_file_posted_under_a_text_field_is_refused(fuzz_app, world):
     with fuzz_app.app_context():
         url = f"/requests/{world.noted}/events/{world.note_event()}/remove"
     before = table_checksums(fuzz_app)
-    response = client.post(url, data={"csrf_token": csrf_of(client),
-                                      "change_reason": (io.BytesIO(b"why"), "reason.txt")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        url,
+        data={"csrf_token": csrf_of(client), "change_reason": (io.BytesIO(b"why"), "reason.txt")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert ("error", "Say why the event is being removed.") in pop_flashes(client)
     assert table_checksums(fuzz_app) == before
@@ -804,8 +1031,9 @@ def test_a_json_body_is_not_read_as_a_form(fuzz_app, world, document):
     client = fuzz_app.test_client()
     login(client, "admin")
     before = table_checksums(fuzz_app)
-    response = client.post("/campaigns/new", data=document, content_type="application/json",
-                           headers={"X-CSRFToken": csrf_of(client)})
+    response = client.post(
+        "/campaigns/new", data=document, content_type="application/json", headers={"X-CSRFToken": csrf_of(client)}
+    )
     assert response.status_code in (200, 400) and says_what_is_wrong(response)
     assert table_checksums(fuzz_app) == before
 
@@ -816,8 +1044,9 @@ def test_control_characters_are_refused_on_their_field(fuzz_app, world):
     client = fuzz_app.test_client()
     login(client, "admin")
     before = table_checksums(fuzz_app)
-    response = client.post("/campaigns/new", data={"csrf_token": csrf_of(client), "title": "Cuts \x1b[31m",
-                                                   "default_regime": "foia"})
+    response = client.post(
+        "/campaigns/new", data={"csrf_token": csrf_of(client), "title": "Cuts \x1b[31m", "default_regime": "foia"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'class="error" id="title-error"' in page
     assert "invisible control character" in page
@@ -839,8 +1068,11 @@ def test_a_huge_text_field_is_not_called_a_file(fuzz_app, world):
     client = fuzz_app.test_client()
     login(client, "admin")
     # Werkzeug limits the text parts of a multipart body (MAX_FORM_MEMORY_SIZE).
-    response = client.post("/campaigns/new", data={"csrf_token": csrf_of(client), "title": "x",
-                                                   "description": HUGE}, content_type="multipart/form-data")
+    response = client.post(
+        "/campaigns/new",
+        data={"csrf_token": csrf_of(client), "title": "x", "description": HUGE},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert "Too much text" in page and "File too large" not in page

@@ -1,4 +1,5 @@
 """The schema exists only through migrations, and they agree with the models."""
+
 from contextlib import contextmanager
 
 from alembic.autogenerate import compare_metadata
@@ -28,6 +29,7 @@ def test_downgrade_to_empty_and_upgrade_again(app):
         tables = set(inspect(db.engine).get_table_names())
         assert {"authority", "campaign", "foi_request", "request_event", "user", "audit_entry"} <= tables
         assert import_register(db.session).created == 455  # leave the register as other tests expect it
+        db.session.commit()
 
 
 @contextmanager
@@ -52,6 +54,7 @@ def _app_at_revision(tmp_path, revision: str):
                 downgrade(revision="base")
                 upgrade()
                 import_register(db.session)
+                db.session.commit()
             db.engine.dispose()
 
 
@@ -66,10 +69,14 @@ def test_calendar_links_made_before_hashing_keep_working(tmp_path):
     with _app_at_revision(tmp_path, "0007"):
         with db.engine.begin() as conn:
             for user_id, calendar_token in ((1, token), (2, None)):
-                conn.execute(text('INSERT INTO "user" (id, email, name, role, password_hash, active, created_at, '
-                                  "reminder_mode, digest_hour, calendar_token) VALUES (:id, :email, '', 'staff', "
-                                  "'x', true, CURRENT_TIMESTAMP, 'digest', 8, :token)"),
-                             {"id": user_id, "email": f"u{user_id}@example.org", "token": calendar_token})
+                conn.execute(
+                    text(
+                        'INSERT INTO "user" (id, email, name, role, password_hash, active, created_at, '
+                        "reminder_mode, digest_hour, calendar_token) VALUES (:id, :email, '', 'staff', "
+                        "'x', true, CURRENT_TIMESTAMP, 'digest', 8, :token)"
+                    ),
+                    {"id": user_id, "email": f"u{user_id}@example.org", "token": calendar_token},
+                )
         upgrade()
         assert "calendar_token" not in {c["name"] for c in inspect(db.engine).get_columns("user")}
         stored = dict(db.session.execute(select(User.id, User.calendar_token_hash)).all())
@@ -88,22 +95,42 @@ def test_upgrading_keeps_existing_data(tmp_path):
 
     with _app_at_revision(tmp_path, "0001"):
         with db.engine.begin() as conn:
-            conn.execute(text('INSERT INTO "user" (id, email, name, role, password_hash, active, created_at) '
-                              "VALUES (1, 'a@example.org', '', 'admin', 'x', true, CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO authority (id, code, gss_code, official_name, short_name, type_code, "
-                              "type_name, nation, region, social_care, replaced_by, website, foi_email, alt_names, "
-                              "wdtk_id, updated_at) VALUES (1, 'KEN', '', 'Kent County Council', 'Kent', 'CTY', '', "
-                              "'England', 'South East', true, '', '', '', '', '', CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO campaign (id, title, description, default_regime, letter_template, "
-                              "created_at, created_by_id) VALUES (1, 'C', '', 'foia', '', CURRENT_TIMESTAMP, 1)"))
+            conn.execute(
+                text(
+                    'INSERT INTO "user" (id, email, name, role, password_hash, active, created_at) '
+                    "VALUES (1, 'a@example.org', '', 'admin', 'x', true, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO authority (id, code, gss_code, official_name, short_name, type_code, "
+                    "type_name, nation, region, social_care, replaced_by, website, foi_email, alt_names, "
+                    "wdtk_id, updated_at) VALUES (1, 'KEN', '', 'Kent County Council', 'Kent', 'CTY', '', "
+                    "'England', 'South East', true, '', '', '', '', '', CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO campaign (id, title, description, default_regime, letter_template, "
+                    "created_at, created_by_id) VALUES (1, 'C', '', 'foia', '', CURRENT_TIMESTAMP, 1)"
+                )
+            )
             conn.execute(text("INSERT INTO campaign_coordinator (campaign_id, user_id) VALUES (1, 1)"))
-            conn.execute(text("INSERT INTO foi_request (id, campaign_id, authority_id, regime, subject, body, sent_on, "
-                              "received_on, council_reference, owner_id, status, created_at, updated_at) VALUES "
-                              "(1, 1, 1, 'foia', 'S', '', '2026-03-02', '2026-03-02', '', 1, 'awaiting_response', "
-                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO request_event (id, request_id, kind, occurred_on, details, note, "
-                              "created_by_id, created_at) VALUES (1, 1, 'sent', '2026-03-02', '{}', '', 1, "
-                              "CURRENT_TIMESTAMP)"))
+            conn.execute(
+                text(
+                    "INSERT INTO foi_request (id, campaign_id, authority_id, regime, subject, body, sent_on, "
+                    "received_on, council_reference, owner_id, status, created_at, updated_at) VALUES "
+                    "(1, 1, 1, 'foia', 'S', '', '2026-03-02', '2026-03-02', '', 1, 'awaiting_response', "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO request_event (id, request_id, kind, occurred_on, details, note, "
+                    "created_by_id, created_at) VALUES (1, 1, 'sent', '2026-03-02', '{}', '', 1, "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
         upgrade()
         req = db.session.get(FoiRequest, 1)
         assert req.owner_id == 1 and req.sent_on == date(2026, 3, 2)

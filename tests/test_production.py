@@ -1,6 +1,7 @@
 """A production run as the README describes it: `fointracker db upgrade`, gunicorn with the shipped
 config and several workers, one `fointracker scheduler`; logs on stdout carrying request ids;
 /healthz. Then the logging rules in-process, where caplog can see the records."""
+
 from __future__ import annotations
 
 import logging
@@ -13,26 +14,37 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import text
 
-from fointracker import create_app
+from fointracker import clock, create_app
 from fointracker.extensions import db
 from fointracker.logging_setup import LineFormatter
 from fointracker.models import SchedulerLease
-from tests.conftest import CSRF_RE, PASSWORD, PG_URL, _config, _reset_postgres, login, make_user, need
+from tests.conftest import (
+    CSRF_RE,
+    PASSWORD,
+    PG_URL,
+    _config,
+    _reset_postgres,
+    login,
+    make_user,
+    need,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 BIN = Path(sys.executable).parent  # the console scripts installed beside this Python
 REFUSAL = "Refusing to start in production with the default secret key"
 # What every line the app and gunicorn write looks like (deploy/gunicorn.conf.py, logging_setup.LINE_FORMAT).
-LINE_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) \[(\d+)\] "
-                     r"([\w.]+) req=([A-Za-z0-9._-]+) (.*)$")
+LINE_RE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) \[(\d+)\] "
+    r"([\w.]+) req=([A-Za-z0-9._-]+) (.*)$"
+)
 GENERATED_ID = re.compile(r"[0-9a-f]{12}")
 
 
@@ -44,10 +56,17 @@ def free_port() -> int:
 
 def production_env(database_url: str, tmp_path: Path, secret_key: str | None) -> dict:
     """The environment an operator sets (deploy/fointracker.env.example), nothing from this shell."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("FOINTRACKER_", "GUNICORN_")) and k not in ("WEB_CONCURRENCY", "PORT")}
-    env.update(FOINTRACKER_ENV="production", FOINTRACKER_DATABASE_URL=database_url,
-               FOINTRACKER_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FOINTRACKER_", "GUNICORN_")) and k not in ("WEB_CONCURRENCY", "PORT")
+    }
+    env.update(
+        FOINTRACKER_ENV="production",
+        FOINTRACKER_DATABASE_URL=database_url,
+        FOINTRACKER_INSTANCE_PATH=str(tmp_path / "instance"),
+        PYTHONUNBUFFERED="1",
+    )
     if secret_key is not None:
         env["FOINTRACKER_SECRET_KEY"] = secret_key
     return env
@@ -63,8 +82,9 @@ class Processes:
     def start(self, name: str, command: list[str], env: dict) -> subprocess.Popen:
         out, err = self.tmp_path / f"{name}.out", self.tmp_path / f"{name}.err"
         with open(out, "wb") as stdout, open(err, "wb") as stderr:
-            process = subprocess.Popen(command, env=env, cwd=self.tmp_path, stdout=stdout, stderr=stderr,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                command, env=env, cwd=self.tmp_path, stdout=stdout, stderr=stderr, start_new_session=True
+            )
         process.out_path, process.err_path = out, err
         self.started.append((process, out, err))
         return process
@@ -101,9 +121,11 @@ def wait_until(condition, timeout: float, what: str, *watched: subprocess.Popen)
     while time.monotonic() < deadline:
         for process in watched:
             if process.poll() is not None:
-                pytest.fail(f"{process.args[0]} exited with {process.returncode} while waiting for {what}:\n"
-                            f"{process.out_path.read_text(errors='replace')[-3000:]}\n"
-                            f"{process.err_path.read_text(errors='replace')[-3000:]}")
+                pytest.fail(
+                    f"{process.args[0]} exited with {process.returncode} while waiting for {what}:\n"
+                    f"{process.out_path.read_text(errors='replace')[-3000:]}\n"
+                    f"{process.err_path.read_text(errors='replace')[-3000:]}"
+                )
         result = condition()
         if result:
             return result
@@ -137,14 +159,26 @@ def test_production_run(app, database_url, tmp_path, processes):
     env = production_env(database_url, tmp_path, secret_key)
     try:
         # A default-key start is refused; checked alongside the real start, to save time.
-        refused_web = processes.start("refused-web", [str(gunicorn), "-c", str(GUNICORN_CONF), "-w", "1", "-b",
-                                                      f"127.0.0.1:{free_port()}", "fointracker:create_app()"],
-                                      production_env(database_url, tmp_path, None))
+        refused_web = processes.start(
+            "refused-web",
+            [
+                str(gunicorn),
+                "-c",
+                str(GUNICORN_CONF),
+                "-w",
+                "1",
+                "-b",
+                f"127.0.0.1:{free_port()}",
+                "fointracker:create_app()",
+            ],
+            production_env(database_url, tmp_path, None),
+        )
 
         with app.app_context():
             version_before = db.session.scalar(text("SELECT version_num FROM alembic_version"))
-        upgrade = subprocess.run([str(fointracker), "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True,
-                                 text=True, timeout=60)
+        upgrade = subprocess.run(
+            [str(fointracker), "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
         assert upgrade.returncode == 0, upgrade.stderr
         assert "Running upgrade" not in upgrade.stderr  # already at head: a no-op
         with app.app_context():
@@ -153,14 +187,22 @@ def test_production_run(app, database_url, tmp_path, processes):
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        web = processes.start("web", [str(gunicorn), "-c", str(GUNICORN_CONF), "-w", "3", "-b", f"127.0.0.1:{port}",
-                                      "fointracker:create_app()"], env)
+        web = processes.start(
+            "web",
+            [str(gunicorn), "-c", str(GUNICORN_CONF), "-w", "3", "-b", f"127.0.0.1:{port}", "fointracker:create_app()"],
+            env,
+        )
         scheduler = processes.start("scheduler", [str(fointracker), "scheduler"], env)
 
         def scheduler_running():
             response = healthz(base)
-            return response if response is not None and response.status_code == 200 and \
-                response.json()["scheduler"]["state"] == "running" else None
+            return (
+                response
+                if response is not None
+                and response.status_code == 200
+                and response.json()["scheduler"]["state"] == "running"
+                else None
+            )
 
         health = wait_until(scheduler_running, 30, "/healthz with a running scheduler", web, scheduler).json()
         assert health["status"] == "ok" and health["database"] == "ok"
@@ -171,8 +213,9 @@ def test_production_run(app, database_url, tmp_path, processes):
         sent_id = "prodtest-1.a_B"
         kept = requests.get(f"{base}/login", headers={"X-Request-ID": sent_id}, timeout=5)
         assert kept.status_code == 200 and kept.headers["X-Request-ID"] == sent_id
-        replaced = requests.get(f"{base}/login?next=/requests%3Fq%3Dsecretsearch", timeout=5,
-                                headers={"X-Request-ID": "no spaces; allowed"})
+        replaced = requests.get(
+            f"{base}/login?next=/requests%3Fq%3Dsecretsearch", timeout=5, headers={"X-Request-ID": "no spaces; allowed"}
+        )
         generated_id = replaced.headers["X-Request-ID"]
         assert GENERATED_ID.fullmatch(generated_id), generated_id
         calendar_token = secrets.token_urlsafe(24)
@@ -200,12 +243,19 @@ def test_production_run(app, database_url, tmp_path, processes):
         cookie = session_cookie(page)
         match = CSRF_RE.search(page.text)
         token = match.group(1) or match.group(2)
-        logged_in = requests.post(f"{base}/login", headers={"Cookie": f"session={cookie}"}, allow_redirects=False,
-                                  data={"email": "prod-admin@example.org", "password": PASSWORD, "csrf_token": token},
-                                  timeout=10)
+        logged_in = requests.post(
+            f"{base}/login",
+            headers={"Cookie": f"session={cookie}"},
+            allow_redirects=False,
+            data={"email": "prod-admin@example.org", "password": PASSWORD, "csrf_token": token},
+            timeout=10,
+        )
         assert logged_in.status_code == 302 and logged_in.headers["Location"] in ("/", f"{base}/"), logged_in.text
-        dashboard = requests.get(f"{base}/", headers={"Cookie": f"session={session_cookie(logged_in)}",
-                                                       "X-Request-ID": "prodtest-dashboard"}, timeout=10)
+        dashboard = requests.get(
+            f"{base}/",
+            headers={"Cookie": f"session={session_cookie(logged_in)}", "X-Request-ID": "prodtest-dashboard"},
+            timeout=10,
+        )
         assert dashboard.status_code == 200 and "Log out" in dashboard.text
         assert requests.get(f"{base}/", timeout=5, allow_redirects=False).status_code == 302  # no cookie, no page
 
@@ -216,8 +266,14 @@ def test_production_run(app, database_url, tmp_path, processes):
         assert after.json()["scheduler"]["stale"] is False
 
         web.send_signal(signal.SIGTERM)  # a graceful stop, which takes a moment: the CLI check runs meanwhile
-        refused_cli = subprocess.run([str(fointracker), "scheduler"], env=production_env(database_url, tmp_path, None),
-                                     cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        refused_cli = subprocess.run(
+            [str(fointracker), "scheduler"],
+            env=production_env(database_url, tmp_path, None),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert refused_cli.returncode != 0
         assert refused_cli.stderr.strip().splitlines() == [refused_cli.stderr.strip()], refused_cli.stderr
         assert refused_cli.stderr.startswith("Error: " + REFUSAL)
@@ -255,6 +311,7 @@ def test_production_run(app, database_url, tmp_path, processes):
 
 # --------------------------------------------------------------------------- in-process
 
+
 def test_records_carry_the_request_id_and_an_access_line(client, users, caplog):
     caplog.set_level(logging.DEBUG, logger="fointracker")
     assert login(client, "coordinator@example.org").status_code == 302
@@ -269,14 +326,17 @@ def test_records_carry_the_request_id_and_an_access_line(client, users, caplog):
     assert caplog.records[-1].request_id == "-"
 
 
-@pytest.mark.parametrize("sent, kept", [
-    ("abc-123_X.y", True),
-    ("x" * 64, True),
-    ("x" * 65, False),
-    ("has space", False),
-    ("semi;colon", False),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    "sent, kept",
+    [
+        ("abc-123_X.y", True),
+        ("x" * 64, True),
+        ("x" * 65, False),
+        ("has space", False),
+        ("semi;colon", False),
+        ("", False),
+    ],
+)
 def test_an_incoming_request_id_is_kept_only_if_sane(client, sent, kept):
     answered = client.get("/login", headers={"X-Request-ID": sent}).headers["X-Request-ID"]
     if kept:
@@ -347,10 +407,17 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
 
 
 def test_healthz_says_when_the_heartbeat_is_stale(app, client):
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     with app.app_context():
-        db.session.add(SchedulerLease(name="scheduler", holder="gone:1", acquired_at=now - timedelta(hours=3),
-                                      heartbeat_at=now - timedelta(hours=2), expires_at=now - timedelta(hours=2)))
+        db.session.add(
+            SchedulerLease(
+                name="scheduler",
+                holder="gone:1",
+                acquired_at=now - timedelta(hours=3),
+                heartbeat_at=now - timedelta(hours=2),
+                expires_at=now - timedelta(hours=2),
+            )
+        )
         db.session.commit()
     scheduler = client.get("/healthz").json["scheduler"]
     assert scheduler["state"] == "stopped" and scheduler["stale"] is True
@@ -364,10 +431,16 @@ def test_behind_a_trusted_proxy_the_rate_limit_counts_each_client_separately(dat
 
     def attempt(client_address: str, password: str):
         token = CSRF_RE.search(client.get("/login").get_data(as_text=True))
-        return client.post("/login", environ_base={"REMOTE_ADDR": "127.0.0.1"},
-                           headers={"X-Forwarded-For": client_address},
-                           data={"email": "admin@example.org" if password == PASSWORD else "nobody@example.org",
-                                 "password": password, "csrf_token": token.group(1) or token.group(2)})
+        return client.post(
+            "/login",
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+            headers={"X-Forwarded-For": client_address},
+            data={
+                "email": "admin@example.org" if password == PASSWORD else "nobody@example.org",
+                "password": password,
+                "csrf_token": token.group(1) or token.group(2),
+            },
+        )
 
     for _ in range(2):
         assert attempt("203.0.113.5", "wrong password").status_code == 200

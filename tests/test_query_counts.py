@@ -4,6 +4,7 @@ Each page is fetched with 100 requests in the database, then again with 10,000: 
 of statements must be small and the same both times. The wall time of each page is
 printed (run with `pytest -s` to see it).
 """
+
 from __future__ import annotations
 
 import random
@@ -47,13 +48,27 @@ def add_varied_requests(session, n: int, seed: int, staff_id: int) -> list[int]:
             outcome = rng.choice(OUTCOMES)
             days = rng.randint(1, 40)
             responded = sent_on + timedelta(days=days)
-            change.update(status=rng.choice(("responded", "responded", "closed", "internal_review")), outcome=outcome,
-                          responded_on=responded, response_working_days=days * 5 // 7, responded_on_time=days <= 28,
-                          response_due_on=None, very_overdue_on=None, deferred_due_on=None,
-                          figures_entered=rng.random() < 0.5)
+            change.update(
+                status=rng.choice(("responded", "responded", "closed", "internal_review")),
+                outcome=outcome,
+                responded_on=responded,
+                response_working_days=days * 5 // 7,
+                responded_on_time=days <= 28,
+                response_due_on=None,
+                very_overdue_on=None,
+                deferred_due_on=None,
+                figures_entered=rng.random() < 0.5,
+            )
             exemptions = rng.sample(["s12", "s40", "s43"], rng.randint(1, 2)) if outcome in ("refused", "ncnd") else []
-            events.append({"request_id": request_id, "kind": "response_received", "occurred_on": responded,
-                           "details": {"outcome": outcome, "exemptions": exemptions}, "note": ""})
+            events.append(
+                {
+                    "request_id": request_id,
+                    "kind": "response_received",
+                    "occurred_on": responded,
+                    "details": {"outcome": outcome, "exemptions": exemptions},
+                    "note": "",
+                }
+            )
         changes.append(change)
     by_keys: dict[tuple, list] = {}
     for change in changes:  # one executemany per shape of change

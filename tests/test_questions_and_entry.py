@@ -1,4 +1,5 @@
 """A campaign's questions and the entry grid: rules, exact storage, audit, verification."""
+
 import re
 from datetime import date
 from decimal import Decimal
@@ -29,21 +30,39 @@ from tests.conftest import post
 
 
 def make_campaign(session, user_id, title="Living at the Margins"):
-    return save_campaign(session, None, {"title": title, "description": "", "default_regime": "foia",
-                                         "letter_template": ""}, [], user_id)
+    campaign = save_campaign(
+        session, None, {"title": title, "description": "", "default_regime": "foia", "letter_template": ""}, [], user_id
+    )
+    session.commit()
+    return campaign
 
 
 def make_request(session, campaign, code="KEN", sent=date(2026, 3, 2), user_id=None):
     authority = session.scalar(select(Authority).where(Authority.code == code))
-    return create_request(session, {
-        "campaign_id": campaign.id, "authority_id": authority.id, "regime": "foia", "subject": "Budgets",
-        "body": "", "sent_on": sent, "received_on": None, "council_reference": "", "owner_id": None}, user_id)
+    foi_request = create_request(
+        session,
+        {
+            "campaign_id": campaign.id,
+            "authority_id": authority.id,
+            "regime": "foia",
+            "subject": "Budgets",
+            "body": "",
+            "sent_on": sent,
+            "received_on": None,
+            "council_reference": "",
+            "owner_id": None,
+        },
+        user_id,
+    )
+    session.commit()
+    return foi_request
 
 
 def q(session, campaign, code, qtype="money", user_id=None, pair_with=None, **values):
-    values = {"code": code, "label": values.pop("label", code.replace("_", " ").capitalize()), "qtype": qtype,
-              **values}
-    return create_question(session, campaign, values, user_id, pair_with=pair_with)
+    values = {"code": code, "label": values.pop("label", code.replace("_", " ").capitalize()), "qtype": qtype, **values}
+    question = create_question(session, campaign, values, user_id, pair_with=pair_with)
+    session.commit()
+    return question
 
 
 def entry(raw="", state="", exemption="", note="", source=None, page=""):
@@ -66,10 +85,12 @@ def setup(session, users):
 
 # --- questions --------------------------------------------------------------------
 
+
 def test_questions_are_created_in_order_and_audited(session, users, setup):
     campaign, _ = setup
-    first = q(session, campaign, "asc_budget_1011", period_label="2010/11", help_text="Net budget, £",
-              user_id=users["author"])
+    first = q(
+        session, campaign, "asc_budget_1011", period_label="2010/11", help_text="Net budget, £", user_id=users["author"]
+    )
     second = q(session, campaign, "eia_done", "yes_no")
     third = q(session, campaign, "cut_kind", "choice", choices="Closed\nReduced\n  Merged  \n")
     assert [first.position, second.position, third.position] == [1, 2, 3]
@@ -80,18 +101,21 @@ def test_questions_are_created_in_order_and_audited(session, users, setup):
     assert created[0].user_id == users["author"]
 
 
-@pytest.mark.parametrize("values,field,message", [
-    ({"code": "ASC Budget"}, "code", "lower-case letters, digits and _"),
-    ({"code": ""}, "code", "short code"),
-    ({"code": "asc-budget"}, "code", "lower-case letters, digits and _"),
-    ({"code": "x" * 41}, "code", "at most 40 characters"),
-    ({"label": "  "}, "label", "needs a label"),
-    ({"qtype": "float"}, "qtype", "choose the kind of answer"),
-    ({"qtype": "choice"}, "choices", "at least two choices"),
-    ({"qtype": "choice", "choices": ["Yes", "yes"]}, "choices", "each choice must be different"),
-    ({"qtype": "money", "choices": "A\nB"}, "choices", "only a “one of a list” question has choices"),
-    ({"pair_group": "asc_budget"}, "pair_with", "choose the question to pair with"),
-])
+@pytest.mark.parametrize(
+    "values,field,message",
+    [
+        ({"code": "ASC Budget"}, "code", "lower-case letters, digits and _"),
+        ({"code": ""}, "code", "short code"),
+        ({"code": "asc-budget"}, "code", "lower-case letters, digits and _"),
+        ({"code": "x" * 41}, "code", "at most 40 characters"),
+        ({"label": "  "}, "label", "needs a label"),
+        ({"qtype": "float"}, "qtype", "choose the kind of answer"),
+        ({"qtype": "choice"}, "choices", "at least two choices"),
+        ({"qtype": "choice", "choices": ["Yes", "yes"]}, "choices", "each choice must be different"),
+        ({"qtype": "money", "choices": "A\nB"}, "choices", "only a “one of a list” question has choices"),
+        ({"pair_group": "asc_budget"}, "pair_with", "choose the question to pair with"),
+    ],
+)
 def test_question_rules(session, setup, values, field, message):
     campaign, _ = setup
     with pytest.raises(QuestionError) as caught:
@@ -126,23 +150,35 @@ def test_before_and_after_pairs(session, setup):
             if question is None:
                 create_question(session, campaign, {"label": "L", "qtype": "money", **values}, None, pair_with)
             else:
-                update_question(session, question, {"code": question.code, "label": question.label,
-                                                    "qtype": question.qtype, **values}, None, pair_with)
+                update_question(
+                    session,
+                    question,
+                    {"code": question.code, "label": question.label, "qtype": question.qtype, **values},
+                    None,
+                    pair_with,
+                )
         session.rollback()
         return caught.value.errors
 
-    assert "already has two questions (asc_1011, asc_1112)" in refused({"code": "third", "pair_group": "asc"})["pair_group"]
+    assert (
+        "already has two questions (asc_1011, asc_1112)"
+        in refused({"code": "third", "pair_group": "asc"})["pair_group"]
+    )
     assert "same type: staff_1011 is count" in refused({"code": "x", "pair_group": "staff"}, count.id)["pair_group"]
     assert "only numeric questions" in refused({"qtype": "text", "pair_group": "c"}, count.id, text)["pair_group"]
-    assert "already in the comparison group 'asc'" in refused({"code": "y", "pair_group": "new"}, before.id)["pair_with"]
+    assert (
+        "already in the comparison group 'asc'" in refused({"code": "y", "pair_group": "new"}, before.id)["pair_with"]
+    )
     assert "name the comparison group" in refused({"code": "z"}, count.id)["pair_group"]
     # The type of one half of a pair cannot drift from the other's.
     assert "same type" in refused({"qtype": "decimal", "pair_group": "asc"}, None, after)["pair_group"]
     # Taking one question out of its group dissolves the pair.
     update_question(session, after, {"code": "asc_1112", "label": "After", "qtype": "money", "pair_group": ""}, None)
     assert (session.get(Question, before.id).pair_group, session.get(Question, after.id).pair_group) == ("", "")
-    assert [e.after for e in audit(session, "question", "updated")][-2:] == [{"pair_group": ""},
-                                                                            {"label": "After", "pair_group": ""}]
+    assert [e.after for e in audit(session, "question", "updated")][-2:] == [
+        {"pair_group": ""},
+        {"label": "After", "pair_group": ""},
+    ]
 
 
 def test_reorder_and_move(session, users, setup):
@@ -165,15 +201,18 @@ def test_an_answered_questions_type_and_used_choices_cannot_change(session, setu
     kind = q(session, campaign, "kind", "choice", choices=["Closed", "Reduced"])
     budget = q(session, campaign, "budget")
     save_answers(session, request, {kind.id: entry("reduced"), budget.id: entry("£1m")}, None)
+    session.commit()
     with pytest.raises(QuestionError, match="cannot change"):
         update_question(session, budget, {"code": "budget", "label": "B", "qtype": "count"}, None)
     session.rollback()
     with pytest.raises(QuestionError, match="answers already use 'Reduced'"):
-        update_question(session, kind, {"code": "kind", "label": "K", "qtype": "choice", "choices": "Closed\nMerged"},
-                        None)
+        update_question(
+            session, kind, {"code": "kind", "label": "K", "qtype": "choice", "choices": "Closed\nMerged"}, None
+        )
     session.rollback()
-    update_question(session, kind, {"code": "kind", "label": "K", "qtype": "choice",
-                                    "choices": "Closed\nReduced\nMerged"}, None)
+    update_question(
+        session, kind, {"code": "kind", "label": "K", "qtype": "choice", "choices": "Closed\nReduced\nMerged"}, None
+    )
     assert session.get(Question, kind.id).choices == ["Closed", "Reduced", "Merged"]
 
 
@@ -182,6 +221,7 @@ def test_deleting_a_question_with_answers_needs_confirmation_and_is_audited(sess
     budget = q(session, campaign, "budget")
     eia = q(session, campaign, "eia", "yes_no")
     save_answers(session, request, {budget.id: entry("£2.5m"), eia.id: entry("yes")}, users["staff"])
+    session.commit()
     with pytest.raises(QuestionError) as caught:
         delete_question(session, budget, users["author"])
     assert caught.value.field == "confirm" and "1 answer(s)" in caught.value.message
@@ -202,25 +242,41 @@ def test_deleting_a_question_with_answers_needs_confirmation_and_is_audited(sess
 
 # --- entry ------------------------------------------------------------------------
 
+
 def test_the_grid_stores_figures_exactly(session, users, setup):
     campaign, request = setup
-    qs = {code: q(session, campaign, code, qtype, choices=choices) for code, qtype, choices in (
-        ("budget", "money", None), ("national", "money", None), ("staff", "count", None),
-        ("share", "percentage", None), ("ratio", "decimal", None), ("eia", "yes_no", None),
-        ("kind", "choice", ["Closed", "Reduced"]), ("why", "text", None), ("small", "count", None),
-        ("big", "decimal", None))}
-    result = save_answers(session, request, {
-        qs["budget"].id: entry("£1,234,567.89", note="Table 2", page="4"),
-        qs["national"].id: entry("£3.4bn"),
-        qs["staff"].id: entry("c. 40"),
-        qs["share"].id: entry("12.5%"),
-        qs["ratio"].id: entry("(0.75)"),
-        qs["eia"].id: entry("No"),
-        qs["kind"].id: entry("reduced"),
-        qs["why"].id: entry("Savings"),
-        qs["small"].id: entry("<5"),
-        qs["big"].id: entry("123456789012.345"),  # 15 significant digits: the most stored exactly
-    }, users["staff"])
+    qs = {
+        code: q(session, campaign, code, qtype, choices=choices)
+        for code, qtype, choices in (
+            ("budget", "money", None),
+            ("national", "money", None),
+            ("staff", "count", None),
+            ("share", "percentage", None),
+            ("ratio", "decimal", None),
+            ("eia", "yes_no", None),
+            ("kind", "choice", ["Closed", "Reduced"]),
+            ("why", "text", None),
+            ("small", "count", None),
+            ("big", "decimal", None),
+        )
+    }
+    result = save_answers(
+        session,
+        request,
+        {
+            qs["budget"].id: entry("£1,234,567.89", note="Table 2", page="4"),
+            qs["national"].id: entry("£3.4bn"),
+            qs["staff"].id: entry("c. 40"),
+            qs["share"].id: entry("12.5%"),
+            qs["ratio"].id: entry("(0.75)"),
+            qs["eia"].id: entry("No"),
+            qs["kind"].id: entry("reduced"),
+            qs["why"].id: entry("Savings"),
+            qs["small"].id: entry("<5"),
+            qs["big"].id: entry("123456789012.345"),  # 15 significant digits: the most stored exactly
+        },
+        users["staff"],
+    )
     assert (result.created, result.updated, result.unchanged) == (10, 0, 0)
     session.expire_all()
     stored = {a.question.code: a for a in session.scalars(select(Answer))}
@@ -229,7 +285,11 @@ def test_the_grid_stores_figures_exactly(session, users, setup):
     for answer in stored.values():
         for value in (answer.value_number, answer.bound_low, answer.bound_high):
             assert value is None or type(value) is Decimal
-    assert (stored["budget"].raw, stored["budget"].note, stored["budget"].source_page) == ("£1,234,567.89", "Table 2", "4")
+    assert (stored["budget"].raw, stored["budget"].note, stored["budget"].source_page) == (
+        "£1,234,567.89",
+        "Table 2",
+        "4",
+    )
     assert (stored["staff"].state, stored["staff"].value_number) == ("estimate", 40)
     assert stored["share"].value_number == Decimal("12.5")
     assert stored["ratio"].value_number == Decimal("-0.75")
@@ -252,12 +312,17 @@ def test_states_exemptions_and_sources(session, setup):
     doc = Attachment(event_id=event.id, original_name="reply.pdf", stored_name="f" * 32, size=1, sha256="0" * 64)
     session.add(doc)
     session.commit()
-    save_answers(session, request, {
-        a.id: entry("", "refused", "section 40"),
-        b.id: entry("not collected"),
-        c.id: entry("", "not_held", source=doc.id, page="2"),
-        d.id: entry("n/a"),
-    }, None)
+    save_answers(
+        session,
+        request,
+        {
+            a.id: entry("", "refused", "section 40"),
+            b.id: entry("not collected"),
+            c.id: entry("", "not_held", source=doc.id, page="2"),
+            d.id: entry("n/a"),
+        },
+        None,
+    )
     got = {x.question_id: x for x in session.scalars(select(Answer))}
     assert (got[a.id].state, got[a.id].exemption) == ("refused", "s40")
     assert got[b.id].state == "not_collected"
@@ -272,11 +337,16 @@ def test_a_bad_field_names_the_question_and_saves_nothing(session, users, setup)
     eia = q(session, campaign, "eia", "yes_no")
     before = len(audit(session))
     with pytest.raises(AnswersError) as caught:
-        save_answers(session, request, {
-            budget.id: entry("£1,2m"),
-            staff.id: entry("12"),  # fine, but not saved either
-            eia.id: entry("yes", "provided", exemption="s40", source=999, page="x" * 41),
-        }, users["staff"])
+        save_answers(
+            session,
+            request,
+            {
+                budget.id: entry("£1,2m"),
+                staff.id: entry("12"),  # fine, but not saved either
+                eia.id: entry("yes", "provided", exemption="s40", source=999, page="x" * 41),
+            },
+            users["staff"],
+        )
     errors = caught.value.errors
     assert "'£1,2m' is not a number" in errors[budget.id]["value"]
     assert staff.id not in errors
@@ -360,12 +430,19 @@ def test_questions_of_another_campaign_are_refused(session, users, setup):
 
 # --- web --------------------------------------------------------------------------
 
+
 def _web_setup(app, users):
     with app.app_context():
         campaign = make_campaign(db.session, users["admin"])
         request = make_request(db.session, campaign)
-        budget = q(db.session, campaign, "budget", label="Adult social-care budget", period_label="2010/11",
-                   help_text="Net, in pounds")
+        budget = q(
+            db.session,
+            campaign,
+            "budget",
+            label="Adult social-care budget",
+            period_label="2010/11",
+            help_text="Net, in pounds",
+        )
         eia = q(db.session, campaign, "eia", "yes_no", label="Equality impact assessment done?")
         return campaign.id, request.id, budget.id, eia.id
 
@@ -389,8 +466,9 @@ def test_the_grid_page_saves_and_shows_errors_beside_the_field(login_as, app, us
         data.update({f"q{qid}-{k}": v for k, v in values.items()})
         return data
 
-    response = post(client, f"/requests/{request_id}/figures", {**fields(budget, value="£1.2 zillion"),
-                                                                 **fields(eia, value="yes")})
+    response = post(
+        client, f"/requests/{request_id}/figures", {**fields(budget, value="£1.2 zillion"), **fields(eia, value="yes")}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Nothing was saved" in html
@@ -399,8 +477,11 @@ def test_the_grid_page_saves_and_shows_errors_beside_the_field(login_as, app, us
     with app.app_context():
         assert db.session.scalar(select(func.count(Answer.id))) == 0
 
-    response = post(client, f"/requests/{request_id}/figures", {**fields(budget, value="£1,234,567.89"),
-                                                                 **fields(eia, value="yes", note="Seen")})
+    response = post(
+        client,
+        f"/requests/{request_id}/figures",
+        {**fields(budget, value="£1,234,567.89"), **fields(eia, value="yes", note="Seen")},
+    )
     assert response.status_code == 302
     with app.app_context():
         answers = {a.question_id: a for a in db.session.scalars(select(Answer))}
@@ -418,6 +499,7 @@ def test_an_answer_changed_since_the_page_was_opened_is_not_overwritten(login_as
     client = login_as("staff")
     with app.app_context():
         save_answers(db.session, db.session.get(FoiRequest, request_id), {budget: entry("£2m")}, users["coordinator"])
+        db.session.commit()
     response = post(client, f"/requests/{request_id}/figures", {f"q{budget}-value": "£1m", f"q{budget}-stamp": "none"})
     assert response.status_code == 400
     assert "since you opened this page (now: £2,000,000)" in response.get_data(as_text=True)
@@ -429,6 +511,7 @@ def test_verification_and_permissions_on_the_web(login_as, app, users, client):
     _campaign, request_id, budget, _eia = _web_setup(app, users)
     with app.app_context():
         save_answers(db.session, db.session.get(FoiRequest, request_id), {budget: entry("£2m")}, users["staff"])
+        db.session.commit()
         answer_id = db.session.scalar(select(Answer.id))
     login_as("author")
     grid = client.get(f"/requests/{request_id}/figures").get_data(as_text=True)
@@ -455,13 +538,23 @@ def test_question_pages(login_as, app, users):
     client = login_as("author")
     show = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
     assert f'href="/campaigns/{campaign_id}/questions"' in show and "Import figures" in show
-    response = post(client, f"/campaigns/{campaign_id}/questions/new",
-                    {"code": "Budget 2", "label": "", "qtype": "money"})
+    response = post(
+        client, f"/campaigns/{campaign_id}/questions/new", {"code": "Budget 2", "label": "", "qtype": "money"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "lower-case letters, digits and _" in html
-    response = post(client, f"/campaigns/{campaign_id}/questions/new", {
-        "code": "budget_1112", "label": "Adult social-care budget", "qtype": "money", "period_label": "2011/12",
-        "pair_group": "asc_budget", "pair_with": str(budget)})
+    response = post(
+        client,
+        f"/campaigns/{campaign_id}/questions/new",
+        {
+            "code": "budget_1112",
+            "label": "Adult social-care budget",
+            "qtype": "money",
+            "period_label": "2011/12",
+            "pair_group": "asc_budget",
+            "pair_with": str(budget),
+        },
+    )
     assert response.status_code == 302
     listing = client.get(f"/campaigns/{campaign_id}/questions").get_data(as_text=True)
     assert listing.index("<code>budget_1112</code>") > listing.index("<code>eia</code>")
@@ -471,14 +564,21 @@ def test_question_pages(login_as, app, users):
     assert post(client, f"/campaigns/{campaign_id}/questions/{new_id}/move", {"direction": "up"}).status_code == 302
     with app.app_context():
         assert db.session.scalars(select(Question.code).order_by(Question.position)).all() == [
-            "budget", "budget_1112", "eia"]
+            "budget",
+            "budget_1112",
+            "eia",
+        ]
     edit = client.get(f"/campaigns/{campaign_id}/questions/{new_id}/edit").get_data(as_text=True)
     assert f'<option selected value="{budget}">' in edit or f'value="{budget}" selected' in edit
-    response = post(client, f"/campaigns/{campaign_id}/questions/{eia}/edit", {
-        "code": "eia_done", "label": "EIA done?", "qtype": "yes_no", "help_text": "Any assessment"})
+    response = post(
+        client,
+        f"/campaigns/{campaign_id}/questions/{eia}/edit",
+        {"code": "eia_done", "label": "EIA done?", "qtype": "yes_no", "help_text": "Any assessment"},
+    )
     assert response.status_code == 302
     with app.app_context():
         save_answers(db.session, db.session.scalar(select(FoiRequest)), {eia: entry("yes")}, users["staff"])
+        db.session.commit()
     response = post(client, f"/campaigns/{campaign_id}/questions/{eia}/delete", {}, follow_redirects=True)
     assert "Not deleted: 1 answer(s)" in response.get_data(as_text=True)
     response = post(client, f"/campaigns/{campaign_id}/questions/{eia}/delete", {"confirm": "y"})
@@ -495,13 +595,15 @@ def test_a_long_text_answer_survives_the_grid_whole(login_as, app, users):
         why = q(db.session, campaign, "why", "text", label="What was cut, and why?")
         text = "We reduced grants to three groups. " * 20  # 700 characters; `raw` keeps 200
         save_answers(db.session, request, {why.id: entry(text)}, users["coordinator"])
+        db.session.commit()
         request_id, why_id = request.id, why.id
     client = login_as("staff")
     grid = client.get(f"/requests/{request_id}/figures").get_data(as_text=True)
     assert text.strip() in grid
     stamp = re.search(rf'name="q{why_id}-stamp" value="([^"]+)"', grid).group(1)
-    response = post(client, f"/requests/{request_id}/figures", {f"q{why_id}-value": text.strip(),
-                                                                 f"q{why_id}-stamp": stamp})
+    response = post(
+        client, f"/requests/{request_id}/figures", {f"q{why_id}-value": text.strip(), f"q{why_id}-stamp": stamp}
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Answer.value_text)) == text.strip()

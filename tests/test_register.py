@@ -1,9 +1,9 @@
 """The shipped council register (fointracker/data/authorities.csv) and fointracker.register."""
+
 from __future__ import annotations
 
+import importlib.util
 import io
-import subprocess
-import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -17,7 +17,6 @@ from fointracker.register import (
     AuthorityRecord,
     RegisterError,
     build_name_index,
-    current_successors,
     default_register_path,
     match_name,
     normalise_name,
@@ -26,7 +25,7 @@ from fointracker.register import (
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "build_authority_register.py"
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+REGISTER_SOURCES = REPO_ROOT / "tests" / "fixtures" / "register_sources"  # a cut: tests/fixtures/README.md
 ENGLISH_SOCIAL_CARE_TYPES = {"CTY", "UA", "MD", "LBO", "CC"}
 
 
@@ -46,6 +45,7 @@ def current(records) -> list[AuthorityRecord]:
 
 
 # --- the shipped file ----------------------------------------------------------
+
 
 def test_shipped_file_reads_without_errors(records):
     assert default_register_path().name == "authorities.csv"
@@ -73,14 +73,24 @@ def test_sorted_by_code_and_unique(records):
 def test_current_counts_by_nation(current):
     assert len(current) == 382
     assert Counter(r.nation for r in current) == {
-        "England": 317, "Scotland": 32, "Wales": 22, "Northern Ireland": 11,
+        "England": 317,
+        "Scotland": 32,
+        "Wales": 22,
+        "Northern Ireland": 11,
     }
 
 
 def test_current_counts_by_type(current):
     assert Counter(r.type_code for r in current) == {
-        "CTY": 21, "UA": 63, "MD": 36, "LBO": 32, "CC": 1, "NMD": 164,
-        "SCO": 32, "WPA": 22, "NID": 11,
+        "CTY": 21,
+        "UA": 63,
+        "MD": 36,
+        "LBO": 32,
+        "CC": 1,
+        "NMD": 164,
+        "SCO": 32,
+        "WPA": 22,
+        "NID": 11,
     }
     assert not any(r.type_code in {"COMB", "SRA"} for r in current)
 
@@ -95,9 +105,17 @@ def test_social_care_counts(records, current):
         assert r.social_care is expected, r.code
 
 
-@pytest.mark.parametrize("year, expected", [
-    (2011, 152), (2018, 152), (2019, 151), (2020, 151), (2021, 152), (2023, 153),
-])
+@pytest.mark.parametrize(
+    "year, expected",
+    [
+        (2011, 152),
+        (2018, 152),
+        (2019, 151),
+        (2020, 151),
+        (2021, 152),
+        (2023, 153),
+    ],
+)
 def test_english_social_care_councils_on_1_april(records, year, expected):
     on = date(year, 4, 1)
     assert sum(1 for r in records if r.nation == "England" and r.social_care and r.exists_on(on)) == expected
@@ -107,7 +125,10 @@ def test_abolished_counts(records):
     abolished = [r for r in records if not r.is_current]
     assert len(abolished) == 73
     assert Counter((r.nation, r.type_code) for r in abolished) == {
-        ("England", "CTY"): 6, ("England", "UA"): 2, ("England", "NMD"): 40, ("Northern Ireland", "NID"): 25,
+        ("England", "CTY"): 6,
+        ("England", "UA"): 2,
+        ("England", "NMD"): 40,
+        ("Northern Ireland", "NID"): 25,
     }
     assert all(r.end_date is not None for r in abolished)
 
@@ -126,17 +147,14 @@ def test_successors(records, by_code):
             assert r.replaced_by == ()  # mySociety gives none for the pre-2015 NI districts
 
 
-def test_current_successors_follow_chains(by_code):
-    assert current_successors("TAU", by_code) == ("SMT",)  # TAU -> SWT (2019) -> SMT (2023)
-    assert current_successors("NTH", by_code) == ("NNT", "WNT")
-    assert current_successors("KEN", by_code) == ("KEN",)
-    assert current_successors("NIR-A", by_code) == ()
-
-
 def test_specific_rows(by_code):
     ken = by_code["KEN"]
     assert (ken.official_name, ken.short_name, ken.type_code, ken.type_name) == (
-        "Kent County Council", "Kent", "CTY", "County")
+        "Kent County Council",
+        "Kent",
+        "CTY",
+        "County",
+    )
     assert (ken.nation, ken.region, ken.social_care, ken.is_current) == ("England", "South East", True, True)
     assert ken.gss_code == "E10000016" and ken.wdtk_id == "228" and ken.website == "https://www.kent.gov.uk"
 
@@ -187,19 +205,32 @@ HEADER = ",".join(COLUMNS)
 
 def _row(**values) -> str:
     base = dict.fromkeys(COLUMNS, "")
-    base.update(code="AAA", official_name="Alpha Council", short_name="Alpha", type_code="UA",
-                type_name="Unitary authority", nation="England", region="North East", social_care="true")
+    base.update(
+        code="AAA",
+        official_name="Alpha Council",
+        short_name="Alpha",
+        type_code="UA",
+        type_name="Unitary authority",
+        nation="England",
+        region="North East",
+        social_care="true",
+    )
     base.update(values)
     return ",".join(base[c] for c in COLUMNS)
 
 
 def test_good_small_file_from_path_and_text_stream(tmp_path):
-    text = "\n".join([
-        HEADER,
-        _row(code="OLD", official_name="Old Council", end_date="2020-03-31", replaced_by="NEW AAA"),
-        _row(code="NEW", official_name="New Council", start_date="2020-04-01", alt_names="Newtown|new town"),
-        _row(),
-    ]) + "\n"
+    text = (
+        "\n".join(
+            [
+                HEADER,
+                _row(code="OLD", official_name="Old Council", end_date="2020-03-31", replaced_by="NEW AAA"),
+                _row(code="NEW", official_name="New Council", start_date="2020-04-01", alt_names="Newtown|new town"),
+                _row(),
+            ]
+        )
+        + "\n"
+    )
     path = tmp_path / "register.csv"
     path.write_text(text, encoding="utf-8")
     for source in (path, str(path), io.StringIO(text)):
@@ -213,24 +244,38 @@ def test_good_small_file_from_path_and_text_stream(tmp_path):
 
 def test_bad_file_lists_every_problem(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("\n".join([
-        HEADER,
-        _row(),                                                   # row 2: fine
-        _row(code="AAA", official_name="Another"),                # row 3: duplicate code
-        _row(code="BBB", official_name="", nation="Narnia"),      # row 4: blank name, unknown nation
-        _row(code="CCC", official_name="C", end_date="2020-13-01"),  # row 5: bad date
-        _row(code="DDD", official_name="D", social_care="yes"),   # row 6: bad boolean
-        _row(code="EEE", official_name="E", end_date="2021-04-01", replaced_by="ZZZ"),  # row 7: unknown successor
-        _row(code="", official_name="F", type_code=""),           # row 8: blank code and type
-    ]) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            [
+                HEADER,
+                _row(),  # row 2: fine
+                _row(code="AAA", official_name="Another"),  # row 3: duplicate code
+                _row(code="BBB", official_name="", nation="Narnia"),  # row 4: blank name, unknown nation
+                _row(code="CCC", official_name="C", end_date="2020-13-01"),  # row 5: bad date
+                _row(code="DDD", official_name="D", social_care="yes"),  # row 6: bad boolean
+                _row(
+                    code="EEE", official_name="E", end_date="2021-04-01", replaced_by="ZZZ"
+                ),  # row 7: unknown successor
+                _row(code="", official_name="F", type_code=""),  # row 8: blank code and type
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
     with pytest.raises(RegisterError) as caught:
         read_register(path)
     problems = caught.value.problems
     located = {(row, column) for row, column, _ in problems}
     assert located == {
-        (3, "code"), (4, "official_name"), (4, "nation"), (5, "end_date"), (6, "social_care"),
-        (7, "replaced_by"), (8, "code"), (8, "type_code"),
+        (3, "code"),
+        (4, "official_name"),
+        (4, "nation"),
+        (5, "end_date"),
+        (6, "social_care"),
+        (7, "replaced_by"),
+        (8, "code"),
+        (8, "type_code"),
     }
     assert [row for row, _, _ in problems] == sorted(row for row, _, _ in problems)
     message = str(caught.value)
@@ -266,22 +311,26 @@ def test_empty_file_and_wrong_field_count():
 
 # --- names ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, key", [
-    ("Kent County Council", "kent"),
-    ("KENT", "kent"),
-    ("Durham County Council", "durham"),
-    ("County Durham", "durham"),
-    ("Bristol, City of", "bristol"),
-    ("Bristol City Council", "bristol"),
-    ("London Borough of Barnet", "barnet"),
-    ("Royal Borough of Kensington & Chelsea", "kensington and chelsea"),
-    ("St Albans City and District Council", "st albans"),
-    ("King's Lynn and West Norfolk", "kings lynn and west norfolk"),
-    ("Stoke-on-Trent City Council", "stoke on trent"),
-    ("Ynys Môn", "ynys mon"),
-    ("  Council  ", "council"),
-    ("", ""),
-])
+
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("Kent County Council", "kent"),
+        ("KENT", "kent"),
+        ("Durham County Council", "durham"),
+        ("County Durham", "durham"),
+        ("Bristol, City of", "bristol"),
+        ("Bristol City Council", "bristol"),
+        ("London Borough of Barnet", "barnet"),
+        ("Royal Borough of Kensington & Chelsea", "kensington and chelsea"),
+        ("St Albans City and District Council", "st albans"),
+        ("King's Lynn and West Norfolk", "kings lynn and west norfolk"),
+        ("Stoke-on-Trent City Council", "stoke on trent"),
+        ("Ynys Môn", "ynys mon"),
+        ("  Council  ", "council"),
+        ("", ""),
+    ],
+)
 def test_normalise_name(name, key):
     assert normalise_name(name) == key
 
@@ -303,8 +352,10 @@ def test_normalised_names_of_current_councils_are_unique(current):
 def test_normalised_name_collisions_are_only_old_county_and_successor(records):
     # Documented in fointracker/data/README.md; build_name_index keeps both candidates.
     assert _keys(records, with_alt_names=True) == {
-        "buckinghamshire": {"BKM", "BUC"}, "dorset": {"DOR", "DST"},
-        "north yorkshire": {"NYK", "NYE"}, "somerset": {"SOM", "SMT"},
+        "buckinghamshire": {"BKM", "BUC"},
+        "dorset": {"DOR", "DST"},
+        "north yorkshire": {"NYK", "NYE"},
+        "somerset": {"SOM", "SMT"},
     }
 
 
@@ -338,15 +389,114 @@ def test_match_name_prefers_exact_names_and_filters_by_date(records):
 
 # --- the build script ----------------------------------------------------------
 
-def test_build_script_reproduces_the_shipped_file_byte_for_byte(tmp_path):
-    if not (SHARED_DATA / "uk_local_authorities_current.csv").is_file():
-        pytest.skip(f"source data not present at {SHARED_DATA}")
+
+@pytest.fixture(scope="module")
+def build_script():
+    """scripts/build_authority_register.py as a module (standard library only), run in this process."""
+    spec = importlib.util.spec_from_file_location("build_authority_register", BUILD_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SOURCE_FILES = ("uk_local_authorities_current.csv", "lookup_name_to_registry.csv", "digital-land_local-authority.csv")
+FIXTURE_CODES = {
+    "KEN",
+    "DBY",
+    "LND",
+    "NSM",
+    "BKM",
+    "BUC",
+    "DOR",
+    "DST",
+    "NTH",
+    "NNT",
+    "WNT",
+    "TAU",
+    "SWT",
+    "SMT",
+    "RCT",
+    "EDH",
+    "NMD",
+    "NIR-A",
+    "DUR",
+}  # and GLA (SRA), GMCA (COMB): not principal councils
+
+
+def test_build_script_on_a_cut_of_the_sources_gives_the_shipped_rows(build_script, tmp_path, capsys):
+    """tests/fixtures/register_sources holds a few rows of each source file, copied unchanged
+    (tests/fixtures/README.md): every row the script builds from them is the shipped row for
+    that code, byte for byte, and a second run writes the same bytes."""
     first, second = tmp_path / "first.csv", tmp_path / "second.csv"
     for out in (first, second):
-        subprocess.run([sys.executable, str(BUILD_SCRIPT), str(SHARED_DATA), "--output", str(out)],
-                       check=True, capture_output=True, text=True)
+        assert build_script.main([str(REGISTER_SOURCES), "--output", str(out), "--allow-other-sources"]) == 0
     assert first.read_bytes() == second.read_bytes()
-    assert first.read_bytes() == default_register_path().read_bytes()
+    printed = capsys.readouterr()
+    assert printed.out.splitlines()[0] == (
+        f"wrote {first}: 19 rows: 13 current (England 10, Northern Ireland 1, Scotland 1, Wales 1), "
+        "6 abolished; 10 current English social-care councils"
+    )
+    for name in SOURCE_FILES:  # not the documented versions: built anyway, with a warning for each
+        assert f"warning: {REGISTER_SOURCES / name}: git blob " in printed.err
+
+    raw = first.read_bytes()
+    assert raw.endswith(b"\n") and b"\r" not in raw and not raw.startswith(b"\xef\xbb\xbf")
+    header, *lines = raw.decode("utf-8").splitlines()
+    assert header == ",".join(COLUMNS)
+    shipped = dict(line.split(",", 1) for line in default_register_path().read_text(encoding="utf-8").splitlines()[1:])
+    built = dict(line.split(",", 1) for line in lines)
+    assert list(built) == sorted(FIXTURE_CODES)  # sorted by code; the combined authority and the GLA left out
+    for code, rest in built.items():
+        assert rest == shipped[code], code
+
+    by_code = {r.code: r for r in read_register(first)}  # and it is a valid register
+    assert Counter(r.nation for r in by_code.values() if r.is_current) == {
+        "England": 10,
+        "Scotland": 1,
+        "Wales": 1,
+        "Northern Ireland": 1,
+    }
+    assert {c for c, r in by_code.items() if r.social_care} == {
+        "KEN",
+        "DBY",
+        "LND",
+        "NSM",
+        "BKM",
+        "BUC",
+        "DOR",
+        "DST",
+        "NTH",
+        "NNT",
+        "WNT",
+        "SMT",
+        "DUR",
+        "RCT",
+        "EDH",
+    }
+    assert by_code["DBY"].region == "East Midlands"  # corrected
+    assert by_code["BKM"].region == "South East"  # blank at the source, the successor's
+    assert by_code["TAU"].region == "South West"  # through SWT
+    assert by_code["LND"].start_date is None and by_code["DUR"].start_date == date(2009, 4, 1)
+    assert by_code["NSM"].official_name == "North Somerset Council"
+    assert by_code["NMD"].short_name == "Newry, Mourne and Down"
+    assert by_code["NTH"].replaced_by == ("NNT", "WNT") and by_code["DOR"].replaced_by == ("DST",)
+    assert by_code["KEN"].website == "https://www.kent.gov.uk" and by_code["KEN"].wdtk_id == "228"
+    assert by_code["NNT"].website == "https://www.northnorthants.gov.uk/" and by_code["NNT"].wdtk_id == ""
+    assert not by_code["EDH"].website and not by_code["RCT"].website
+    assert set(by_code["RCT"].alt_names) >= {"rhondda, cynon, taff", "rhondda,cynon,taff"}
+
+
+def test_build_script_refuses_sources_that_are_not_the_documented_versions(build_script, tmp_path, capsys):
+    out = tmp_path / "register.csv"
+    with pytest.raises(SystemExit) as exited:
+        build_script.main([str(REGISTER_SOURCES), "--output", str(out)])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "uk_local_authorities_current.csv: git blob" in err and "--allow-other-sources" in err
+    assert not out.exists()
+    with pytest.raises(SystemExit):
+        build_script.main([str(tmp_path / "no-such-folder"), "--output", str(out)])
+    assert "missing source file" in capsys.readouterr().err and not out.exists()
 
 
 def test_register_module_is_pure():

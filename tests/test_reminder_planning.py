@@ -4,9 +4,10 @@ The first half tests the pure planner (domain.reminders) on fixed dates; the sec
 the outbox sync (services.reminders) through the services that change a request, against
 the real database.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -31,6 +32,8 @@ from fointracker.services.reminders import plan_request
 from fointracker.services.timeline import add_event, remove_event, set_figures_entered
 from tests.reminders_support import add_campaign, add_request, add_user, as_utc, planning_clock, reminder_rows  # noqa: F401
 
+pytestmark = pytest.mark.today  # depends on today's date: .ci/run also runs it under faketime
+
 UK = get_calendar("uk")
 SCOTLAND = get_calendar("scotland")
 TODAY = date(2026, 11, 23)
@@ -38,8 +41,16 @@ K = ReminderKind
 
 
 def facts(**overrides) -> RequestFacts:
-    values = dict(status="awaiting_response", response_due_on=None, deferred_due_on=None, very_overdue_on=None,
-                  review_due_on=None, clarification_requested_on=None, responded_on=None, figures_wanted=False)
+    values = dict(
+        status="awaiting_response",
+        response_due_on=None,
+        deferred_due_on=None,
+        very_overdue_on=None,
+        review_due_on=None,
+        clarification_requested_on=None,
+        responded_on=None,
+        figures_wanted=False,
+    )
     values.update(overrides)
     return RequestFacts(**values)
 
@@ -74,8 +85,11 @@ def test_due_soon_skips_christmas_and_the_substitute_days():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2029, 12, 31)), st.integers(1, 15),
-       st.sampled_from([UK, SCOTLAND]))
+@given(
+    st.dates(min_value=date(2024, 1, 1), max_value=date(2029, 12, 31)),
+    st.integers(1, 15),
+    st.sampled_from([UK, SCOTLAND]),
+)
 def test_due_soon_is_exactly_n_working_days_before_on_a_working_day(day, n, calendar):
     due = calendar.previous_or_same_working_day(day)
     fire = working_days_before(calendar, due, n)
@@ -88,15 +102,30 @@ def test_overdue_waits_for_the_deferred_receipt_date():
     # to Monday says Thu 9 April. Chase on Fri 10 April, about the statutory date.
     deadlines = compute_deadlines("foia", date(2026, 3, 7))
     assert (deadlines.response_due, deadlines.deferred_receipt_due) == (date(2026, 4, 8), date(2026, 4, 9))
-    planned = by_kind(plan(facts(response_due_on=deadlines.response_due,
-                                 deferred_due_on=deadlines.deferred_receipt_due,
-                                 very_overdue_on=deadlines.very_overdue), UK))
+    planned = by_kind(
+        plan(
+            facts(
+                response_due_on=deadlines.response_due,
+                deferred_due_on=deadlines.deferred_receipt_due,
+                very_overdue_on=deadlines.very_overdue,
+            ),
+            UK,
+        )
+    )
     overdue = planned[(K.OVERDUE, 0)]
     assert overdue.fire_on == date(2026, 4, 10) and overdue.target_date == date(2026, 4, 8)
     # Received on a working day: the two dates agree and the chase comes the next working day.
     plain = compute_deadlines("foia", date(2026, 3, 2))
-    planned = by_kind(plan(facts(response_due_on=plain.response_due, deferred_due_on=plain.deferred_receipt_due,
-                                 very_overdue_on=plain.very_overdue), UK))
+    planned = by_kind(
+        plan(
+            facts(
+                response_due_on=plain.response_due,
+                deferred_due_on=plain.deferred_receipt_due,
+                very_overdue_on=plain.very_overdue,
+            ),
+            UK,
+        )
+    )
     assert planned[(K.OVERDUE, 0)].fire_on == date(2026, 4, 1)  # due Tue 31 March
 
 
@@ -147,10 +176,10 @@ def test_paused_clock_plans_no_response_reminders():
 
 
 def test_fire_at_is_seven_in_the_morning_london_time():
-    assert fire_at(date(2026, 1, 15)) == datetime(2026, 1, 15, 7, 0, tzinfo=timezone.utc)  # GMT
-    assert fire_at(date(2026, 7, 15)) == datetime(2026, 7, 15, 6, 0, tzinfo=timezone.utc)  # BST
-    assert fire_at(date(2026, 3, 29)) == datetime(2026, 3, 29, 6, 0, tzinfo=timezone.utc)  # clocks went forward at 01:00
-    assert fire_at(date(2026, 10, 25)) == datetime(2026, 10, 25, 7, 0, tzinfo=timezone.utc)  # and back
+    assert fire_at(date(2026, 1, 15)) == datetime(2026, 1, 15, 7, 0, tzinfo=UTC)  # GMT
+    assert fire_at(date(2026, 7, 15)) == datetime(2026, 7, 15, 6, 0, tzinfo=UTC)  # BST
+    assert fire_at(date(2026, 3, 29)) == datetime(2026, 3, 29, 6, 0, tzinfo=UTC)  # clocks went forward at 01:00
+    assert fire_at(date(2026, 10, 25)) == datetime(2026, 10, 25, 7, 0, tzinfo=UTC)  # and back
 
 
 def test_only_warnings_about_a_passed_date_are_stale():
@@ -180,13 +209,17 @@ def people(session, planning_clock):
 
 @pytest.fixture
 def campaign_id(session, people):
-    return add_campaign(session, coordinator_ids=[people["coord1"], people["coord2"]],
-                        webhook_url="https://hooks.example.org/T000/B000")
+    return add_campaign(
+        session, coordinator_ids=[people["coord1"], people["coord2"]], webhook_url="https://hooks.example.org/T000/B000"
+    )
 
 
 def keys(rows, **fixed):
-    return {(r.kind, r.days_before, r.target_date) for r in rows
-            if all(getattr(r, name) == value for name, value in fixed.items())}
+    return {
+        (r.kind, r.days_before, r.target_date)
+        for r in rows
+        if all(getattr(r, name) == value for name, value in fixed.items())
+    }
 
 
 def by_status(rows) -> dict[str, set[int]]:
@@ -199,16 +232,26 @@ def by_status(rows) -> dict[str, set[int]]:
 def test_creating_a_request_plans_rows_for_owner_coordinators_and_the_webhook(session, people, campaign_id):
     req = add_request(session, campaign_id, sent_on=SENT, owner_id=people["owner"])
     assert req.response_due_on == date(2026, 3, 31)
-    expected = {(p.kind.value, p.days_before, p.target_date): p
-                for p in plan(facts(response_due_on=req.response_due_on, deferred_due_on=req.deferred_due_on,
-                                    very_overdue_on=req.very_overdue_on), UK)}
+    expected = {
+        (p.kind.value, p.days_before, p.target_date): p
+        for p in plan(
+            facts(
+                response_due_on=req.response_due_on,
+                deferred_due_on=req.deferred_due_on,
+                very_overdue_on=req.very_overdue_on,
+            ),
+            UK,
+        )
+    }
     assert {k[0] for k in expected} == {"due_soon", "due_today", "overdue", "very_overdue"}
     rows = reminder_rows(session, Reminder.request_id == req.id)
     recipients = {(r.recipient, r.recipient_id, r.channel) for r in rows}
-    assert recipients == {(f"user:{people['owner']}", people["owner"], "email"),
-                          (f"user:{people['coord1']}", people["coord1"], "email"),
-                          (f"user:{people['coord2']}", people["coord2"], "email"),
-                          (f"campaign:{campaign_id}", None, "webhook")}
+    assert recipients == {
+        (f"user:{people['owner']}", people["owner"], "email"),
+        (f"user:{people['coord1']}", people["coord1"], "email"),
+        (f"user:{people['coord2']}", people["coord2"], "email"),
+        (f"campaign:{campaign_id}", None, "webhook"),
+    }
     assert len(rows) == len(expected) * 4
     for row in rows:
         assert (row.kind, row.days_before, row.target_date) in expected
@@ -243,11 +286,24 @@ def test_planning_twice_adds_nothing_and_the_key_is_unique(session, people, camp
     assert [(r.id, r.status, r.due_at) for r in reminder_rows(session)] == before
     one = reminder_rows(session)[0]
     with pytest.raises(IntegrityError):
-        session.execute(insert(Reminder).values(
-            request_id=one.request_id, kind=one.kind, days_before=one.days_before, target_date=one.target_date,
-            recipient=one.recipient, recipient_id=one.recipient_id, channel=one.channel, due_at=one.due_at,
-            status="pending", attempts=0, last_error="", message_id="", created_at=one.created_at,
-            updated_at=one.created_at))
+        session.execute(
+            insert(Reminder).values(
+                request_id=one.request_id,
+                kind=one.kind,
+                days_before=one.days_before,
+                target_date=one.target_date,
+                recipient=one.recipient,
+                recipient_id=one.recipient_id,
+                channel=one.channel,
+                due_at=one.due_at,
+                status="pending",
+                attempts=0,
+                last_error="",
+                message_id="",
+                created_at=one.created_at,
+                updated_at=one.created_at,
+            )
+        )
     session.rollback()
 
 
@@ -273,8 +329,15 @@ def test_fee_notice_supersedes_the_due_reminders_and_payment_plans_new_ones(sess
 def test_a_deadline_that_moves_back_revives_the_old_rows(session, people, campaign_id):
     req = add_request(session, campaign_id, sent_on=SENT, owner_id=people["owner"])
     original = {r.id: (r.kind, r.days_before, r.target_date, r.recipient) for r in reminder_rows(session)}
-    extension = add_event(session, req, kind="extension_claimed", occurred_on=date(2026, 3, 20), user_id=None,
-                          today=TODAY, details={"reason": "public_interest", "new_date": "2026-04-28"})
+    extension = add_event(
+        session,
+        req,
+        kind="extension_claimed",
+        occurred_on=date(2026, 3, 20),
+        user_id=None,
+        today=TODAY,
+        details={"reason": "public_interest", "new_date": "2026-04-28"},
+    )
     rows = reminder_rows(session)
     extended = {r.id for r in rows if r.id not in original}
     assert {r.status for r in rows if r.id in original} == {"superseded"}
@@ -283,8 +346,10 @@ def test_a_deadline_that_moves_back_revives_the_old_rows(session, people, campai
     rows = {r.id: r for r in reminder_rows(session)}
     # The same rows (same ids, same keys) are pending again; the extension's are superseded.
     assert {i for i, r in rows.items() if r.status == "pending"} == set(original)
-    assert all((rows[i].kind, rows[i].days_before, rows[i].target_date, rows[i].recipient) == key
-               for i, key in original.items())
+    assert all(
+        (rows[i].kind, rows[i].days_before, rows[i].target_date, rows[i].recipient) == key
+        for i, key in original.items()
+    )
     assert all(rows[i].attempts == 0 and rows[i].next_attempt_at is None for i in original)
     assert {rows[i].status for i in extended} == {"superseded"}
     # The fee notice case too: pause, then remove the notice.
@@ -297,7 +362,7 @@ def test_a_deadline_that_moves_back_revives_the_old_rows(session, people, campai
 
 def test_sent_rows_are_never_touched(session, people, campaign_id):
     req = add_request(session, campaign_id, sent_on=SENT, owner_id=people["owner"])
-    sent_at = datetime(2026, 3, 24, 7, 0, tzinfo=timezone.utc)
+    sent_at = datetime(2026, 3, 24, 7, 0, tzinfo=UTC)
     first = reminder_rows(session, Reminder.kind == "due_soon", Reminder.days_before == 5)
     for row in first:
         row.status, row.sent_at, row.message_id = "sent", sent_at, f"<reminder-{row.id}@example.org>"
@@ -307,8 +372,10 @@ def test_sent_rows_are_never_touched(session, people, campaign_id):
     add_event(session, req, kind="fee_paid", occurred_on=date(2026, 3, 27), user_id=None, today=TODAY)
     bulk_assign_owner(session, [req.id], people["other"], None)
     add_closure(session, day=date(2026, 4, 15), name="Office move", calendar="all", remove=False, user_id=None)
-    after = {r.id: (r.status, r.sent_at, r.message_id, r.due_at, r.updated_at)
-             for r in reminder_rows(session, Reminder.id.in_(snapshot))}
+    after = {
+        r.id: (r.status, r.sent_at, r.message_id, r.due_at, r.updated_at)
+        for r in reminder_rows(session, Reminder.id.in_(snapshot))
+    }
     assert after == snapshot
 
 
@@ -322,8 +389,10 @@ def test_a_new_owner_takes_over_the_owners_reminders(session, people, campaign_i
     assert {r.status for r in new_owner} == {"pending"}
     assert keys(new_owner) == keys(reminder_rows(session, Reminder.id.in_(old_owner)))
     # Coordinators and the webhook are untouched: same rows, still pending.
-    assert by_status(reminder_rows(session, Reminder.recipient_id.in_([people["coord1"], people["coord2"]]))) \
+    assert (
+        by_status(reminder_rows(session, Reminder.recipient_id.in_([people["coord1"], people["coord2"]])))
         == coordinators
+    )
     # Giving it back revives the first owner's rows.
     bulk_assign_owner(session, [req.id], people["owner"], None)
     assert {r.status for r in reminder_rows(session, Reminder.id.in_(old_owner))} == {"pending"}
@@ -362,18 +431,28 @@ def test_clarification_and_figures_reminders_come_and_go_with_the_timeline(sessi
     add_event(session, req, kind="clarification_requested", occurred_on=date(2026, 3, 9), user_id=None, today=TODAY)
     owed = reminder_rows(session, Reminder.kind == "clarification_owed")
     assert {(r.target_date, as_utc(r.due_at), r.status) for r in owed} == {
-        (date(2026, 3, 9), fire_at(date(2026, 3, 13)), "pending")}
+        (date(2026, 3, 9), fire_at(date(2026, 3, 13)), "pending")
+    }
     assert len(owed) == 4  # owner, two coordinators, the webhook
     add_event(session, req, kind="clarification_sent", occurred_on=date(2026, 3, 11), user_id=None, today=TODAY)
     assert {r.status for r in reminder_rows(session, Reminder.kind == "clarification_owed")} == {"superseded"}
-    add_event(session, req, kind="response_received", occurred_on=date(2026, 4, 2), user_id=None, today=TODAY,
-              details={"outcome": "successful"})
+    add_event(
+        session,
+        req,
+        kind="response_received",
+        occurred_on=date(2026, 4, 2),
+        user_id=None,
+        today=TODAY,
+        details={"outcome": "successful"},
+    )
     rows = reminder_rows(session)
-    assert {r.status for r in rows if r.kind in ("due_soon", "due_today", "overdue", "very_overdue")} \
-        == {"superseded"}  # answered: no more chasing
+    assert {r.status for r in rows if r.kind in ("due_soon", "due_today", "overdue", "very_overdue")} == {
+        "superseded"
+    }  # answered: no more chasing
     figures = [r for r in rows if r.kind == "figures_missing"]
     assert {(r.target_date, as_utc(r.due_at), r.status) for r in figures} == {
-        (date(2026, 4, 2), fire_at(UK.add_working_days(date(2026, 4, 2), 6)), "pending")}
+        (date(2026, 4, 2), fire_at(UK.add_working_days(date(2026, 4, 2), 6)), "pending")
+    }
     set_figures_entered(session, req, True, None)
     assert {r.status for r in reminder_rows(session, Reminder.kind == "figures_missing")} == {"superseded"}
     set_figures_entered(session, req, False, None)
@@ -386,18 +465,32 @@ def test_changing_the_campaigns_coordinators_and_webhook_replans(session, people
 
     req = add_request(session, campaign_id, sent_on=SENT, owner_id=people["owner"])
     campaign = session.get(Campaign, campaign_id)
-    save_campaign(session, campaign, {"title": campaign.title, "description": "", "default_regime": "foia",
-                                      "letter_template": "", "webhook_url": ""}, [people["other"]], None)
+    save_campaign(
+        session,
+        campaign,
+        {
+            "title": campaign.title,
+            "description": "",
+            "default_regime": "foia",
+            "letter_template": "",
+            "webhook_url": "",
+        },
+        [people["other"]],
+        None,
+    )
     rows = reminder_rows(session, Reminder.request_id == req.id)
     live = {r.recipient for r in rows if r.status == "pending"}
     assert live == {f"user:{people['owner']}", f"user:{people['other']}"}
-    assert {r.status for r in rows if r.recipient in (f"user:{people['coord1']}", f"campaign:{campaign_id}")} \
-        == {"superseded"}
+    assert {r.status for r in rows if r.recipient in (f"user:{people['coord1']}", f"campaign:{campaign_id}")} == {
+        "superseded"
+    }
 
 
 def test_the_bulk_recompute_plans_every_request_in_one_go(session, people, campaign_id):
-    reqs = [add_request(session, campaign_id, sent_on=SENT + timedelta(days=i), owner_id=people["owner"],
-                        code=code) for i, code in enumerate(["KEN", "SUR", "ESS"])]
+    reqs = [
+        add_request(session, campaign_id, sent_on=SENT + timedelta(days=i), owner_id=people["owner"], code=code)
+        for i, code in enumerate(["KEN", "SUR", "ESS"])
+    ]
     session.execute(Reminder.__table__.delete())
     session.commit()
     recompute_requests(session, replan=True)

@@ -1,23 +1,34 @@
 """Reminders seen by people: preferences, the secret calendar feed, the admin's outbox, /healthz."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from fointracker import clock
 from fointracker.domain.reminders import ReminderKind
 from fointracker.extensions import db
 from fointracker.formatting import uk_date
-from fointracker.models import AuditEntry, Authority, FoiRequest, Reminder, SchedulerLease, User
+from fointracker.models import (
+    AuditEntry,
+    Authority,
+    FoiRequest,
+    Reminder,
+    SchedulerLease,
+    User,
+)
 from fointracker.services.campaigns import save_campaign
 from fointracker.services.foi_requests import create_request
 from fointracker.services.preferences import PreferenceError, save_preferences
 from tests.conftest import post
+
+pytestmark = pytest.mark.today  # depends on today's date: .ci/run also runs it under faketime
 
 ALL_KINDS = [kind.value for kind in ReminderKind]
 
@@ -31,13 +42,23 @@ def _authority(code: str) -> int:
 
 
 def _request(campaign_id: int, code: str, subject: str, owner_id: int | None, sent_on: date) -> FoiRequest:
-    return create_request(db.session, {"campaign_id": campaign_id, "authority_id": _authority(code),
-                                       "regime": "foia", "subject": subject, "body": "", "sent_on": sent_on,
-                                       "owner_id": owner_id}, owner_id)
+    return create_request(
+        db.session,
+        {
+            "campaign_id": campaign_id,
+            "authority_id": _authority(code),
+            "regime": "foia",
+            "subject": subject,
+            "body": "",
+            "sent_on": sent_on,
+            "owner_id": owner_id,
+        },
+        owner_id,
+    )
 
 
 def _last_saturday() -> date:
-    today = date.today()
+    today = clock.today()
     return today - timedelta(days=(today.weekday() - 5) % 7 or 7)
 
 
@@ -46,27 +67,35 @@ def world(app, users):
     """Coordinated campaign (coordinator) with a staff-owned request; another campaign with one request
     owned by the coordinator, one in internal review owned by them, and one owned by staff only."""
     with app.app_context():
-        coordinated = save_campaign(db.session, None, {"title": "Coordinated", "default_regime": "foia"},
-                                    [users["coordinator"]], users["coordinator"]).id
-        other = save_campaign(db.session, None, {"title": "Other", "default_regime": "foia"}, [],
-                              users["admin"]).id
+        coordinated = save_campaign(
+            db.session,
+            None,
+            {"title": "Coordinated", "default_regime": "foia"},
+            [users["coordinator"]],
+            users["coordinator"],
+        ).id
+        other = save_campaign(db.session, None, {"title": "Other", "default_regime": "foia"}, [], users["admin"]).id
         saturday = _last_saturday()  # a weekend receipt: the deferred-receipt date differs
         in_coordinated = _request(coordinated, "KEN", "Care homes", users["staff"], saturday)
-        owned = _request(other, "MAN", "Parking fines", users["coordinator"], date.today() - timedelta(days=3))
-        review = _request(other, "LDS", "Libraries", users["coordinator"], date.today() - timedelta(days=60))
-        someone_elses = _request(other, "BIR", "Potholes", users["staff"], date.today() - timedelta(days=3))
+        owned = _request(other, "MAN", "Parking fines", users["coordinator"], clock.today() - timedelta(days=3))
+        review = _request(other, "LDS", "Libraries", users["coordinator"], clock.today() - timedelta(days=60))
+        someone_elses = _request(other, "BIR", "Potholes", users["staff"], clock.today() - timedelta(days=3))
         # An internal review under way: only the review deadline is open.
         review.status, review.response_due_on, review.deferred_due_on = "internal_review", None, None
-        review.very_overdue_on, review.review_due_on = None, date.today() + timedelta(days=12)
+        review.very_overdue_on, review.review_due_on = None, clock.today() + timedelta(days=12)
         db.session.commit()
-        return {"coordinated": coordinated, "other": other,
-                "in_coordinated": (in_coordinated.id, in_coordinated.response_due_on, in_coordinated.deferred_due_on),
-                "owned": (owned.id, owned.response_due_on),
-                "review": (review.id, review.review_due_on),
-                "someone_elses": someone_elses.id}
+        return {
+            "coordinated": coordinated,
+            "other": other,
+            "in_coordinated": (in_coordinated.id, in_coordinated.response_due_on, in_coordinated.deferred_due_on),
+            "owned": (owned.id, owned.response_due_on),
+            "review": (review.id, review.review_due_on),
+            "someone_elses": someone_elses.id,
+        }
 
 
 # --- preferences -------------------------------------------------------------------------------
+
 
 def test_preferences_page_shows_the_defaults(login_as):
     client = login_as("staff")
@@ -89,12 +118,16 @@ def test_preferences_save_and_are_audited(login_as, app, users):
         user = db.session.get(User, users["staff"])
         assert (user.reminder_mode, user.digest_hour) == ("immediate", 18)
         assert user.reminder_kinds_off == ["overdue", "figures_missing"]
-        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "user",
-                                                           AuditEntry.entity_id == users["staff"]))
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.entity_type == "user", AuditEntry.entity_id == users["staff"])
+        )
         assert entry.action == "updated" and entry.user_id == users["staff"]
         assert entry.before == {"digest_hour": 8, "reminder_kinds_off": [], "reminder_mode": "digest"}
-        assert entry.after == {"digest_hour": 18, "reminder_kinds_off": ["overdue", "figures_missing"],
-                               "reminder_mode": "immediate"}
+        assert entry.after == {
+            "digest_hour": 18,
+            "reminder_kinds_off": ["overdue", "figures_missing"],
+            "reminder_mode": "immediate",
+        }
     html = client.get("/account/reminders").get_data(as_text=True)
     assert re.search(r'<option selected value="18">18:00</option>', html)
     assert '<input id="kinds-2" name="kinds" type="checkbox" value="overdue">' in html  # unticked
@@ -124,8 +157,12 @@ def test_an_unknown_kind_is_refused(login_as, app, users):
 def test_the_service_validates_too(app, users):
     with app.app_context():
         user = db.session.get(User, users["staff"])
-        for kwargs, field in (({"mode": "weekly"}, "mode"), ({"digest_hour": 24}, "digest_hour"),
-                              ({"digest_hour": True}, "digest_hour"), ({"kinds_off": ["spam"]}, "kinds")):
+        for kwargs, field in (
+            ({"mode": "weekly"}, "mode"),
+            ({"digest_hour": 24}, "digest_hour"),
+            ({"digest_hour": True}, "digest_hour"),
+            ({"kinds_off": ["spam"]}, "kinds"),
+        ):
             values = {"mode": "digest", "digest_hour": 8, "kinds_off": [], **kwargs}
             with pytest.raises(PreferenceError) as caught:
                 save_preferences(db.session, user, actor_id=user.id, **values)
@@ -134,7 +171,9 @@ def test_the_service_validates_too(app, users):
         assert db.session.get(User, users["staff"]).digest_hour == 8
         # None (an older row) counts as nothing turned off.
         user.reminder_kinds_off = None
-        save_preferences(db.session, user, mode="digest", digest_hour=7, kinds_off=["overdue", "overdue"], actor_id=None)
+        save_preferences(
+            db.session, user, mode="digest", digest_hour=7, kinds_off=["overdue", "overdue"], actor_id=None
+        )
         assert db.session.get(User, users["staff"]).reminder_kinds_off == ["overdue"]
 
 
@@ -148,6 +187,7 @@ def test_preferences_need_a_login_and_a_csrf_token(client, login_as):
 
 # --- the calendar feed -------------------------------------------------------------------------
 
+
 def _create_link(client) -> str:
     assert post(client, "/account/reminders/calendar-link", {}).status_code == 302
     html = client.get("/account/reminders").get_data(as_text=True)
@@ -158,7 +198,7 @@ def _create_link(client) -> str:
 
 def _path(url: str) -> str:
     assert url.startswith("http://localhost/calendar/") and url.endswith(".ics")
-    return url[len("http://localhost"):]
+    return url[len("http://localhost") :]
 
 
 def _events(app, path: str) -> dict[str, object]:
@@ -180,14 +220,18 @@ def test_the_feed_lists_owned_and_coordinated_deadlines_only(login_as, app, worl
     coordinated_id, coordinated_due, deferred_due = world["in_coordinated"]
     owned_id, owned_due = world["owned"]
     review_id, review_due = world["review"]
-    assert set(events) == {f"request-{coordinated_id}-response-due@fointracker",
-                           f"request-{owned_id}-response-due@fointracker",
-                           f"request-{review_id}-review-due@fointracker"}
+    assert set(events) == {
+        f"request-{coordinated_id}-response-due@fointracker",
+        f"request-{owned_id}-response-due@fointracker",
+        f"request-{review_id}-review-due@fointracker",
+    }
     assert not any(str(world["someone_elses"]) in uid for uid in events)
 
-    for uid, day in ((f"request-{coordinated_id}-response-due@fointracker", coordinated_due),
-                     (f"request-{owned_id}-response-due@fointracker", owned_due),
-                     (f"request-{review_id}-review-due@fointracker", review_due)):
+    for uid, day in (
+        (f"request-{coordinated_id}-response-due@fointracker", coordinated_due),
+        (f"request-{owned_id}-response-due@fointracker", owned_due),
+        (f"request-{review_id}-review-due@fointracker", review_due),
+    ):
         event = events[uid]
         start, end = event.decoded("DTSTART"), event.decoded("DTEND")
         assert type(start) is date and start == day  # all-day: a DATE, not a DATE-TIME
@@ -225,8 +269,10 @@ def test_the_feed_uses_base_url_and_drops_closed_deadlines(login_as, app, world)
 def test_another_users_feed_shows_only_theirs(login_as, app, world, users):
     client = login_as("staff")  # owns the Kent and Birmingham requests, coordinates nothing
     events = _events(app, _path(_create_link(client)))
-    assert set(events) == {f"request-{world['in_coordinated'][0]}-response-due@fointracker",
-                           f"request-{world['someone_elses']}-response-due@fointracker"}
+    assert set(events) == {
+        f"request-{world['in_coordinated'][0]}-response-due@fointracker",
+        f"request-{world['someone_elses']}-response-due@fointracker",
+    }
 
 
 def test_regenerating_invalidates_the_old_url_and_is_audited_without_the_token(login_as, app, users):
@@ -239,16 +285,18 @@ def test_regenerating_invalidates_the_old_url_and_is_audited_without_the_token(l
     assert new != old
     assert app.test_client().get(old).status_code == 404
     assert app.test_client().get(new).status_code == 200
-    token = new[len("/calendar/"):-len(".ics")]
+    token = new[len("/calendar/") : -len(".ics")]
     assert len(token) >= 43
     page = client.get("/account/reminders").get_data(as_text=True)  # shown once, then never again
     assert token not in page and "You have a calendar link." in page
     with app.app_context():
         stored = db.session.get(User, users["coordinator"]).calendar_token_hash
         assert stored == hashlib.sha256(token.encode()).hexdigest() and token not in stored  # only its digest
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "user",
-                                                              AuditEntry.entity_id == users["coordinator"])
-                                     .order_by(AuditEntry.id)).all()
+        entries = db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == "user", AuditEntry.entity_id == users["coordinator"])
+            .order_by(AuditEntry.id)
+        ).all()
         assert [e.action for e in entries] == ["calendar link created", "calendar link regenerated"]
         logged = json.dumps([[e.before, e.after] for e in entries])
         assert token not in logged and old.split("/")[-1][:-4] not in logged
@@ -277,10 +325,17 @@ def test_the_feed_is_not_cached_and_sends_no_referrer(login_as, app):
 
 # --- the admin's outbox ------------------------------------------------------------------------
 
+
 def _reminder(request_id: int, **values) -> Reminder:
-    defaults = {"kind": "due_today", "days_before": 0, "target_date": date(2026, 3, 2),
-                "recipient": "user:1", "channel": "email",
-                "due_at": datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc), "status": "pending"}
+    defaults = {
+        "kind": "due_today",
+        "days_before": 0,
+        "target_date": date(2026, 3, 2),
+        "recipient": "user:1",
+        "channel": "email",
+        "due_at": datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
+        "status": "pending",
+    }
     reminder = Reminder(request_id=request_id, **{**defaults, **values})
     db.session.add(reminder)
     return reminder
@@ -292,15 +347,34 @@ def outbox(app, world, users):
     with app.app_context():
         owned_id, _ = world["owned"]
         coordinated_id = world["in_coordinated"][0]
-        failed = _reminder(owned_id, kind="overdue", recipient=f"user:{users['coordinator']}",
-                           recipient_id=users["coordinator"], status="failed", attempts=8,
-                           last_error="SMTP localhost:25: ConnectionRefusedError: boom")
-        sent = _reminder(coordinated_id, kind="review_due", recipient=f"user:{users['staff']}",
-                         recipient_id=users["staff"], status="sent", attempts=1,
-                         sent_at=datetime(2026, 3, 2, 8, 1, tzinfo=timezone.utc))
-        hook = _reminder(coordinated_id, kind="very_overdue", recipient=f"campaign:{world['coordinated']}",
-                         channel="webhook", status="pending", attempts=2, last_error="HTTP 500 from the webhook",
-                         next_attempt_at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+        failed = _reminder(
+            owned_id,
+            kind="overdue",
+            recipient=f"user:{users['coordinator']}",
+            recipient_id=users["coordinator"],
+            status="failed",
+            attempts=8,
+            last_error="SMTP localhost:25: ConnectionRefusedError: boom",
+        )
+        sent = _reminder(
+            coordinated_id,
+            kind="review_due",
+            recipient=f"user:{users['staff']}",
+            recipient_id=users["staff"],
+            status="sent",
+            attempts=1,
+            sent_at=datetime(2026, 3, 2, 8, 1, tzinfo=UTC),
+        )
+        hook = _reminder(
+            coordinated_id,
+            kind="very_overdue",
+            recipient=f"campaign:{world['coordinated']}",
+            channel="webhook",
+            status="pending",
+            attempts=2,
+            last_error="HTTP 500 from the webhook",
+            next_attempt_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        )
         db.session.commit()
         return {"failed": failed.id, "sent": sent.id, "hook": hook.id}
 
@@ -326,8 +400,8 @@ def test_the_outbox_lists_rows_with_attempts_errors_and_times(login_as, app, out
     with app.app_context():
         total = db.session.query(Reminder).count()
         pending = db.session.query(Reminder).filter_by(status="pending").count()
-    assert re.search(rf'status=failed">Failed</a>: <strong>1</strong>', html)
-    assert re.search(rf'status=sent">Sent</a>: <strong>1</strong>', html)
+    assert re.search(r'status=failed">Failed</a>: <strong>1</strong>', html)
+    assert re.search(r'status=sent">Sent</a>: <strong>1</strong>', html)
     assert re.search(rf'status=pending">Pending</a>: <strong>{pending}</strong>', html)
     assert total > 3  # the real planner's rows are listed too
 
@@ -364,15 +438,18 @@ def test_the_outbox_pages(login_as, app, outbox):
 
 def test_retry_now_puts_a_failed_row_back_to_pending(login_as, app, outbox, users):
     client = login_as("admin")
-    before = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(seconds=5)
+    before = clock.now().replace(tzinfo=None) - timedelta(seconds=5)
     response = post(client, f"/admin/reminders/{outbox['failed']}/retry", {"back": "/admin/reminders?status=failed"})
     assert response.status_code == 302 and response.headers["Location"] == "/admin/reminders?status=failed"
     with app.app_context():
         row = db.session.get(Reminder, outbox["failed"])
         assert row.status == "pending" and row.attempts == 8
         assert row.last_error  # kept: it says why it failed before
-        next_attempt = row.next_attempt_at.replace(tzinfo=None) if row.next_attempt_at.tzinfo is None else \
-            row.next_attempt_at.astimezone(timezone.utc).replace(tzinfo=None)
+        next_attempt = (
+            row.next_attempt_at.replace(tzinfo=None)
+            if row.next_attempt_at.tzinfo is None
+            else row.next_attempt_at.astimezone(UTC).replace(tzinfo=None)
+        )
         assert next_attempt >= before
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "reminder"))
         assert entry.entity_id == outbox["failed"] and entry.action == "retried" and entry.user_id == users["admin"]
@@ -407,12 +484,20 @@ def test_the_outbox_is_for_admins_only(login_as, app, outbox, role):
 
 
 def _lease(app, seconds_ago: int) -> None:
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     beat = now - timedelta(seconds=seconds_ago)
     with app.app_context():
-        db.session.add(SchedulerLease(name="scheduler", holder="worker-1:4242", acquired_at=beat, heartbeat_at=beat,
-                                      expires_at=beat + timedelta(seconds=90), last_sweep_at=beat,
-                                      last_sweep_summary="3 sent, 0 digest(s)"))
+        db.session.add(
+            SchedulerLease(
+                name="scheduler",
+                holder="worker-1:4242",
+                acquired_at=beat,
+                heartbeat_at=beat,
+                expires_at=beat + timedelta(seconds=90),
+                last_sweep_at=beat,
+                last_sweep_summary="3 sent, 0 digest(s)",
+            )
+        )
         db.session.commit()
 
 
@@ -424,7 +509,7 @@ def test_the_outbox_shows_the_scheduler_heartbeat(login_as, app):
     assert 'data-scheduler-state="running"' in html and "worker-1:4242" in html and "3 sent, 0 digest(s)" in html
     with app.app_context():
         lease = db.session.get(SchedulerLease, "scheduler")
-        lease.heartbeat_at = datetime.now(timezone.utc) - timedelta(minutes=12, seconds=5)
+        lease.heartbeat_at = clock.now() - timedelta(minutes=12, seconds=5)
         db.session.commit()
     html = client.get("/admin/reminders").get_data(as_text=True)
     assert 'data-scheduler-state="stopped"' in html and "no heartbeat for 12 minutes" in html
@@ -439,21 +524,27 @@ def test_healthz_reports_the_scheduler_without_failing_for_it(client, app):
     assert health.json["scheduler"]["holder"] == "worker-1:4242"
     with app.app_context():
         lease = db.session.get(SchedulerLease, "scheduler")
-        lease.heartbeat_at = datetime.now(timezone.utc) - timedelta(hours=2)
+        lease.heartbeat_at = clock.now() - timedelta(hours=2)
         db.session.commit()
     health = client.get("/healthz")
     assert health.status_code == 200 and health.json["status"] == "ok"
-    assert health.json["scheduler"]["state"] == "stopped" and health.json["scheduler"]["seconds_since_heartbeat"] >= 7200
+    assert (
+        health.json["scheduler"]["state"] == "stopped" and health.json["scheduler"]["seconds_since_heartbeat"] >= 7200
+    )
 
 
 def test_retry_leaves_a_pending_row_that_is_not_due_yet(login_as, app, world, users):
     with app.app_context():
-        future = _reminder(world["owned"][0], recipient=f"user:{users['coordinator']}", recipient_id=users["coordinator"],
-                           due_at=datetime.now(timezone.utc) + timedelta(days=3))
+        future = _reminder(
+            world["owned"][0],
+            recipient=f"user:{users['coordinator']}",
+            recipient_id=users["coordinator"],
+            due_at=clock.now() + timedelta(days=3),
+        )
         db.session.commit()
         future_id = future.id
     client = login_as("admin")
-    html = client.get(f"/admin/reminders?status=pending&q=Manchester").get_data(as_text=True)
+    html = client.get("/admin/reminders?status=pending&q=Manchester").get_data(as_text=True)
     row = re.search(rf'data-reminder-id="{future_id}">(.*?)</tr>', html, re.S).group(1)
     assert "Retry now" not in row
     post(client, f"/admin/reminders/{future_id}/retry", {})

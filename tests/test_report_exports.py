@@ -1,5 +1,6 @@
 """The report's files: columns and sheets, numbers as numbers, formula neutralisation,
 the JSON keys the issue lists, streaming responses, and `fointracker report`."""
+
 from __future__ import annotations
 
 import csv
@@ -56,10 +57,18 @@ def test_tidy_csv_has_a_row_per_council_and_question(evil, login_as):
     by_key = {(r["council_code"], r["question_code"]): r for r in rows}
     kent = by_key[("KEN", "B1112")]
     assert (kent["council"], kent["region"], kent["council_type"], kent["gss_code"]) == (
-        "Kent", "South East", "County", "E10000016")
+        "Kent",
+        "South East",
+        "County",
+        "E10000016",
+    )
     assert (kent["question"], kent["period"], kent["value"], kent["state"]) == (
-        "Adult social care budget", "2011/12", "90000000", "provided")
-    assert kent["note"] == "'=HYPERLINK(\"http://evil.example\")"  # neutralised
+        "Adult social care budget",
+        "2011/12",
+        "90000000",
+        "provided",
+    )
+    assert kent["note"] == '\'=HYPERLINK("http://evil.example")'  # neutralised
     assert by_key[("BIR", "B1011")]["council"] == "'@Birmingham"
     assert by_key[("BIR", "B1011")]["state"] == "no_answer"
     hampshire = by_key[("HAM", "STAFF")]
@@ -77,7 +86,11 @@ def test_wide_csv_has_a_row_per_council_and_a_column_per_question(evil, login_as
     rows = {r["council_code"]: r for r in _csv(response)}
     assert sorted(rows) == ["BDG", "BIR", "CAM", "HAM", "KEN", "SWK"]
     assert (rows["HAM"]["B1011"], rows["HAM"]["STAFF"], rows["HAM"]["EIA"], rows["HAM"]["estimates"]) == (
-        "50000000", "<5", "no", "B1011")
+        "50000000",
+        "<5",
+        "no",
+        "B1011",
+    )
     assert rows["SWK"]["B1011"] == "not held" and rows["SWK"]["STAFF"] == "refused"
     assert rows["BIR"]["council"] == "'@Birmingham" and rows["BIR"]["B1011"] == ""
     assert rows["CAM"]["STAFF"] == "30" and rows["CAM"]["estimates"] == "STAFF"
@@ -122,7 +135,7 @@ def test_xlsx_sheets_numbers_and_formats(evil, login_as):
     # Answers: the tidy table with the notes, neutralised.
     answers = _rows(book["Answers"])
     note = next(row for row in answers if row[0].value == "KEN" and row[6].value == "B1112")[15]
-    assert note.value == "'=HYPERLINK(\"http://evil.example\")" and note.data_type == "s"
+    assert note.value == '\'=HYPERLINK("http://evil.example")' and note.data_type == "s"
     assert not any(c.data_type == "f" for sheet in book for row in sheet.iter_rows() for c in row)
     # Summary and Questions.
     summary = [[c.value for c in row] for row in book["Summary"].iter_rows()]
@@ -184,7 +197,8 @@ def test_exports_of_a_campaign_without_questions(session, users, login_as):
     campaign = new_campaign(session, users, "Empty")
     client = login_as("staff")
     assert client.get(f"/campaigns/{campaign.id}/report-tidy.csv").get_data(as_text=True).strip() == ",".join(
-        TIDY_COLUMNS)
+        TIDY_COLUMNS
+    )
     data = json.loads(client.get(f"/campaigns/{campaign.id}/report.json").get_data(as_text=True))
     assert data["questions"] == [] and data["pairs"] == []
     book = _xlsx(client.get(f"/campaigns/{campaign.id}/report.xlsx"))
@@ -194,8 +208,13 @@ def test_exports_of_a_campaign_without_questions(session, users, login_as):
 @pytest.mark.slow
 def test_cli_writes_every_format(app, evil, tmp_path):
     outputs = {}
-    for fmt, name in (("html", "r.html"), ("csv", "r.csv"), ("tidy-csv", "r-tidy.csv"), ("xlsx", "r.xlsx"),
-                      ("json", "r.json")):
+    for fmt, name in (
+        ("html", "r.html"),
+        ("csv", "r.csv"),
+        ("tidy-csv", "r-tidy.csv"),
+        ("xlsx", "r.xlsx"),
+        ("json", "r.json"),
+    ):
         path = tmp_path / name
         campaign = str(evil.id) if fmt != "json" else "ADULT SOCIAL CARE BUDGETS"  # id, or title in any case
         result = run_cli(app, "report", campaign, "--format", fmt, "--output", str(path))

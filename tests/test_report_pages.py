@@ -1,6 +1,7 @@
 """The report page links each figure to the table of answers behind it (a page of its own);
 the full report file (`fointracker report --format html`, and its download on the page)
 prints every such table. On the worked example of tests/test_report.py."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,10 @@ CODES = ("B1011", "B1112", "STAFF", "EIA", "HOW")
 
 def links(html: str) -> list[tuple[str, str]]:
     """(href, text) of every link."""
-    return [(unescape(href), re.sub(r"<[^>]+>", "", text).strip())
-            for href, text in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', html, re.S)]
+    return [
+        (unescape(href), re.sub(r"<[^>]+>", "", text).strip())
+        for href, text in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', html, re.S)
+    ]
 
 
 def rows(html: str) -> list[str]:
@@ -45,11 +48,13 @@ def test_the_page_links_each_figure_to_its_council_table(worked, login_as):  # n
     assert money.status_code == 200
     page = money.get_data(as_text=True)
     assert "B1011: 5 councils with an answer recorded (n = 4 counted)" in page
-    assert rows(page) == ["Barking and Dagenham London London borough £10,000,000",
-                          "Cambridgeshire East of England County £20,000,000",
-                          "Hampshire South East County £50,000,000 estimate",
-                          "Kent South East County £100,000,000",
-                          "Southwark London London borough Not held"]
+    assert rows(page) == [
+        "Barking and Dagenham London London borough £10,000,000",
+        "Cambridgeshire East of England County £20,000,000",
+        "Hampshire South East County £50,000,000 estimate",
+        "Kent South East County £100,000,000",
+        "Southwark London London borough Not held",
+    ]
     assert f'href="{base}#question-B1011"' in page  # back to the figures
     staff = client.get(f"{base}/questions/STAFF").get_data(as_text=True)
     assert "STAFF: 5 councils with an answer recorded (n = 3 counted)" in staff
@@ -74,19 +79,26 @@ def test_tables_that_do_not_exist(session, users, worked, login_as):  # noqa: F8
     new_question(session, other, "LIB", "count", 1)
     session.commit()
     client = login_as("author")
-    for url in (f"/campaigns/{worked.id}/report/questions/LIB",  # another campaign's question
-                f"/campaigns/{worked.id}/report/questions/nope",
-                f"/campaigns/{worked.id}/report/pairs/1", f"/campaigns/{other.id}/report/pairs/0",
-                "/campaigns/999999/report/questions/B1011", "/campaigns/999999/report/pairs/0",
-                "/campaigns/999999/report.html"):
+    for url in (
+        f"/campaigns/{worked.id}/report/questions/LIB",  # another campaign's question
+        f"/campaigns/{worked.id}/report/questions/nope",
+        f"/campaigns/{worked.id}/report/pairs/1",
+        f"/campaigns/{other.id}/report/pairs/0",
+        "/campaigns/999999/report/questions/B1011",
+        "/campaigns/999999/report/pairs/0",
+        "/campaigns/999999/report.html",
+    ):
         assert client.get(url).status_code == 404, url
     # A question with no answer yet: its page says so.
     assert "No answer recorded." in client.get(f"/campaigns/{other.id}/report/questions/LIB").get_data(as_text=True)
 
 
 def test_the_tables_need_a_login(client, worked):  # noqa: F811
-    for url in (f"/campaigns/{worked.id}/report/questions/B1011", f"/campaigns/{worked.id}/report/pairs/0",
-                f"/campaigns/{worked.id}/report.html"):
+    for url in (
+        f"/campaigns/{worked.id}/report/questions/B1011",
+        f"/campaigns/{worked.id}/report/pairs/0",
+        f"/campaigns/{worked.id}/report.html",
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
 
@@ -113,7 +125,7 @@ def test_the_full_report_file_has_every_table(app, session, worked, login_as, tm
     assert "/report/questions/" not in from_cli and "/report/pairs/" not in from_cli  # nothing points back to the app
     # Every answer is in it: one row per answer, plus a row per pair council.
     answers = sum(len(question_table(session, worked.id, code).rows) for code in CODES)
-    appendix = from_cli[from_cli.index('<section id="appendix"'):]
+    appendix = from_cli[from_cli.index('<section id="appendix"') :]
     assert appendix.count("<tr>") - appendix.count("<thead><tr>") == answers + 4
 
 

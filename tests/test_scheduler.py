@@ -1,16 +1,17 @@
 """The scheduler: one at a time per database, a heartbeat admins can see, a real process that
 sends what is due, and never a scheduler inside the web app."""
+
 from __future__ import annotations
 
 import signal
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from fointracker import create_app
+from fointracker import clock, create_app
 from fointracker.extensions import db
 from fointracker.models import Reminder, SchedulerLease
 from fointracker.scheduler import LEASE_SECONDS, SchedulerLock, heartbeat_status
@@ -26,7 +27,9 @@ from tests.reminders_support import (  # noqa: F401  (fixtures)
     stop_process,
 )
 
-T0 = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)  # for the tests that never release on the wall clock
+pytestmark = pytest.mark.today  # depends on today's date: .ci/run also runs it under faketime
+
+T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # for the tests that never release on the wall clock
 
 
 def is_postgres() -> bool:
@@ -35,7 +38,7 @@ def is_postgres() -> bool:
 
 def test_a_second_lock_is_refused_while_the_first_holds_it(session):
     first, second = SchedulerLock(session, holder="host-a:1"), SchedulerLock(session, holder="host-b:2")
-    t0 = datetime.now(timezone.utc) - timedelta(seconds=60)
+    t0 = clock.now() - timedelta(seconds=60)
     try:
         assert first.acquire(t0)
         assert not second.acquire(t0 + timedelta(seconds=30))
@@ -73,7 +76,7 @@ def test_a_stale_lease_is_taken_over_on_sqlite_but_not_while_postgres_holds_the_
 
 
 def test_heartbeat_status_running_then_stopped(session):
-    t0 = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=200)
+    t0 = clock.now().replace(microsecond=0) - timedelta(seconds=200)
     assert heartbeat_status(session, t0) == {"state": "never started"}
     lock = SchedulerLock(session, holder="host-a:1")
     try:
@@ -83,8 +86,11 @@ def test_heartbeat_status_running_then_stopped(session):
         assert heartbeat_status(session, t0 + timedelta(seconds=LEASE_SECONDS + 1))["state"] == "stopped"
         assert lock.heartbeat(t0 + timedelta(seconds=190), summary="3 sent, 0 digest(s)")
         status = heartbeat_status(session, t0 + timedelta(seconds=195))
-        assert (status["state"], status["last_sweep"], status["seconds_since_heartbeat"]) == \
-            ("running", "3 sent, 0 digest(s)", 5)
+        assert (status["state"], status["last_sweep"], status["seconds_since_heartbeat"]) == (
+            "running",
+            "3 sent, 0 digest(s)",
+            5,
+        )
         assert status["last_sweep_at"].startswith((t0 + timedelta(seconds=190)).strftime("%Y-%m-%dT%H:%M:%S"))
         assert heartbeat_status(session)["state"] == "running"
     finally:
@@ -94,16 +100,15 @@ def test_heartbeat_status_running_then_stopped(session):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_scheduler_process_delivers_refuses_a_second_and_stops_cleanly(session, app, smtp_server, planning_clock,
-                                                                       stop_signal):
+def test_scheduler_process_delivers_refuses_a_second_and_stops_cleanly(
+    session, app, smtp_server, planning_clock, stop_signal
+):
     owner = add_user(session, "owner@example.org", mode="immediate")
     req = add_request(session, add_campaign(session), sent_on=date(2026, 3, 2), owner_id=owner)
     # One reminder due a minute ago by the wall clock (the scheduler sweeps at the real time).
     [overdue] = reminder_rows(session, Reminder.kind == "overdue")
-    session.execute(update(Reminder).where(Reminder.id != overdue.id)
-                    .values(due_at=datetime(2099, 1, 1, tzinfo=timezone.utc)))
-    session.execute(update(Reminder).where(Reminder.id == overdue.id)
-                    .values(due_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+    session.execute(update(Reminder).where(Reminder.id != overdue.id).values(due_at=datetime(2099, 1, 1, tzinfo=UTC)))
+    session.execute(update(Reminder).where(Reminder.id == overdue.id).values(due_at=clock.now() - timedelta(minutes=1)))
     session.commit()
 
     first = start_fointracker(app, "scheduler", "--sweep-minutes", "0.02", smtp=smtp_server)
@@ -144,8 +149,14 @@ def test_scheduler_process_delivers_refuses_a_second_and_stops_cleanly(session, 
 
 def test_creating_the_app_and_serving_a_request_starts_no_scheduler(app, database_url, tmp_path):
     before = {t.ident for t in threading.enumerate()}
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code in (200, 503)
     app.test_client().get("/login")

@@ -5,6 +5,7 @@ columns the SQL reads are the ones the app writes; every SQL count is then recom
 from the ORM objects in Python, and the deadline buckets also from the domain's own
 `deadline_state`, so the SQL boundaries cannot drift from the rest of the app.
 """
+
 from __future__ import annotations
 
 import random
@@ -22,10 +23,22 @@ from fointracker.domain.lifecycle import EXEMPTIONS, OPEN_STATUSES
 from fointracker.models import AuditEntry, Authority, Campaign, FoiRequest, User
 from fointracker.services.deadlines import Calendars, request_state
 from fointracker.services.foi_requests import create_request
-from fointracker.services.sql_stats import grouped_median, median_select, percentage
-from fointracker.services.stats import (PROGRESS_COLUMNS, TODO_BUCKETS, TODO_FILTERS, Scope, campaign_progress,
-                                        campaign_statistics, default_scope, end_of_week, everything_dashboard,
-                                        todo_condition, todo_counts, todo_table, todo_where)
+from fointracker.services.sql_stats import median_select, percentage
+from fointracker.services.stats import (
+    PROGRESS_COLUMNS,
+    TODO_BUCKETS,
+    TODO_FILTERS,
+    Scope,
+    campaign_progress,
+    campaign_statistics,
+    default_scope,
+    end_of_week,
+    everything_dashboard,
+    todo_condition,
+    todo_counts,
+    todo_table,
+    todo_where,
+)
 from fointracker.services.timeline import add_event
 
 TODAY = date(2026, 11, 23)  # a Monday
@@ -36,6 +49,7 @@ OPEN = {s.value for s in OPEN_STATUSES}
 
 
 # ---------------------------------------------------------------- building requests
+
 
 @pytest.fixture
 def world(session, users):
@@ -51,11 +65,23 @@ def world(session, users):
 
 def new_request(session, campaign_id, authority_id, sent, owner_id=None):
     authority = session.get(Authority, authority_id)
-    return create_request(session, {
-        "campaign_id": campaign_id, "authority_id": authority_id,
-        "regime": "foisa" if authority.nation == "Scotland" else "foia",
-        "subject": "Budgets", "body": "", "sent_on": sent, "received_on": None,
-        "council_reference": "", "owner_id": owner_id}, None)
+    foi_request = create_request(
+        session,
+        {
+            "campaign_id": campaign_id,
+            "authority_id": authority_id,
+            "regime": "foisa" if authority.nation == "Scotland" else "foia",
+            "subject": "Budgets",
+            "body": "",
+            "sent_on": sent,
+            "received_on": None,
+            "council_reference": "",
+            "owner_id": owner_id,
+        },
+        None,
+    )
+    session.commit()
+    return foi_request
 
 
 def event(session, req, kind, on, **details):
@@ -83,8 +109,14 @@ def play(session, req, story: str, outcome: str, exemptions: list[str], gap: int
             event(session, req, "review_requested", day(2))
         if story == "reviewed":
             new = "partially_successful" if outcome == "refused" else outcome
-            event(session, req, "review_outcome", day(3), outcome=new,
-                  exemptions=[e for e in exemptions if e != "s12"] if new != "successful" else [])
+            event(
+                session,
+                req,
+                "review_outcome",
+                day(3),
+                outcome=new,
+                exemptions=[e for e in exemptions if e != "s12"] if new != "successful" else [],
+            )
         if story == "complaint":
             event(session, req, "complaint_lodged", day(2), regulator="ICO")
         if figures:
@@ -94,17 +126,23 @@ def play(session, req, story: str, outcome: str, exemptions: list[str], gap: int
 
 STORIES = ("none", "clarification", "clarified", "fee", "withdrawn", "response", "review", "reviewed", "complaint")
 OUTCOMES = ("successful", "partially_successful", "not_held", "refused", "ncnd")
-request_specs = st.lists(st.fixed_dictionaries({
-    "campaign": st.integers(0, 1),
-    "council": st.sampled_from(CODES),
-    "sent_days_ago": st.integers(0, 150).map(lambda n: None if n > 130 else n),  # about one draft in eight
-    "owner": st.sampled_from((None, "staff", "coordinator")),
-    "story": st.sampled_from(STORIES),
-    "outcome": st.sampled_from(OUTCOMES),
-    "exemptions": st.lists(st.sampled_from(("s12", "s40", "s43", "eir_12_5_e")), max_size=2, unique=True),
-    "gap": st.integers(1, 30),
-    "figures": st.booleans(),
-}), min_size=6, max_size=24)
+request_specs = st.lists(
+    st.fixed_dictionaries(
+        {
+            "campaign": st.integers(0, 1),
+            "council": st.sampled_from(CODES),
+            "sent_days_ago": st.integers(0, 150).map(lambda n: None if n > 130 else n),  # about one draft in eight
+            "owner": st.sampled_from((None, "staff", "coordinator")),
+            "story": st.sampled_from(STORIES),
+            "outcome": st.sampled_from(OUTCOMES),
+            "exemptions": st.lists(st.sampled_from(("s12", "s40", "s43", "eir_12_5_e")), max_size=2, unique=True),
+            "gap": st.integers(1, 30),
+            "figures": st.booleans(),
+        }
+    ),
+    min_size=6,
+    max_size=24,
+)
 
 
 def build(session, world, specs) -> list[FoiRequest]:
@@ -126,6 +164,7 @@ def build(session, world, specs) -> list[FoiRequest]:
 
 # ---------------------------------------------------------------- the reference computations
 
+
 def python_bucket(req: FoiRequest, name: str, today: date) -> bool:
     sunday = end_of_week(today)
     if name == "very_overdue":
@@ -137,8 +176,11 @@ def python_bucket(req: FoiRequest, name: str, today: date) -> bool:
     if name == "clarification_owed":
         return req.status == "clarification_requested"
     if name == "figures_missing":
-        return (req.status in ("responded", "closed", "internal_review", "complaint")
-                and req.outcome in ("successful", "partially_successful") and not req.figures_entered)
+        return (
+            req.status in ("responded", "closed", "internal_review", "complaint")
+            and req.outcome in ("successful", "partially_successful")
+            and not req.figures_entered
+        )
     if name == "review_due":
         return req.status == "internal_review" and req.review_due_on <= sunday
     if name == "outstanding":
@@ -165,17 +207,19 @@ def python_group(reqs) -> dict:
     days = [r.response_working_days for r in reqs if r.response_working_days is not None]
     values = python_progress(reqs)
     del values["requests"]
-    values.update({
-        "councils": len({r.authority_id for r in reqs if r.sent_on}),
-        "within_20": sum(r.response_working_days is not None and r.response_working_days <= 20 for r in reqs),
-        "ncnd": sum(r.outcome == "ncnd" for r in reqs),
-        "successful": sum(r.outcome == "successful" for r in reqs),
-        "partially_successful": sum(r.outcome == "partially_successful" for r in reqs),
-        "reviews_requested": sum("review_requested" in kinds(r) for r in reqs),
-        "reviews_decided": sum("review_outcome" in kinds(r) for r in reqs),
-        "reviews_under_way": sum(r.status == "internal_review" for r in reqs),
-        "median_working_days": statistics.median(days) if days else None,
-    })
+    values.update(
+        {
+            "councils": len({r.authority_id for r in reqs if r.sent_on}),
+            "within_20": sum(r.response_working_days is not None and r.response_working_days <= 20 for r in reqs),
+            "ncnd": sum(r.outcome == "ncnd" for r in reqs),
+            "successful": sum(r.outcome == "successful" for r in reqs),
+            "partially_successful": sum(r.outcome == "partially_successful" for r in reqs),
+            "reviews_requested": sum("review_requested" in kinds(r) for r in reqs),
+            "reviews_decided": sum("review_outcome" in kinds(r) for r in reqs),
+            "reviews_under_way": sum(r.status == "internal_review" for r in reqs),
+            "median_working_days": statistics.median(days) if days else None,
+        }
+    )
     return values
 
 
@@ -208,10 +252,12 @@ def check_everything(session, world, reqs, today=TODAY):
         assert mine.total[name] == sum(python_bucket(r, name, today) for r in in_scope), name
         assert mine.mine[name] == sum(python_bucket(r, name, today) for r in reqs if r.owner_id == coordinator)
         assert mine.by_campaign.get(campaign_a, {}).get(name, 0) == sum(
-            python_bucket(r, name, today) for r in reqs if r.campaign_id == campaign_a)
+            python_bucket(r, name, today) for r in reqs if r.campaign_id == campaign_a
+        )
     staff = world["users"]["staff"]
     assert todo_counts(session, today, calendars, SOON, Scope.mine(session, staff)) == {
-        name: sum(python_bucket(r, name, today) for r in reqs if r.owner_id == staff) for name in TODO_BUCKETS}
+        name: sum(python_bucket(r, name, today) for r in reqs if r.owner_id == staff) for name in TODO_BUCKETS
+    }
 
     # Each condition selects exactly the requests Python picks (what the list's ?todo= will show).
     for name in TODO_FILTERS:
@@ -267,15 +313,21 @@ def check_one_pass_dashboard(session, today, calendars):
     assert (todo.total, todo.mine, todo.by_campaign) == (expected.total, None, expected.by_campaign)
     columns = ("id", "title", "requests", *PROGRESS_COLUMNS)
     assert [tuple(getattr(row, c) for c in columns) for row in rows] == [
-        tuple(getattr(row, c) for c in columns) for row in campaign_progress(session)]
+        tuple(getattr(row, c) for c in columns) for row in campaign_progress(session)
+    ]
 
 
 # ---------------------------------------------------------------- the tests
 
+
 @pytest.mark.slow
 def test_counts_match_python_on_random_campaigns(session, world):
-    @settings(max_examples=15, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=15,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
     @given(specs=request_specs, today_shift=st.sampled_from((0, -1, 3, 6, 13, -20)))
     def check(specs, today_shift):
         reqs = build(session, world, specs)
@@ -287,11 +339,20 @@ def test_counts_match_python_on_random_campaigns(session, world):
 @pytest.mark.slow
 def test_counts_match_python_on_a_larger_seeded_campaign(session, world):
     rng = random.Random(2026)
-    specs = [{"campaign": rng.randint(0, 1), "council": rng.choice(CODES),
-              "sent_days_ago": None if rng.random() < 0.1 else rng.randint(0, 130),
-              "owner": rng.choice((None, "staff", "coordinator")), "story": rng.choice(STORIES),
-              "outcome": rng.choice(OUTCOMES), "exemptions": rng.sample(["s12", "s40", "s43", "eir_12_5_e"], 2),
-              "gap": rng.randint(1, 30), "figures": rng.random() < 0.5} for _ in range(80)]
+    specs = [
+        {
+            "campaign": rng.randint(0, 1),
+            "council": rng.choice(CODES),
+            "sent_days_ago": None if rng.random() < 0.1 else rng.randint(0, 130),
+            "owner": rng.choice((None, "staff", "coordinator")),
+            "story": rng.choice(STORIES),
+            "outcome": rng.choice(OUTCOMES),
+            "exemptions": rng.sample(["s12", "s40", "s43", "eir_12_5_e"], 2),
+            "gap": rng.randint(1, 30),
+            "figures": rng.random() < 0.5,
+        }
+        for _ in range(80)
+    ]
     reqs = build(session, world, specs)
     statuses = Counter(r.status for r in reqs)
     assert len(statuses) >= 8  # the data really covers the workflow
@@ -313,10 +374,11 @@ def test_a_small_campaign_by_hand(session, world):
     event(session, late, "response_received", date(2026, 10, 13), outcome="refused", exemptions=["s12", "s40"])
     event(session, late, "review_requested", date(2026, 10, 14))  # 30 working days, late
     partial = new_request(session, a, c["BDG"], date(2026, 9, 1))
-    event(session, partial, "response_received", date(2026, 9, 3), outcome="partially_successful",
-          exemptions=["s40"])  # 2 working days
+    event(
+        session, partial, "response_received", date(2026, 9, 3), outcome="partially_successful", exemptions=["s40"]
+    )  # 2 working days
     overdue = new_request(session, a, c["BIR"], date(2026, 10, 1), staff)  # due Thu 29 Oct
-    very = new_request(session, a, c["GLG"], date(2026, 8, 3))  # FOISA; very overdue by November
+    new_request(session, a, c["GLG"], date(2026, 8, 3))  # FOISA; very overdue by November
     this_week = new_request(session, a, c["CAM"], date(2026, 10, 27))  # due Tue 24 Nov
     new_request(session, a, c["LND"], None)  # a draft counts for nothing but "requests"
 
@@ -334,12 +396,26 @@ def test_a_small_campaign_by_hand(session, world):
     assert todo_counts(session, date(2026, 11, 2), calendars, SOON)["review_due"] == 0  # not due that week
     assert todo_counts(session, date(2026, 11, 9), calendars, SOON)["review_due"] == 1  # due by that Sunday
     assert todo_counts(session, TODAY, calendars, SOON, Scope.mine(session, staff)) == {
-        "very_overdue": 0, "overdue": 1, "due_this_week": 0, "clarification_owed": 0, "figures_missing": 1,
-        "review_due": 0}
+        "very_overdue": 0,
+        "overdue": 1,
+        "due_this_week": 0,
+        "clarification_owed": 0,
+        "figures_missing": 1,
+        "review_due": 0,
+    }
 
     [row] = campaign_progress(session, [a])
-    assert (row.requests, row.sent, row.answered, row.on_time, row.late, row.refused, row.not_held,
-            row.outstanding, row.withdrawn) == (7, 6, 3, 2, 1, 1, 0, 3, 0)
+    assert (
+        row.requests,
+        row.sent,
+        row.answered,
+        row.on_time,
+        row.late,
+        row.refused,
+        row.not_held,
+        row.outstanding,
+        row.withdrawn,
+    ) == (7, 6, 3, 2, 1, 1, 0, 3, 0)
 
     stats = campaign_statistics(session, a)
     o = stats.overall
@@ -349,10 +425,18 @@ def test_a_small_campaign_by_hand(session, world):
     assert [(e.code, e.requests) for e in stats.exemptions] == [("s40", 2), ("s12", 1)]
     assert stats.refusals_citing_exemptions == 2
     assert [(g.label, g.sent, g.answered, g.median_working_days) for g in stats.by_region] == [
-        ("East of England", 1, 0, None), ("London", 1, 1, 2.0), ("Scotland", 1, 0, None),
-        ("South East", 2, 2, 20.0), ("West Midlands", 1, 0, None)]  # South East: median of 10 and 30
+        ("East of England", 1, 0, None),
+        ("London", 1, 1, 2.0),
+        ("Scotland", 1, 0, None),
+        ("South East", 2, 2, 20.0),
+        ("West Midlands", 1, 0, None),
+    ]  # South East: median of 10 and 30
     assert [(g.label, g.sent) for g in stats.by_type] == [
-        ("County", 3), ("London borough", 1), ("Metropolitan district", 1), ("Scottish unitary authority", 1)]
+        ("County", 3),
+        ("London borough", 1),
+        ("Metropolitan district", 1),
+        ("Scottish unitary authority", 1),
+    ]
 
 
 def test_statistics_of_an_empty_campaign(session, world):
@@ -392,33 +476,66 @@ def test_percentage():
 
 # ---------------------------------------------------------------- the median
 
+
+def grouped_median(session, value, groups=(), where=(), from_=None) -> dict[tuple, float]:
+    """{group values: median} read from `median_select` (what the report joins against)."""
+    width = len(groups)
+    return {
+        tuple(row[:width]): float(row.median)
+        for row in session.execute(median_select(value, groups, where, from_))
+        if row.median is not None
+    }
+
+
 def _insert_values(session, world, groups: dict[str, list[int | None]]):
     """One request per value, the group being the council's code."""
     session.execute(delete(FoiRequest))
     campaign_id = world["campaigns"][0]
-    rows = [{"campaign_id": campaign_id, "authority_id": world["councils"][code], "regime": "foia",
-             "subject": "m", "body": "", "council_reference": "", "status": "responded", "clock_paused": False,
-             "figures_entered": False, "response_working_days": value}
-            for code, values in groups.items() for value in values]
+    rows = [
+        {
+            "campaign_id": campaign_id,
+            "authority_id": world["councils"][code],
+            "regime": "foia",
+            "subject": "m",
+            "body": "",
+            "council_reference": "",
+            "status": "responded",
+            "clock_paused": False,
+            "figures_entered": False,
+            "response_working_days": value,
+        }
+        for code, values in groups.items()
+        for value in values
+    ]
     if rows:
         session.execute(insert(FoiRequest), rows)
     session.commit()
 
 
 def test_median_for_odd_and_even_counts_per_group(session, world):
-    _insert_values(session, world, {"KEN": [5, 1, 3], "ESX": [4, 1, 2, 10], "BDG": [7], "LND": [None, None],
-                                    "BIR": [2, None, 8]})
-    by_code = grouped_median(session, FoiRequest.response_working_days, [Authority.code],
-                             from_=join(FoiRequest, Authority))
+    _insert_values(
+        session, world, {"KEN": [5, 1, 3], "ESX": [4, 1, 2, 10], "BDG": [7], "LND": [None, None], "BIR": [2, None, 8]}
+    )
+    by_code = grouped_median(
+        session, FoiRequest.response_working_days, [Authority.code], from_=join(FoiRequest, Authority)
+    )
     assert by_code == {("KEN",): 3.0, ("ESX",): 3.0, ("BDG",): 7.0, ("BIR",): 5.0}  # LND: no values, no row
     overall = grouped_median(session, FoiRequest.response_working_days)
     assert overall == {(): statistics.median([5, 1, 3, 4, 1, 2, 10, 7, 2, 8])}  # 3.5
-    counts = {row.g0: row.n for row in session.execute(median_select(
-        FoiRequest.response_working_days, [Authority.code], from_=join(FoiRequest, Authority)))}
+    counts = {
+        row.g0: row.n
+        for row in session.execute(
+            median_select(FoiRequest.response_working_days, [Authority.code], from_=join(FoiRequest, Authority))
+        )
+    }
     assert counts == {"KEN": 3, "ESX": 4, "BDG": 1, "BIR": 2}
-    filtered = grouped_median(session, FoiRequest.response_working_days, [Authority.code],
-                              [Authority.code == "ESX", FoiRequest.response_working_days > 1],
-                              from_=join(FoiRequest, Authority))
+    filtered = grouped_median(
+        session,
+        FoiRequest.response_working_days,
+        [Authority.code],
+        [Authority.code == "ESX", FoiRequest.response_working_days > 1],
+        from_=join(FoiRequest, Authority),
+    )
     assert filtered == {("ESX",): 4.0}
 
 
@@ -429,18 +546,33 @@ def test_median_of_nothing(session, world):
 
 
 def test_median_matches_python_on_random_groups(session, world):
-    @settings(max_examples=15, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-    @given(st.dictionaries(st.sampled_from(CODES), st.lists(st.one_of(st.none(), st.integers(0, 60)), max_size=9),
-                           max_size=5))
+    @settings(
+        max_examples=15,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        st.dictionaries(
+            st.sampled_from(CODES), st.lists(st.one_of(st.none(), st.integers(0, 60)), max_size=9), max_size=5
+        )
+    )
     def check(groups):
         _insert_values(session, world, groups)
-        expected = {(code,): float(statistics.median([v for v in values if v is not None]))
-                    for code, values in groups.items() if any(v is not None for v in values)}
-        assert grouped_median(session, FoiRequest.response_working_days, [Authority.code],
-                              from_=join(FoiRequest, Authority)) == expected
+        expected = {
+            (code,): float(statistics.median([v for v in values if v is not None]))
+            for code, values in groups.items()
+            if any(v is not None for v in values)
+        }
+        assert (
+            grouped_median(
+                session, FoiRequest.response_working_days, [Authority.code], from_=join(FoiRequest, Authority)
+            )
+            == expected
+        )
         everything = [v for values in groups.values() for v in values if v is not None]
         assert grouped_median(session, FoiRequest.response_working_days) == (
-            {(): float(statistics.median(everything))} if everything else {})
+            {(): float(statistics.median(everything))} if everything else {}
+        )
 
     check()

@@ -1,14 +1,26 @@
 """Recording events and documents through the request page."""
+
 import io
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from fointracker import clock
 from fointracker.extensions import db
-from fointracker.models import Attachment, AuditEntry, Authority, Campaign, FoiRequest, RequestEvent
+from fointracker.models import (
+    Attachment,
+    AuditEntry,
+    Authority,
+    Campaign,
+    FoiRequest,
+    RequestEvent,
+)
 from fointracker.services.foi_requests import create_request
 from tests.conftest import post
+
+pytestmark = pytest.mark.today  # depends on today's date: .ci/run also runs it under faketime
 
 
 def _request(app, users, sent=date(2026, 3, 2)):
@@ -17,9 +29,23 @@ def _request(app, users, sent=date(2026, 3, 2)):
         db.session.add(campaign)
         db.session.commit()
         kent = db.session.scalar(select(Authority).where(Authority.code == "KEN"))
-        return create_request(db.session, {
-            "campaign_id": campaign.id, "authority_id": kent.id, "regime": "foia", "subject": "Budgets",
-            "body": "", "sent_on": sent, "received_on": None, "council_reference": "", "owner_id": None}, None).id
+        request_id = create_request(
+            db.session,
+            {
+                "campaign_id": campaign.id,
+                "authority_id": kent.id,
+                "regime": "foia",
+                "subject": "Budgets",
+                "body": "",
+                "sent_on": sent,
+                "received_on": None,
+                "council_reference": "",
+                "owner_id": None,
+            },
+            None,
+        ).id
+        db.session.commit()
+        return request_id
 
 
 def _add(client, request_id, **data):
@@ -30,8 +56,15 @@ def _add(client, request_id, **data):
 def test_refusal_with_exemption_and_document(login_as, app, users):
     request_id = _request(app, users)
     client = login_as("staff")
-    response = _add(client, request_id, kind="response_received", outcome="refused", exemptions=["s12", "s40"],
-                    note="Cost limit", files=[(io.BytesIO(b"%PDF-1.4 test"), "../../etc/Refusal letter.pdf")])
+    response = _add(
+        client,
+        request_id,
+        kind="response_received",
+        outcome="refused",
+        exemptions=["s12", "s40"],
+        note="Cost limit",
+        files=[(io.BytesIO(b"%PDF-1.4 test"), "../../etc/Refusal letter.pdf")],
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         req = db.session.get(FoiRequest, request_id)
@@ -73,8 +106,12 @@ def test_an_event_that_makes_no_sense_is_refused_with_the_reason(login_as, app, 
 def test_disallowed_file_type_refuses_the_whole_event(login_as, app, users):
     request_id = _request(app, users)
     client = login_as("staff")
-    response = _add(client, request_id, kind="acknowledged",
-                    files=[(io.BytesIO(b"ok"), "letter.pdf"), (io.BytesIO(b"MZ"), "payload.exe")])
+    response = _add(
+        client,
+        request_id,
+        kind="acknowledged",
+        files=[(io.BytesIO(b"ok"), "letter.pdf"), (io.BytesIO(b"MZ"), "payload.exe")],
+    )
     assert response.status_code == 400
     assert "payload.exe: files of this type are not accepted" in response.get_data(as_text=True)
     with app.app_context():
@@ -109,8 +146,9 @@ def test_edit_and_remove_need_a_reason_and_are_audited(login_as, app, users):
     with app.app_context():
         req = db.session.get(FoiRequest, request_id)
         assert req.status == "awaiting_response" and not req.clock_paused
-        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "request")
-                                     .order_by(AuditEntry.id)).all()
+        actions = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.entity_type == "request").order_by(AuditEntry.id)
+        ).all()
         assert actions[-3:] == ["event added", "event edited", "event removed"]
 
 
@@ -120,8 +158,9 @@ def test_removing_sent_is_refused_when_later_events_depend_on_it(login_as, app, 
     _add(client, request_id, kind="acknowledged")
     with app.app_context():
         sent_id = db.session.scalar(select(RequestEvent.id).where(RequestEvent.kind == "sent"))
-    response = post(client, f"/requests/{request_id}/events/{sent_id}/remove", {"change_reason": "oops"},
-                    follow_redirects=True)
+    response = post(
+        client, f"/requests/{request_id}/events/{sent_id}/remove", {"change_reason": "oops"}, follow_redirects=True
+    )
     assert "Not removed" in response.get_data(as_text=True)
 
 
@@ -138,9 +177,17 @@ def test_documents_added_to_an_event_later_from_the_request_page(login_as, app, 
         response_id = db.session.scalar(select(RequestEvent.id).where(RequestEvent.kind == "response_received"))
     action = f"/requests/{request_id}/events/{response_id}/attachments"
     assert action in forms
-    answer = post(client, action, {"files": [(io.BytesIO(b"a,b\n1,2\n"), "Budget 2011.csv"),
-                                             (io.BytesIO(b"%PDF-1.4 cover"), "Cover letter.pdf")]},
-                  content_type="multipart/form-data")
+    answer = post(
+        client,
+        action,
+        {
+            "files": [
+                (io.BytesIO(b"a,b\n1,2\n"), "Budget 2011.csv"),
+                (io.BytesIO(b"%PDF-1.4 cover"), "Cover letter.pdf"),
+            ]
+        },
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 302 and answer.headers["Location"].endswith(f"#event-{response_id}")
     page = client.get(f"/requests/{request_id}").get_data(as_text=True)
     assert "2 document(s) added." in page and "Budget 2011.csv" in page and "Cover letter.pdf" in page
@@ -162,7 +209,7 @@ def test_authors_cannot_record_events(login_as, app, users):
 def test_future_dates_are_refused(login_as, app, users):
     request_id = _request(app, users)
     client = login_as("staff")
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     response = _add(client, request_id, kind="acknowledged", occurred_on=tomorrow)
     assert "in the future" in response.get_data(as_text=True)
 

@@ -1,4 +1,5 @@
 """`pip install .` (not editable) ships the templates and migrations and serves pages."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -29,22 +30,43 @@ print("OK")
 @pytest.mark.slow
 def test_wheel_installs_into_a_fresh_venv_and_renders_login(tmp_path):
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     wheel = next(dist.glob("fointracker-*.whl"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    pip = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)],
-                         capture_output=True, text=True, timeout=600)
+    pip = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)], capture_output=True, text=True, timeout=600
+    )
     assert pip.returncode == 0, pip.stderr[-2000:]
-    site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     work = tmp_path / "elsewhere"  # not the source tree, so nothing can be found there by accident
     work.mkdir()
     env = {"PATH": str(venv / "bin"), "HOME": str(tmp_path), "FOINTRACKER_INSTANCE_PATH": str(work / "instance")}
-    result = subprocess.run([str(venv / "bin" / "python"), "-c", CHECK, site], cwd=work, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", CHECK, site],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0 and "OK" in result.stdout, result.stderr[-3000:]
-    cli = subprocess.run([str(venv / "bin" / "fointracker"), "authorities", "import"], cwd=work, env=env,
-                         capture_output=True, text=True, timeout=120)
+    cli = subprocess.run(
+        [str(venv / "bin" / "fointracker"), "authorities", "import"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert cli.returncode == 0 and "455 created" in cli.stdout, cli.stderr[-2000:]

@@ -11,8 +11,11 @@ class NewUserForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField("Name", validators=[Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES)
-    password = PasswordField("Password", validators=[Optional(), Length(min=10, max=200)],
-                             description="Leave blank to generate one; it is shown once.")
+    password = PasswordField(
+        "Password",
+        validators=[Optional(), Length(min=10, max=200)],
+        description="Leave blank to generate one; it is shown once.",
+    )
     submit = SubmitField("Create user")
 
 
@@ -20,6 +23,9 @@ class EditUserForm(Form):
     name = StringField("Name", validators=[Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Can log in")
-    new_password = PasswordField("New password", validators=[Optional(), Length(min=10, max=200)],
-                                 description="Leave blank to keep the current password.")
+    new_password = PasswordField(
+        "New password",
+        validators=[Optional(), Length(min=10, max=200)],
+        description="Leave blank to keep the current password.",
+    )
     submit = SubmitField("Save user")

@@ -24,8 +24,9 @@ def index():
 
 @bp.route("/users")
 def users():
-    pagination = db.paginate(select(User).order_by(User.email), page=request.args.get("page", 1, type=int),
-                             per_page=50, count=True)
+    pagination = db.paginate(
+        select(User).order_by(User.email), page=request.args.get("page", 1, type=int), per_page=50, count=True
+    )
     return render_template("admin/users.html", pagination=pagination)
 
 
@@ -35,14 +36,21 @@ def new_user():
     if form.validate_on_submit():
         password = form.password.data or generate_password()
         try:
-            user = create_user(db.session, email=form.email.data, role=form.role.data,
-                               password=password, name=form.name.data or "")
+            user = create_user(
+                db.session, email=form.email.data, role=form.role.data, password=password, name=form.name.data or ""
+            )
         except UserError as exc:
             db.session.rollback()
             form.email.errors.append(str(exc))
         else:
-            record(db.session, user_id=current_user.id, entity_type="user", entity_id=user.id,
-                   action="created", after=snapshot(user, ("email", "role", "name")))
+            record(
+                db.session,
+                user_id=current_user.id,
+                entity_type="user",
+                entity_id=user.id,
+                action="created",
+                after=snapshot(user, ("email", "role", "name")),
+            )
             db.session.commit()
             message = f"User {user.email} created."
             if not form.password.data:
@@ -67,8 +75,15 @@ def edit_user(user_id: int):
             after = snapshot(user, ("name", "role", "active"))
             if form.new_password.data:
                 after["password"] = "changed"  # the fact, never the value
-            record(db.session, user_id=current_user.id, entity_type="user", entity_id=user.id,
-                   action="updated", before=before, after=after)
+            record(
+                db.session,
+                user_id=current_user.id,
+                entity_type="user",
+                entity_id=user.id,
+                action="updated",
+                before=before,
+                after=after,
+            )
             db.session.commit()
             flash(f"User {user.email} saved.", "success")
             return redirect(url_for(".users"))

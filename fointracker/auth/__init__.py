@@ -2,11 +2,9 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import views  # noqa: E402,F401
-from . import account_views  # noqa: E402,F401
-
 from ..extensions import db, login_manager  # noqa: E402
 from ..models import User  # noqa: E402
+from . import account_views, views  # noqa: E402,F401  (the views register on bp)
 
 
 @login_manager.user_loader

@@ -15,14 +15,25 @@ class CheckboxesField(SelectMultipleField):
 
 
 class ReminderPreferencesForm(Form):
-    mode = RadioField("How reminders reach me", choices=[
-        ("immediate", "Immediately: one email per reminder, from 07:00 on the day it falls due"),
-        ("digest", "A daily digest: one email a day listing everything due"),
-    ])
-    digest_hour = SelectField("Digest time (Europe/London)", choices=HOUR_CHOICES, coerce=int, default=8,
-                              description="The digest goes out at this hour, UK time (GMT or BST).")
-    kinds = CheckboxesField("Send me these", choices=[(kind.value, kind.label) for kind in ReminderKind],
-                            description="Untick a kind to stop getting it (by email and in the digest).")
+    mode = RadioField(
+        "How reminders reach me",
+        choices=[
+            ("immediate", "Immediately: one email per reminder, from 07:00 on the day it falls due"),
+            ("digest", "A daily digest: one email a day listing everything due"),
+        ],
+    )
+    digest_hour = SelectField(
+        "Digest time (Europe/London)",
+        choices=HOUR_CHOICES,
+        coerce=int,
+        default=8,
+        description="The digest goes out at this hour, UK time (GMT or BST).",
+    )
+    kinds = CheckboxesField(
+        "Send me these",
+        choices=[(kind.value, kind.label) for kind in ReminderKind],
+        description="Untick a kind to stop getting it (by email and in the digest).",
+    )
     submit = SubmitField("Save preferences")
 
 

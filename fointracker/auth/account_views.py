@@ -1,4 +1,5 @@
 """The user's own reminder preferences and calendar link (/account/reminders)."""
+
 from flask import flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
@@ -25,9 +26,15 @@ def reminder_preferences():
     elif form.validate():
         wanted = set(form.kinds.data or [])
         try:
-            save_preferences(db.session, user, mode=form.mode.data, digest_hour=form.digest_hour.data,
-                             kinds_off=[kind.value for kind in ReminderKind if kind.value not in wanted],
-                             actor_id=user.id)
+            save_preferences(
+                db.session,
+                user,
+                mode=form.mode.data,
+                digest_hour=form.digest_hour.data,
+                kinds_off=[kind.value for kind in ReminderKind if kind.value not in wanted],
+                actor_id=user.id,
+            )
+            db.session.commit()
         except PreferenceError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors.append(exc.message)
@@ -36,8 +43,13 @@ def reminder_preferences():
             return redirect(url_for(".reminder_preferences"))
     new_token = session.pop(NEW_CALENDAR_TOKEN, None)
     new_calendar_url = url_for("calendar.feed", token=new_token, _external=True) if new_token else None
-    return render_template("auth/reminders.html", form=form, link_form=CalendarLinkForm(prefix="calendar"),
-                           new_calendar_url=new_calendar_url, has_calendar_link=user.calendar_token_hash is not None)
+    return render_template(
+        "auth/reminders.html",
+        form=form,
+        link_form=CalendarLinkForm(prefix="calendar"),
+        new_calendar_url=new_calendar_url,
+        has_calendar_link=user.calendar_token_hash is not None,
+    )
 
 
 @bp.route("/account/reminders/calendar-link", methods=["POST"])
@@ -45,8 +57,14 @@ def calendar_link():
     form = CalendarLinkForm(prefix="calendar")
     if form.validate_on_submit():
         replaced = current_user.calendar_token_hash is not None
-        session[NEW_CALENDAR_TOKEN] = new_calendar_token(db.session, current_user._get_current_object(),
-                                                         current_user.id)
-        flash("Your calendar link has been replaced: the old one no longer works." if replaced
-              else "Your calendar link has been created.", "success")
+        session[NEW_CALENDAR_TOKEN] = new_calendar_token(
+            db.session, current_user._get_current_object(), current_user.id
+        )
+        db.session.commit()
+        flash(
+            "Your calendar link has been replaced: the old one no longer works."
+            if replaced
+            else "Your calendar link has been created.",
+            "success",
+        )
     return redirect(url_for(".reminder_preferences"))

@@ -1,4 +1,5 @@
 """Who may do what. Roles are checked on the server, in every view that changes things."""
+
 from __future__ import annotations
 
 from functools import wraps

@@ -35,6 +35,7 @@ def login():
             limit=current_app.config["LOGIN_RATE_LIMIT"],
             window_seconds=current_app.config["LOGIN_RATE_WINDOW_SECONDS"],
         )
+        db.session.commit()  # a failure is counted, a success clears them
         if outcome.user is not None:
             login_user(outcome.user, remember=form.remember.data)
             return redirect(safe_next(form.next.data))

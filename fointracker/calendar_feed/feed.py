@@ -1,13 +1,15 @@
 """Which deadlines a user's calendar shows, and the iCalendar text for them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from .. import clock
 from ..formatting import uk_date
 from ..models import FoiRequest, User, campaign_coordinators
 
@@ -26,12 +28,17 @@ class Deadline:
 def their_requests(session: Session, user: User) -> list[FoiRequest]:
     """Requests the user owns, and every request in the campaigns they coordinate, with an open deadline."""
     coordinated = select(campaign_coordinators.c.campaign_id).where(campaign_coordinators.c.user_id == user.id)
-    return list(session.scalars(
-        select(FoiRequest)
-        .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign))
-        .where(or_(FoiRequest.owner_id == user.id, FoiRequest.campaign_id.in_(coordinated)),
-               or_(FoiRequest.response_due_on.is_not(None), FoiRequest.review_due_on.is_not(None)))
-        .order_by(FoiRequest.id)))
+    return list(
+        session.scalars(
+            select(FoiRequest)
+            .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign))
+            .where(
+                or_(FoiRequest.owner_id == user.id, FoiRequest.campaign_id.in_(coordinated)),
+                or_(FoiRequest.response_due_on.is_not(None), FoiRequest.review_due_on.is_not(None)),
+            )
+            .order_by(FoiRequest.id)
+        )
+    )
 
 
 def deadlines(requests: list[FoiRequest], base_url: str) -> list[Deadline]:
@@ -46,20 +53,36 @@ def deadlines(requests: list[FoiRequest], base_url: str) -> list[Deadline]:
         if req.response_due_on is not None:
             text = list(lines)
             if req.deferred_due_on and req.deferred_due_on != req.response_due_on:
-                text.append(f"If the council treats the receipt as arriving on the next working day, "
-                            f"it has until {uk_date(req.deferred_due_on)}.")
+                text.append(
+                    f"If the council treats the receipt as arriving on the next working day, "
+                    f"it has until {uk_date(req.deferred_due_on)}."
+                )
             text.append(url)
-            result.append(Deadline(f"request-{req.id}-response-due@{UID_DOMAIN}", req.response_due_on,
-                                   f"Response due: {council} — {req.subject}", "\n".join(text), url))
+            result.append(
+                Deadline(
+                    f"request-{req.id}-response-due@{UID_DOMAIN}",
+                    req.response_due_on,
+                    f"Response due: {council} — {req.subject}",
+                    "\n".join(text),
+                    url,
+                )
+            )
         if req.review_due_on is not None:
-            result.append(Deadline(f"request-{req.id}-review-due@{UID_DOMAIN}", req.review_due_on,
-                                   f"Internal review due: {council} — {req.subject}", "\n".join([*lines, url]), url))
+            result.append(
+                Deadline(
+                    f"request-{req.id}-review-due@{UID_DOMAIN}",
+                    req.review_due_on,
+                    f"Internal review due: {council} — {req.subject}",
+                    "\n".join([*lines, url]),
+                    url,
+                )
+            )
     return result
 
 
 def to_ical(items: list[Deadline], name: str, now: datetime | None = None) -> bytes:
     """An iCalendar with one all-day event per deadline (DTEND the day after, as RFC 5545 wants)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     cal = Calendar()
     cal.add("prodid", "-//fointracker//deadlines//EN")
     cal.add("version", "2.0")

@@ -16,8 +16,9 @@ def feed(token: str):
     if user is None:
         abort(404)
     base_url = current_app.config.get("BASE_URL") or DEFAULT_BASE_URL
-    body = to_ical(deadlines(their_requests(db.session, user), base_url),
-                   f"fointracker: {user.display_name}'s deadlines")
+    body = to_ical(
+        deadlines(their_requests(db.session, user), base_url), f"fointracker: {user.display_name}'s deadlines"
+    )
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'attachment; filename="fointracker-deadlines.ics"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -4,17 +4,23 @@ With JavaScript (static/batch.js) the last step posts the councils in chunks of
 CHUNK_SIZE to the JSON endpoint and shows progress; without it the preview form's
 ordinary POST creates them all in one go.
 """
-from __future__ import annotations
 
-from datetime import date
+from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
+from .. import clock
 from ..auth.permissions import requires
 from ..extensions import db
 from ..foi_requests.views import _owner_choices
@@ -31,36 +37,53 @@ class CouncilFilterForm(FilterForm):
     nation = SelectField("Nation", validators=[Optional()])
     region = SelectField("Region", validators=[Optional()])
     type_code = SelectField("Council type", validators=[Optional()])
-    social_care = SelectField("Adult social care", validators=[Optional()],
-                              choices=[("", "Any"), ("yes", "Responsible for it"), ("no", "Not responsible")])
-    codes = StringField("Council codes", validators=[Optional(), Length(max=4000)],
-                        description="To pick by hand: register codes, e.g. MAN KEN LDS")
+    social_care = SelectField(
+        "Adult social care",
+        validators=[Optional()],
+        choices=[("", "Any"), ("yes", "Responsible for it"), ("no", "Not responsible")],
+    )
+    codes = StringField(
+        "Council codes",
+        validators=[Optional(), Length(max=4000)],
+        description="To pick by hand: register codes, e.g. MAN KEN LDS",
+    )
     q = StringField("Search", validators=[Optional(), Length(max=200)])
 
     def criteria(self) -> dict:
-        return {"nations": self.nation.data, "regions": self.region.data, "type_codes": self.type_code.data,
-                "social_care": {"yes": True, "no": False}.get(self.social_care.data),
-                "codes": self.codes.data, "q": self.q.data or ""}
+        return {
+            "nations": self.nation.data,
+            "regions": self.region.data,
+            "type_codes": self.type_code.data,
+            "social_care": {"yes": True, "no": False}.get(self.social_care.data),
+            "codes": self.codes.data,
+            "q": self.q.data or "",
+        }
 
 
 class BatchForm(Form):
-    authority_ids = SelectMultipleField("Councils", coerce=int, validate_choice=False,
-                                        validators=[DataRequired("Tick at least one council.")])
+    authority_ids = SelectMultipleField(
+        "Councils", coerce=int, validate_choice=False, validators=[DataRequired("Tick at least one council.")]
+    )
     subject = StringField("Subject", validators=[DataRequired(), Length(max=300)])
-    sent_on = DateField("Date sent", validators=[Optional()],
-                        description="Leave blank to create drafts that have not been sent yet.")
+    sent_on = DateField(
+        "Date sent", validators=[Optional()], description="Leave blank to create drafts that have not been sent yet."
+    )
     owner_id = OptionalIntSelect("Owner")
     allow_duplicates = BooleanField("Allow a second request to a council already asked in this campaign")
 
 
 def _council_filters() -> CouncilFilterForm:
     form = CouncilFilterForm(request.args)
-    rows = db.session.execute(select(Authority.nation, Authority.region, Authority.type_code, Authority.type_name)
-                              .where(Authority.end_date.is_(None)).distinct()).all()
+    rows = db.session.execute(
+        select(Authority.nation, Authority.region, Authority.type_code, Authority.type_name)
+        .where(Authority.end_date.is_(None))
+        .distinct()
+    ).all()
     form.nation.choices = [("", "Any nation")] + [(n, n) for n in sorted({r.nation for r in rows})]
     form.region.choices = [("", "Any region")] + [(r, r) for r in sorted({r.region for r in rows})]
-    form.type_code.choices = [("", "Any type")] + sorted({(r.type_code, r.type_name or r.type_code) for r in rows},
-                                                         key=lambda choice: choice[1])
+    form.type_code.choices = [("", "Any type")] + sorted(
+        {(r.type_code, r.type_name or r.type_code) for r in rows}, key=lambda choice: choice[1]
+    )
     if not form.validate():
         for field in (form.nation, form.region, form.type_code, form.social_care, form.codes, form.q):
             if field.errors:
@@ -78,8 +101,13 @@ def _batch_form(campaign: Campaign, **kwargs) -> BatchForm:
 
 
 def _batch_values(form: BatchForm) -> dict:
-    return {"subject": form.subject.data, "sent_on": form.sent_on.data, "owner_id": form.owner_id.data,
-            "allow_duplicates": form.allow_duplicates.data, "user_id": current_user.id}
+    return {
+        "subject": form.subject.data,
+        "sent_on": form.sent_on.data,
+        "owner_id": form.owner_id.data,
+        "allow_duplicates": form.allow_duplicates.data,
+        "user_id": current_user.id,
+    }
 
 
 def _refuse(form: BatchForm, exc: BatchError) -> None:
@@ -101,19 +129,31 @@ def batch(campaign_id: int):
         try:
             if step == "create":
                 result = create_batch(db.session, campaign, form.authority_ids.data, **_batch_values(form))
+                db.session.commit()
                 flash(_summary(result), "success")
                 return redirect(url_for("foi_requests.index", campaign=campaign.id, sort="council"))
-            rows = preview(db.session, campaign, form.authority_ids.data, form.sent_on.data or date.today())
+            rows = preview(db.session, campaign, form.authority_ids.data, form.sent_on.data or clock.today())
         except BatchError as exc:
+            db.session.rollback()
             _refuse(form, exc)
         else:
-            return render_template("campaigns/batch_preview.html", campaign=campaign, form=form, rows=rows,
-                                   chunk_size=CHUNK_SIZE,
-                                   to_create=sum(1 for row in rows
-                                                 if form.allow_duplicates.data or not row.already_requested))
-    return render_template("campaigns/batch.html", campaign=campaign, filters=filters, councils=councils, form=form,
-                           selected=set(form.authority_ids.data or ()),
-                           filters_active=any(request.args.get(name) for name in filters.data))
+            return render_template(
+                "campaigns/batch_preview.html",
+                campaign=campaign,
+                form=form,
+                rows=rows,
+                chunk_size=CHUNK_SIZE,
+                to_create=sum(1 for row in rows if form.allow_duplicates.data or not row.already_requested),
+            )
+    return render_template(
+        "campaigns/batch.html",
+        campaign=campaign,
+        filters=filters,
+        councils=councils,
+        form=form,
+        selected=set(form.authority_ids.data or ()),
+        filters_active=any(request.args.get(name) for name in filters.data),
+    )
 
 
 @bp.route("/<int:campaign_id>/batch/create", methods=["POST"])
@@ -129,26 +169,38 @@ def batch_create(campaign_id: int):
         return jsonify(error=f"send at most {MAX_COUNCILS_PER_CALL} councils per call"), 400
     form = _batch_form(campaign, formdata=_formdata(payload), meta={"csrf": False})
     if not form.validate():
-        return jsonify(error="; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items()),
-                       errors=form.errors), 400
+        return jsonify(
+            error="; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items()), errors=form.errors
+        ), 400
     try:
         result = create_batch(db.session, campaign, form.authority_ids.data, **_batch_values(form))
+        db.session.commit()
     except BatchError as exc:
+        db.session.rollback()
         return jsonify(error=exc.message, field=exc.field), 422
-    return jsonify(created=len(result.created_ids), created_ids=result.created_ids,
-                   skipped=len(result.skipped_duplicates), skipped_councils=result.skipped_names)
+    return jsonify(
+        created=len(result.created_ids),
+        created_ids=result.created_ids,
+        skipped=len(result.skipped_duplicates),
+        skipped_councils=result.skipped_names,
+    )
 
 
 def _formdata(payload: dict) -> MultiDict:
     """The JSON body as the form data BatchForm validates (one set of rules for both paths)."""
+
     def text(value):
         return "" if value is None or isinstance(value, bool) else str(value)
 
-    return MultiDict([("authority_ids", text(i)) for i in payload["authority_ids"]] + [
-        ("subject", text(payload.get("subject"))),
-        ("sent_on", text(payload.get("sent_on"))),
-        ("owner_id", text(payload.get("owner_id"))),
-    ] + ([("allow_duplicates", "y")] if payload.get("allow_duplicates") is True else []))
+    return MultiDict(
+        [("authority_ids", text(i)) for i in payload["authority_ids"]]
+        + [
+            ("subject", text(payload.get("subject"))),
+            ("sent_on", text(payload.get("sent_on"))),
+            ("owner_id", text(payload.get("owner_id"))),
+        ]
+        + ([("allow_duplicates", "y")] if payload.get("allow_duplicates") is True else [])
+    )
 
 
 def _summary(result) -> str:

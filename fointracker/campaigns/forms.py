@@ -10,13 +10,21 @@ class CampaignForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Length(max=20000)])
     default_regime = SelectField(
-        "Default regime", choices=REGIME_CHOICES,
-        description="Scottish councils get FOISA (or EISR) automatically when this is FOIA (or EIR).")
+        "Default regime",
+        choices=REGIME_CHOICES,
+        description="Scottish councils get FOISA (or EISR) automatically when this is FOIA (or EIR).",
+    )
     letter_template = TextAreaField(
-        "Request letter", validators=[Length(max=50000)],
-        description="Placeholders: " + ", ".join("{" + name + "}" for name in PLACEHOLDERS))
-    coordinators = SelectMultipleField("Coordinators", coerce=int,
-                                       description="They receive the campaign's reminders, with each request's owner.")
-    webhook_url = StringField("Webhook for reminders", validators=[Length(max=500)],
-                              description="Optional: a Slack, Teams or Mattermost incoming-webhook address.")
+        "Request letter",
+        validators=[Length(max=50000)],
+        description="Placeholders: " + ", ".join("{" + name + "}" for name in PLACEHOLDERS),
+    )
+    coordinators = SelectMultipleField(
+        "Coordinators", coerce=int, description="They receive the campaign's reminders, with each request's owner."
+    )
+    webhook_url = StringField(
+        "Webhook for reminders",
+        validators=[Length(max=500)],
+        description="Optional: a Slack, Teams or Mattermost incoming-webhook address.",
+    )
     submit = SubmitField("Save campaign")

@@ -5,6 +5,7 @@ Import: upload -> a dry-run preview (changes, lenient council matches, errors) -
 nothing. The upload waits under UPLOAD_FOLDER/figure-imports with a random name, named
 in the confirmation form by a token; it is deleted once imported or cancelled.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,20 +43,28 @@ STALE_SECONDS = 24 * 3600
 
 
 class QuestionForm(Form):
-    code = StringField("Code", validators=[DataRequired("Give the question a short code."), Length(max=40)],
-                       description="Short and stable, used in imports and exports: lower-case letters, digits "
-                                   "and _ (e.g. asc_budget_1011).")
+    code = StringField(
+        "Code",
+        validators=[DataRequired("Give the question a short code."), Length(max=40)],
+        description="Short and stable, used in imports and exports: lower-case letters, digits "
+        "and _ (e.g. asc_budget_1011).",
+    )
     label = StringField("Question", validators=[DataRequired("Say what is asked."), Length(max=300)])
     qtype = SelectField("Kind of answer", choices=[(t.value, t.label) for t in QuestionType])
     period_label = StringField("Period", validators=[Length(max=20)], description="E.g. 2010/11.")
-    choices = TextAreaField("Choices", validators=[Length(max=5000)],
-                            description="For “One of a list”: one choice per line.")
-    pair_group = StringField("Comparison group", validators=[Length(max=40)],
-                             description="To compare two periods (before and after), give both questions the "
-                                         "same group name, e.g. asc_budget.")
+    choices = TextAreaField(
+        "Choices", validators=[Length(max=5000)], description="For “One of a list”: one choice per line."
+    )
+    pair_group = StringField(
+        "Comparison group",
+        validators=[Length(max=40)],
+        description="To compare two periods (before and after), give both questions the "
+        "same group name, e.g. asc_budget.",
+    )
     pair_with = OptionalIntSelect("Pair with", description="The other question of the comparison group.")
-    help_text = TextAreaField("Help", validators=[Length(max=5000)],
-                              description="Shown beside the question when figures are entered.")
+    help_text = TextAreaField(
+        "Help", validators=[Length(max=5000)], description="Shown beside the question when figures are entered."
+    )
 
 
 class DeleteQuestionForm(Form):
@@ -87,12 +96,15 @@ def _pair_choices(campaign_id: int, question: Question | None):
     return [("", "— none —")] + [
         (q.id, f"{q.label}{' ' + q.period_label if q.period_label else ''} ({q.code})")
         for q in campaign_questions(db.session, campaign_id)
-        if QuestionType(q.qtype).is_numeric and (question is None or q.id != question.id)]
+        if QuestionType(q.qtype).is_numeric and (question is None or q.id != question.id)
+    ]
 
 
 def _question_values(form: QuestionForm) -> dict:
-    return {name: getattr(form, name).data or "" for name in
-            ("code", "label", "qtype", "period_label", "choices", "pair_group", "help_text")}
+    return {
+        name: getattr(form, name).data or ""
+        for name in ("code", "label", "qtype", "period_label", "choices", "pair_group", "help_text")
+    }
 
 
 def _refuse(form: Form, exc: QuestionError) -> None:
@@ -105,8 +117,9 @@ def _refuse(form: Form, exc: QuestionError) -> None:
 def questions(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
     rows = campaign_questions(db.session, campaign_id)
-    return render_template("campaigns/questions.html", campaign=campaign, questions=rows, move_form=MoveForm(),
-                           QuestionType=QuestionType)
+    return render_template(
+        "campaigns/questions.html", campaign=campaign, questions=rows, move_form=MoveForm(), QuestionType=QuestionType
+    )
 
 
 @bp.route("/<int:campaign_id>/questions/new", methods=["GET", "POST"])
@@ -117,16 +130,19 @@ def new_question(campaign_id: int):
     form.pair_with.choices = _pair_choices(campaign_id, None)
     if form.validate_on_submit():
         try:
-            question = create_question(db.session, campaign, _question_values(form), current_user.id,
-                                       pair_with=form.pair_with.data)
+            question = create_question(
+                db.session, campaign, _question_values(form), current_user.id, pair_with=form.pair_with.data
+            )
+            db.session.commit()
         except QuestionError as exc:
             db.session.rollback()
             _refuse(form, exc)
         else:
             flash(f"Question {question.code} added.", "success")
             return redirect(url_for(".questions", campaign_id=campaign_id))
-    return render_template("campaigns/question_form.html", campaign=campaign, form=form,
-                           question=None), 400 if form.errors else 200
+    return render_template(
+        "campaigns/question_form.html", campaign=campaign, form=form, question=None
+    ), 400 if form.errors else 200
 
 
 @bp.route("/<int:campaign_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
@@ -138,13 +154,21 @@ def edit_question(campaign_id: int, question_id: int):
     form.pair_with.choices = _pair_choices(campaign_id, question)
     if request.method == "GET":
         form.choices.data = "\n".join(question.choices or [])
-        partner = next((q for q in campaign_questions(db.session, campaign_id)
-                        if question.pair_group and q.pair_group == question.pair_group and q.id != question.id), None)
+        partner = next(
+            (
+                q
+                for q in campaign_questions(db.session, campaign_id)
+                if question.pair_group and q.pair_group == question.pair_group and q.id != question.id
+            ),
+            None,
+        )
         form.pair_with.data = partner.id if partner else None
     if form.validate_on_submit():
         try:
-            update_question(db.session, question, _question_values(form), current_user.id,
-                            pair_with=form.pair_with.data)
+            update_question(
+                db.session, question, _question_values(form), current_user.id, pair_with=form.pair_with.data
+            )
+            db.session.commit()
         except QuestionError as exc:
             db.session.rollback()
             question = _campaign_question(campaign_id, question_id)
@@ -152,9 +176,14 @@ def edit_question(campaign_id: int, question_id: int):
         else:
             flash(f"Question {question.code} saved.", "success")
             return redirect(url_for(".questions", campaign_id=campaign_id))
-    return render_template("campaigns/question_form.html", campaign=campaign, form=form, question=question,
-                           answers=answer_count(db.session, question),
-                           delete_form=DeleteQuestionForm()), 400 if form.errors else 200
+    return render_template(
+        "campaigns/question_form.html",
+        campaign=campaign,
+        form=form,
+        question=question,
+        answers=answer_count(db.session, question),
+        delete_form=DeleteQuestionForm(),
+    ), 400 if form.errors else 200
 
 
 @bp.route("/<int:campaign_id>/questions/<int:question_id>/delete", methods=["POST"])
@@ -167,6 +196,7 @@ def delete_question_view(campaign_id: int, question_id: int):
     code = question.code
     try:
         deleted = delete_question(db.session, question, current_user.id, confirm=form.confirm.data)
+        db.session.commit()
     except QuestionError as exc:
         db.session.rollback()
         flash(f"Not deleted: {exc.message}.", "error")
@@ -183,6 +213,7 @@ def move_question_view(campaign_id: int, question_id: int):
     if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
         abort(400)
     move_question(db.session, question, -1 if form.direction.data == "up" else 1, current_user.id)
+    db.session.commit()
     return redirect(url_for(".questions", campaign_id=campaign_id) + f"#question-{question_id}")
 
 
@@ -225,8 +256,9 @@ def _store(upload) -> tuple[str, bytes]:
 
 def _preview(campaign, plan, token: str, status: int = 200, warning: str = ""):
     confirm = ConfirmForm(data={"token": token, "filename": plan.filename, "fingerprint": plan.fingerprint()})
-    return render_template("campaigns/figures_import.html", campaign=campaign, plan=plan, form=None,
-                           confirm=confirm, warning=warning), status
+    return render_template(
+        "campaigns/figures_import.html", campaign=campaign, plan=plan, form=None, confirm=confirm, warning=warning
+    ), status
 
 
 @bp.route("/<int:campaign_id>/figures/import", methods=["GET", "POST"])
@@ -246,8 +278,9 @@ def import_figures(campaign_id: int):
                 (_import_folder() / token).unlink(missing_ok=True)  # nothing to confirm: keep nothing
                 token = ""
             return _preview(campaign, plan, token, 200 if plan.ok else 400)
-    return render_template("campaigns/figures_import.html", campaign=campaign, form=form, plan=None,
-                           columns_help=True), 400 if form.errors else 200
+    return render_template(
+        "campaigns/figures_import.html", campaign=campaign, form=form, plan=None, columns_help=True
+    ), 400 if form.errors else 200
 
 
 @bp.route("/<int:campaign_id>/figures/import/confirm", methods=["POST"])
@@ -268,13 +301,23 @@ def confirm_import(campaign_id: int):
     # The file is read again and checked against the figures as they are now.
     plan = plan_import(db.session, campaign, form.filename.data or path.name, path.read_bytes())
     if not plan.ok:
-        return _preview(campaign, plan, form.token.data, 400,
-                        "The file no longer imports cleanly: nothing was written.")
+        return _preview(
+            campaign, plan, form.token.data, 400, "The file no longer imports cleanly: nothing was written."
+        )
     if plan.fingerprint() != form.fingerprint.data:
-        return _preview(campaign, plan, form.token.data, 409,
-                        "The figures changed since the preview: check the changes again. Nothing was written.")
+        return _preview(
+            campaign,
+            plan,
+            form.token.data,
+            409,
+            "The figures changed since the preview: check the changes again. Nothing was written.",
+        )
     apply_plan(db.session, plan, current_user.id)
+    db.session.commit()
     path.unlink(missing_ok=True)
-    flash(f"Imported {len(plan.changes)} change{'' if len(plan.changes) == 1 else 's'} from {plan.filename} "
-          f"({plan.created} new, {plan.updated} updated, {plan.unchanged} unchanged).", "success")
+    flash(
+        f"Imported {len(plan.changes)} change{'' if len(plan.changes) == 1 else 's'} from {plan.filename} "
+        f"({plan.created} new, {plan.updated} updated, {plan.unchanged} unchanged).",
+        "success",
+    )
     return redirect(url_for(".show", campaign_id=campaign_id))

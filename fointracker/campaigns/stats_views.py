@@ -1,4 +1,5 @@
 """The campaign statistics page: how the requests went, overall, by region and by council type."""
+
 from flask import render_template
 
 from ..extensions import db
@@ -10,5 +11,6 @@ from . import bp
 @bp.route("/<int:campaign_id>/statistics")
 def statistics(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
-    return render_template("campaigns/statistics.html", campaign=campaign,
-                           stats=campaign_statistics(db.session, campaign_id))
+    return render_template(
+        "campaigns/statistics.html", campaign=campaign, stats=campaign_statistics(db.session, campaign_id)
+    )

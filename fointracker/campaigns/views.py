@@ -12,8 +12,8 @@ from .forms import CampaignForm
 
 def _coordinator_choices():
     users = db.session.scalars(
-        select(User).where(User.role.in_([Role.COORDINATOR.value, Role.ADMIN.value]), User.active)
-        .order_by(User.email))
+        select(User).where(User.role.in_([Role.COORDINATOR.value, Role.ADMIN.value]), User.active).order_by(User.email)
+    )
     return [(u.id, u.display_name) for u in users]
 
 
@@ -26,9 +26,17 @@ def index():
         stmt = stmt.where(Campaign.title.icontains(q, autoescape=True))  # literally: % and _ are escaped
     pagination = db.paginate(stmt, page=page, per_page=25, count=True)
     ids = [c.id for c in pagination.items]
-    counts = dict(db.session.execute(
-        select(FoiRequest.campaign_id, func.count(FoiRequest.id))
-        .where(FoiRequest.campaign_id.in_(ids)).group_by(FoiRequest.campaign_id)).all()) if ids else {}
+    counts = (
+        dict(
+            db.session.execute(
+                select(FoiRequest.campaign_id, func.count(FoiRequest.id))
+                .where(FoiRequest.campaign_id.in_(ids))
+                .group_by(FoiRequest.campaign_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
     return render_template("campaigns/index.html", pagination=pagination, q=q, counts=counts)
 
 
@@ -42,6 +50,7 @@ def create():
     if form.validate_on_submit():
         try:
             campaign = save_campaign(db.session, None, form.data, form.coordinators.data, current_user.id)
+            db.session.commit()
         except CampaignError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors.append(exc.message)
@@ -56,10 +65,12 @@ def show(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
     by_status = db.session.execute(
         select(FoiRequest.status, func.count(FoiRequest.id))
-        .where(FoiRequest.campaign_id == campaign_id).group_by(FoiRequest.status)
+        .where(FoiRequest.campaign_id == campaign_id)
+        .group_by(FoiRequest.status)
     ).all()
-    return render_template("campaigns/show.html", campaign=campaign, by_status=dict(by_status),
-                           total=sum(n for _, n in by_status))
+    return render_template(
+        "campaigns/show.html", campaign=campaign, by_status=dict(by_status), total=sum(n for _, n in by_status)
+    )
 
 
 @bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
@@ -73,6 +84,7 @@ def edit(campaign_id: int):
     if form.validate_on_submit():
         try:
             save_campaign(db.session, campaign, form.data, form.coordinators.data, current_user.id)
+            db.session.commit()
         except CampaignError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors.append(exc.message)

@@ -12,13 +12,17 @@ class CalculatorForm(FilterForm):
 
     regime = SelectField("Regime", choices=REGIME_CHOICES, validators=[DataRequired()])
     received = DateField("Received by the council", validators=[InputRequired("Give the date of receipt.")])
-    clarified = DateField("Clarification received", validators=[Optional()],
-                          description="The clock restarts from this day.")
+    clarified = DateField(
+        "Clarification received", validators=[Optional()], description="The clock restarts from this day."
+    )
     fee_notice = DateField("Fees notice given", validators=[Optional()])
     fee_paid = DateField("Fee received", validators=[Optional()])
-    extension = IntegerField("Extension (working days)", default=0,
-                             validators=[Optional(), NumberRange(min=0, max=200)],
-                             description="Working days added after the statutory due date.")
+    extension = IntegerField(
+        "Extension (working days)",
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=200)],
+        description="Working days added after the statutory due date.",
+    )
 
     def validate_clarified(self, field):
         if field.data and self.received.data and field.data < self.received.data:
@@ -44,8 +48,11 @@ class CalculatorForm(FilterForm):
 
 class ClosureForm(Form):
     day = DateField("Date", validators=[DataRequired()])
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)],
-                       description="e.g. “Council offices closed: system migration”")
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=120)],
+        description="e.g. “Council offices closed: system migration”",
+    )
     calendar = SelectField("Calendar", choices=list(CALENDAR_CHOICES.items()))
     remove = BooleanField("This day is a working day after all (remove a holiday)")
     submit = SubmitField("Add")

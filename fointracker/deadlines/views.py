@@ -4,11 +4,17 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import clock
 from ..auth.permissions import requires
-from ..domain.deadlines import ClockEvents, compute_deadlines
+from ..domain.deadlines import CalendarName, ClockEvents, compute_deadlines
 from ..extensions import db
 from ..models import ClosureDay
-from ..services.calendar import CALENDAR_CHOICES, ClosureError, add_closure, delete_closure
+from ..services.calendar import (
+    CALENDAR_CHOICES,
+    ClosureError,
+    add_closure,
+    delete_closure,
+)
 from ..services.deadlines import Calendars
 from . import bp
 from .forms import CalculatorForm, ClosureForm
@@ -26,9 +32,14 @@ def calculator():
         )
         calendar = Calendars.from_db(db.session).for_regime(form.regime.data)
         deadlines = compute_deadlines(form.regime.data, form.received.data, events, calendar)
-    return render_template("deadlines/calculator.html", form=form, deadlines=deadlines,
-                           submitted=bool(request.args), today=date.today(),
-                           soon_days=current_app.config["DUE_SOON_WORKING_DAYS"])
+    return render_template(
+        "deadlines/calculator.html",
+        form=form,
+        deadlines=deadlines,
+        submitted=bool(request.args),
+        today=clock.today(),
+        soon_days=current_app.config["DUE_SOON_WORKING_DAYS"],
+    )
 
 
 @bp.route("/closures", methods=["GET", "POST"])
@@ -37,8 +48,15 @@ def closures():
     form = ClosureForm()
     if form.validate_on_submit():
         try:
-            moved = add_closure(db.session, day=form.day.data, name=form.name.data, calendar=form.calendar.data,
-                                remove=form.remove.data, user_id=current_user.id)
+            moved = add_closure(
+                db.session,
+                day=form.day.data,
+                name=form.name.data,
+                calendar=form.calendar.data,
+                remove=form.remove.data,
+                user_id=current_user.id,
+            )
+            db.session.commit()
         except ClosureError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors.append(exc.message)
@@ -46,15 +64,22 @@ def closures():
             flash(f"Calendar changed; deadlines recomputed ({moved} request(s) moved).", "success")
             return redirect(url_for(".closures"))
     rows = db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())).all()
-    year = request.args.get("year", date.today().year, type=int)
+    year = request.args.get("year", clock.today().year, type=int)
     if not 1 < year < 9999:  # outside what dates can hold: show this year
-        year = date.today().year
+        year = clock.today().year
     calendars = Calendars.from_db(db.session)
-    holidays = {label: [d for d in calendars.for_regime(regime).skipped_days(date(year - 1, 12, 31), date(year, 12, 31))
-                        if d.reason not in ("Saturday", "Sunday")]
-                for label, regime in (("UK calendar (FOIA, EIR)", "foia"), ("Scotland (FOISA, EISR)", "foisa"))}
-    return render_template("deadlines/closures.html", form=form, rows=rows, calendars=CALENDAR_CHOICES,
-                           holidays=holidays, year=year)
+    before, last = date(year - 1, 12, 31), date(year, 12, 31)
+    holidays = {
+        CALENDAR_CHOICES[name.value]: [
+            d
+            for d in calendars.for_regime(name.regimes[0]).skipped_days(before, last)
+            if d.reason not in ("Saturday", "Sunday")
+        ]
+        for name in CalendarName
+    }
+    return render_template(
+        "deadlines/closures.html", form=form, rows=rows, calendars=CALENDAR_CHOICES, holidays=holidays, year=year
+    )
 
 
 @bp.route("/closures/<int:closure_id>/delete", methods=["POST"])
@@ -62,5 +87,6 @@ def closures():
 def delete(closure_id: int):
     closure = db.get_or_404(ClosureDay, closure_id)
     moved = delete_closure(db.session, closure, current_user.id)
+    db.session.commit()
     flash(f"Removed; deadlines recomputed ({moved} request(s) moved).", "success")
     return redirect(url_for(".closures"))

@@ -4,6 +4,7 @@
 something precise; the result is a Decimal (never a float), a range for suppressed
 small numbers, or a clear error that says what was not understood.
 """
+
 from __future__ import annotations
 
 import enum
@@ -24,7 +25,8 @@ class QuestionType(str, enum.Enum):
     @property
     def label(self) -> str:
         return {"money": "Money (GBP)", "yes_no": "Yes / no", "choice": "One of a list"}.get(
-            self.value, self.value.capitalize())
+            self.value, self.value.capitalize()
+        )
 
     @property
     def is_numeric(self) -> bool:
@@ -35,7 +37,7 @@ class AnswerState(str, enum.Enum):
     PROVIDED = "provided"
     ESTIMATE = "estimate"
     NOT_HELD = "not_held"
-    NOT_COLLECTED = "not_collected"  # "we do not collect this": its own answer (DESIGN.md §3)
+    NOT_COLLECTED = "not_collected"  # "we do not collect this": its own answer (README, "Figures and the report")
     REFUSED = "refused"
     NOT_APPLICABLE = "not_applicable"
 
@@ -50,16 +52,21 @@ class AnswerState(str, enum.Enum):
 
 # Words that stand for a state when typed (or imported) in place of a value.
 STATE_WORDS = {
-    "not held": AnswerState.NOT_HELD, "information not held": AnswerState.NOT_HELD,
-    "not collected": AnswerState.NOT_COLLECTED, "do not collect": AnswerState.NOT_COLLECTED,
+    "not held": AnswerState.NOT_HELD,
+    "information not held": AnswerState.NOT_HELD,
+    "not collected": AnswerState.NOT_COLLECTED,
+    "do not collect": AnswerState.NOT_COLLECTED,
     "we do not collect this": AnswerState.NOT_COLLECTED,
-    "refused": AnswerState.REFUSED, "exempt": AnswerState.REFUSED,
-    "n/a": AnswerState.NOT_APPLICABLE, "not applicable": AnswerState.NOT_APPLICABLE,
+    "refused": AnswerState.REFUSED,
+    "exempt": AnswerState.REFUSED,
+    "n/a": AnswerState.NOT_APPLICABLE,
+    "not applicable": AnswerState.NOT_APPLICABLE,
 }
 MULTIPLIERS = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "million": 6, "bn": 9, "b": 9, "billion": 9}
 # Longest alternatives first: "approx" must not swallow the start of "approximately".
-ESTIMATE_PREFIX = re.compile(r"^(approximately|approx\.?|circa|ca\.|c\.|about|around|estimated|estimate|est\.?|~)\s*",
-                             re.I)
+ESTIMATE_PREFIX = re.compile(
+    r"^(approximately|approx\.?|circa|ca\.|c\.|about|around|estimated|estimate|est\.?|~)\s*", re.I
+)
 NUMBER = re.compile(r"^(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
@@ -102,7 +109,9 @@ def _number(text: str, qtype: QuestionType) -> Decimal:
     if not found:
         raise FigureError(f"{original!r} is not a number (write e.g. 1234567, 1,234,567, 1.2m or £3.4bn)")
     try:
-        value = Decimal(found.group("int").replace(",", "") + ("." + found.group("frac") if found.group("frac") else ""))
+        value = Decimal(
+            found.group("int").replace(",", "") + ("." + found.group("frac") if found.group("frac") else "")
+        )
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
         raise FigureError(f"{original!r} is not a number") from None
     return value.scaleb(power) if power else value
@@ -114,8 +123,9 @@ def _tidy(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
 
 
-def parse_answer(qtype: QuestionType | str, raw: str, choices: list[str] | None = None,
-                 state: AnswerState | str | None = None) -> ParsedAnswer:
+def parse_answer(
+    qtype: QuestionType | str, raw: str, choices: list[str] | None = None, state: AnswerState | str | None = None
+) -> ParsedAnswer:
     """Parse what someone typed for a question of `qtype`.
 
     `state` given: provided/estimate need a value; the other states take none (a value
@@ -128,8 +138,9 @@ def parse_answer(qtype: QuestionType | str, raw: str, choices: list[str] | None 
         try:
             state = AnswerState(str(state).strip().lower().replace(" ", "_"))
         except ValueError:
-            raise FigureError(f"{state!r} is not an answer state (one of: "
-                              + ", ".join(s.value for s in AnswerState) + ")") from None
+            raise FigureError(
+                f"{state!r} is not an answer state (one of: " + ", ".join(s.value for s in AnswerState) + ")"
+            ) from None
     if state is None and text.lower() in STATE_WORDS:
         return ParsedAnswer(STATE_WORDS[text.lower()])
     if state is not None and not state.has_value:
@@ -140,7 +151,7 @@ def parse_answer(qtype: QuestionType | str, raw: str, choices: list[str] | None 
     # Only numbers carry an estimate prefix: "About half were cut" is text, kept whole.
     prefix = ESTIMATE_PREFIX.match(text) if qtype.is_numeric else None
     if prefix:
-        estimate, text = True, text[prefix.end():]
+        estimate, text = True, text[prefix.end() :]
     final_state = AnswerState.ESTIMATE if estimate else AnswerState.PROVIDED
     if not text:
         raise FigureError("no value given")
@@ -189,7 +200,11 @@ def format_number(value: Decimal | None, qtype: QuestionType | str) -> str:
     if value is None:
         return ""
     qtype = QuestionType(qtype)
-    body = f"{abs(value):,.2f}" if qtype is QuestionType.MONEY and value != value.to_integral_value() else f"{abs(value):,f}"
+    body = (
+        f"{abs(value):,.2f}"
+        if qtype is QuestionType.MONEY and value != value.to_integral_value()
+        else f"{abs(value):,f}"
+    )
     if "." in body:
         body = body.rstrip("0").rstrip(".")
     sign = "-" if value < 0 else ""
@@ -210,9 +225,14 @@ MAX_DECIMAL_PLACES = 6
 MAX_INTEGER_DIGITS = 18
 
 _STATE_ALIASES = {
-    "provided": AnswerState.PROVIDED, "given": AnswerState.PROVIDED, "answered": AnswerState.PROVIDED,
-    "estimate": AnswerState.ESTIMATE, "estimated": AnswerState.ESTIMATE, "est": AnswerState.ESTIMATE,
-    "est.": AnswerState.ESTIMATE, "na": AnswerState.NOT_APPLICABLE,
+    "provided": AnswerState.PROVIDED,
+    "given": AnswerState.PROVIDED,
+    "answered": AnswerState.PROVIDED,
+    "estimate": AnswerState.ESTIMATE,
+    "estimated": AnswerState.ESTIMATE,
+    "est": AnswerState.ESTIMATE,
+    "est.": AnswerState.ESTIMATE,
+    "na": AnswerState.NOT_APPLICABLE,
 }
 
 
@@ -233,8 +253,11 @@ def parse_state(text: str | None) -> AnswerState | None:
     try:
         return AnswerState(key.replace(" ", "_").replace("-", "_"))
     except ValueError:
-        raise FigureError(f"{text.strip()!r} is not an answer state (write one of: "
-                          + ", ".join(s.label.lower() for s in AnswerState) + ")") from None
+        raise FigureError(
+            f"{text.strip()!r} is not an answer state (write one of: "
+            + ", ".join(s.label.lower() for s in AnswerState)
+            + ")"
+        ) from None
 
 
 def check_storable(parsed: ParsedAnswer) -> ParsedAnswer:
@@ -247,13 +270,16 @@ def check_storable(parsed: ParsedAnswer) -> ParsedAnswer:
         value = value.normalize()
         _sign, digits, exponent = value.as_tuple()
         if value.adjusted() >= MAX_INTEGER_DIGITS:
-            raise FigureError(f"{format_number(value, QuestionType.DECIMAL)} is too large to store "
-                              f"(at most {MAX_INTEGER_DIGITS} digits before the decimal point)")
+            raise FigureError(
+                f"{format_number(value, QuestionType.DECIMAL)} is too large to store "
+                f"(at most {MAX_INTEGER_DIGITS} digits before the decimal point)"
+            )
         if -exponent > MAX_DECIMAL_PLACES:
             raise FigureError(f"{value:f} has more than {MAX_DECIMAL_PLACES} decimal places")
         if len(digits) > MAX_SIGNIFICANT_DIGITS:
-            raise FigureError(f"{value:f} has more than {MAX_SIGNIFICANT_DIGITS} significant digits, "
-                              "more than is stored exactly")
+            raise FigureError(
+                f"{value:f} has more than {MAX_SIGNIFICANT_DIGITS} significant digits, more than is stored exactly"
+            )
     return parsed
 
 
@@ -270,9 +296,15 @@ def stored_number(value: Decimal | None) -> Decimal | None:
     return _tidy(value.scaleb(shift).quantize(Decimal(1)).scaleb(-shift))
 
 
-def describe_answer(qtype: QuestionType | str, state: AnswerState | str, number: Decimal | None = None,
-                    low: Decimal | None = None, high: Decimal | None = None, boolean: bool | None = None,
-                    text: str = "") -> str:
+def describe_answer(
+    qtype: QuestionType | str,
+    state: AnswerState | str,
+    number: Decimal | None = None,
+    low: Decimal | None = None,
+    high: Decimal | None = None,
+    boolean: bool | None = None,
+    text: str = "",
+) -> str:
     """One answer in words: "£1,234,567", "c. 40", "0 to 4 (suppressed)", "Yes", "Not held"."""
     qtype, state = QuestionType(qtype), AnswerState(state)
     if not state.has_value:
@@ -280,8 +312,9 @@ def describe_answer(qtype: QuestionType | str, state: AnswerState | str, number:
     if number is not None:
         shown = format_number(stored_number(number), qtype)
     elif low is not None or high is not None:
-        shown = (f"{format_number(stored_number(low), qtype)} to {format_number(stored_number(high), qtype)}"
-                 " (suppressed)")
+        shown = (
+            f"{format_number(stored_number(low), qtype)} to {format_number(stored_number(high), qtype)} (suppressed)"
+        )
     elif boolean is not None:
         shown = "Yes" if boolean else "No"
     else:

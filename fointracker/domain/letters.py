@@ -1,4 +1,5 @@
 """Request letters: a campaign's template with placeholders filled per council. Pure module."""
+
 from __future__ import annotations
 
 import string
@@ -25,8 +26,9 @@ def template_problems(template: str) -> list[str]:
         if field == "":
             problems.append("an empty placeholder {} — name one of: " + ", ".join(PLACEHOLDERS))
         elif field not in PLACEHOLDERS:
-            problems.append(f"unknown placeholder {{{field}}} — use one of: "
-                            + ", ".join("{" + name + "}" for name in PLACEHOLDERS))
+            problems.append(
+                f"unknown placeholder {{{field}}} — use one of: " + ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+            )
     return problems
 
 

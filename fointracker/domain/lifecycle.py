@@ -4,6 +4,7 @@ Pure module: no Flask, no database. The two are separate on purpose: a request
 can be "closed" with the outcome "refused", or "in internal review" after a
 "partially successful" answer.
 """
+
 from __future__ import annotations
 
 import enum
@@ -48,6 +49,8 @@ STATUS_LABELS = {
 OPEN_STATUSES = frozenset(
     {Status.AWAITING_RESPONSE, Status.CLARIFICATION_REQUESTED, Status.FEE_REQUESTED, Status.EXTENDED}
 )
+# The council has answered (whatever happened next).
+ANSWERED_STATUSES = tuple(s.value for s in (Status.RESPONDED, Status.CLOSED, Status.INTERNAL_REVIEW, Status.COMPLAINT))
 
 
 class Outcome(str, enum.Enum):
@@ -71,6 +74,10 @@ OUTCOME_LABELS = {
     Outcome.NEITHER_CONFIRM_NOR_DENY: "Neither confirm nor deny",
     Outcome.WITHDRAWN: "Withdrawn",
 }
+
+
+# The outcomes whose reply holds figures to enter.
+FIGURE_OUTCOMES = (Outcome.SUCCESSFUL.value, Outcome.PARTIALLY_SUCCESSFUL.value)
 
 
 class EventKind(str, enum.Enum):
@@ -106,37 +113,61 @@ AWAITING = frozenset({Status.AWAITING_RESPONSE, Status.EXTENDED})
 
 # event kind -> (statuses it may happen in, status it leads to; None keeps the status, why it may not happen)
 TRANSITIONS: dict[EventKind, tuple[frozenset[Status], Status | None, str]] = {
-    EventKind.SENT: (frozenset({Status.DRAFT}), Status.AWAITING_RESPONSE,
-                     "a request is sent once; correct the date of the existing “sent” event instead"),
+    EventKind.SENT: (
+        frozenset({Status.DRAFT}),
+        Status.AWAITING_RESPONSE,
+        "a request is sent once; correct the date of the existing “sent” event instead",
+    ),
     EventKind.ACKNOWLEDGED: (OPEN_STATUSES, None, "only a request awaiting an answer can be acknowledged"),
-    EventKind.CLARIFICATION_REQUESTED: (AWAITING, Status.CLARIFICATION_REQUESTED,
-                                        "the council can ask for clarification only while it owes an answer"),
-    EventKind.CLARIFICATION_SENT: (frozenset({Status.CLARIFICATION_REQUESTED}), Status.AWAITING_RESPONSE,
-                                   "there is no request for clarification to answer"),
+    EventKind.CLARIFICATION_REQUESTED: (
+        AWAITING,
+        Status.CLARIFICATION_REQUESTED,
+        "the council can ask for clarification only while it owes an answer",
+    ),
+    EventKind.CLARIFICATION_SENT: (
+        frozenset({Status.CLARIFICATION_REQUESTED}),
+        Status.AWAITING_RESPONSE,
+        "there is no request for clarification to answer",
+    ),
     EventKind.FEE_NOTICE: (AWAITING, Status.FEE_REQUESTED, "a fees notice comes only while the council owes an answer"),
-    EventKind.FEE_PAID: (frozenset({Status.FEE_REQUESTED}), Status.AWAITING_RESPONSE,
-                         "there is no outstanding fees notice to pay"),
-    EventKind.EXTENSION_CLAIMED: (AWAITING | {Status.INTERNAL_REVIEW}, Status.EXTENDED,
-                                  "an extension can be claimed only while an answer or review is owed"),
+    EventKind.FEE_PAID: (
+        frozenset({Status.FEE_REQUESTED}),
+        Status.AWAITING_RESPONSE,
+        "there is no outstanding fees notice to pay",
+    ),
+    EventKind.EXTENSION_CLAIMED: (
+        AWAITING | {Status.INTERNAL_REVIEW},
+        Status.EXTENDED,
+        "an extension can be claimed only while an answer or review is owed",
+    ),
     EventKind.RESPONSE_RECEIVED: (OPEN_STATUSES, Status.RESPONDED, "the request is not awaiting a response"),
-    EventKind.REVIEW_REQUESTED: (frozenset({Status.RESPONDED}) | AWAITING, Status.INTERNAL_REVIEW,
-                                 "an internal review follows a response (or its absence), once at a time"),
-    EventKind.REVIEW_OUTCOME: (frozenset({Status.INTERNAL_REVIEW}), Status.RESPONDED,
-                               "no internal review is under way"),
-    EventKind.COMPLAINT_LODGED: (frozenset({Status.RESPONDED}) | AWAITING | {Status.INTERNAL_REVIEW}, Status.COMPLAINT,
-                                 "a complaint follows a response, a review or a missed deadline"),
+    EventKind.REVIEW_REQUESTED: (
+        frozenset({Status.RESPONDED}) | AWAITING,
+        Status.INTERNAL_REVIEW,
+        "an internal review follows a response (or its absence), once at a time",
+    ),
+    EventKind.REVIEW_OUTCOME: (
+        frozenset({Status.INTERNAL_REVIEW}),
+        Status.RESPONDED,
+        "no internal review is under way",
+    ),
+    EventKind.COMPLAINT_LODGED: (
+        frozenset({Status.RESPONDED}) | AWAITING | {Status.INTERNAL_REVIEW},
+        Status.COMPLAINT,
+        "a complaint follows a response, a review or a missed deadline",
+    ),
     EventKind.COMPLAINT_DECISION: (frozenset({Status.COMPLAINT}), Status.CLOSED, "no complaint is open"),
     EventKind.WITHDRAWN: (ANY_LIVE | {Status.DRAFT}, Status.WITHDRAWN, "the request is already finished"),
     EventKind.NOTE: (frozenset(Status), None, ""),
 }
+
 
 class TransitionError(ValueError):
     """An event that makes no sense in the request's current state."""
 
     def __init__(self, kind: EventKind, status: Status, reason: str, position: int | None = None):
         self.kind, self.status, self.reason, self.position = kind, status, reason, position
-        super().__init__(f"“{kind.label}” cannot be recorded while the request is "
-                         f"“{status.label}”: {reason}.")
+        super().__init__(f"“{kind.label}” cannot be recorded while the request is “{status.label}”: {reason}.")
 
 
 def next_status(status: Status, kind: EventKind, details: dict | None = None) -> Status:

@@ -5,16 +5,16 @@ target date is the deadline it is about. When a deadline moves, the old key is n
 longer planned (its row is superseded) and a new key appears; when it moves back,
 the old key is planned again and its row comes back to life.
 """
+
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time
 
 from .deadlines import WorkingCalendar
+from .localtime import LONDON
 
-LONDON = ZoneInfo("Europe/London")
 SEND_AT = time(7, 0)  # immediate alerts go out from 07:00 London time on the day they fall due
 
 
@@ -84,8 +84,12 @@ def working_days_before(calendar: WorkingCalendar, day: date, n: int) -> date:
     return candidate
 
 
-def plan(facts: RequestFacts, calendar: WorkingCalendar, settings: ReminderSettings = ReminderSettings(),
-         today: date | None = None) -> list[PlannedReminder]:
+def plan(
+    facts: RequestFacts,
+    calendar: WorkingCalendar,
+    settings: ReminderSettings = ReminderSettings(),
+    today: date | None = None,
+) -> list[PlannedReminder]:
     """Every reminder this request should have now, past or future; with `today`, without the
     warnings about a date already past (they would only be superseded unsent)."""
     planned: list[PlannedReminder] = []
@@ -94,17 +98,22 @@ def plan(facts: RequestFacts, calendar: WorkingCalendar, settings: ReminderSetti
         for n in sorted(set(settings.due_soon_working_days), reverse=True):
             planned.append(PlannedReminder(ReminderKind.DUE_SOON, n, due, working_days_before(calendar, due, n)))
         planned.append(PlannedReminder(ReminderKind.DUE_TODAY, 0, due, due))
-        # Chase only once the later, deferred-receipt date has passed (DESIGN.md §2).
+        # Chase only once the later, deferred-receipt date has passed (FOIA s.10(1) and the 2018
+        # Code of Practice: see "Counting" in fointracker/domain/deadlines/rules.py).
         chase_from = max(due, facts.deferred_due_on or due)
         planned.append(PlannedReminder(ReminderKind.OVERDUE, 0, due, calendar.next_working_day(chase_from)))
     if facts.very_overdue_on is not None:
-        planned.append(PlannedReminder(ReminderKind.VERY_OVERDUE, 0, facts.very_overdue_on,
-                                       calendar.next_working_day(facts.very_overdue_on)))
+        planned.append(
+            PlannedReminder(
+                ReminderKind.VERY_OVERDUE, 0, facts.very_overdue_on, calendar.next_working_day(facts.very_overdue_on)
+            )
+        )
     if facts.review_due_on is not None and facts.status == "internal_review":
         planned.append(PlannedReminder(ReminderKind.REVIEW_DUE, 0, facts.review_due_on, facts.review_due_on))
     if facts.clarification_requested_on is not None and facts.status == "clarification_requested":
-        fire = calendar.add_working_days(facts.clarification_requested_on,
-                                         settings.clarification_after_working_days + 1)
+        fire = calendar.add_working_days(
+            facts.clarification_requested_on, settings.clarification_after_working_days + 1
+        )
         planned.append(PlannedReminder(ReminderKind.CLARIFICATION_OWED, 0, facts.clarification_requested_on, fire))
     if facts.figures_wanted and facts.responded_on is not None:
         fire = calendar.add_working_days(facts.responded_on, settings.figures_after_working_days + 1)
@@ -116,7 +125,7 @@ def plan(facts: RequestFacts, calendar: WorkingCalendar, settings: ReminderSetti
 
 def fire_at(day: date) -> datetime:
     """07:00 London time on `day`, as an aware UTC datetime (GMT or BST as the date has it)."""
-    return datetime.combine(day, SEND_AT, tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(day, SEND_AT, tzinfo=LONDON).astimezone(UTC)
 
 
 def is_stale(kind: ReminderKind, target_date: date, today: date) -> bool:

@@ -5,14 +5,17 @@ bytes in text columns, XLSX (XML 1.0) cannot hold the other C0 control character
 of them means anything in a council's name, a note or a figure. Tab, line feed and carriage
 return are ordinary text and allowed.
 """
+
 from __future__ import annotations
 
 import re
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-CONTROL_CHARACTER_MESSAGE = ("contains an invisible control character (such as a NUL byte, often pasted from "
-                             "a PDF or a terminal) that cannot be saved: remove it and try again")
+CONTROL_CHARACTER_MESSAGE = (
+    "contains an invisible control character (such as a NUL byte, often pasted from "
+    "a PDF or a terminal) that cannot be saved: remove it and try again"
+)
 
 
 def control_character(text: str) -> str | None:

@@ -4,23 +4,43 @@ The bulk form is drawn on the list page (templates/foi_requests/index.html) thro
 `bulk_action_form()` template helper below; the export reads the same query string as
 the list and runs the list's own query (filtered_requests), streamed in batches.
 """
+
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import parse_qsl
 
-from flask import Response, current_app, flash, redirect, request, stream_with_context, url_for
+from flask import (
+    Response,
+    flash,
+    redirect,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
+from .. import clock
 from ..auth.permissions import can, requires
 from ..exports import csv_stream
 from ..extensions import db
 from ..formatting import uk_date
 from ..forms import Form, OptionalIntSelect
 from ..models import FoiRequest
-from ..services.batch import BatchError, BulkError, bulk_add_note, bulk_assign_owner, bulk_mark_sent
+from ..services.batch import (
+    BatchError,
+    BulkError,
+    bulk_add_note,
+    bulk_assign_owner,
+    bulk_mark_sent,
+)
 from . import bp
 from .views import FILTER_NAMES, _owner_choices, request_list_query
 
@@ -29,30 +49,60 @@ LIST_ARGS = FILTER_NAMES + ("sort", "page")
 EXPORT_BATCH_ROWS = 500
 MAX_REFUSALS_SHOWN = 10  # flashes live in the session cookie, which holds about 4 KB
 
-EXPORT_COLUMNS = ("id", "campaign", "council_code", "council", "gss_code", "nation", "region", "council_type",
-                  "regime", "subject", "council_reference", "status", "outcome", "sent_on", "received_on",
-                  "response_due_on", "deferred_due_on", "very_overdue_on", "review_due_on", "responded_on",
-                  "responded_on_time", "owner_email")
+EXPORT_COLUMNS = (
+    "id",
+    "campaign",
+    "council_code",
+    "council",
+    "gss_code",
+    "nation",
+    "region",
+    "council_type",
+    "regime",
+    "subject",
+    "council_reference",
+    "status",
+    "outcome",
+    "sent_on",
+    "received_on",
+    "response_due_on",
+    "deferred_due_on",
+    "very_overdue_on",
+    "review_due_on",
+    "responded_on",
+    "responded_on_time",
+    "owner_email",
+)
 
 
 class BulkForm(Form):
-    ids = SelectMultipleField("Requests", coerce=int, validate_choice=False,
-                              validators=[DataRequired("tick at least one request")])
-    action = SelectField("Bulk action", id="bulk-action", choices=[("", "— choose —")] + list(BULK_ACTIONS.items()),
-                         validators=[DataRequired("choose what to do")])
-    date = DateField("Sent on", id="bulk-date", validators=[Optional()], default=date.today,
-                     description="For “Mark sent”.")
-    owner = OptionalIntSelect("New owner", id="bulk-owner", validators=[Optional()],
-                              description="For “Assign an owner”.")
-    note = TextAreaField("Note", id="bulk-note", validators=[Optional(), Length(max=5000)],
-                         description="For “Add a note” (dated today).")
+    ids = SelectMultipleField(
+        "Requests", coerce=int, validate_choice=False, validators=[DataRequired("tick at least one request")]
+    )
+    action = SelectField(
+        "Bulk action",
+        id="bulk-action",
+        choices=[("", "— choose —")] + list(BULK_ACTIONS.items()),
+        validators=[DataRequired("choose what to do")],
+    )
+    date = DateField(
+        "Sent on", id="bulk-date", validators=[Optional()], default=clock.today, description="For “Mark sent”."
+    )
+    owner = OptionalIntSelect(
+        "New owner", id="bulk-owner", validators=[Optional()], description="For “Assign an owner”."
+    )
+    note = TextAreaField(
+        "Note", id="bulk-note", validators=[Optional(), Length(max=5000)], description="For “Add a note” (dated today)."
+    )
     back = HiddenField()  # the list's query string, to return to the same filters
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        needed = {"mark_sent": (self.date, "give the date they were sent"),
-                  "assign_owner": (self.owner, "choose the new owner"),
-                  "add_note": (self.note, "write the note")}.get(self.action.data)
+        needed = {
+            "mark_sent": (self.date, "give the date they were sent"),
+            "assign_owner": (self.owner, "choose the new owner"),
+            "add_note": (self.note, "write the note"),
+        }.get(self.action.data)
         if needed and not (needed[0].data.strip() if isinstance(needed[0].data, str) else needed[0].data):
             needed[0].errors.append(needed[1])
             valid = False
@@ -84,8 +134,11 @@ def bulk():
     form = _bulk_form()
     back = {k: v for k, v in parse_qsl(form.back.data or "") if k in LIST_ARGS}
     if not form.validate_on_submit():
-        flash("Nothing was changed: " + "; ".join(
-            f"{form[name].label.text}: {', '.join(errors)}" for name, errors in form.errors.items()), "error")
+        flash(
+            "Nothing was changed: "
+            + "; ".join(f"{form[name].label.text}: {', '.join(errors)}" for name, errors in form.errors.items()),
+            "error",
+        )
         return redirect(url_for(".index", **back))
     action, ids, user_id = form.action.data, form.ids.data, current_user.id
     try:
@@ -99,13 +152,16 @@ def bulk():
         else:
             count = bulk_add_note(db.session, ids, form.note.data, user_id)
             message = f"Added the note to {count} request{_s(count)}."
+        db.session.commit()
     except BulkError as exc:
+        db.session.rollback()
         flash(f"Nothing was changed: {len(exc.refusals)} of the {exc.total} ticked requests refused.", "error")
         for refusal in exc.refusals[:MAX_REFUSALS_SHOWN]:
             flash(f"{refusal.council} (request #{refusal.request_id}): {refusal.reason}", "error")
         if len(exc.refusals) > MAX_REFUSALS_SHOWN:
             flash(f"… and {len(exc.refusals) - MAX_REFUSALS_SHOWN} more.", "error")
     except BatchError as exc:
+        db.session.rollback()
         flash(f"Nothing was changed: {exc.message}.", "error")
     else:
         flash(message, "success")
@@ -126,14 +182,37 @@ def export_csv():
         for partition in result.scalars().partitions():
             yield from (_csv_row(foi_request) for foi_request in partition)
 
-    filename = f"requests-{date.today().isoformat()}.csv"
-    return Response(stream_with_context(csv_stream(EXPORT_COLUMNS, rows())), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    filename = f"requests-{clock.today().isoformat()}.csv"
+    return Response(
+        stream_with_context(csv_stream(EXPORT_COLUMNS, rows())),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _csv_row(r: FoiRequest) -> tuple:
     a = r.authority
-    return (r.id, r.campaign.title, a.code, a.short_name, a.gss_code, a.nation, a.region, a.type_name,
-            r.regime, r.subject, r.council_reference, r.status, r.outcome, r.sent_on, r.received_on,
-            r.response_due_on, r.deferred_due_on, r.very_overdue_on, r.review_due_on, r.responded_on,
-            r.responded_on_time, r.owner.email if r.owner else "")
+    return (
+        r.id,
+        r.campaign.title,
+        a.code,
+        a.short_name,
+        a.gss_code,
+        a.nation,
+        a.region,
+        a.type_name,
+        r.regime,
+        r.subject,
+        r.council_reference,
+        r.status,
+        r.outcome,
+        r.sent_on,
+        r.received_on,
+        r.response_due_on,
+        r.deferred_due_on,
+        r.very_overdue_on,
+        r.review_due_on,
+        r.responded_on,
+        r.responded_on_time,
+        r.owner.email if r.owner else "",
+    )

@@ -4,6 +4,7 @@ The grid posts every row at once; if any field is wrong nothing is saved and eac
 is shown beside its field. Each row carries a stamp of the answer as it was shown, so an
 answer someone else changed in the meantime is not silently overwritten.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -84,27 +85,44 @@ def _posted_row(question: Question) -> dict | None:
 
 def _attachments(foi_request: FoiRequest):
     return db.session.scalars(
-        select(Attachment).join(RequestEvent, Attachment.event_id == RequestEvent.id)
-        .where(RequestEvent.request_id == foi_request.id).order_by(RequestEvent.occurred_on, Attachment.id)).all()
+        select(Attachment)
+        .join(RequestEvent, Attachment.event_id == RequestEvent.id)
+        .where(RequestEvent.request_id == foi_request.id)
+        .order_by(RequestEvent.occurred_on, Attachment.id)
+    ).all()
 
 
 def _history(answer_ids: list[int]):
     if not answer_ids:
         return []
     return db.session.scalars(
-        select(AuditEntry).options(joinedload(AuditEntry.user))
+        select(AuditEntry)
+        .options(joinedload(AuditEntry.user))
         .where(AuditEntry.entity_type == "answer", AuditEntry.entity_id.in_(answer_ids))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(30)).all()
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(30)
+    ).all()
 
 
 def _render(foi_request: FoiRequest, rows, values: dict, errors: dict, status: int = 200, stale: dict | None = None):
     answers = [a for _q, a in rows if a is not None]
     codes = {a.id: q.code for q, a in rows if a is not None}
     return render_template(
-        "foi_requests/figures.html", req=foi_request, rows=rows, values=values, errors=errors, stale=stale or {},
-        attachments=_attachments(foi_request), exemptions=EXEMPTIONS, states=list(AnswerState),
-        QuestionType=QuestionType, form=GridForm(), question_name=question_name,
-        history=_history([a.id for a in answers]), codes=codes, answered=len(answers),
+        "foi_requests/figures.html",
+        req=foi_request,
+        rows=rows,
+        values=values,
+        errors=errors,
+        stale=stale or {},
+        attachments=_attachments(foi_request),
+        exemptions=EXEMPTIONS,
+        states=list(AnswerState),
+        QuestionType=QuestionType,
+        form=GridForm(),
+        question_name=question_name,
+        history=_history([a.id for a in answers]),
+        codes=codes,
+        answered=len(answers),
         shown={q.id: describe(q, answer_content(a)) if a is not None else "—" for q, a in rows},
         can_edit=can(current_user, "request.edit"),
         can_verify=can(current_user, "request.edit") or can(current_user, "report.edit"),
@@ -139,18 +157,23 @@ def figures(request_id: int):
         if posted["stamp"] != stamp(answer):
             who = answer.entered_by.display_name if answer is not None and answer.entered_by else "someone else"
             now = describe(question, answer_content(answer)) if answer is not None else "no answer"
-            problems["value"] = (f"changed by {who} since you opened this page (now: {now}): "
-                                 "check it and save again")
+            problems["value"] = f"changed by {who} since you opened this page (now: {now}): check it and save again"
             stale[question.id] = stamp(answer)
             posted["stamp"] = stamp(answer)  # saving again overwrites, knowingly
         if problems:
             errors[question.id] = problems
-        entries[question.id] = AnswerInput(raw=posted["value"], state=posted["state"], exemption=posted["exemption"],
-                                           note=posted["note"], source_attachment_id=source,
-                                           source_page=posted["page"])
+        entries[question.id] = AnswerInput(
+            raw=posted["value"],
+            state=posted["state"],
+            exemption=posted["exemption"],
+            note=posted["note"],
+            source_attachment_id=source,
+            source_page=posted["page"],
+        )
     if not errors:
         try:
             result = save_answers(db.session, foi_request, entries, current_user.id)
+            db.session.commit()
         except AnswersError as exc:
             db.session.rollback()
             errors = exc.errors
@@ -182,6 +205,7 @@ def verify(request_id: int, answer_id: int):
         abort(400)
     try:
         verify_answer(db.session, answer, current_user.id)
+        db.session.commit()
     except VerifyError as exc:
         db.session.rollback()
         flash(f"Not verified: {exc}.", "error")
@@ -194,7 +218,8 @@ def figures_summary(foi_request: FoiRequest) -> dict:
     """For the request page: how many of the campaign's questions have an answer."""
     total = db.session.scalar(select(func.count(Question.id)).where(Question.campaign_id == foi_request.campaign_id))
     answered, verified = db.session.execute(
-        select(func.count(Answer.id), func.count(Answer.verified_by_id)).where(Answer.request_id == foi_request.id)).one()
+        select(func.count(Answer.id), func.count(Answer.verified_by_id)).where(Answer.request_id == foi_request.id)
+    ).one()
     return {"total": total or 0, "answered": answered or 0, "verified": verified or 0}
 
 

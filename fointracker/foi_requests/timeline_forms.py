@@ -13,13 +13,18 @@ class CheckboxList(SelectMultipleField):
 
 class EventDetailsForm(Form):
     occurred_on = DateField("Date", validators=[InputRequired("Give the date it happened.")])
-    received_on = DateField("Date the council received it", validators=[Optional()],
-                            description="Blank: the same day (email).")
-    outcome = SelectField("Outcome", validators=[Optional()], choices=[("", "—")] + [
-        (o.value, label) for o, label in OUTCOME_LABELS.items() if o is not Outcome.WITHDRAWN])
+    received_on = DateField(
+        "Date the council received it", validators=[Optional()], description="Blank: the same day (email)."
+    )
+    outcome = SelectField(
+        "Outcome",
+        validators=[Optional()],
+        choices=[("", "—")] + [(o.value, label) for o, label in OUTCOME_LABELS.items() if o is not Outcome.WITHDRAWN],
+    )
     exemptions = CheckboxList("Exemptions cited", choices=list(EXEMPTIONS.items()), validators=[Optional()])
-    reason = SelectField("Why the council extended", validators=[Optional()],
-                         choices=[("", "—")] + list(EXTENSION_REASONS.items()))
+    reason = SelectField(
+        "Why the council extended", validators=[Optional()], choices=[("", "—")] + list(EXTENSION_REASONS.items())
+    )
     new_date = DateField("New date promised", validators=[Optional()])
     regulator = SelectField("Complaint to", validators=[Optional()], choices=[("", "—")] + list(REGULATORS.items()))
     note = TextAreaField("Note", validators=[Length(max=10000)])
@@ -48,8 +53,7 @@ class EditEventForm(EventDetailsForm):
 
 class RemoveEventForm(Form):
     # Shown on the same page as EditEventForm: its own id, so each <label for> names its own field.
-    change_reason = StringField("Why remove it?", validators=[InputRequired(), Length(max=300)],
-                                id="remove_reason")
+    change_reason = StringField("Why remove it?", validators=[InputRequired(), Length(max=300)], id="remove_reason")
     submit = SubmitField("Remove event")
 
 

@@ -1,15 +1,32 @@
 """The request's timeline: add, edit and remove events, attach and download documents."""
+
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 
+from .. import clock
 from ..auth.permissions import requires
 from ..domain.lifecycle import DETAIL_FIELDS, EventKind, Status, allowed_kinds
 from ..extensions import db
 from ..models import Attachment, FoiRequest, RequestEvent
 from ..services.attachments import AttachmentError, attach, discard
-from ..services.timeline import TimelineError, add_event, remove_event, set_figures_entered, update_event
+from ..services.timeline import (
+    TimelineError,
+    add_event,
+    remove_event,
+    set_figures_entered,
+    update_event,
+)
 from . import bp
 from .timeline_forms import AddEventForm, AttachForm, EditEventForm, RemoveEventForm
 
@@ -19,7 +36,7 @@ def add_event_form(foi_request: FoiRequest) -> AddEventForm:
     form = AddEventForm()
     form.kind.choices = [(k.value, k.label) for k in allowed_kinds(Status(foi_request.status))]
     if request.method == "GET":
-        form.occurred_on.data = date.today()
+        form.occurred_on.data = clock.today()
     return form
 
 
@@ -50,9 +67,15 @@ def add(request_id: int):
     kind = EventKind(form.kind.data)
     written = []
     try:
-        event = add_event(db.session, foi_request, kind=kind.value, occurred_on=form.occurred_on.data,
-                          details=form.details(DETAIL_FIELDS.get(kind, ())), note=form.note.data or "",
-                          user_id=current_user.id, commit=False)
+        event = add_event(
+            db.session,
+            foi_request,
+            kind=kind.value,
+            occurred_on=form.occurred_on.data,
+            details=form.details(DETAIL_FIELDS.get(kind, ())),
+            note=form.note.data or "",
+            user_id=current_user.id,
+        )
         written = attach(db.session, event, request.files.getlist("files"), *_upload_args(), current_user.id)
         db.session.commit()
     except (TimelineError, AttachmentError) as exc:
@@ -75,13 +98,25 @@ def add(request_id: int):
 def edit_event(request_id: int, event_id: int):
     event = _event_of(request_id, event_id)
     kind = EventKind(event.kind)
-    form = EditEventForm(data={"occurred_on": event.occurred_on, "note": event.note,
-                               **{k: _form_value(v) for k, v in (event.details or {}).items()}})
+    form = EditEventForm(
+        data={
+            "occurred_on": event.occurred_on,
+            "note": event.note,
+            **{k: _form_value(v) for k, v in (event.details or {}).items()},
+        }
+    )
     if form.validate_on_submit():
         try:
-            update_event(db.session, event, occurred_on=form.occurred_on.data,
-                         details=form.details(DETAIL_FIELDS.get(kind, ())), note=form.note.data or "",
-                         reason=form.change_reason.data, user_id=current_user.id)
+            update_event(
+                db.session,
+                event,
+                occurred_on=form.occurred_on.data,
+                details=form.details(DETAIL_FIELDS.get(kind, ())),
+                note=form.note.data or "",
+                reason=form.change_reason.data,
+                user_id=current_user.id,
+            )
+            db.session.commit()
         except TimelineError as exc:
             db.session.rollback()
             event = _event_of(request_id, event_id)
@@ -90,8 +125,14 @@ def edit_event(request_id: int, event_id: int):
         else:
             flash(f"{kind.label} changed.", "success")
             return redirect(url_for(".show", request_id=request_id) + f"#event-{event.id}")
-    return render_template("foi_requests/event_form.html", form=form, event=event, kind=kind,
-                           fields=DETAIL_FIELDS.get(kind, ()), remove_form=RemoveEventForm())
+    return render_template(
+        "foi_requests/event_form.html",
+        form=form,
+        event=event,
+        kind=kind,
+        fields=DETAIL_FIELDS.get(kind, ()),
+        remove_form=RemoveEventForm(),
+    )
 
 
 def _form_value(value):
@@ -114,6 +155,7 @@ def remove(request_id: int, event_id: int):
     kind = EventKind(event.kind)
     try:
         remove_event(db.session, event, reason=form.change_reason.data, user_id=current_user.id)
+        db.session.commit()
     except TimelineError as exc:
         db.session.rollback()
         flash(f"Not removed: {exc.message}", "error")
@@ -150,9 +192,14 @@ def add_attachments(request_id: int, event_id: int):
 @bp.route("/attachments/<int:attachment_id>")
 def download(attachment_id: int):
     attachment = db.get_or_404(Attachment, attachment_id)
-    return send_from_directory(current_app.config["UPLOAD_FOLDER"], attachment.stored_name, as_attachment=True,
-                               download_name=attachment.original_name, mimetype=attachment.content_type,
-                               max_age=0)
+    return send_from_directory(
+        current_app.config["UPLOAD_FOLDER"],
+        attachment.stored_name,
+        as_attachment=True,
+        download_name=attachment.original_name,
+        mimetype=attachment.content_type,
+        max_age=0,
+    )
 
 
 @bp.route("/<int:request_id>/figures-entered", methods=["POST"])
@@ -161,6 +208,8 @@ def figures_entered(request_id: int):
     """Tick off (or reopen) the figures of a response; the dashboard lists responses not ticked off."""
     foi_request = db.get_or_404(FoiRequest, request_id)
     set_figures_entered(db.session, foi_request, request.form.get("entered") == "1", current_user.id)
-    flash("Figures marked as entered." if foi_request.figures_entered else "Figures marked as still to enter.",
-          "success")
+    db.session.commit()
+    flash(
+        "Figures marked as entered." if foi_request.figures_entered else "Figures marked as still to enter.", "success"
+    )
     return redirect(url_for(".show", request_id=request_id))

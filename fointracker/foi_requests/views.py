@@ -5,36 +5,53 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import clock
 from ..auth.permissions import requires
 from ..domain.deadlines import calendar_name_for
-from ..domain.lifecycle import DETAIL_FIELDS, EventKind, Outcome, Status, choices, describe
-from ..domain.regimes import regime_for_authority
+from ..domain.lifecycle import (
+    DETAIL_FIELDS,
+    EventKind,
+    Outcome,
+    Status,
+    choices,
+    describe,
+)
+from ..domain.regimes import Regime, regime_for_authority
 from ..extensions import db
 from ..models import AuditEntry, Authority, Campaign, FoiRequest, RequestEvent, User
-from ..services.deadlines import DEADLINE_FILTERS, Calendars, deadlines_for, state_condition
-from ..services.stats import TODO_FILTERS, todo_where
+from ..services.deadlines import (
+    DEADLINE_FILTERS,
+    Calendars,
+    deadlines_for,
+    state_condition,
+)
 from ..services.foi_requests import RequestError, create_request, update_request
+from ..services.stats import TODO_FILTERS, todo_where
 from . import bp
 from .forms import EditRequestForm, RequestFilterForm, RequestForm
-
 
 FILTER_NAMES = ("q", "campaign", "status", "outcome", "region", "owner", "deadline", "todo")
 
 
 def _campaign_choices():
-    return [("", "— choose —")] + [(c.id, c.title) for c in db.session.scalars(select(Campaign).order_by(Campaign.title))]
+    return [("", "— choose —")] + [
+        (c.id, c.title) for c in db.session.scalars(select(Campaign).order_by(Campaign.title))
+    ]
 
 
 def _authority_choices():
     rows = db.session.execute(
         select(Authority.id, Authority.short_name, Authority.code)
-        .where(Authority.end_date.is_(None)).order_by(Authority.short_name))
+        .where(Authority.end_date.is_(None))
+        .order_by(Authority.short_name)
+    )
     return [("", "— choose —")] + [(i, f"{name} ({code})") for i, name, code in rows]
 
 
 def _owner_choices(blank="— nobody —"):
-    return [("", blank)] + [(u.id, u.display_name) for u in db.session.scalars(
-        select(User).where(User.active).order_by(User.email))]
+    return [("", blank)] + [
+        (u.id, u.display_name) for u in db.session.scalars(select(User).where(User.active).order_by(User.email))
+    ]
 
 
 def _region_choices():
@@ -44,9 +61,11 @@ def _region_choices():
 
 def filtered_requests(form: RequestFilterForm, todo: str | None, today: date, calendars: Calendars, soon_days: int):
     """The list's query for the filters in `form` and a dashboard to-do bucket."""
-    stmt = (select(FoiRequest).join(FoiRequest.authority)
-            .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign),
-                     joinedload(FoiRequest.owner)))
+    stmt = (
+        select(FoiRequest)
+        .join(FoiRequest.authority)
+        .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign), joinedload(FoiRequest.owner))
+    )
     if form.campaign.data:
         stmt = stmt.where(FoiRequest.campaign_id == form.campaign.data)
     if form.status.data:
@@ -59,9 +78,21 @@ def filtered_requests(form: RequestFilterForm, todo: str | None, today: date, ca
         stmt = stmt.where(FoiRequest.owner_id == form.owner.data)
     if form.q.data:
         q = form.q.data.strip()  # a bound parameter, matched literally (% and _ are escaped)
-        stmt = stmt.where(or_(*(column.icontains(q, autoescape=True) for column in (
-            Authority.official_name, Authority.short_name, Authority.code, FoiRequest.council_reference,
-            FoiRequest.subject, FoiRequest.body))))
+        stmt = stmt.where(
+            or_(
+                *(
+                    column.icontains(q, autoescape=True)
+                    for column in (
+                        Authority.official_name,
+                        Authority.short_name,
+                        Authority.code,
+                        FoiRequest.council_reference,
+                        FoiRequest.subject,
+                        FoiRequest.body,
+                    )
+                )
+            )
+        )
     if form.deadline.data in DEADLINE_FILTERS:
         stmt = stmt.where(state_condition(form.deadline.data, today, calendars, soon_days))
     stmt = stmt.where(*todo_where(todo, today, calendars, soon_days))
@@ -90,8 +121,13 @@ def request_list_query(args):
         for field in (form.campaign, form.status, form.outcome, form.region, form.owner, form.deadline, form.sort):
             if field.errors:
                 field.data = None
-    stmt = filtered_requests(form, args.get("todo"), date.today(), Calendars.from_db(db.session),
-                             current_app.config["DUE_SOON_WORKING_DAYS"])
+    stmt = filtered_requests(
+        form,
+        args.get("todo"),
+        clock.today(),
+        Calendars.from_db(db.session),
+        current_app.config["DUE_SOON_WORKING_DAYS"],
+    )
     return form, stmt, understood
 
 
@@ -103,13 +139,19 @@ def index():
     page = request.args.get("page", 1, type=int)
     # Page through the ids alone, then load that page's requests: sorting whole rows (with their
     # council, campaign and owner) only to skip thousands made page 100 of 10,000 ten times slower.
-    pagination = db.paginate(stmt.with_only_columns(FoiRequest.id), page=page,
-                             per_page=current_app.config["PER_PAGE"], count=True)
+    pagination = db.paginate(
+        stmt.with_only_columns(FoiRequest.id), page=page, per_page=current_app.config["PER_PAGE"], count=True
+    )
     if pagination.items:
         pagination.items = db.session.scalars(stmt.where(FoiRequest.id.in_(pagination.items))).all()
     filters_active = any(request.args.get(k) for k in FILTER_NAMES)
-    return render_template("foi_requests/index.html", form=form, pagination=pagination,
-                           filters_active=filters_active, todo_label=TODO_FILTERS.get(request.args.get("todo")))
+    return render_template(
+        "foi_requests/index.html",
+        form=form,
+        pagination=pagination,
+        filters_active=filters_active,
+        todo_label=TODO_FILTERS.get(request.args.get("todo")),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -123,17 +165,31 @@ def create():
         form.campaign_id.data = request.args.get("campaign", type=int)
         form.owner_id.data = current_user.id
     if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in
-                  ("campaign_id", "authority_id", "subject", "body", "sent_on", "received_on",
-                   "council_reference", "owner_id")}
+        values = {
+            name: getattr(form, name).data
+            for name in (
+                "campaign_id",
+                "authority_id",
+                "subject",
+                "body",
+                "sent_on",
+                "received_on",
+                "council_reference",
+                "owner_id",
+            )
+        }
         values["body"] = values["body"] or ""
         values["council_reference"] = (values["council_reference"] or "").strip()
         campaign = db.session.get(Campaign, values["campaign_id"])
         authority = db.session.get(Authority, values["authority_id"])
         values["regime"] = form.regime.data or (
-            regime_for_authority(campaign.default_regime, authority.nation) if campaign and authority else "foia")
+            regime_for_authority(campaign.default_regime, authority.nation)
+            if campaign and authority
+            else Regime.FOIA.value
+        )
         try:
             foi_request = create_request(db.session, values, current_user.id)
+            db.session.commit()
         except RequestError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors.append(exc.message)
@@ -154,18 +210,29 @@ def render_request_page(foi_request: FoiRequest, status: int = 200, event_form=N
     from .timeline_views import add_event_form
 
     audit = db.session.scalars(
-        select(AuditEntry).options(joinedload(AuditEntry.user))
+        select(AuditEntry)
+        .options(joinedload(AuditEntry.user))
         .where(AuditEntry.entity_type == "request", AuditEntry.entity_id == foi_request.id)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(50)).all()
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(50)
+    ).all()
     events = db.session.scalars(
-        select(RequestEvent).options(selectinload(RequestEvent.attachments), joinedload(RequestEvent.created_by))
+        select(RequestEvent)
+        .options(selectinload(RequestEvent.attachments), joinedload(RequestEvent.created_by))
         .where(RequestEvent.request_id == foi_request.id)
-        .order_by(RequestEvent.occurred_on, RequestEvent.id)).all()
+        .order_by(RequestEvent.occurred_on, RequestEvent.id)
+    ).all()
     return render_template(
-        "foi_requests/show.html", req=foi_request, audit=audit, events=events,
+        "foi_requests/show.html",
+        req=foi_request,
+        audit=audit,
+        events=events,
         calendar_label=calendar_name_for(foi_request.regime).label,
-        event_form=event_form or add_event_form(foi_request), attach_form=AttachForm(),
-        detail_fields=DETAIL_FIELDS, describe=describe, EventKind=EventKind,
+        event_form=event_form or add_event_form(foi_request),
+        attach_form=AttachForm(),
+        detail_fields=DETAIL_FIELDS,
+        describe=describe,
+        EventKind=EventKind,
     ), status
 
 
@@ -184,12 +251,14 @@ def edit(request_id: int):
     form = EditRequestForm(obj=foi_request)
     form.owner_id.choices = _owner_choices()
     if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in
-                  ("regime", "subject", "body", "council_reference", "owner_id")}
+        values = {
+            name: getattr(form, name).data for name in ("regime", "subject", "body", "council_reference", "owner_id")
+        }
         values["body"] = values["body"] or ""
         values["council_reference"] = values["council_reference"] or ""
         try:
             update_request(db.session, foi_request, values, current_user.id)
+            db.session.commit()
         except RequestError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors.append(exc.message)

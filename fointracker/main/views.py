@@ -1,9 +1,8 @@
-from datetime import date
-
 from flask import current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from .. import clock
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..scheduler import LEASE_SECONDS, heartbeat_status
@@ -40,8 +39,7 @@ def _todo_rows(todo, scope: Scope, titles: dict[int, str]) -> list[dict]:
             for campaign_id in scope.campaign_ids:
                 n = todo.by_campaign.get(campaign_id, {}).get(name, 0)
                 parts.append((f"in {titles.get(campaign_id, campaign_id)}", n, todo_url(name, campaign=campaign_id)))
-        rows.append({"name": name, "label": label, "count": count, "url": url,
-                     "parts": [p for p in parts if p[1]]})
+        rows.append({"name": name, "label": label, "count": count, "url": url, "parts": [p for p in parts if p[1]]})
     return rows
 
 
@@ -50,15 +48,24 @@ def dashboard():
     scope_name = request.args.get("scope")
     if scope_name not in SCOPES:
         scope_name = default_scope(current_user.role)
-    today = date.today()
+    today = clock.today()
     # Cached per worker while the database is unchanged (services.read_cache says why that is safe).
-    data = dashboard_data(db.session, scope_name == "all", current_user.id, today,
-                          current_app.config["DUE_SOON_WORKING_DAYS"])
+    data = dashboard_data(
+        db.session, scope_name == "all", current_user.id, today, current_app.config["DUE_SOON_WORKING_DAYS"]
+    )
     scope, todo, progress, any_campaign = data.scope, data.todo, data.progress, data.any_campaign
     titles = {row.id: row.title for row in progress}
-    return render_template("main/dashboard.html", scope_name=scope_name, scopes=SCOPES, scope=scope,
-                           todo=todo, todo_rows=_todo_rows(todo, scope, titles), progress=progress,
-                           any_campaign=any_campaign, today=today)
+    return render_template(
+        "main/dashboard.html",
+        scope_name=scope_name,
+        scopes=SCOPES,
+        scope=scope,
+        todo=todo,
+        todo_rows=_todo_rows(todo, scope, titles),
+        progress=progress,
+        any_campaign=any_campaign,
+        today=today,
+    )
 
 
 @bp.route("/healthz")

@@ -1,4 +1,5 @@
 """Database models, one module per area. Import from here."""
+
 from .audit import AuditEntry
 from .authority import Authority
 from .calendar import ClosureDay

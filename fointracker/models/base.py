@@ -1,7 +1,10 @@
 """Column helpers shared by the models."""
-from datetime import datetime, timezone
+
+from datetime import datetime
+
+from .. import clock
 
 
 def utcnow() -> datetime:
     """Called per row (pass the function, not its result, as a default)."""
-    return datetime.now(timezone.utc)
+    return clock.now()

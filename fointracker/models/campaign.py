@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.regimes import Regime
 from ..extensions import db
 from .base import utcnow
 from .user import User
@@ -23,7 +24,7 @@ class Campaign(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    default_regime: Mapped[str] = mapped_column(String(8), default="foia")
+    default_regime: Mapped[str] = mapped_column(String(8), default=Regime.FOIA.value)
     letter_template: Mapped[str] = mapped_column(Text, default="")
     webhook_url: Mapped[str] = mapped_column(String(500), default="", server_default="")  # Slack/Teams/Mattermost
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -22,8 +22,21 @@ class FoiRequest(db.Model):
         Index("ix_foi_request_campaign_authority", "campaign_id", "authority_id"),
         # Every column the dashboard's per-campaign counts read (services.stats): they scan this
         # index instead of visiting 10,000 rows (migration 0006).
-        Index("ix_foi_request_dashboard", "campaign_id", "status", "outcome", "owner_id", "sent_on", "responded_on",
-              "responded_on_time", "figures_entered", "response_due_on", "very_overdue_on", "review_due_on", "id"),
+        Index(
+            "ix_foi_request_dashboard",
+            "campaign_id",
+            "status",
+            "outcome",
+            "owner_id",
+            "sent_on",
+            "responded_on",
+            "responded_on_time",
+            "figures_entered",
+            "response_due_on",
+            "very_overdue_on",
+            "review_due_on",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,7 +56,9 @@ class FoiRequest(db.Model):
     deferred_due_on: Mapped[date | None] = mapped_column(Date)  # if the council defers a non-working-day receipt
     very_overdue_on: Mapped[date | None] = mapped_column(Date, index=True)  # last day that is merely overdue
     review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
-    clock_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # fee or clarification outstanding
+    clock_paused: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )  # fee or clarification outstanding
     # How the first response went, derived from the timeline like the deadlines.
     responded_on: Mapped[date | None] = mapped_column(Date, index=True)
     responded_on_time: Mapped[bool | None] = mapped_column(Boolean)  # by the due date in force then (extensions count)
@@ -90,8 +105,9 @@ class RequestEvent(db.Model):
 
     request: Mapped[FoiRequest] = relationship(back_populates="events")
     created_by: Mapped[User | None] = relationship()
-    attachments: Mapped[list[Attachment]] = relationship(back_populates="event", order_by="Attachment.id",
-                                                         cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="event", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
 
 
 class Attachment(db.Model):

@@ -23,8 +23,9 @@ class Reminder(db.Model):
 
     __tablename__ = "reminder"
     __table_args__ = (
-        UniqueConstraint("request_id", "kind", "days_before", "target_date", "recipient", "channel",
-                         name="uq_reminder_key"),
+        UniqueConstraint(
+            "request_id", "kind", "days_before", "target_date", "recipient", "channel", name="uq_reminder_key"
+        ),
         Index("ix_reminder_status_due_at", "status", "due_at"),
     )
 

@@ -1,4 +1,5 @@
 """The campaign report: the printable page and its exports (CSV, tidy CSV, XLSX, JSON)."""
+
 from flask import Blueprint
 
 bp = Blueprint("reports", __name__)

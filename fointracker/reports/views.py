@@ -2,23 +2,36 @@
 numbers come from services.report (and services.report_details for one table), the files from
 services.report_exports, and the downloads stream (stream_with_context keeps the database
 session open while the generator runs)."""
-from datetime import date
 
-from flask import Response, abort, current_app, render_template, request, stream_with_context
+from flask import (
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
 from markupsafe import Markup
 
+from .. import clock
 from ..extensions import db
 from ..models import Campaign
 from ..services.read_cache import VersionedCache
 from ..services.report import answer_text, show_figure, show_percent
 from ..services.report_details import pair_table as find_pair_table
 from ..services.report_details import question_table as find_question_table
-from ..services.report_exports import FORMATS, export_chunks, export_filename, page_context
+from ..services.report_exports import (
+    FORMATS,
+    export_chunks,
+    export_filename,
+    page_context,
+)
 from . import bp
 
-
-STANDALONE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; object-src 'none'; "
-                     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+STANDALONE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 # The report as the page shows it, per worker process, while the database is unchanged
 # (services.read_cache says why that is safe). A rendered report is ~0.4 MB: a few are kept.
@@ -28,9 +41,10 @@ report_cache = VersionedCache(max_entries=16)
 @bp.route("/campaigns/<int:campaign_id>/report")
 def report(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
-    key = ("report page", campaign.id, date.today(), request.script_root)
-    body = report_cache.get_or_compute(db.session, key, lambda: Markup(
-        render_template("reports/_report.html", **page_context(db.session, campaign))))
+    key = ("report page", campaign.id, clock.today(), request.script_root)
+    body = report_cache.get_or_compute(
+        db.session, key, lambda: Markup(render_template("reports/_report.html", **page_context(db.session, campaign)))
+    )
     return render_template("reports/report.html", campaign=campaign, report_body=body)
 
 
@@ -51,8 +65,9 @@ def pair_table(campaign_id: int, pair_index: int):
     table = find_pair_table(db.session, campaign.id, pair_index)
     if table is None:
         abort(404)
-    return render_template("reports/pair_table.html", campaign=campaign, table=table, show_figure=show_figure,
-                           show_percent=show_percent)
+    return render_template(
+        "reports/pair_table.html", campaign=campaign, table=table, show_figure=show_figure, show_percent=show_percent
+    )
 
 
 @bp.route("/campaigns/<int:campaign_id>/report.html")
@@ -63,11 +78,16 @@ def report_html(campaign_id: int):
     with open(f"{current_app.static_folder}/app.css", encoding="utf-8") as stylesheet:
         css = stylesheet.read()
     html = render_template("reports/standalone.html", css=css, **page_context(db.session, campaign, standalone=True))
-    return Response(html, mimetype="text/html; charset=utf-8", headers={
-        "Cache-Control": "no-store",
-        "Content-Disposition": f'attachment; filename="{export_filename(campaign, "html")}"',
-        # A file to save, not a page; were it shown, its inline stylesheet is all it may use.
-        "Content-Security-Policy": STANDALONE_POLICY})
+    return Response(
+        html,
+        mimetype="text/html; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{export_filename(campaign, "html")}"',
+            # A file to save, not a page; were it shown, its inline stylesheet is all it may use.
+            "Content-Security-Policy": STANDALONE_POLICY,
+        },
+    )
 
 
 def _download(campaign_id: int, fmt: str) -> Response:

@@ -4,10 +4,11 @@ Also keeps `FoiRequest.figures_entered` in step with the answers: True once ever
 question of the campaign has an answer for the request, False while any is missing
 (set in the same commit, and the request's reminders re-planned).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,8 +30,19 @@ from ..models.base import utcnow
 from .audit import record, snapshot
 
 #: What an answer holds, as audited.
-ANSWER_FIELDS = ("state", "value_number", "bound_low", "bound_high", "value_bool", "value_text", "raw",
-                 "exemption", "source_attachment_id", "source_page", "note")
+ANSWER_FIELDS = (
+    "state",
+    "value_number",
+    "bound_low",
+    "bound_high",
+    "value_bool",
+    "value_text",
+    "raw",
+    "exemption",
+    "source_attachment_id",
+    "source_page",
+    "note",
+)
 #: The figure itself: a change to any of these needs verifying again.
 FIGURE_FIELDS = ("state", "value_number", "bound_low", "bound_high", "value_bool", "value_text", "exemption")
 #: Everything but `raw` (how it was typed): an edit that changes only `raw` changes nothing.
@@ -51,8 +63,11 @@ class AnswersError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "; ".join(f"{self.labels.get(qid, f'question {qid}')}: {field}: {reason}"
-                         for qid, fields in self.errors.items() for field, reason in fields.items())
+        return "; ".join(
+            f"{self.labels.get(qid, f'question {qid}')}: {field}: {reason}"
+            for qid, fields in self.errors.items()
+            for field, reason in fields.items()
+        )
 
 
 class VerifyError(ValueError):
@@ -71,7 +86,7 @@ class AnswerInput:
     source_page: str = ""
 
     @classmethod
-    def of(cls, value) -> "AnswerInput":
+    def of(cls, value) -> AnswerInput:
         if isinstance(value, AnswerInput):
             return value
         if isinstance(value, Mapping):
@@ -80,8 +95,16 @@ class AnswerInput:
 
     @property
     def is_blank(self) -> bool:
-        return not any(((self.raw or "").strip(), (self.state or "").strip(), (self.exemption or "").strip(),
-                        (self.note or "").strip(), self.source_attachment_id, (self.source_page or "").strip()))
+        return not any(
+            (
+                (self.raw or "").strip(),
+                (self.state or "").strip(),
+                (self.exemption or "").strip(),
+                (self.note or "").strip(),
+                self.source_attachment_id,
+                (self.source_page or "").strip(),
+            )
+        )
 
 
 @dataclass
@@ -96,8 +119,7 @@ class SaveResult:
         return self.created + self.updated + self.deleted
 
     def __str__(self) -> str:
-        return (f"{self.created} added, {self.updated} changed, {self.deleted} cleared, "
-                f"{self.unchanged} unchanged")
+        return f"{self.created} added, {self.updated} changed, {self.deleted} cleared, {self.unchanged} unchanged"
 
 
 def question_name(question: Question) -> str:
@@ -154,14 +176,22 @@ def answer_content(answer: Answer | None) -> dict | None:
     return content_of({name: getattr(answer, name) for name in ANSWER_FIELDS})
 
 
-def values_from(parsed: ParsedAnswer, *, raw: str, exemption: str, note: str,
-                source_attachment_id: int | None, source_page: str) -> dict:
+def values_from(
+    parsed: ParsedAnswer, *, raw: str, exemption: str, note: str, source_attachment_id: int | None, source_page: str
+) -> dict:
     """The columns of an answer for what was parsed."""
     return {
-        "state": parsed.state.value, "value_number": parsed.number, "bound_low": parsed.low,
-        "bound_high": parsed.high, "value_bool": parsed.boolean, "value_text": parsed.text,
-        "raw": (raw or "").strip()[:MAX_RAW], "exemption": exemption if parsed.state is AnswerState.REFUSED else "",
-        "source_attachment_id": source_attachment_id, "source_page": source_page, "note": note,
+        "state": parsed.state.value,
+        "value_number": parsed.number,
+        "bound_low": parsed.low,
+        "bound_high": parsed.high,
+        "value_bool": parsed.boolean,
+        "value_text": parsed.text,
+        "raw": (raw or "").strip()[:MAX_RAW],
+        "exemption": exemption if parsed.state is AnswerState.REFUSED else "",
+        "source_attachment_id": source_attachment_id,
+        "source_page": source_page,
+        "note": note,
     }
 
 
@@ -176,8 +206,15 @@ def describe(question: Question, content: Mapping | None) -> str:
     """An answer's content in words, "—" for none."""
     if content is None:
         return "—"
-    words = describe_answer(question.qtype, content["state"], content["value_number"], content["bound_low"],
-                            content["bound_high"], content["value_bool"], content["value_text"] or "")
+    words = describe_answer(
+        question.qtype,
+        content["state"],
+        content["value_number"],
+        content["bound_low"],
+        content["bound_high"],
+        content["value_bool"],
+        content["value_text"] or "",
+    )
     if content.get("exemption"):
         words += f" ({EXEMPTIONS.get(content['exemption'], content['exemption'])})"
     return words
@@ -192,16 +229,29 @@ def _audit_state(content: Mapping, question: Question | None = None, request_id:
     return state
 
 
-def write_answer(session: Session, *, request_id: int, question: Question, existing: Answer | None,
-                 values: dict | None, user_id: int | None) -> str:
+def write_answer(
+    session: Session,
+    *,
+    request_id: int,
+    question: Question,
+    existing: Answer | None,
+    values: dict | None,
+    user_id: int | None,
+) -> str:
     """Create, update or (values None) delete one answer, audited. Returns "created",
     "updated", "deleted" or "unchanged". The caller flushes and commits."""
     old = answer_content(existing)
     if values is None:
         if existing is None:
             return "unchanged"
-        record(session, user_id=user_id, entity_type="answer", entity_id=existing.id, action="deleted",
-               before=_audit_state(old, question, request_id))
+        record(
+            session,
+            user_id=user_id,
+            entity_type="answer",
+            entity_id=existing.id,
+            action="deleted",
+            before=_audit_state(old, question, request_id),
+        )
         session.delete(existing)
         return "deleted"
     new = content_of(values)
@@ -211,8 +261,14 @@ def write_answer(session: Session, *, request_id: int, question: Question, exist
         answer = Answer(request_id=request_id, question_id=question.id, entered_by_id=user_id, **new)
         session.add(answer)
         session.flush()
-        record(session, user_id=user_id, entity_type="answer", entity_id=answer.id, action="created",
-               after=_audit_state(answer_content(answer), question, request_id))
+        record(
+            session,
+            user_id=user_id,
+            entity_type="answer",
+            entity_id=answer.id,
+            action="created",
+            after=_audit_state(answer_content(answer), question, request_id),
+        )
         return "created"
     figure_changed = any(old[k] != new[k] for k in FIGURE_FIELDS)
     for key, value in new.items():
@@ -222,23 +278,39 @@ def write_answer(session: Session, *, request_id: int, question: Question, exist
     if figure_changed and existing.verified_by_id is not None:
         before["verified_by_id"], after["verified_by_id"] = existing.verified_by_id, None
         existing.verified_by_id, existing.verified_at = None, None  # a new figure needs checking again
-    record(session, user_id=user_id, entity_type="answer", entity_id=existing.id, action="updated",
-           before=before, after=after)
+    record(
+        session,
+        user_id=user_id,
+        entity_type="answer",
+        entity_id=existing.id,
+        action="updated",
+        before=before,
+        after=after,
+    )
     return "updated"
 
 
 def request_attachment_ids(session: Session, request_id: int) -> set[int]:
-    return set(session.scalars(select(Attachment.id).join(RequestEvent, Attachment.event_id == RequestEvent.id)
-                               .where(RequestEvent.request_id == request_id)))
+    return set(
+        session.scalars(
+            select(Attachment.id)
+            .join(RequestEvent, Attachment.event_id == RequestEvent.id)
+            .where(RequestEvent.request_id == request_id)
+        )
+    )
 
 
 def campaign_questions(session: Session, campaign_id: int) -> list[Question]:
-    return list(session.scalars(select(Question).where(Question.campaign_id == campaign_id)
-                                .order_by(Question.position, Question.id)))
+    return list(
+        session.scalars(
+            select(Question).where(Question.campaign_id == campaign_id).order_by(Question.position, Question.id)
+        )
+    )
 
 
-def check_answers(session: Session, foi_request: FoiRequest,
-                  entries: Mapping[int, object]) -> list[tuple[Question, dict | None]]:
+def check_answers(
+    session: Session, foi_request: FoiRequest, entries: Mapping[int, object]
+) -> list[tuple[Question, dict | None]]:
     """The checks of `save_answers`, writing nothing: [(question, column values or None to
     clear)], or AnswersError listing every problem."""
     questions = {q.id: q for q in campaign_questions(session, foi_request.campaign_id)}
@@ -289,30 +361,42 @@ def check_answers(session: Session, foi_request: FoiRequest,
         if problems:
             errors[question_id] = problems
             continue
-        planned.append((question, values_from(parsed, raw=entry.raw, exemption=exemption, note=note,
-                                              source_attachment_id=source, source_page=page)))
+        planned.append(
+            (
+                question,
+                values_from(
+                    parsed, raw=entry.raw, exemption=exemption, note=note, source_attachment_id=source, source_page=page
+                ),
+            )
+        )
     if errors:
         raise AnswersError(errors, {qid: question_name(q) for qid, q in questions.items()})
     return planned
 
 
-def save_answers(session: Session, foi_request: FoiRequest, entries: Mapping[int, object],
-                 user_id: int | None) -> SaveResult:
+def save_answers(
+    session: Session, foi_request: FoiRequest, entries: Mapping[int, object], user_id: int | None
+) -> SaveResult:
     """Save the grid for one request: {question_id: (raw, state, exemption, note,
     source_attachment_id, source_page)}. All or nothing: if any field is wrong,
     AnswersError lists every problem and nothing is written. A row left wholly blank
-    clears that question's answer. One commit."""
+    clears that question's answer."""
     planned = check_answers(session, foi_request, entries)
-    existing = {a.question_id: a for a in session.scalars(
-        select(Answer).where(Answer.request_id == foi_request.id))}
+    existing = {a.question_id: a for a in session.scalars(select(Answer).where(Answer.request_id == foi_request.id))}
     result = SaveResult()
     for question, values in planned:
-        action = write_answer(session, request_id=foi_request.id, question=question,
-                              existing=existing.get(question.id), values=values, user_id=user_id)
+        action = write_answer(
+            session,
+            request_id=foi_request.id,
+            question=question,
+            existing=existing.get(question.id),
+            values=values,
+            user_id=user_id,
+        )
         setattr(result, action, getattr(result, action) + 1)
     session.flush()
     sync_figures_entered(session, [foi_request], user_id)
-    session.commit()
+    session.flush()
     return result
 
 
@@ -320,12 +404,16 @@ def answer_counts(session: Session, request_ids: Iterable[int]) -> dict[int, int
     ids = list(request_ids)
     if not ids:
         return {}
-    return dict(session.execute(select(Answer.request_id, func.count(Answer.id))
-                                .where(Answer.request_id.in_(ids)).group_by(Answer.request_id)).all())
+    return dict(
+        session.execute(
+            select(Answer.request_id, func.count(Answer.id))
+            .where(Answer.request_id.in_(ids))
+            .group_by(Answer.request_id)
+        ).all()
+    )
 
 
-def sync_figures_entered(session: Session, requests: Iterable[FoiRequest], user_id: int | None,
-                         calendars=None) -> int:
+def sync_figures_entered(session: Session, requests: Iterable[FoiRequest], user_id: int | None, calendars=None) -> int:
     """Set each request's `figures_entered` from its answers (all the campaign's questions
     answered) and re-plan the reminders of those that changed. A campaign without
     questions leaves the flag alone (it is then set by hand). Caller commits.
@@ -336,9 +424,13 @@ def sync_figures_entered(session: Session, requests: Iterable[FoiRequest], user_
     if not requests:
         return 0
     campaign_ids = {r.campaign_id for r in requests}
-    totals = dict(session.execute(select(Question.campaign_id, func.count(Question.id))
-                                  .where(Question.campaign_id.in_(campaign_ids))
-                                  .group_by(Question.campaign_id)).all())
+    totals = dict(
+        session.execute(
+            select(Question.campaign_id, func.count(Question.id))
+            .where(Question.campaign_id.in_(campaign_ids))
+            .group_by(Question.campaign_id)
+        ).all()
+    )
     answered = answer_counts(session, [r.id for r in requests])
     changed = 0
     for foi_request in requests:
@@ -352,8 +444,15 @@ def sync_figures_entered(session: Session, requests: Iterable[FoiRequest], user_
         foi_request.figures_entered = entered
         calendars = calendars or Calendars.from_db(session)
         recompute_request(session, foi_request, calendars)  # the "figures missing" reminder comes or goes
-        record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="updated",
-               before=before, after=snapshot(foi_request, ("figures_entered",)))
+        record(
+            session,
+            user_id=user_id,
+            entity_type="request",
+            entity_id=foi_request.id,
+            action="updated",
+            before=before,
+            after=snapshot(foi_request, ("figures_entered",)),
+        )
         changed += 1
     return changed
 
@@ -365,20 +464,26 @@ def sync_campaign(session: Session, campaign_id: int, user_id: int | None) -> in
 
 
 def verify_answer(session: Session, answer: Answer, user_id: int) -> Answer:
-    """A second person confirms the answer against the source. One commit."""
+    """A second person confirms the answer against the source."""
     if answer.entered_by_id is not None and answer.entered_by_id == user_id:
         raise VerifyError("you entered this answer last: someone else must verify it")
     if answer.verified_by_id is not None:
         raise VerifyError("this answer is already verified")
     answer.verified_by_id, answer.verified_at = user_id, utcnow()
-    record(session, user_id=user_id, entity_type="answer", entity_id=answer.id, action="verified",
-           before={"verified_by_id": None}, after={"verified_by_id": user_id})
-    session.commit()
+    record(
+        session,
+        user_id=user_id,
+        entity_type="answer",
+        entity_id=answer.id,
+        action="verified",
+        before={"verified_by_id": None},
+        after={"verified_by_id": user_id},
+    )
+    session.flush()
     return answer
 
 
 def grid_rows(session: Session, foi_request: FoiRequest) -> list[tuple[Question, Answer | None]]:
     """The campaign's questions in order, each with this request's answer (or None)."""
-    answers = {a.question_id: a for a in session.scalars(
-        select(Answer).where(Answer.request_id == foi_request.id))}
+    answers = {a.question_id: a for a in session.scalars(select(Answer).where(Answer.request_id == foi_request.id))}
     return [(q, answers.get(q.id)) for q in campaign_questions(session, foi_request.campaign_id)]

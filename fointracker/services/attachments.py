@@ -3,6 +3,7 @@
 Files are stored under random names in the upload folder (outside the web root);
 the name the user gave is kept only as data, for display and as the download name.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,25 @@ from werkzeug.datastructures import FileStorage
 from ..models import Attachment, RequestEvent
 
 ALLOWED_EXTENSIONS = {
-    "pdf", "csv", "txt", "rtf", "xls", "xlsx", "ods", "doc", "docx", "odt", "eml", "msg",
-    "png", "jpg", "jpeg", "gif", "tif", "tiff", "zip",
+    "pdf",
+    "csv",
+    "txt",
+    "rtf",
+    "xls",
+    "xlsx",
+    "ods",
+    "doc",
+    "docx",
+    "odt",
+    "eml",
+    "msg",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "tif",
+    "tiff",
+    "zip",
 }
 
 
@@ -53,8 +71,9 @@ def check_upload(upload: FileStorage) -> str:
     name = display_name(upload.filename or "")
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED_EXTENSIONS:
-        raise AttachmentError(f"{name}: files of this type are not accepted (allowed: "
-                              + ", ".join(sorted(ALLOWED_EXTENSIONS)) + ")")
+        raise AttachmentError(
+            f"{name}: files of this type are not accepted (allowed: " + ", ".join(sorted(ALLOWED_EXTENSIONS)) + ")"
+        )
     return name
 
 
@@ -84,8 +103,9 @@ def store(upload: FileStorage, folder: str | os.PathLike, max_bytes: int) -> Sto
     return StoredFile(name, stored_name, content_type, size, digest.hexdigest())
 
 
-def attach(session: Session, event: RequestEvent, uploads: list[FileStorage], folder, max_bytes: int,
-           user_id: int | None) -> list[Path]:
+def attach(
+    session: Session, event: RequestEvent, uploads: list[FileStorage], folder, max_bytes: int, user_id: int | None
+) -> list[Path]:
     """Store files and add their rows to the session (the caller commits).
 
     Returns the paths written, so the caller can delete them if its commit fails.
@@ -99,10 +119,16 @@ def attach(session: Session, event: RequestEvent, uploads: list[FileStorage], fo
         for upload in uploads:
             stored = store(upload, folder, max_bytes)
             written.append(Path(folder) / stored.stored_name)
-            event.attachments.append(Attachment(
-                original_name=stored.original_name, stored_name=stored.stored_name,
-                content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-                uploaded_by_id=user_id))
+            event.attachments.append(
+                Attachment(
+                    original_name=stored.original_name,
+                    stored_name=stored.stored_name,
+                    content_type=stored.content_type,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                    uploaded_by_id=user_id,
+                )
+            )
     except BaseException:
         discard(written)
         raise

@@ -1,4 +1,5 @@
 """Loading the council register into the database and editing councils."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,14 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Authority
-from ..register import AuthorityRecord, read_register
+from ..register import COLUMNS, AuthorityRecord, read_register
 from .audit import record, snapshot
 
-# Register columns copied onto Authority. foi_email is ours (edited in the UI), never overwritten.
-REGISTER_FIELDS = (
-    "gss_code", "official_name", "short_name", "type_code", "type_name", "nation", "region",
-    "social_care", "start_date", "end_date", "replaced_by", "website", "alt_names", "wdtk_id",
-)
+# Register columns copied onto Authority (all but the key). foi_email is ours (edited in the UI),
+# never overwritten.
+REGISTER_FIELDS = tuple(column for column in COLUMNS if column != "code")
 EDITABLE_FIELDS = ("official_name", "short_name", "foi_email", "website")
 
 
@@ -36,7 +35,7 @@ def _values(rec: AuthorityRecord) -> dict:
 
 
 def import_register(session: Session, source=None) -> ImportSummary:
-    """Idempotent upsert by code. The file is validated whole first; one commit at the end."""
+    """Idempotent upsert by code. The file is validated whole first; the caller commits."""
     records = read_register(source)
     existing = {a.code: a for a in session.scalars(select(Authority))}
     summary = ImportSummary()
@@ -52,7 +51,7 @@ def import_register(session: Session, source=None) -> ImportSummary:
             summary.updated += 1
         else:
             summary.unchanged += 1
-    session.commit()
+    session.flush()
     return summary
 
 
@@ -61,6 +60,13 @@ def update_authority(session: Session, authority: Authority, changes: dict, user
     for key in EDITABLE_FIELDS:
         if key in changes:
             setattr(authority, key, (changes[key] or "").strip())
-    record(session, user_id=user_id, entity_type="authority", entity_id=authority.id, action="updated",
-           before=before, after=snapshot(authority, EDITABLE_FIELDS))
-    session.commit()
+    record(
+        session,
+        user_id=user_id,
+        entity_type="authority",
+        entity_id=authority.id,
+        action="updated",
+        before=before,
+        after=snapshot(authority, EDITABLE_FIELDS),
+    )
+    session.flush()

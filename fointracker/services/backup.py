@@ -15,6 +15,7 @@ migration revision, and that it is not overwriting data unless told to), then re
 upload folder (a checked copy renamed into place), and finally compares the rows per table with the
 manifest. Credentials for pg_dump/pg_restore go in their environment, never on the command line.
 """
+
 from __future__ import annotations
 
 import glob
@@ -31,7 +32,7 @@ import tempfile
 import zlib
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
@@ -39,7 +40,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from .. import __version__
+from .. import __version__, clock
 
 FORMAT = "fointracker-backup"
 FORMAT_VERSION = 1
@@ -57,12 +58,24 @@ TEMP_PREFIX = ".fointracker-backup-"
 
 # SQLAlchemy URL query options that libpq also reads from the environment (pg_dump gets them there).
 LIBPQ_ENV = {
-    "host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "passfile": "PGPASSFILE",
-    "options": "PGOPTIONS", "application_name": "PGAPPNAME", "sslmode": "PGSSLMODE", "sslcert": "PGSSLCERT",
-    "sslkey": "PGSSLKEY", "sslrootcert": "PGSSLROOTCERT", "sslcrl": "PGSSLCRL",
-    "connect_timeout": "PGCONNECT_TIMEOUT", "target_session_attrs": "PGTARGETSESSIONATTRS",
-    "gssencmode": "PGGSSENCMODE", "channel_binding": "PGCHANNELBINDING", "service": "PGSERVICE",
-    "krbsrvname": "PGKRBSRVNAME", "requiressl": "PGREQUIRESSL",
+    "host": "PGHOST",
+    "hostaddr": "PGHOSTADDR",
+    "port": "PGPORT",
+    "passfile": "PGPASSFILE",
+    "options": "PGOPTIONS",
+    "application_name": "PGAPPNAME",
+    "sslmode": "PGSSLMODE",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcrl": "PGSSLCRL",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
+    "gssencmode": "PGGSSENCMODE",
+    "channel_binding": "PGCHANNELBINDING",
+    "service": "PGSERVICE",
+    "krbsrvname": "PGKRBSRVNAME",
+    "requiressl": "PGREQUIRESSL",
 }
 
 
@@ -78,9 +91,11 @@ class BackupResult:
     def summary(self) -> str:
         m = self.manifest
         size = self.path.stat().st_size
-        return (f"Backup written to {self.path} ({_size(size)}): {DIALECT_NAMES[m['dialect']]} database at revision "
-                f"{m['alembic_revision'] or 'none'} ({sum(m['tables'].values())} rows in {len(m['tables'])} tables), "
-                f"{len(m['uploads'])} uploaded file(s) ({_size(sum(f['size'] for f in m['uploads']))}).")
+        return (
+            f"Backup written to {self.path} ({_size(size)}): {DIALECT_NAMES[m['dialect']]} database at revision "
+            f"{m['alembic_revision'] or 'none'} ({sum(m['tables'].values())} rows in {len(m['tables'])} tables), "
+            f"{len(m['uploads'])} uploaded file(s) ({_size(sum(f['size'] for f in m['uploads']))})."
+        )
 
 
 @dataclass
@@ -98,17 +113,24 @@ class _Snapshot:
 
 # --- backup ---------------------------------------------------------------------------------------------
 
+
 def default_name(now: datetime) -> str:
     return f"fointracker-backup-{now:%Y%m%d-%H%M%S}.tar.gz"
 
 
-def create_backup(database_url: str | URL, upload_folder: str | os.PathLike, output: str | os.PathLike | None = None,
-                  *, pg_bin_dir: str | None = None, now: datetime | None = None) -> BackupResult:
+def create_backup(
+    database_url: str | URL,
+    upload_folder: str | os.PathLike,
+    output: str | os.PathLike | None = None,
+    *,
+    pg_bin_dir: str | None = None,
+    now: datetime | None = None,
+) -> BackupResult:
     """Write the archive to `output` (a file, or a directory for the default name; default: the
     current directory). It appears only when complete: a failed backup leaves no file behind."""
     url = make_url(database_url)
     dialect = _dialect(url)
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or clock.now()).astimezone(UTC)
     target = Path(output) if output is not None else Path.cwd()
     if target.is_dir():
         target = target / default_name(now)
@@ -123,8 +145,7 @@ def create_backup(database_url: str | URL, upload_folder: str | os.PathLike, out
     try:
         with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX, dir=target.parent) as staging:
             copy = Path(staging) / Path(DATABASE_MEMBERS[dialect]).name
-            snapshot = (_sqlite_snapshot(url, copy) if dialect == "sqlite"
-                        else _pg_snapshot(url, copy, pg_bin_dir))
+            snapshot = _sqlite_snapshot(url, copy) if dialect == "sqlite" else _pg_snapshot(url, copy, pg_bin_dir)
             fd, part = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=target.parent)  # mode 0600
             with os.fdopen(fd, "wb") as raw:
                 with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar:
@@ -132,10 +153,15 @@ def create_backup(database_url: str | URL, upload_folder: str | os.PathLike, out
                     files = [_add_file(tar, name, path) for name, path in _upload_files(uploads)]
                     files = [f for f in files if f is not None]
                     manifest = {
-                        "format": FORMAT, "format_version": FORMAT_VERSION,
+                        "format": FORMAT,
+                        "format_version": FORMAT_VERSION,
                         "created_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
-                        "app_version": __version__, "alembic_revision": snapshot.revision, "dialect": dialect,
-                        "tables": snapshot.counts, "database": database, "uploads": files,
+                        "app_version": __version__,
+                        "alembic_revision": snapshot.revision,
+                        "dialect": dialect,
+                        "tables": snapshot.counts,
+                        "database": database,
+                        "uploads": files,
                     }
                     data = json.dumps(manifest, indent=2, sort_keys=True).encode()
                     info = tarfile.TarInfo(MANIFEST)
@@ -166,8 +192,9 @@ def _sqlite_snapshot(url: URL, copy: Path) -> _Snapshot:
             out.execute("PRAGMA journal_mode=DELETE")
             problem = _sqlite_integrity(out)
             if problem:
-                raise BackupError(f"the database at {source} fails SQLite's integrity check ({problem}); "
-                                  "nothing written")
+                raise BackupError(
+                    f"the database at {source} fails SQLite's integrity check ({problem}); nothing written"
+                )
             return _Snapshot(_sqlite_counts(out), _sqlite_revision(out))
     except sqlite3.Error as exc:
         raise BackupError(f"cannot copy the database at {source}: {exc}") from None
@@ -186,8 +213,18 @@ def _pg_snapshot(url: URL, dump: Path, pg_bin_dir: str | None) -> _Snapshot:
                 _check_tool_version(pg_dump, "pg_dump", int(conn.scalar(text("SHOW server_version_num"))))
                 counts = _counts(conn)
                 revision = _revision(conn, counts)
-                _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot_id}",
-                      f"--file={dump}"], env, "pg_dump")
+                _run(
+                    [
+                        pg_dump,
+                        "--format=custom",
+                        "--no-owner",
+                        "--no-privileges",
+                        f"--snapshot={snapshot_id}",
+                        f"--file={dump}",
+                    ],
+                    env,
+                    "pg_dump",
+                )
     except SQLAlchemyError as exc:
         raise BackupError(f"cannot read the database {_display(url)}: {_db_reason(exc)}") from None
     finally:
@@ -235,6 +272,7 @@ def _upload_files(folder: Path):
 
 # --- restore --------------------------------------------------------------------------------------------
 
+
 def read_manifest(archive: str | os.PathLike) -> dict:
     """The archive's manifest, after checking every member's name and type against it (reads headers only)."""
     archive = Path(archive)
@@ -256,8 +294,10 @@ def read_manifest(archive: str | os.PathLike) -> dict:
     if manifest_bytes is None:
         raise BackupError(f"{archive} is not a fointracker backup: it has no {MANIFEST}")
     manifest = _checked_manifest(archive, manifest_bytes)
-    listed = {manifest["database"]["path"]: manifest["database"]["size"],
-              **{f["path"]: f["size"] for f in manifest["uploads"]}}
+    listed = {
+        manifest["database"]["path"]: manifest["database"]["size"],
+        **{f["path"]: f["size"] for f in manifest["uploads"]},
+    }
     members = {n: s for n, s in names.items() if n != MANIFEST}
     differ = sorted(name for name in set(members) | set(listed) if members.get(name) != listed.get(name))
     if differ:
@@ -265,8 +305,14 @@ def read_manifest(archive: str | os.PathLike) -> dict:
     return manifest
 
 
-def restore_backup(archive: str | os.PathLike, database_url: str | URL, upload_folder: str | os.PathLike, *,
-                   overwrite: bool = False, pg_bin_dir: str | None = None) -> RestoreResult:
+def restore_backup(
+    archive: str | os.PathLike,
+    database_url: str | URL,
+    upload_folder: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    pg_bin_dir: str | None = None,
+) -> RestoreResult:
     """Replace the database and the upload folder with the archive's. Refuses, changing nothing,
     when the archive is unusable, is of the other database type, or the database already has data
     and `overwrite` is not given."""
@@ -275,14 +321,18 @@ def restore_backup(archive: str | os.PathLike, database_url: str | URL, upload_f
     dialect = _dialect(url)
     manifest = read_manifest(archive)
     if manifest["dialect"] != dialect:
-        raise BackupError(f"{archive} is a backup of a {DIALECT_NAMES[manifest['dialect']]} database and cannot be "
-                          f"restored into the configured {DIALECT_NAMES[dialect]} database")
+        raise BackupError(
+            f"{archive} is a backup of a {DIALECT_NAMES[manifest['dialect']]} database and cannot be "
+            f"restored into the configured {DIALECT_NAMES[dialect]} database"
+        )
     notes = _revision_notes(manifest["alembic_revision"])
     if not overwrite:
         rows = _data_rows(url)
         if rows:
-            raise BackupError(f"the database {_display(url)} already has data ({rows} row(s) outside the council "
-                              "register); restoring replaces all of it and the uploaded files: add --yes to go ahead")
+            raise BackupError(
+                f"the database {_display(url)} already has data ({rows} row(s) outside the council "
+                "register); restoring replaces all of it and the uploaded files: add --yes to go ahead"
+            )
 
     uploads = Path(upload_folder).absolute()
     with _staging(url, uploads) as (db_copy, files_dir):
@@ -295,8 +345,9 @@ def restore_backup(archive: str | os.PathLike, database_url: str | URL, upload_f
         try:
             _swap_folder(files_dir, uploads)
         except OSError as exc:
-            raise BackupError(f"the database was restored but the uploaded files were not: {_os_reason(exc)}; "
-                              f"run the restore again") from None
+            raise BackupError(
+                f"the database was restored but the uploaded files were not: {_os_reason(exc)}; run the restore again"
+            ) from None
 
     counts = table_counts(url)
     if counts != manifest["tables"]:
@@ -323,8 +374,13 @@ def _checked_member(info: tarfile.TarInfo) -> str:
     """The member's name if it is one a backup writes; otherwise refuse the archive (no path games)."""
     name = info.name
     parts = name.split("/")
-    unsafe = (name.startswith("/") or "\\" in name or "\0" in name
-              or any(part in ("", ".", "..") for part in parts) or re.match(r"^[A-Za-z]:", name))
+    unsafe = (
+        name.startswith("/")
+        or "\\" in name
+        or "\0" in name
+        or any(part in ("", ".", "..") for part in parts)
+        or re.match(r"^[A-Za-z]:", name)
+    )
     if unsafe:
         raise BackupError(f"refusing the archive: it contains an unsafe path {name!r}")
     if not info.isreg():
@@ -350,8 +406,12 @@ def _checked_manifest(archive: Path, data: bytes) -> dict:
         raise bad(f"unknown database type {manifest.get('dialect')!r}")
 
     def file_entry(entry) -> bool:
-        return (isinstance(entry, dict) and isinstance(entry.get("path"), str)
-                and isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str))
+        return (
+            isinstance(entry, dict)
+            and isinstance(entry.get("path"), str)
+            and isinstance(entry.get("size"), int)
+            and isinstance(entry.get("sha256"), str)
+        )
 
     tables = manifest.get("tables")
     if not (isinstance(tables, dict) and all(isinstance(v, int) for v in tables.values())):
@@ -381,11 +441,15 @@ def _revision_notes(revision: str | None) -> list[str]:
     heads = set(scripts.get_heads())
     revisions = set(revision.split(","))
     if not revisions <= known:
-        raise BackupError(f"the backup's database is at migration revision {revision}, which this version of "
-                          f"fointracker ({__version__}) does not know: restore it with the version that made it")
+        raise BackupError(
+            f"the backup's database is at migration revision {revision}, which this version of "
+            f"fointracker ({__version__}) does not know: restore it with the version that made it"
+        )
     if revisions != heads:
-        return [f"the restored database is at revision {revision}; run `fointracker db upgrade` "
-                f"to bring it to {','.join(sorted(heads))}"]
+        return [
+            f"the restored database is at revision {revision}; run `fointracker db upgrade` "
+            f"to bring it to {','.join(sorted(heads))}"
+        ]
     return []
 
 
@@ -452,8 +516,9 @@ def _extract(archive: Path, manifest: dict, db_copy: Path, files_dir: Path) -> N
                         size += len(chunk)
                         out.write(chunk)
                 if size != entry["size"] or digest.hexdigest() != entry["sha256"]:
-                    raise BackupError(f"{archive} is damaged or altered: {name} does not match its checksum; "
-                                      "nothing restored")
+                    raise BackupError(
+                        f"{archive} is damaged or altered: {name} does not match its checksum; nothing restored"
+                    )
         except (tarfile.TarError, EOFError, zlib.error) as exc:
             raise _unreadable(archive, exc) from None
     if expected:
@@ -493,9 +558,22 @@ def _pg_restore(url: URL, dump: Path, pg_bin_dir: str | None) -> None:
     env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + f" -c lock_timeout={PG_LOCK_TIMEOUT}").strip()
     server = _pg_server_version(url)
     _check_tool_version(pg_restore, "pg_restore", server)
-    _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
-          "--exit-on-error", f"--dbname={_conninfo_dbname(url.database)}", str(dump)], env, "pg_restore",
-         "nothing restored")
+    _run(
+        [
+            pg_restore,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            f"--dbname={_conninfo_dbname(url.database)}",
+            str(dump),
+        ],
+        env,
+        "pg_restore",
+        "nothing restored",
+    )
 
 
 def _swap_folder(new: Path, folder: Path) -> None:
@@ -518,6 +596,7 @@ def _swap_folder(new: Path, folder: Path) -> None:
 
 
 # --- the database: counts, revision, "has data" -----------------------------------------------------------
+
 
 def table_counts(database_url: str | URL) -> dict[str, int]:
     """Rows in every table of the database (an empty dict if it has none)."""
@@ -557,8 +636,10 @@ def _revision(conn, counts: dict[str, int]) -> str | None:
 
 
 def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    names = sorted(row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+    names = sorted(
+        row[0]
+        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    )
     return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
 
 
@@ -574,6 +655,7 @@ def _sqlite_integrity(conn: sqlite3.Connection) -> str | None:
 
 
 # --- helpers --------------------------------------------------------------------------------------------
+
 
 def _dialect(url: URL) -> str:
     name = url.get_backend_name()
@@ -597,8 +679,13 @@ def _display(url: URL) -> str:
 def _pg_env(url: URL) -> dict[str, str]:
     """libpq's environment for the URL: how pg_dump and pg_restore get the password, unseen by `ps`."""
     env = dict(os.environ)
-    for key, value in (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username),
-                       ("PGPASSWORD", url.password), ("PGDATABASE", url.database)):
+    for key, value in (
+        ("PGHOST", url.host),
+        ("PGPORT", url.port),
+        ("PGUSER", url.username),
+        ("PGPASSWORD", url.password),
+        ("PGDATABASE", url.database),
+    ):
         if value is not None:
             env[key] = str(value)
     for option, value in url.query.items():
@@ -627,12 +714,15 @@ def _pg_tool(name: str, bin_dir: str | None) -> str:
         match = re.search(r"/postgresql/(\d+(?:\.\d+)?)/bin/", path)
         return tuple(int(x) for x in match.group(1).split(".")) if match else ()
 
-    candidates = sorted((p for p in glob.glob(f"/usr/lib/postgresql/*/bin/{name}") if os.access(p, os.X_OK)),
-                        key=version)
+    candidates = sorted(
+        (p for p in glob.glob(f"/usr/lib/postgresql/*/bin/{name}") if os.access(p, os.X_OK)), key=version
+    )
     found = candidates[-1] if candidates else shutil.which(name)
     if not found:
-        raise BackupError(f"{name} is not installed: install the PostgreSQL client tools (Debian: postgresql-client), "
-                          "or set FOINTRACKER_PG_BIN_DIR to the directory that has them")
+        raise BackupError(
+            f"{name} is not installed: install the PostgreSQL client tools (Debian: postgresql-client), "
+            "or set FOINTRACKER_PG_BIN_DIR to the directory that has them"
+        )
     return found
 
 
@@ -644,8 +734,10 @@ def _check_tool_version(tool: str, name: str, server_version_num: int) -> None:
     match = re.search(r"(\d+)(?:\.\d+)*", output)
     server_major = server_version_num // 10000
     if match and int(match.group(1)) < server_major:
-        raise BackupError(f"{tool} is version {match.group(1)} but the server is PostgreSQL {server_major}: "
-                          f"install the version {server_major} client tools (or set FOINTRACKER_PG_BIN_DIR)")
+        raise BackupError(
+            f"{tool} is version {match.group(1)} but the server is PostgreSQL {server_major}: "
+            f"install the version {server_major} client tools (or set FOINTRACKER_PG_BIN_DIR)"
+        )
 
 
 def _pg_server_version(url: URL) -> int:
@@ -667,8 +759,9 @@ def _run(argv: list[str], env: dict[str, str], name: str, consequence: str = "no
     if result.returncode != 0:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         errors = [line for line in lines if "error" in line.lower() or "fatal" in line.lower()] or lines
-        raise BackupError(f"{name} failed ({errors[0] if errors else f'exit status {result.returncode}'}); "
-                          f"{consequence}")
+        raise BackupError(
+            f"{name} failed ({errors[0] if errors else f'exit status {result.returncode}'}); {consequence}"
+        )
 
 
 def _db_reason(exc: SQLAlchemyError) -> str:

@@ -1,11 +1,12 @@
 """Many requests at once: one campaign's letter to a selection of councils, and bulk
 actions on a selection of requests.
 
-Every use case here is all or nothing: it either writes every change and commits once,
-or writes nothing and raises (BatchError, BulkError). Single requests and single
+Every use case here is all or nothing: it either flushes every change (the caller commits
+once), or raises (BatchError, BulkError) and the caller rolls back. Single requests and single
 timeline events go through the same services as one at a time (create_request,
 add_event), so a batch obeys exactly the same rules.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -16,12 +17,13 @@ from typing import NamedTuple
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from .. import clock
 from ..domain.lifecycle import EventKind
 from ..domain.regimes import regime_for_authority
 from ..models import Authority, Campaign, FoiRequest, User
-from .deadlines import recompute_requests
 from .audit import record
 from .campaigns import letter_for
+from .deadlines import recompute_requests
 from .foi_requests import RequestError, create_request
 from .timeline import TimelineError, add_event
 
@@ -48,8 +50,10 @@ class BulkError(ValueError):
     def __init__(self, refusals: Sequence[Refusal], total: int):
         self.refusals = list(refusals)
         self.total = total
-        super().__init__(f"nothing was changed: {len(self.refusals)} of {total} requests refused: "
-                         + "; ".join(f"{r.council}: {r.reason}" for r in self.refusals))
+        super().__init__(
+            f"nothing was changed: {len(self.refusals)} of {total} requests refused: "
+            + "; ".join(f"{r.council}: {r.reason}" for r in self.refusals)
+        )
 
 
 class PreviewRow(NamedTuple):
@@ -68,6 +72,7 @@ class BatchResult:
 
 # ---------------------------------------------------------------- choosing councils
 
+
 def _values(values: Iterable[str] | str | None) -> list[str]:
     """A criterion as a list; a single string is one value, None or blanks none."""
     if isinstance(values, str):
@@ -82,9 +87,16 @@ def _codes(codes: Iterable[str] | str | None) -> list[str]:
     return [c.upper() for c in _values(codes)]
 
 
-def select_councils(session: Session, *, nations: Iterable[str] | None = None, regions: Iterable[str] | None = None,
-                    type_codes: Iterable[str] | None = None, social_care: bool | None = None,
-                    codes: Iterable[str] | str | None = None, q: str = "") -> list[Authority]:
+def select_councils(
+    session: Session,
+    *,
+    nations: Iterable[str] | None = None,
+    regions: Iterable[str] | None = None,
+    type_codes: Iterable[str] | None = None,
+    social_care: bool | None = None,
+    codes: Iterable[str] | str | None = None,
+    q: str = "",
+) -> list[Authority]:
     """Current councils matching every given criterion (an empty one matches all), by name.
 
     `codes` picks councils by hand (register codes, case-insensitive; a string may list them
@@ -103,8 +115,14 @@ def select_councils(session: Session, *, nations: Iterable[str] | None = None, r
         stmt = stmt.where(Authority.code.in_(codes))
     if q and q.strip():
         q = q.strip()  # matched literally: % and _ are escaped
-        stmt = stmt.where(or_(*(column.icontains(q, autoescape=True) for column in (
-            Authority.short_name, Authority.official_name, Authority.code))))
+        stmt = stmt.where(
+            or_(
+                *(
+                    column.icontains(q, autoescape=True)
+                    for column in (Authority.short_name, Authority.official_name, Authority.code)
+                )
+            )
+        )
     return list(session.scalars(stmt.order_by(Authority.short_name, Authority.code)))
 
 
@@ -113,8 +131,9 @@ def _councils(session: Session, authority_ids: Iterable[int]) -> list[Authority]
     ids = list(dict.fromkeys(authority_ids))
     if not ids:
         raise BatchError("choose at least one council", "authority_ids")
-    councils = list(session.scalars(select(Authority).where(Authority.id.in_(ids))
-                                    .order_by(Authority.short_name, Authority.code)))
+    councils = list(
+        session.scalars(select(Authority).where(Authority.id.in_(ids)).order_by(Authority.short_name, Authority.code))
+    )
     unknown = set(ids) - {a.id for a in councils}
     if unknown:
         raise BatchError(f"{len(unknown)} of the chosen councils are not in the register", "authority_ids")
@@ -128,11 +147,17 @@ def _already_asked(session: Session, campaign: Campaign, authority_ids: Iterable
     ids = list(authority_ids)
     if not ids:
         return set()
-    return set(session.scalars(select(FoiRequest.authority_id).distinct().where(
-        FoiRequest.campaign_id == campaign.id, FoiRequest.authority_id.in_(ids))))
+    return set(
+        session.scalars(
+            select(FoiRequest.authority_id)
+            .distinct()
+            .where(FoiRequest.campaign_id == campaign.id, FoiRequest.authority_id.in_(ids))
+        )
+    )
 
 
 # ---------------------------------------------------------------- batch creation
+
 
 def preview(session: Session, campaign: Campaign, authority_ids: Iterable[int], today: date) -> list[PreviewRow]:
     """Each chosen council's letter with its placeholders filled, and whether the campaign
@@ -142,18 +167,28 @@ def preview(session: Session, campaign: Campaign, authority_ids: Iterable[int], 
     rows = []
     for authority in councils:
         regime = regime_for_authority(campaign.default_regime, authority.nation)
-        rows.append(PreviewRow(authority, regime, letter_for(campaign, authority, regime, today),
-                               authority.id in asked))
+        rows.append(
+            PreviewRow(authority, regime, letter_for(campaign, authority, regime, today), authority.id in asked)
+        )
     return rows
 
 
-def create_batch(session: Session, campaign: Campaign, authority_ids: Iterable[int], *, subject: str,
-                 sent_on: date | None, owner_id: int | None, allow_duplicates: bool, user_id: int | None,
-                 today: date | None = None) -> BatchResult:
-    """One request per chosen council, in one commit. A council the campaign has already
+def create_batch(
+    session: Session,
+    campaign: Campaign,
+    authority_ids: Iterable[int],
+    *,
+    subject: str,
+    sent_on: date | None,
+    owner_id: int | None,
+    allow_duplicates: bool,
+    user_id: int | None,
+    today: date | None = None,
+) -> BatchResult:
+    """One request per chosen council, in one transaction. A council the campaign has already
     asked is skipped unless `allow_duplicates`. With a sent date every request is recorded
     as sent that day (and its letter is dated that day); without one they are drafts."""
-    today = today or date.today()
+    today = today or clock.today()
     if not subject.strip():
         raise BatchError("a request needs a subject", "subject")
     if sent_on and sent_on > today:
@@ -170,27 +205,41 @@ def create_batch(session: Session, campaign: Campaign, authority_ids: Iterable[i
                 result.skipped_names.append(authority.short_name)
                 continue
             regime = regime_for_authority(campaign.default_regime, authority.nation)
-            foi_request = create_request(session, {
-                "campaign_id": campaign.id, "authority_id": authority.id, "regime": regime,
-                "subject": subject, "body": letter_for(campaign, authority, regime, sent_on or today),
-                "sent_on": sent_on, "owner_id": owner_id,
-            }, user_id, commit=False)
+            foi_request = create_request(
+                session,
+                {
+                    "campaign_id": campaign.id,
+                    "authority_id": authority.id,
+                    "regime": regime,
+                    "subject": subject,
+                    "body": letter_for(campaign, authority, regime, sent_on or today),
+                    "sent_on": sent_on,
+                    "owner_id": owner_id,
+                },
+                user_id,
+            )
             result.created_ids.append(foi_request.id)
     except RequestError as exc:
-        session.rollback()
         raise BatchError(exc.message, exc.field) from None
-    session.commit()
+    session.flush()
     return result
 
 
 # ---------------------------------------------------------------- bulk actions
 
+
 def _requests(session: Session, request_ids: Iterable[int]) -> list[FoiRequest]:
     ids = list(dict.fromkeys(request_ids))
     if not ids:
         raise BatchError("tick at least one request", "ids")
-    found = list(session.scalars(select(FoiRequest).options(joinedload(FoiRequest.authority))
-                                 .where(FoiRequest.id.in_(ids)).order_by(FoiRequest.id)))
+    found = list(
+        session.scalars(
+            select(FoiRequest)
+            .options(joinedload(FoiRequest.authority))
+            .where(FoiRequest.id.in_(ids))
+            .order_by(FoiRequest.id)
+        )
+    )
     missing = set(ids) - {r.id for r in found}
     if missing:
         raise BatchError("no such request: " + ", ".join(f"#{i}" for i in sorted(missing)), "ids")
@@ -202,32 +251,52 @@ def _add_events(session: Session, requests: list[FoiRequest], user_id: int | Non
     refusals = []
     for foi_request in requests:
         try:
-            add_event(session, foi_request, user_id=user_id, today=today, commit=False, **event)
+            add_event(session, foi_request, user_id=user_id, today=today, **event)
         except TimelineError as exc:
             refusals.append(Refusal(foi_request.id, foi_request.authority.short_name, exc.message))
     if refusals:
-        session.rollback()
-        raise BulkError(refusals, len(requests))
-    session.commit()
+        raise BulkError(refusals, len(requests))  # the caller rolls back: all or nothing
     return len(requests)
 
 
-def bulk_mark_sent(session: Session, request_ids: Iterable[int], sent_on: date, user_id: int | None, *,
-                   received_on: date | None = None, today: date | None = None) -> int:
+def bulk_mark_sent(
+    session: Session,
+    request_ids: Iterable[int],
+    sent_on: date,
+    user_id: int | None,
+    *,
+    received_on: date | None = None,
+    today: date | None = None,
+) -> int:
     """Record each request as sent on `sent_on` (received the same day unless `received_on`)."""
     details = {"received_on": received_on.isoformat()} if received_on else {}
-    return _add_events(session, _requests(session, request_ids), user_id, today or date.today(),
-                       kind=EventKind.SENT.value, occurred_on=sent_on, details=details)
+    return _add_events(
+        session,
+        _requests(session, request_ids),
+        user_id,
+        today or clock.today(),
+        kind=EventKind.SENT.value,
+        occurred_on=sent_on,
+        details=details,
+    )
 
 
-def bulk_add_note(session: Session, request_ids: Iterable[int], note: str, user_id: int | None, *,
-                  today: date | None = None) -> int:
+def bulk_add_note(
+    session: Session, request_ids: Iterable[int], note: str, user_id: int | None, *, today: date | None = None
+) -> int:
     """A note dated today on each request's timeline."""
     if not note.strip():
         raise BatchError("write the note", "note")
-    today = today or date.today()
-    return _add_events(session, _requests(session, request_ids), user_id, today,
-                       kind=EventKind.NOTE.value, occurred_on=today, note=note)
+    today = today or clock.today()
+    return _add_events(
+        session,
+        _requests(session, request_ids),
+        user_id,
+        today,
+        kind=EventKind.NOTE.value,
+        occurred_on=today,
+        note=note,
+    )
 
 
 def bulk_assign_owner(session: Session, request_ids: Iterable[int], owner_id: int, user_id: int | None) -> int:
@@ -239,12 +308,18 @@ def bulk_assign_owner(session: Session, request_ids: Iterable[int], owner_id: in
     for foi_request in _requests(session, request_ids):
         if foi_request.owner_id == owner_id:
             continue
-        record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="updated",
-               before={"owner_id": foi_request.owner_id}, after={"owner_id": owner_id})
+        record(
+            session,
+            user_id=user_id,
+            entity_type="request",
+            entity_id=foi_request.id,
+            action="updated",
+            before={"owner_id": foi_request.owner_id},
+            after={"owner_id": owner_id},
+        )
         foi_request.owner_id = owner_id
         changed += 1
     session.flush()
     # The new owner gets the reminders from now on, the old one no longer.
-    recompute_requests(session, where=FoiRequest.id.in_(list(request_ids)), replan=True, commit=False)
-    session.commit()
+    recompute_requests(session, where=FoiRequest.id.in_(list(request_ids)), replan=True)
     return changed

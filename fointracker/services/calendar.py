@@ -1,4 +1,5 @@
-"""Admins' closure days. Each change recomputes every open request's deadlines in the same commit."""
+"""Admins' closure days. Each change recomputes every open request's deadlines in the same transaction (the caller commits)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -6,11 +7,15 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.regimes import CalendarName
 from ..models import ClosureDay
 from .audit import record, snapshot
 from .deadlines import recompute_requests
 
-CALENDAR_CHOICES = {"all": "Both calendars", "uk": "UK calendar (FOIA, EIR)", "scotland": "Scotland (FOISA, EISR)"}
+CALENDAR_CHOICES = {"all": "Both calendars"} | {
+    name.value: f"{name.short_label} calendar ({', '.join(regime.label for regime in name.regimes)})"
+    for name in CalendarName
+}
 CLOSURE_FIELDS = ("day", "name", "calendar", "remove")
 
 
@@ -30,21 +35,36 @@ def add_closure(session: Session, *, day: date, name: str, calendar: str, remove
         raise ClosureError("day", "weekends are never working days")
     if remove and (day.month, day.day) == (12, 25):
         raise ClosureError("day", "Christmas Day is never a working day")
-    clash = session.scalar(select(ClosureDay.id).where(ClosureDay.day == day, ClosureDay.calendar == calendar,
-                                                       ClosureDay.remove.is_(remove)))
+    clash = session.scalar(
+        select(ClosureDay.id).where(
+            ClosureDay.day == day, ClosureDay.calendar == calendar, ClosureDay.remove.is_(remove)
+        )
+    )
     if clash is not None:
         raise ClosureError("day", "this day is already listed for that calendar")
     closure = ClosureDay(day=day, name=name.strip(), calendar=calendar, remove=remove, created_by_id=user_id)
     session.add(closure)
     session.flush()
-    record(session, user_id=user_id, entity_type="closure_day", entity_id=closure.id, action="created",
-           after=snapshot(closure, CLOSURE_FIELDS))
-    return recompute_requests(session)  # commits
+    record(
+        session,
+        user_id=user_id,
+        entity_type="closure_day",
+        entity_id=closure.id,
+        action="created",
+        after=snapshot(closure, CLOSURE_FIELDS),
+    )
+    return recompute_requests(session)
 
 
 def delete_closure(session: Session, closure: ClosureDay, user_id: int | None) -> int:
-    record(session, user_id=user_id, entity_type="closure_day", entity_id=closure.id, action="deleted",
-           before=snapshot(closure, CLOSURE_FIELDS))
+    record(
+        session,
+        user_id=user_id,
+        entity_type="closure_day",
+        entity_id=closure.id,
+        action="deleted",
+        before=snapshot(closure, CLOSURE_FIELDS),
+    )
     session.delete(closure)
     session.flush()
-    return recompute_requests(session)  # commits
+    return recompute_requests(session)

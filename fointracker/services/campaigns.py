@@ -1,4 +1,5 @@
 """Creating and editing campaigns."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -34,9 +35,10 @@ def _check(session: Session, values: dict, campaign_id: int | None) -> None:
         raise CampaignError("webhook_url", "the webhook address must start with https:// (or http://)")
 
 
-def save_campaign(session: Session, campaign: Campaign | None, values: dict, coordinator_ids: list[int],
-                  user_id: int | None) -> Campaign:
-    """Create (campaign=None) or update a campaign, with its coordinators, in one commit."""
+def save_campaign(
+    session: Session, campaign: Campaign | None, values: dict, coordinator_ids: list[int], user_id: int | None
+) -> Campaign:
+    """Create (campaign=None) or update a campaign, with its coordinators; the caller commits."""
     # A crafted form may leave out a text field (None): it is empty text, not a crash.
     values = {k: "" if values[k] is None else values[k] for k in CAMPAIGN_FIELDS if k in values}
     values["title"] = values["title"].strip()
@@ -49,22 +51,35 @@ def save_campaign(session: Session, campaign: Campaign | None, values: dict, coo
         campaign.coordinators = coordinators
         session.add(campaign)
         session.flush()
-        record(session, user_id=user_id, entity_type="campaign", entity_id=campaign.id, action="created",
-               after=_state(campaign))
+        record(
+            session,
+            user_id=user_id,
+            entity_type="campaign",
+            entity_id=campaign.id,
+            action="created",
+            after=_state(campaign),
+        )
     else:
         before = _state(campaign)
         for key, value in values.items():
             setattr(campaign, key, value)
         campaign.coordinators = coordinators
-        record(session, user_id=user_id, entity_type="campaign", entity_id=campaign.id, action="updated",
-               before=before, after=_state(campaign))
+        record(
+            session,
+            user_id=user_id,
+            entity_type="campaign",
+            entity_id=campaign.id,
+            action="updated",
+            before=before,
+            after=_state(campaign),
+        )
         session.flush()
         if (before["coordinators"], before["webhook_url"]) != (_state(campaign)["coordinators"], campaign.webhook_url):
             # Coordinators and the webhook receive the campaign's reminders: re-plan them.
             from .deadlines import recompute_requests
 
-            recompute_requests(session, where=FoiRequest.campaign_id == campaign.id, replan=True, commit=False)
-    session.commit()
+            recompute_requests(session, where=FoiRequest.campaign_id == campaign.id, replan=True)
+    session.flush()
     return campaign
 
 
@@ -80,14 +95,17 @@ def letter_for(campaign: Campaign, authority, regime: str, today) -> str:
     from ..domain.regimes import REGIME_LABELS
     from ..formatting import uk_date
 
-    return render_letter(campaign.letter_template, {
-        "authority_name": authority.official_name,
-        "authority_short_name": authority.short_name,
-        "authority_code": authority.code,
-        "campaign_title": campaign.title,
-        "regime_name": REGIME_LABELS[regime],
-        "today": uk_date(today),
-    })
+    return render_letter(
+        campaign.letter_template,
+        {
+            "authority_name": authority.official_name,
+            "authority_short_name": authority.short_name,
+            "authority_code": authority.code,
+            "campaign_title": campaign.title,
+            "regime_name": REGIME_LABELS[regime],
+            "today": uk_date(today),
+        },
+    )
 
 
 def find_campaign(session: Session, ref: str) -> Campaign | None:

@@ -3,13 +3,14 @@
 The rules live in the pure module `domain.deadlines`; this module only reads the
 timeline and the admins' closure days from the database and writes the dates back.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -29,8 +30,16 @@ from ..domain.deadlines import (
 from ..domain.lifecycle import EventKind, Status
 from ..models import ClosureDay, FoiRequest, RequestEvent
 
-DEADLINE_COLUMNS = ("response_due_on", "deferred_due_on", "very_overdue_on", "review_due_on", "clock_paused",
-                    "responded_on", "responded_on_time", "response_working_days")
+DEADLINE_COLUMNS = (
+    "response_due_on",
+    "deferred_due_on",
+    "very_overdue_on",
+    "review_due_on",
+    "clock_paused",
+    "responded_on",
+    "responded_on_time",
+    "response_working_days",
+)
 
 
 @dataclass(frozen=True)
@@ -89,8 +98,12 @@ def clock_from_timeline(events: Iterable[RequestEvent]) -> TimelineClock:
 def load_overrides(session: Session) -> tuple[ClosureOverride, ...]:
     rows = session.scalars(select(ClosureDay).order_by(ClosureDay.day)).all()
     return tuple(
-        ClosureOverride(day=row.day, name=row.name, remove=row.remove,
-                        calendar=None if row.calendar == "all" else CalendarName(row.calendar))
+        ClosureOverride(
+            day=row.day,
+            name=row.name,
+            remove=row.remove,
+            calendar=None if row.calendar == "all" else CalendarName(row.calendar),
+        )
         for row in rows
     )
 
@@ -103,7 +116,7 @@ class Calendars:
         self._cache: dict[CalendarName, WorkingCalendar] = {}
 
     @classmethod
-    def from_db(cls, session: Session) -> "Calendars":
+    def from_db(cls, session: Session) -> Calendars:
         return cls(load_overrides(session))
 
     def for_regime(self, regime: str) -> WorkingCalendar:
@@ -117,8 +130,9 @@ def deadlines_for(foi_request: FoiRequest, events: Iterable[RequestEvent], calen
     if foi_request.received_on is None:
         return None
     clock = clock_from_timeline(events)
-    return compute_deadlines(foi_request.regime, foi_request.received_on, clock.events,
-                             calendars.for_regime(foi_request.regime))
+    return compute_deadlines(
+        foi_request.regime, foi_request.received_on, clock.events, calendars.for_regime(foi_request.regime)
+    )
 
 
 def _column_values(foi_request, events: Sequence, calendars: Calendars) -> dict:
@@ -169,9 +183,8 @@ def recompute_request(session: Session, foi_request: FoiRequest, calendars: Cale
     return changed
 
 
-def recompute_requests(session: Session, batch_size: int = 5000, *, where=None, replan: bool = False,
-                       commit: bool = True) -> int:
-    """Recompute every sent request's derived dates after a calendar change; one commit.
+def recompute_requests(session: Session, batch_size: int = 5000, *, where=None, replan: bool = False) -> int:
+    """Recompute every sent request's derived dates after a calendar change; the caller commits.
 
     `where` narrows the requests (e.g. one campaign); `replan` re-plans their reminders
     even when no date moved (new owner, coordinators or webhook).
@@ -183,20 +196,32 @@ def recompute_requests(session: Session, batch_size: int = 5000, *, where=None, 
     calendars = Calendars.from_db(session)
     from .reminders import PlanInput, campaign_audiences, facts_for, recipients_for, sync
 
-    stmt = select(FoiRequest.id, FoiRequest.regime, FoiRequest.received_on, FoiRequest.status, FoiRequest.outcome,
-                  FoiRequest.figures_entered, FoiRequest.owner_id, FoiRequest.campaign_id,
-                  *(getattr(FoiRequest, c) for c in DEADLINE_COLUMNS)).where(FoiRequest.received_on.is_not(None))
+    stmt = select(
+        FoiRequest.id,
+        FoiRequest.regime,
+        FoiRequest.received_on,
+        FoiRequest.status,
+        FoiRequest.outcome,
+        FoiRequest.figures_entered,
+        FoiRequest.owner_id,
+        FoiRequest.campaign_id,
+        *(getattr(FoiRequest, c) for c in DEADLINE_COLUMNS),
+    ).where(FoiRequest.received_on.is_not(None))
     if where is not None:
         stmt = stmt.where(where)
     rows = session.execute(stmt).all()
     events_by_request: dict[int, list[RequestEvent]] = defaultdict(list)
     ids = [row.id for row in rows]
     for start in range(0, len(ids), batch_size):
-        chunk = ids[start:start + batch_size]
+        chunk = ids[start : start + batch_size]
         for event in session.execute(
-            select(RequestEvent.id, RequestEvent.request_id, RequestEvent.kind, RequestEvent.occurred_on,
-                   RequestEvent.details).where(RequestEvent.request_id.in_(chunk),
-                                               RequestEvent.kind.in_(_CLOCK_KINDS))
+            select(
+                RequestEvent.id,
+                RequestEvent.request_id,
+                RequestEvent.kind,
+                RequestEvent.occurred_on,
+                RequestEvent.details,
+            ).where(RequestEvent.request_id.in_(chunk), RequestEvent.kind.in_(_CLOCK_KINDS))
         ):
             events_by_request[event.request_id].append(event)
 
@@ -211,14 +236,18 @@ def recompute_requests(session: Session, batch_size: int = 5000, *, where=None, 
         if changed or replan:
             moved = SimpleNamespace(**{**row._asdict(), **values})
             coordinators, has_webhook = audiences[row.campaign_id]
-            plans.append(PlanInput(row.id, facts_for(moved, events),
-                                   recipients_for(row.owner_id, coordinators, row.campaign_id, has_webhook),
-                                   calendars.for_regime(row.regime)))
+            plans.append(
+                PlanInput(
+                    row.id,
+                    facts_for(moved, events),
+                    recipients_for(row.owner_id, coordinators, row.campaign_id, has_webhook),
+                    calendars.for_regime(row.regime),
+                )
+            )
     for start in range(0, len(updates), batch_size):
-        session.execute(update(FoiRequest), updates[start:start + batch_size])
+        session.execute(update(FoiRequest), updates[start : start + batch_size])
     sync(session, plans)  # reminders move with their deadlines, in the same transaction
-    if commit:
-        session.commit()
+    session.flush()
     return len(updates)
 
 
@@ -233,8 +262,13 @@ def request_state(foi_request: FoiRequest, today: date, calendars: Calendars, so
         return DeadlineState.PAUSED
     if foi_request.response_due_on is None:
         return None
-    return deadline_state(today, foi_request.response_due_on, foi_request.very_overdue_on,
-                          calendars.for_regime(foi_request.regime), soon_days)
+    return deadline_state(
+        today,
+        foi_request.response_due_on,
+        foi_request.very_overdue_on,
+        calendars.for_regime(foi_request.regime),
+        soon_days,
+    )
 
 
 DEADLINE_FILTERS = {
@@ -268,7 +302,8 @@ def state_condition(state: str, today: date, calendars: Calendars, soon_days: in
     if state in ("due_soon", "on_time"):
         # "Soon" counts working days, so the limit depends on the regime's calendar.
         per_calendar = []
-        for regimes in (("foia", "eir"), ("foisa", "eisr")):
+        for calendar_name in CalendarName:
+            regimes = [regime.value for regime in calendar_name.regimes]
             limit = due_soon_limit(calendars, regimes[0], today, soon_days)
             window = and_(due > today, due <= limit) if state == "due_soon" else due > limit
             per_calendar.append(and_(FoiRequest.regime.in_(regimes), window))
@@ -277,6 +312,15 @@ def state_condition(state: str, today: date, calendars: Calendars, soon_days: in
 
 
 # Only these events move the clock; the bulk recompute reads no others.
-_CLOCK_KINDS = [k.value for k in (EventKind.CLARIFICATION_REQUESTED, EventKind.CLARIFICATION_SENT,
-                                  EventKind.FEE_NOTICE, EventKind.FEE_PAID, EventKind.EXTENSION_CLAIMED,
-                                  EventKind.REVIEW_REQUESTED, EventKind.RESPONSE_RECEIVED)]
+_CLOCK_KINDS = [
+    k.value
+    for k in (
+        EventKind.CLARIFICATION_REQUESTED,
+        EventKind.CLARIFICATION_SENT,
+        EventKind.FEE_NOTICE,
+        EventKind.FEE_PAID,
+        EventKind.EXTENSION_CLAIMED,
+        EventKind.REVIEW_REQUESTED,
+        EventKind.RESPONSE_RECEIVED,
+    )
+]

@@ -1,4 +1,5 @@
 """Demo data for trying the app: one clearly labelled campaign and an admin."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,12 +8,13 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..domain.regimes import regime_for_authority
-from ..models import Authority, Campaign, User
+from .. import clock
+from ..domain.regimes import Regime, regime_for_authority
+from ..models import Authority, Campaign
 from .authorities import import_register
 from .campaigns import letter_for, save_campaign
 from .foi_requests import create_request
-from .users import create_user, generate_password
+from .users import create_user, find_user, generate_password, set_password
 
 DEMO_TITLE = "[DEMO] Living at the Margins — social-care cuts and BME communities"
 DEMO_LETTER = """Dear {authority_name},
@@ -35,18 +37,34 @@ class SeedResult:
         return "\n".join(self.lines)
 
 
-def seed(session: Session, *, admin_email: str, admin_password: str | None, today: date | None = None,
-         request_count: int = 40) -> SeedResult:
+def seed(
+    session: Session,
+    *,
+    admin_email: str,
+    admin_password: str | None,
+    today: date | None = None,
+    request_count: int = 40,
+) -> SeedResult:
+    """Flushes everything; the caller commits (or rolls back on a UserError)."""
     result = SeedResult()
-    today = today or date.today()
+    today = today or clock.today()
     # The admin first: a refused email or password (UserError) leaves nothing half-seeded.
-    admin = session.scalar(select(User).where(User.email == admin_email))
+    # Matched as at login; a password given for an existing admin replaces theirs (a second demo run
+    # cannot show the first one's generated password again).
+    admin = find_user(session, admin_email)
     if admin is None:
         password = admin_password or generate_password()
         admin = create_user(session, email=admin_email, role="admin", password=password, name="Demo admin")
-        admin_line = f"Admin user: {admin_email}  password: {password}"
+        admin_line = f"Admin user: {admin.email}  password: {password}"
+    elif admin_password:
+        admin = set_password(session, email=admin.email, password=admin_password)
+        admin_line = f"Admin user: {admin.email}  password: {admin_password} (set now)"
     else:
-        admin_line = f"Admin user {admin_email} already exists (password unchanged)."
+        admin_line = (
+            f"Admin user {admin.email} already exists; its password is unchanged. To set a new one: "
+            f"fointracker users set-password --email {admin.email} --generate-password "
+            f"(or seed again with --admin-password; scripts/demo.sh passes DEMO_ADMIN_PASSWORD)."
+        )
     if not session.scalar(select(func.count(Authority.id))):
         result.lines.append(f"Councils: {import_register(session)}.")
     result.lines.append(admin_line)
@@ -55,27 +73,43 @@ def seed(session: Session, *, admin_email: str, admin_password: str | None, toda
         result.lines.append("Demo campaign already present; nothing added.")
         return result
 
-    campaign = save_campaign(session, None, {
-        "title": DEMO_TITLE,
-        "description": "Demonstration data, not a real campaign. Safe to explore and change.",
-        "default_regime": "foia",
-        "letter_template": DEMO_LETTER,
-    }, [admin.id], admin.id)
+    campaign = save_campaign(
+        session,
+        None,
+        {
+            "title": DEMO_TITLE,
+            "description": "Demonstration data, not a real campaign. Safe to explore and change.",
+            "default_regime": Regime.FOIA.value,
+            "letter_template": DEMO_LETTER,
+        },
+        [admin.id],
+        admin.id,
+    )
 
     councils = session.scalars(
-        select(Authority).where(Authority.social_care, Authority.end_date.is_(None))
-        .order_by(Authority.code).limit(request_count)).all()
+        select(Authority)
+        .where(Authority.social_care, Authority.end_date.is_(None))
+        .order_by(Authority.code)
+        .limit(request_count)
+    ).all()
     for index, council in enumerate(councils):
         # Spread the sent dates over the last eight weeks, a few left as drafts.
         sent_on = None if index % 10 == 9 else today - timedelta(days=3 + (index * 7) % 56)
         regime = regime_for_authority(campaign.default_regime, council.nation)
-        create_request(session, {
-            "campaign_id": campaign.id, "authority_id": council.id, "regime": regime,
-            "subject": "[DEMO] Adult social-care funding and BME organisations",
-            "body": letter_for(campaign, council, regime, today),
-            "sent_on": sent_on, "received_on": sent_on,
-            "council_reference": f"FOI-{1000 + index}" if index % 3 == 0 else "",
-            "owner_id": admin.id,
-        }, admin.id)
+        create_request(
+            session,
+            {
+                "campaign_id": campaign.id,
+                "authority_id": council.id,
+                "regime": regime,
+                "subject": "[DEMO] Adult social-care funding and BME organisations",
+                "body": letter_for(campaign, council, regime, today),
+                "sent_on": sent_on,
+                "received_on": sent_on,
+                "council_reference": f"FOI-{1000 + index}" if index % 3 == 0 else "",
+                "owner_id": admin.id,
+            },
+            admin.id,
+        )
     result.lines.append(f"Demo campaign “{DEMO_TITLE}” with {len(councils)} requests.")
     return result

@@ -20,18 +20,15 @@ with every change (council, question, old -> new), the number unchanged, every l
 match and every error as (row, column, reason). `apply_plan` writes a plan without
 errors in one transaction; with any error nothing is written.
 """
+
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from pathlib import PurePath
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -41,6 +38,7 @@ from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character
 from ..formatting import uk_date
 from ..models import Answer, Authority, Campaign, FoiRequest, Question
 from ..register import build_name_index, match_name, normalise_name
+from ..tabular import Layout, Problem, TableError, format_problem, read_csv, read_xlsx, table
 from .answers import (
     CONTENT_FIELDS,
     MAX_NOTE,
@@ -61,20 +59,24 @@ OPTIONAL = ("state", "note", "exemption")
 ALIASES = {"council": "authority", "question_code": "question", "answer": "value"}
 MAX_ROWS = 50_000
 
-Problem = tuple[int, str, str]  # (row, column, reason); row 0 is the file itself
+
+class ImportFileError(TableError):
+    """The file could not be imported; `problems` lists (row, column, reason); row 0 is the file itself."""
 
 
-def format_problem(problem: Problem) -> str:
-    row, column, reason = problem
-    return f"row {row}, column {column}: {reason}" if row else f"{column}: {reason}"
-
-
-class ImportFileError(ValueError):
-    """The file could not be imported; `problems` lists (row, column, reason)."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        super().__init__("\n".join(format_problem(p) for p in self.problems))
+LAYOUT = Layout(
+    error=ImportFileError,
+    columns=REQUIRED,
+    optional=OPTIONAL,
+    no_header="row 1 must name the columns: authority, question, value (and optionally state, note, exemption)",
+    twice="this column appears twice",
+    missing="missing column (the header needs authority, question and value)",
+    not_utf8="save it from the spreadsheet as “CSV UTF-8”",
+    aliases=ALIASES,
+    fold_case=True,
+    delimiters=",;\t",
+    max_rows=MAX_ROWS,
+)
 
 
 # --- Reading ------------------------------------------------------------------------
@@ -83,71 +85,10 @@ class ImportFileError(ValueError):
 def file_type(filename: str) -> str:
     suffix = PurePath(filename or "").suffix.lower()
     if suffix not in FILE_TYPES:
-        raise ImportFileError([(0, "file", f"{PurePath(filename or '').name or 'the file'}: "
-                                           "import a .csv (UTF-8) or .xlsx file")])
+        raise ImportFileError(
+            [(0, "file", f"{PurePath(filename or '').name or 'the file'}: import a .csv (UTF-8) or .xlsx file")]
+        )
     return FILE_TYPES[suffix]
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError([(0, "file", f"not UTF-8 text (byte {exc.start + 1}): save it from the "
-                                           "spreadsheet as “CSV UTF-8”")]) from None
-    first = text.split("\n", 1)[0]
-    delimiter = ","
-    if "," not in first:
-        delimiter = ";" if ";" in first else ("\t" if "\t" in first else ",")
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise ImportFileError([(0, "file", f"not a readable CSV file: {exc}")]) from None
-
-
-def _cell_text(cell) -> str:
-    value = getattr(cell, "value", None)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float, Decimal)):
-        # A spreadsheet keeps 15 significant digits (what it shows); beyond them a float
-        # holds only binary noise (0.1 + 0.2 = 0.30000000000000004), dropped here.
-        number = Decimal(f"{value:.15g}") if isinstance(value, float) else Decimal(value)
-        if "%" in (getattr(cell, "number_format", "") or ""):  # 12% is stored as 0.12
-            return f"{(number * 100).normalize():f}%"
-        return f"{number.normalize():f}" if number != number.to_integral_value() else f"{number:.0f}"
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _read_xlsx(data: bytes) -> tuple[list[list[str]], list[str]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    notes = []
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError([(0, "file", f"not a readable .xlsx workbook ({exc.__class__.__name__})")]) from None
-    try:
-        sheet = workbook.worksheets[0]
-        if len(workbook.worksheets) > 1:
-            notes.append(f"Read the first sheet, “{sheet.title}”, only.")
-        rows: list[list[str]] = []
-        for cells in sheet.iter_rows():
-            number = next((c.row for c in cells if getattr(c, "row", None)), None)
-            while number is not None and len(rows) < number - 1:
-                rows.append([])  # keep spreadsheet row numbers
-            rows.append([_cell_text(c) for c in cells])
-            if len(rows) > MAX_ROWS + 1:
-                break
-    finally:
-        workbook.close()
-    return rows, notes
 
 
 def read_table(filename: str, data: bytes) -> tuple[list[list[str]], list[str]]:
@@ -155,12 +96,8 @@ def read_table(filename: str, data: bytes) -> tuple[list[list[str]], list[str]]:
     if not data:
         raise ImportFileError([(0, "file", "the file is empty")])
     if file_type(filename) == "csv":
-        rows, notes = _read_csv(data), []
-    else:
-        rows, notes = _read_xlsx(data)
-    if len(rows) > MAX_ROWS + 1:
-        raise ImportFileError([(0, "file", f"more than {MAX_ROWS:,} rows: split the file")])
-    return rows, notes
+        return read_csv(data, LAYOUT), []
+    return read_xlsx(data, LAYOUT)
 
 
 # --- Matching -----------------------------------------------------------------------
@@ -183,9 +120,16 @@ class _Names:
     is_current: bool
 
     @classmethod
-    def of(cls, a: Authority) -> "_Names":
-        return cls(a.id, a.code, a.gss_code or "", a.official_name, a.short_name,
-                   tuple(n.strip() for n in (a.alt_names or "").split("|") if n.strip()), a.end_date is None)
+    def of(cls, a: Authority) -> _Names:
+        return cls(
+            a.id,
+            a.code,
+            a.gss_code or "",
+            a.official_name,
+            a.short_name,
+            tuple(n.strip() for n in (a.alt_names or "").split("|") if n.strip()),
+            a.end_date is None,
+        )
 
 
 def council_name(a: Authority) -> str:
@@ -197,8 +141,9 @@ class CouncilMatcher:
 
     def __init__(self, session: Session, campaign_id: int):
         self.session = session
-        requests = session.scalars(select(FoiRequest).options(joinedload(FoiRequest.authority))
-                                   .where(FoiRequest.campaign_id == campaign_id)).all()
+        requests = session.scalars(
+            select(FoiRequest).options(joinedload(FoiRequest.authority)).where(FoiRequest.campaign_id == campaign_id)
+        ).all()
         self.requests: dict[int, list[FoiRequest]] = defaultdict(list)
         for r in requests:
             self.requests[r.authority_id].append(r)
@@ -225,16 +170,24 @@ class CouncilMatcher:
         text = " ".join(text.split())
         if not text:
             return None, False, "no council given"
-        for found, lenient in ((self.by_gss.get(text.upper()), False),
-                               ([self.by_code[text.upper()]] if text.upper() in self.by_code else None, False),
-                               (self.exact.get(_exact_key(text)), False),
-                               (self.lenient.get(normalise_name(text)), True)):
+        for found, lenient in (
+            (self.by_gss.get(text.upper()), False),
+            ([self.by_code[text.upper()]] if text.upper() in self.by_code else None, False),
+            (self.exact.get(_exact_key(text)), False),
+            (self.lenient.get(normalise_name(text)), True),
+        ):
             if not found:
                 continue
             if len(set(found)) > 1:
-                return None, False, (f"{text!r} could be any of: "
-                                     + "; ".join(council_name(self.authorities[i]) for i in dict.fromkeys(found))
-                                     + ": give the GSS code")
+                return (
+                    None,
+                    False,
+                    (
+                        f"{text!r} could be any of: "
+                        + "; ".join(council_name(self.authorities[i]) for i in dict.fromkeys(found))
+                        + ": give the GSS code"
+                    ),
+                )
             return self.authorities[found[0]], lenient, ""
         return None, False, self._not_in_campaign(text)
 
@@ -269,7 +222,10 @@ class QuestionMatcher:
         if len(found) == 1:
             return found[0], ""
         if found:
-            return None, f"{text!r} is the label of several questions: give the code ({', '.join(q.code for q in found)})"
+            return (
+                None,
+                f"{text!r} is the label of several questions: give the code ({', '.join(q.code for q in found)})",
+            )
         codes = ", ".join(list(self.by_code)[:12]) + (" …" if len(self.by_code) > 12 else "")
         return None, f"no question with the code or label {text!r} (codes: {codes or 'none yet'})"
 
@@ -316,9 +272,11 @@ class ImportPlan:
         return len(self.changes) - self.created
 
     def summary(self) -> str:
-        return (f"{self.rows} row{'' if self.rows == 1 else 's'} read: {len(self.changes)} change"
-                f"{'' if len(self.changes) == 1 else 's'} ({self.created} new, {self.updated} updated), "
-                f"{self.unchanged} unchanged, {len(self.errors)} error{'' if len(self.errors) == 1 else 's'}")
+        return (
+            f"{self.rows} row{'' if self.rows == 1 else 's'} read: {len(self.changes)} change"
+            f"{'' if len(self.changes) == 1 else 's'} ({self.created} new, {self.updated} updated), "
+            f"{self.unchanged} unchanged, {len(self.errors)} error{'' if len(self.errors) == 1 else 's'}"
+        )
 
     def error_lines(self) -> list[str]:
         return [format_problem(p) for p in self.errors]
@@ -328,120 +286,90 @@ class ImportPlan:
         the plan that was shown)."""
         digest = hashlib.sha256()
         for c in self.changes:
-            digest.update(repr((c.request_id, c.question_id, sorted((k, str(v)) for k, v in c.values.items())))
-                          .encode())
+            digest.update(
+                repr((c.request_id, c.question_id, sorted((k, str(v)) for k, v in c.values.items()))).encode()
+            )
         return digest.hexdigest()[:32]
-
-
-def _rows_with_numbers(rows: list[list[str]]):
-    for number, cells in enumerate(rows[1:], start=2):
-        if any(cell.strip() for cell in cells):
-            yield number, cells
-
-
-def _header(rows: list[list[str]], plan: ImportPlan) -> dict[str, int] | None:
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        plan.errors.append((1, "(header)", "row 1 must name the columns: authority, question, value "
-                                           "(and optionally state, note, exemption)"))
-        return None
-    position: dict[str, int] = {}
-    ignored = []
-    for index, cell in enumerate(rows[0]):
-        name = "_".join(cell.strip().lower().split())
-        name = ALIASES.get(name, name)
-        if not name:
-            continue
-        if name not in REQUIRED + OPTIONAL:
-            ignored.append(cell.strip())
-        elif name in position:
-            plan.errors.append((1, name, "this column appears twice"))
-        else:
-            position[name] = index
-    for name in REQUIRED:
-        if name not in position:
-            plan.errors.append((1, name, "missing column (the header needs authority, question and value)"))
-    if ignored:
-        plan.notes.append("Columns not used: " + ", ".join(repr(c) for c in ignored) + ".")
-    return None if plan.errors else position
 
 
 def plan_import(session: Session, campaign: Campaign, filename: str, data: bytes) -> ImportPlan:
     """Read and check the whole file; write nothing."""
     plan = ImportPlan(campaign.id, campaign.title, PurePath(filename or "").name)
     try:
-        rows, notes = read_table(filename, data)
+        lines, notes = read_table(filename, data)
+        plan.notes.extend(notes)
+        rows = table(lines, LAYOUT)
     except ImportFileError as exc:
         plan.errors.extend(exc.problems)
         return plan
-    plan.notes.extend(notes)
-    position = _header(rows, plan)
-    if position is None:
+    plan.errors.extend(rows.problems)
+    if rows.ignored:
+        plan.notes.append("Columns not used: " + ", ".join(repr(c) for c in rows.ignored) + ".")
+    if plan.errors:
         return plan
     councils = CouncilMatcher(session, campaign.id)
     questions = QuestionMatcher(campaign_questions(session, campaign.id))
-    existing = {(a.request_id, a.question_id): a for a in session.scalars(
-        select(Answer).join(FoiRequest, Answer.request_id == FoiRequest.id)
-        .where(FoiRequest.campaign_id == campaign.id))}
+    existing = {
+        (a.request_id, a.question_id): a
+        for a in session.scalars(
+            select(Answer)
+            .join(FoiRequest, Answer.request_id == FoiRequest.id)
+            .where(FoiRequest.campaign_id == campaign.id)
+        )
+    }
     seen: dict[tuple[int, int], int] = {}
     lenient: dict[tuple[str, int], list[int]] = defaultdict(list)
     several: set[int] = set()
 
-    for number, cells in _rows_with_numbers(rows):
+    for row in rows:
         plan.rows += 1
-
-        def cell(name: str) -> str:
-            index = position.get(name)
-            return cells[index].strip() if index is not None and index < len(cells) else ""
-
-        problems: list[Problem] = []
-        authority, was_lenient, error = councils.match(cell("authority"))
+        authority, was_lenient, error = councils.match(row["authority"])
         if error:
-            problems.append((number, "authority", error))
+            row.problem("authority", error)
         elif was_lenient:
-            lenient[(" ".join(cell("authority").split()), authority.id)].append(number)
-        question, error = questions.match(cell("question"))
+            lenient[(" ".join(row["authority"].split()), authority.id)].append(row.number)
+        question, error = questions.match(row["question"])
         if error:
-            problems.append((number, "question", error))
+            row.problem("question", error)
         state = None
         try:
-            state = parse_state(cell("state"))
+            state = parse_state(row["state"])
         except FigureError as exc:
-            problems.append((number, "state", str(exc)))
+            row.problem("state", str(exc))
         try:
-            exemption = parse_exemption(cell("exemption"))
+            exemption = parse_exemption(row["exemption"])
         except FigureError as exc:
-            problems.append((number, "exemption", str(exc)))
+            row.problem("exemption", str(exc))
             exemption = ""
-        note = cell("note")
+        note = row["note"]
         if len(note) > MAX_NOTE:
-            problems.append((number, "note", f"a note is at most {MAX_NOTE} characters"))
+            row.problem("note", f"a note is at most {MAX_NOTE} characters")
         for name in ("value", "note"):
-            if control_character(cell(name)):
-                problems.append((number, name, CONTROL_CHARACTER_MESSAGE))
+            if control_character(row[name]):
+                row.problem(name, CONTROL_CHARACTER_MESSAGE)
         parsed = None
-        raw = cell("value")
-        if question is not None and not any(p[1] == "state" for p in problems):
+        raw = row["value"]
+        if question is not None and not any(p[1] == "state" for p in row.problems):
             if state is None and not raw:
-                problems.append((number, "value", "no value given: write one, or a state such as “not held”"))
+                row.problem("value", "no value given: write one, or a state such as “not held”")
             else:
                 try:
                     parsed = parse_for(question, raw, state)
                 except FigureError as exc:
-                    problems.append((number, "value", str(exc)))
+                    row.problem("value", str(exc))
         if parsed is not None and exemption and parsed.state is not AnswerState.REFUSED:
-            problems.append((number, "exemption", "an exemption goes only with a refused answer"))
+            row.problem("exemption", "an exemption goes only with a refused answer")
         foi_request = councils.request_for(authority.id) if authority is not None else None
         if foi_request is not None and question is not None:
             key = (foi_request.id, question.id)
             if key in seen:
-                problems.append((number, "question", f"{question.code} for {authority.short_name} is also at "
-                                                     f"row {seen[key]}"))
+                row.problem("question", f"{question.code} for {authority.short_name} is also at row {seen[key]}")
             else:
-                seen[key] = number
+                seen[key] = row.number
             if len(councils.requests[authority.id]) > 1:
                 several.add(authority.id)
-        if problems:
-            plan.errors.extend(problems)
+        if row.problems:
+            plan.errors.extend(row.problems)
             continue
 
         answer = existing.get(key)
@@ -450,25 +378,42 @@ def plan_import(session: Session, campaign: Campaign, filename: str, data: bytes
             note = note or old["note"]
             if not exemption and parsed.state is AnswerState.REFUSED and old["state"] == AnswerState.REFUSED.value:
                 exemption = old["exemption"]
-        values = values_from(parsed, raw=raw, exemption=exemption, note=note,
-                             source_attachment_id=old["source_attachment_id"] if old else None,
-                             source_page=old["source_page"] if old else "")
+        values = values_from(
+            parsed,
+            raw=raw,
+            exemption=exemption,
+            note=note,
+            source_attachment_id=old["source_attachment_id"] if old else None,
+            source_page=old["source_page"] if old else "",
+        )
         new = content_of(values)
         if old is not None and all(old[k] == new[k] for k in CONTENT_FIELDS):
             plan.unchanged += 1
             continue
-        plan.changes.append(Change(number, council_name(authority), foi_request.id, question.id, question.code,
-                                   describe(question, old), describe(question, new), values, answer is None))
+        plan.changes.append(
+            Change(
+                row.number,
+                council_name(authority),
+                foi_request.id,
+                question.id,
+                question.code,
+                describe(question, old),
+                describe(question, new),
+                values,
+                answer is None,
+            )
+        )
 
     for (text, authority_id), numbers in lenient.items():
-        plan.lenient.append(f"{text!r} matched {council_name(councils.authorities[authority_id])} "
-                            f"({_rows(numbers)})")
+        plan.lenient.append(f"{text!r} matched {council_name(councils.authorities[authority_id])} ({_rows(numbers)})")
     for authority_id in sorted(several, key=lambda i: councils.authorities[i].short_name):
         chosen = councils.request_for(authority_id)
         sent = f"sent {uk_date(chosen.sent_on)}" if chosen.sent_on else "not sent yet"
-        plan.notes.append(f"{council_name(councils.authorities[authority_id])} has "
-                          f"{len(councils.requests[authority_id])} requests in this campaign: the figures go to "
-                          f"the latest sent, request #{chosen.id} ({sent}).")
+        plan.notes.append(
+            f"{council_name(councils.authorities[authority_id])} has "
+            f"{len(councils.requests[authority_id])} requests in this campaign: the figures go to "
+            f"the latest sent, request #{chosen.id} ({sent})."
+        )
     if plan.rows == 0 and not plan.errors:
         plan.errors.append((2, "(row)", "the file has a header but no rows of figures"))
     plan.errors.sort(key=lambda p: p[0])  # stable: a row's columns stay in order
@@ -480,35 +425,50 @@ def _rows(numbers: list[int]) -> str:
     return f"row{'' if len(numbers) == 1 else 's'} {shown}"
 
 
-def apply_plan(session: Session, plan: ImportPlan, user_id: int | None,
-               progress: Callable[[int, int], None] | None = None) -> ImportPlan:
-    """Write every change of a plan without errors, in one transaction: all or nothing."""
+def apply_plan(
+    session: Session, plan: ImportPlan, user_id: int | None, progress: Callable[[int, int], None] | None = None
+) -> ImportPlan:
+    """Write every change of a plan without errors, in one transaction: all or nothing
+    (the caller commits, or rolls back on an error)."""
     if plan.errors:
         raise ImportFileError(plan.errors)
-    try:
-        questions = {q.id: q for q in campaign_questions(session, plan.campaign_id)}
-        request_ids = sorted({c.request_id for c in plan.changes})
-        existing = {(a.request_id, a.question_id): a for a in session.scalars(
-            select(Answer).where(Answer.request_id.in_(request_ids)))} if request_ids else {}
-        for done, change in enumerate(plan.changes, start=1):
-            write_answer(session, request_id=change.request_id, question=questions[change.question_id],
-                         existing=existing.get((change.request_id, change.question_id)), values=change.values,
-                         user_id=user_id)
-            if progress and (done % 200 == 0 or done == len(plan.changes)):
-                progress(done, len(plan.changes))
-        session.flush()
-        requests = session.scalars(select(FoiRequest).where(FoiRequest.id.in_(request_ids))).all() if request_ids else []
-        sync_figures_entered(session, requests, user_id)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    questions = {q.id: q for q in campaign_questions(session, plan.campaign_id)}
+    request_ids = sorted({c.request_id for c in plan.changes})
+    existing = (
+        {
+            (a.request_id, a.question_id): a
+            for a in session.scalars(select(Answer).where(Answer.request_id.in_(request_ids)))
+        }
+        if request_ids
+        else {}
+    )
+    for done, change in enumerate(plan.changes, start=1):
+        write_answer(
+            session,
+            request_id=change.request_id,
+            question=questions[change.question_id],
+            existing=existing.get((change.request_id, change.question_id)),
+            values=change.values,
+            user_id=user_id,
+        )
+        if progress and (done % 200 == 0 or done == len(plan.changes)):
+            progress(done, len(plan.changes))
+    session.flush()
+    requests = session.scalars(select(FoiRequest).where(FoiRequest.id.in_(request_ids))).all() if request_ids else []
+    sync_figures_entered(session, requests, user_id)
     plan.applied = True
     return plan
 
 
-def import_figures(session: Session, campaign: Campaign, filename: str, data: bytes, user_id: int | None,
-                   dry_run: bool = False, progress: Callable[[int, int], None] | None = None) -> ImportPlan:
+def import_figures(
+    session: Session,
+    campaign: Campaign,
+    filename: str,
+    data: bytes,
+    user_id: int | None,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportPlan:
     """Plan, and unless `dry_run` or the plan has errors, apply. Returns the plan (`applied` says which)."""
     plan = plan_import(session, campaign, filename, data)
     if plan.ok and not dry_run and plan.changes:

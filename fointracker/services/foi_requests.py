@@ -1,7 +1,6 @@
 """Creating and editing single requests."""
-from __future__ import annotations
 
-from datetime import date
+from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
@@ -11,8 +10,19 @@ from ..models import Authority, Campaign, FoiRequest, RequestEvent
 from .audit import record, snapshot
 from .deadlines import recompute_request
 
-REQUEST_FIELDS = ("campaign_id", "authority_id", "regime", "subject", "body", "sent_on", "received_on",
-                  "council_reference", "owner_id", "status", "outcome")
+REQUEST_FIELDS = (
+    "campaign_id",
+    "authority_id",
+    "regime",
+    "subject",
+    "body",
+    "sent_on",
+    "received_on",
+    "council_reference",
+    "owner_id",
+    "status",
+    "outcome",
+)
 
 
 class RequestError(ValueError):
@@ -40,9 +50,8 @@ def _check(session: Session, values: dict) -> None:
         raise RequestError("received_on", "the council cannot receive the request before it was sent")
 
 
-def create_request(session: Session, values: dict, user_id: int | None, commit: bool = True) -> FoiRequest:
-    """One request. If it has a sent date it is recorded as sent (a `sent` event).
-    With commit=False the caller commits (batch creation: all or nothing)."""
+def create_request(session: Session, values: dict, user_id: int | None) -> FoiRequest:
+    """One request. If it has a sent date it is recorded as sent (a `sent` event). The caller commits."""
     values = dict(values)
     values["subject"] = values["subject"].strip()
     _check(session, values)
@@ -53,16 +62,27 @@ def create_request(session: Session, values: dict, user_id: int | None, commit: 
     session.add(foi_request)
     session.flush()
     if values.get("sent_on"):
-        session.add(RequestEvent(request_id=foi_request.id, kind=EventKind.SENT.value,
-                                 occurred_on=values["sent_on"], created_by_id=user_id,
-                                 details={"received_on": values["received_on"].isoformat()}))
+        session.add(
+            RequestEvent(
+                request_id=foi_request.id,
+                kind=EventKind.SENT.value,
+                occurred_on=values["sent_on"],
+                created_by_id=user_id,
+                details={"received_on": values["received_on"].isoformat()},
+            )
+        )
     session.flush()
     session.refresh(foi_request, ["events"])
     recompute_request(session, foi_request)
-    record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="created",
-           after=snapshot(foi_request, REQUEST_FIELDS))
-    if commit:
-        session.commit()
+    record(
+        session,
+        user_id=user_id,
+        entity_type="request",
+        entity_id=foi_request.id,
+        action="created",
+        after=snapshot(foi_request, REQUEST_FIELDS),
+    )
+    session.flush()
     return foi_request
 
 
@@ -80,8 +100,14 @@ def update_request(session: Session, foi_request: FoiRequest, values: dict, user
         if key in values:
             setattr(foi_request, key, values[key].strip() if isinstance(values[key], str) else values[key])
     recompute_request(session, foi_request)  # the regime decides the calendar
-    record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="updated",
-           before=before, after=snapshot(foi_request, EDITABLE_FIELDS))
-    session.commit()
+    record(
+        session,
+        user_id=user_id,
+        entity_type="request",
+        entity_id=foi_request.id,
+        action="updated",
+        before=before,
+        after=snapshot(foi_request, EDITABLE_FIELDS),
+    )
+    session.flush()
     return foi_request
-

@@ -1,4 +1,5 @@
 """A user's reminder preferences and their secret calendar link."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,9 @@ def user_kinds_off(user: User) -> list[str]:
     return list(user.reminder_kinds_off or [])
 
 
-def save_preferences(session: Session, user: User, *, mode: str, digest_hour: int, kinds_off: list[str],
-                     actor_id: int | None) -> User:
+def save_preferences(
+    session: Session, user: User, *, mode: str, digest_hour: int, kinds_off: list[str], actor_id: int | None
+) -> User:
     """Validate and save; one audit entry with what changed. Raises PreferenceError (nothing saved)."""
     if mode not in MODES:
         raise PreferenceError("mode", f"choose one of {', '.join(MODES)}")
@@ -44,9 +46,16 @@ def save_preferences(session: Session, user: User, *, mode: str, digest_hour: in
     user.reminder_mode = mode
     user.digest_hour = digest_hour
     user.reminder_kinds_off = kinds_off_sorted(kinds_off)
-    record(session, user_id=actor_id, entity_type="user", entity_id=user.id, action="updated",
-           before=before, after=snapshot(user, PREFERENCE_FIELDS))
-    session.commit()
+    record(
+        session,
+        user_id=actor_id,
+        entity_type="user",
+        entity_id=user.id,
+        action="updated",
+        before=before,
+        after=snapshot(user, PREFERENCE_FIELDS),
+    )
+    session.flush()
     return user
 
 
@@ -71,9 +80,14 @@ def new_calendar_token(session: Session, user: User, actor_id: int | None) -> st
     had_one = user.calendar_token_hash is not None
     token = secrets.token_urlsafe(TOKEN_BYTES)
     user.calendar_token_hash = calendar_token_digest(token)
-    record(session, user_id=actor_id, entity_type="user", entity_id=user.id,
-           action="calendar link regenerated" if had_one else "calendar link created")
-    session.commit()
+    record(
+        session,
+        user_id=actor_id,
+        entity_type="user",
+        entity_id=user.id,
+        action="calendar link regenerated" if had_one else "calendar link created",
+    )
+    session.flush()
     return token
 
 

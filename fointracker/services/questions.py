@@ -9,10 +9,11 @@
 - Deleting a question that has answers needs `confirm=True`; the answers are deleted
   with it and every one is kept in the audit trail.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -49,8 +50,10 @@ def split_choices(value) -> list[str]:
 
 
 def _clean(values: Mapping) -> dict:
-    cleaned = {name: (values.get(name) or "").strip() for name in
-               ("code", "label", "qtype", "period_label", "pair_group", "help_text")}
+    cleaned = {
+        name: (values.get(name) or "").strip()
+        for name in ("code", "label", "qtype", "period_label", "pair_group", "help_text")
+    }
     cleaned["label"] = " ".join(cleaned["label"].split())
     cleaned["choices"] = split_choices(values.get("choices"))
     return cleaned
@@ -62,8 +65,9 @@ def _answer_count(session: Session, question_id: int | None) -> int:
     return session.scalar(select(func.count(Answer.id)).where(Answer.question_id == question_id)) or 0
 
 
-def _check(session: Session, campaign_id: int, values: dict, question: Question | None,
-           pair_with: int | None) -> Question | None:
+def _check(
+    session: Session, campaign_id: int, values: dict, question: Question | None, pair_with: int | None
+) -> Question | None:
     """Every problem at once as QuestionError; otherwise the pair's other question (or None)."""
     errors: dict[str, str] = {}
     for name, limit in LIMITS.items():
@@ -98,12 +102,19 @@ def _check(session: Session, campaign_id: int, values: dict, question: Question 
 
     answered = _answer_count(session, question.id if question else None)
     if question is not None and answered and qtype is not None and qtype.value != question.qtype:
-        errors["qtype"] = (f"{answered} answer(s) were given as {QuestionType(question.qtype).label.lower()}: "
-                           "the type of an answered question cannot change")
+        errors["qtype"] = (
+            f"{answered} answer(s) were given as {QuestionType(question.qtype).label.lower()}: "
+            "the type of an answered question cannot change"
+        )
     if question is not None and answered and qtype is QuestionType.CHOICE and "choices" not in errors:
         wanted = {c.casefold() for c in choices}
-        used = sorted(set(session.scalars(select(Answer.value_text).where(
-            Answer.question_id == question.id, Answer.value_text != ""))))
+        used = sorted(
+            set(
+                session.scalars(
+                    select(Answer.value_text).where(Answer.question_id == question.id, Answer.value_text != "")
+                )
+            )
+        )
         missing = [u for u in used if u.casefold() not in wanted]
         if missing:
             errors["choices"] = "answers already use " + ", ".join(repr(m) for m in missing) + ": keep these choices"
@@ -114,17 +125,29 @@ def _check(session: Session, campaign_id: int, values: dict, question: Question 
     return partner
 
 
-def _check_pair(session: Session, campaign_id: int, values: dict, question: Question | None,
-                pair_with: int | None, qtype: QuestionType | None, errors: dict[str, str]) -> Question | None:
+def _check_pair(
+    session: Session,
+    campaign_id: int,
+    values: dict,
+    question: Question | None,
+    pair_with: int | None,
+    qtype: QuestionType | None,
+    errors: dict[str, str],
+) -> Question | None:
     group = values["pair_group"]
     if not group:
         if pair_with:
             errors["pair_group"] = "name the comparison group the two questions share (e.g. asc_budget)"
         return None
-    members = [q for q in session.scalars(select(Question).where(Question.campaign_id == campaign_id,
-                                                                 Question.pair_group == group)
-                                    .order_by(Question.position, Question.id))
-               if question is None or q.id != question.id]
+    members = [
+        q
+        for q in session.scalars(
+            select(Question)
+            .where(Question.campaign_id == campaign_id, Question.pair_group == group)
+            .order_by(Question.position, Question.id)
+        )
+        if question is None or q.id != question.id
+    ]
     if pair_with:
         other = session.get(Question, pair_with)
         if other is None or other.campaign_id != campaign_id or (question is not None and other.id == question.id):
@@ -139,15 +162,19 @@ def _check_pair(session: Session, campaign_id: int, values: dict, question: Ques
         errors["pair_with"] = "a comparison group pairs two questions: choose the question to pair with"
         return None
     if len(members) > 1:
-        errors["pair_group"] = (f"the group {group!r} already has two questions ("
-                                + ", ".join(q.code for q in members) + "): a group pairs exactly two")
+        errors["pair_group"] = (
+            f"the group {group!r} already has two questions ("
+            + ", ".join(q.code for q in members)
+            + "): a group pairs exactly two"
+        )
         return None
     partner = members[0]
     if qtype is not None and not qtype.is_numeric:
         errors["pair_group"] = "only numeric questions (money, count, decimal, percentage) form a before/after pair"
     elif qtype is not None and partner.qtype != qtype.value:
-        errors["pair_group"] = (f"the pair must be of the same type: {partner.code} is "
-                                f"{QuestionType(partner.qtype).label.lower()}")
+        errors["pair_group"] = (
+            f"the pair must be of the same type: {partner.code} is {QuestionType(partner.qtype).label.lower()}"
+        )
     return partner
 
 
@@ -155,14 +182,22 @@ def _dissolve(session: Session, campaign_id: int, group: str, keep: set[int], us
     """Take every other question out of `group` (a pair left with one question is no pair)."""
     if not group:
         return
-    for other in session.scalars(select(Question).where(Question.campaign_id == campaign_id,
-                                                        Question.pair_group == group)):
+    for other in session.scalars(
+        select(Question).where(Question.campaign_id == campaign_id, Question.pair_group == group)
+    ):
         if other.id in keep:
             continue
         before = snapshot(other, ("pair_group",))
         other.pair_group = ""
-        record(session, user_id=user_id, entity_type="question", entity_id=other.id, action="updated",
-               before=before, after=snapshot(other, ("pair_group",)))
+        record(
+            session,
+            user_id=user_id,
+            entity_type="question",
+            entity_id=other.id,
+            action="updated",
+            before=before,
+            after=snapshot(other, ("pair_group",)),
+        )
 
 
 def _set_partner(session: Session, partner: Question | None, group: str, user_id: int | None) -> None:
@@ -170,32 +205,48 @@ def _set_partner(session: Session, partner: Question | None, group: str, user_id
         return
     before = snapshot(partner, ("pair_group",))
     partner.pair_group = group
-    record(session, user_id=user_id, entity_type="question", entity_id=partner.id, action="updated",
-           before=before, after=snapshot(partner, ("pair_group",)))
+    record(
+        session,
+        user_id=user_id,
+        entity_type="question",
+        entity_id=partner.id,
+        action="updated",
+        before=before,
+        after=snapshot(partner, ("pair_group",)),
+    )
 
 
-def create_question(session: Session, campaign: Campaign, values: Mapping, user_id: int | None,
-                    pair_with: int | None = None) -> Question:
-    """Add a question at the end of the campaign's list. One commit."""
+def create_question(
+    session: Session, campaign: Campaign, values: Mapping, user_id: int | None, pair_with: int | None = None
+) -> Question:
+    """Add a question at the end of the campaign's list."""
     cleaned = _clean(values)
     partner = _check(session, campaign.id, cleaned, None, pair_with)
     position = (session.scalar(select(func.max(Question.position)).where(Question.campaign_id == campaign.id)) or 0) + 1
-    question = Question(campaign_id=campaign.id, position=position,
-                        **{**cleaned, "choices": cleaned["choices"] or None})
+    question = Question(
+        campaign_id=campaign.id, position=position, **{**cleaned, "choices": cleaned["choices"] or None}
+    )
     session.add(question)
     session.flush()
     _set_partner(session, partner, cleaned["pair_group"], user_id)
-    record(session, user_id=user_id, entity_type="question", entity_id=question.id, action="created",
-           after={"campaign_id": campaign.id, **snapshot(question, AUDIT_FIELDS)})
+    record(
+        session,
+        user_id=user_id,
+        entity_type="question",
+        entity_id=question.id,
+        action="created",
+        after={"campaign_id": campaign.id, **snapshot(question, AUDIT_FIELDS)},
+    )
     session.flush()
     sync_campaign(session, campaign.id, user_id)  # a new question is unanswered everywhere
-    session.commit()
+    session.flush()
     return question
 
 
-def update_question(session: Session, question: Question, values: Mapping, user_id: int | None,
-                    pair_with: int | None = None) -> Question:
-    """Edit a question (fields not in `values` keep their value). One commit."""
+def update_question(
+    session: Session, question: Question, values: Mapping, user_id: int | None, pair_with: int | None = None
+) -> Question:
+    """Edit a question (fields not in `values` keep their value)."""
     cleaned = _clean({**{name: getattr(question, name) for name in QUESTION_FIELDS}, **values})
     partner = _check(session, question.campaign_id, cleaned, question, pair_with)
     before = snapshot(question, AUDIT_FIELDS)
@@ -205,35 +256,50 @@ def update_question(session: Session, question: Question, values: Mapping, user_
     if old_group != cleaned["pair_group"]:
         _dissolve(session, question.campaign_id, old_group, {question.id}, user_id)
     _set_partner(session, partner, cleaned["pair_group"], user_id)
-    record(session, user_id=user_id, entity_type="question", entity_id=question.id, action="updated",
-           before=before, after=snapshot(question, AUDIT_FIELDS))
-    session.commit()
+    record(
+        session,
+        user_id=user_id,
+        entity_type="question",
+        entity_id=question.id,
+        action="updated",
+        before=before,
+        after=snapshot(question, AUDIT_FIELDS),
+    )
+    session.flush()
     return question
 
 
 def delete_question(session: Session, question: Question, user_id: int | None, confirm: bool = False) -> int:
     """Delete a question. With answers it needs `confirm`; they go with it, each one
-    recorded in the audit trail. Returns how many answers were deleted. One commit."""
+    recorded in the audit trail. Returns how many answers were deleted."""
     answers = list(session.scalars(select(Answer).where(Answer.question_id == question.id)))
     if answers and not confirm:
-        raise QuestionError("confirm", f"{len(answers)} answer(s) to this question would be deleted with it: "
-                                       "confirm to delete them too")
+        raise QuestionError(
+            "confirm", f"{len(answers)} answer(s) to this question would be deleted with it: confirm to delete them too"
+        )
     campaign_id = question.campaign_id
     for answer in answers:
-        write_answer(session, request_id=answer.request_id, question=question, existing=answer, values=None,
-                     user_id=user_id)
+        write_answer(
+            session, request_id=answer.request_id, question=question, existing=answer, values=None, user_id=user_id
+        )
     _dissolve(session, campaign_id, question.pair_group, {question.id}, user_id)
-    record(session, user_id=user_id, entity_type="question", entity_id=question.id, action="deleted",
-           before={"campaign_id": campaign_id, **snapshot(question, AUDIT_FIELDS), "answers": len(answers)})
+    record(
+        session,
+        user_id=user_id,
+        entity_type="question",
+        entity_id=question.id,
+        action="deleted",
+        before={"campaign_id": campaign_id, **snapshot(question, AUDIT_FIELDS), "answers": len(answers)},
+    )
     session.delete(question)
     session.flush()
     sync_campaign(session, campaign_id, user_id)  # one question fewer may complete some requests
-    session.commit()
+    session.flush()
     return len(answers)
 
 
 def reorder_questions(session: Session, campaign: Campaign, ordered_ids: list[int], user_id: int | None) -> None:
-    """Put the campaign's questions in this order (every question exactly once). One commit."""
+    """Put the campaign's questions in this order (every question exactly once)."""
     questions = campaign_questions(session, campaign.id)
     by_id = {q.id: q for q in questions}
     if sorted(ordered_ids) != sorted(by_id) or len(set(ordered_ids)) != len(ordered_ids):
@@ -241,9 +307,16 @@ def reorder_questions(session: Session, campaign: Campaign, ordered_ids: list[in
     before = {"questions": [q.code for q in questions]}
     for position, question_id in enumerate(ordered_ids, start=1):
         by_id[question_id].position = position
-    record(session, user_id=user_id, entity_type="campaign", entity_id=campaign.id, action="questions_reordered",
-           before=before, after={"questions": [by_id[i].code for i in ordered_ids]})
-    session.commit()
+    record(
+        session,
+        user_id=user_id,
+        entity_type="campaign",
+        entity_id=campaign.id,
+        action="questions_reordered",
+        before=before,
+        after={"questions": [by_id[i].code for i in ordered_ids]},
+    )
+    session.flush()
 
 
 def move_question(session: Session, question: Question, offset: int, user_id: int | None) -> None:

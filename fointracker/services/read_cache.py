@@ -31,6 +31,7 @@ typed in) drops every cached answer; the gain is that no write path can be forgo
 tests/test_read_cache.py does each kind of write and checks that the dashboard and the report
 show it at once, and that on PostgreSQL every table but those two is counted.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -137,8 +138,7 @@ class DashboardData:
     any_campaign: bool
 
 
-def compute_dashboard(session: Session, everything: bool, user_id: int, today: date,
-                      soon_days: int) -> DashboardData:
+def compute_dashboard(session: Session, everything: bool, user_id: int, today: date, soon_days: int) -> DashboardData:
     """The dashboard's numbers, uncached: "everything", or "mine" for `user_id` (the requests
     they own, and every request of the campaigns they coordinate)."""
     scope = Scope.everything() if everything else Scope.mine(session, user_id)
@@ -161,4 +161,5 @@ def dashboard_data(session: Session, everything: bool, user_id: int, today: date
     """`compute_dashboard`, from this process's cache while the database is unchanged."""
     key = ("dashboard", everything, None if everything else user_id, today, soon_days)
     return dashboard_cache.get_or_compute(
-        session, key, lambda: compute_dashboard(session, everything, user_id, today, soon_days))
+        session, key, lambda: compute_dashboard(session, everything, user_id, today, soon_days)
+    )

@@ -1,7 +1,8 @@
 """The admin's view of the reminder outbox: filtered listing, counts by status, "retry now"."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session, contains_eager
@@ -26,15 +27,22 @@ def status_counts(session: Session) -> dict[str, int]:
     return counts
 
 
-def outbox_query(*, status: str | None = None, kind: str | None = None, channel: str | None = None,
-                 q: str | None = None):
+def outbox_query(
+    *, status: str | None = None, kind: str | None = None, channel: str | None = None, q: str | None = None
+):
     """The listing: failed rows first, then the latest due first; search by recipient or council."""
-    stmt = (select(Reminder)
-            .join(Reminder.request).join(FoiRequest.authority).join(FoiRequest.campaign)
-            .outerjoin(Reminder.user)
-            .options(contains_eager(Reminder.request).contains_eager(FoiRequest.authority),
-                     contains_eager(Reminder.request).contains_eager(FoiRequest.campaign),
-                     contains_eager(Reminder.user)))
+    stmt = (
+        select(Reminder)
+        .join(Reminder.request)
+        .join(FoiRequest.authority)
+        .join(FoiRequest.campaign)
+        .outerjoin(Reminder.user)
+        .options(
+            contains_eager(Reminder.request).contains_eager(FoiRequest.authority),
+            contains_eager(Reminder.request).contains_eager(FoiRequest.campaign),
+            contains_eager(Reminder.user),
+        )
+    )
     if status:
         stmt = stmt.where(Reminder.status == status)
     if kind:
@@ -43,18 +51,30 @@ def outbox_query(*, status: str | None = None, kind: str | None = None, channel:
         stmt = stmt.where(Reminder.channel == channel)
     if q and q.strip():
         q = q.strip()  # a bound parameter, matched literally (% and _ are escaped)
-        stmt = stmt.where(or_(*(column.icontains(q, autoescape=True) for column in (
-            User.email, User.name, Reminder.recipient, Authority.short_name, Authority.official_name,
-            Authority.code, Campaign.title))))
-    return stmt.order_by(case((Reminder.status == "failed", 0), else_=1), Reminder.due_at.desc(),
-                         Reminder.id.desc())
+        stmt = stmt.where(
+            or_(
+                *(
+                    column.icontains(q, autoescape=True)
+                    for column in (
+                        User.email,
+                        User.name,
+                        Reminder.recipient,
+                        Authority.short_name,
+                        Authority.official_name,
+                        Authority.code,
+                        Campaign.title,
+                    )
+                )
+            )
+        )
+    return stmt.order_by(case((Reminder.status == "failed", 0), else_=1), Reminder.due_at.desc(), Reminder.id.desc())
 
 
 def aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes (stored in UTC)."""
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)
 
 
 def can_retry(reminder: Reminder, now: datetime) -> bool:
@@ -68,20 +88,29 @@ def retry_now(session: Session, reminder: Reminder, actor_id: int | None, now: d
     if not can_retry(reminder, now):
         if reminder.status == "pending":
             raise RetryError("it is not due yet; it will be sent when it falls due")
-        raise RetryError(f"only failed reminders, or pending ones already due, can be retried "
-                         f"(this one is {reminder.status})")
+        raise RetryError(
+            f"only failed reminders, or pending ones already due, can be retried (this one is {reminder.status})"
+        )
     before = {"status": reminder.status, "next_attempt_at": _iso(reminder.next_attempt_at)}
     # Conditional UPDATE: a sweep that claimed the row in the meantime wins.
     changed = session.execute(
-        update(Reminder).where(Reminder.id == reminder.id, Reminder.status.in_(RETRYABLE))
+        update(Reminder)
+        .where(Reminder.id == reminder.id, Reminder.status.in_(RETRYABLE))
         .values(status="pending", next_attempt_at=now, updated_at=now),
-        execution_options={"synchronize_session": False}).rowcount
+        execution_options={"synchronize_session": False},
+    ).rowcount
     if not changed:
-        session.rollback()
         raise RetryError("the reminder changed meanwhile (a sweep took it); reload the page")
-    record(session, user_id=actor_id, entity_type="reminder", entity_id=reminder.id, action="retried",
-           before=before, after={"status": "pending", "next_attempt_at": now.isoformat()})
-    session.commit()
+    record(
+        session,
+        user_id=actor_id,
+        entity_type="reminder",
+        entity_id=reminder.id,
+        action="retried",
+        before=before,
+        after={"status": "pending", "next_attempt_at": now.isoformat()},
+    )
+    session.flush()
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -5,26 +5,26 @@ turns them into one row per recipient and keeps the table in step: new keys are
 inserted, keys no longer planned are superseded, and a key planned again (a deadline
 that moved back) comes back to pending. Rows already sent are never touched.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.deadlines import WorkingCalendar
-from ..domain.lifecycle import EventKind, Outcome, Status
-from ..domain.reminders import LONDON, ReminderSettings, RequestFacts, fire_at, plan
+from ..domain.lifecycle import ANSWERED_STATUSES, FIGURE_OUTCOMES, EventKind, Status
+from ..domain.localtime import LONDON
+from ..domain.reminders import ReminderSettings, RequestFacts, fire_at, plan
 from ..models import Campaign, FoiRequest, Reminder, campaign_coordinators
 from ..models.base import utcnow
 
 LIVE = ("pending", "failed")  # rows that may still be sent
 DEAD = ("superseded", "cancelled")  # rows that a new plan may bring back
-FIGURES_OUTCOMES = (Outcome.SUCCESSFUL.value, Outcome.PARTIALLY_SUCCESSFUL.value)
-ANSWERED = (Status.RESPONDED.value, Status.CLOSED.value, Status.INTERNAL_REVIEW.value, Status.COMPLAINT.value)
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class PlanInput:
     calendar: WorkingCalendar
 
 
+DEFAULT_SETTINGS = ReminderSettings()
+
+
 def facts_for(row, events: Iterable) -> RequestFacts:
     """The planner's view of a request (a FoiRequest or a row with its columns) and its events."""
     clarification_on = None
@@ -42,15 +45,20 @@ def facts_for(row, events: Iterable) -> RequestFacts:
         asked = [e.occurred_on for e in events if e.kind == EventKind.CLARIFICATION_REQUESTED.value]
         clarification_on = max(asked) if asked else None
     return RequestFacts(
-        status=row.status, response_due_on=row.response_due_on, deferred_due_on=row.deferred_due_on,
-        very_overdue_on=row.very_overdue_on, review_due_on=row.review_due_on,
-        clarification_requested_on=clarification_on, responded_on=row.responded_on,
-        figures_wanted=(row.outcome in FIGURES_OUTCOMES and not row.figures_entered and row.status in ANSWERED),
+        status=row.status,
+        response_due_on=row.response_due_on,
+        deferred_due_on=row.deferred_due_on,
+        very_overdue_on=row.very_overdue_on,
+        review_due_on=row.review_due_on,
+        clarification_requested_on=clarification_on,
+        responded_on=row.responded_on,
+        figures_wanted=(row.outcome in FIGURE_OUTCOMES and not row.figures_entered and row.status in ANSWERED_STATUSES),
     )
 
 
-def recipients_for(owner_id: int | None, coordinator_ids: Iterable[int], campaign_id: int,
-                   has_webhook: bool) -> tuple[tuple[str, int | None, str], ...]:
+def recipients_for(
+    owner_id: int | None, coordinator_ids: Iterable[int], campaign_id: int, has_webhook: bool
+) -> tuple[tuple[str, int | None, str], ...]:
     users = sorted({uid for uid in [owner_id, *coordinator_ids] if uid is not None})
     result = [(f"user:{uid}", uid, "email") for uid in users]
     if has_webhook:
@@ -63,68 +71,121 @@ def campaign_audiences(session: Session, campaign_ids: Iterable[int]) -> dict[in
     ids = list(set(campaign_ids))
     coordinators: dict[int, list[int]] = defaultdict(list)
     for campaign_id, user_id in session.execute(
-            select(campaign_coordinators.c.campaign_id, campaign_coordinators.c.user_id)
-            .where(campaign_coordinators.c.campaign_id.in_(ids))):
+        select(campaign_coordinators.c.campaign_id, campaign_coordinators.c.user_id).where(
+            campaign_coordinators.c.campaign_id.in_(ids)
+        )
+    ):
         coordinators[campaign_id].append(user_id)
     hooks = dict(session.execute(select(Campaign.id, Campaign.webhook_url).where(Campaign.id.in_(ids))).all())
     return {cid: (coordinators.get(cid, []), bool(hooks.get(cid))) for cid in ids}
 
 
-def plan_request(session: Session, foi_request: FoiRequest, calendar: WorkingCalendar,
-                 settings: ReminderSettings = ReminderSettings()) -> None:
+def plan_request(
+    session: Session, foi_request: FoiRequest, calendar: WorkingCalendar, settings: ReminderSettings = DEFAULT_SETTINGS
+) -> None:
     """Re-plan one request's reminders (the caller commits, with the deadline change)."""
     coordinators, has_webhook = campaign_audiences(session, [foi_request.campaign_id])[foi_request.campaign_id]
-    sync(session, [PlanInput(foi_request.id, facts_for(foi_request, foi_request.events),
-                             recipients_for(foi_request.owner_id, coordinators, foi_request.campaign_id, has_webhook),
-                             calendar)], settings)
+    sync(
+        session,
+        [
+            PlanInput(
+                foi_request.id,
+                facts_for(foi_request, foi_request.events),
+                recipients_for(foi_request.owner_id, coordinators, foi_request.campaign_id, has_webhook),
+                calendar,
+            )
+        ],
+        settings,
+    )
 
 
-def sync(session: Session, inputs: Sequence[PlanInput], settings: ReminderSettings = ReminderSettings(),
-         chunk: int = 2000) -> None:
+def sync(
+    session: Session, inputs: Sequence[PlanInput], settings: ReminderSettings = DEFAULT_SETTINGS, chunk: int = 2000
+) -> None:
     """Bring the outbox in line with the plans of these requests: insert, revive, supersede."""
     now = utcnow()
     today = now.astimezone(LONDON).date()
     for start in range(0, len(inputs), chunk):
-        part = inputs[start:start + chunk]
+        part = inputs[start : start + chunk]
         existing: dict[tuple, tuple[int, str, object]] = {}
         for row in session.execute(
-                select(Reminder.id, Reminder.request_id, Reminder.kind, Reminder.days_before, Reminder.target_date,
-                       Reminder.recipient, Reminder.channel, Reminder.status, Reminder.due_at)
-                .where(Reminder.request_id.in_([i.request_id for i in part]))):
+            select(
+                Reminder.id,
+                Reminder.request_id,
+                Reminder.kind,
+                Reminder.days_before,
+                Reminder.target_date,
+                Reminder.recipient,
+                Reminder.channel,
+                Reminder.status,
+                Reminder.due_at,
+            ).where(Reminder.request_id.in_([i.request_id for i in part]))
+        ):
             key = (row.request_id, row.kind, row.days_before, row.target_date, row.recipient, row.channel)
             existing[key] = (row.id, row.status, row.due_at)
         wanted: dict[tuple, dict] = {}
         for item in part:
             for planned in plan(item.facts, item.calendar, settings, today):
                 for recipient, user_id, channel in item.recipients:
-                    key = (item.request_id, planned.kind.value, planned.days_before, planned.target_date,
-                           recipient, channel)
-                    wanted[key] = {"request_id": item.request_id, "kind": planned.kind.value,
-                                   "days_before": planned.days_before, "target_date": planned.target_date,
-                                   "recipient": recipient, "recipient_id": user_id, "channel": channel,
-                                   "due_at": fire_at(planned.fire_on)}
+                    key = (
+                        item.request_id,
+                        planned.kind.value,
+                        planned.days_before,
+                        planned.target_date,
+                        recipient,
+                        channel,
+                    )
+                    wanted[key] = {
+                        "request_id": item.request_id,
+                        "kind": planned.kind.value,
+                        "days_before": planned.days_before,
+                        "target_date": planned.target_date,
+                        "recipient": recipient,
+                        "recipient_id": user_id,
+                        "channel": channel,
+                        "due_at": fire_at(planned.fire_on),
+                    }
         inserts, revive, move = [], [], []
         for key, values in wanted.items():
             found = existing.get(key)
             if found is None:
-                inserts.append({**values, "status": "pending", "attempts": 0, "last_error": "", "message_id": "",
-                                "created_at": now, "updated_at": now})
+                inserts.append(
+                    {
+                        **values,
+                        "status": "pending",
+                        "attempts": 0,
+                        "last_error": "",
+                        "message_id": "",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
             elif found[1] in DEAD:
-                revive.append({"id": found[0], "status": "pending", "due_at": values["due_at"], "attempts": 0,
-                               "next_attempt_at": None, "last_error": "", "updated_at": now})
+                revive.append(
+                    {
+                        "id": found[0],
+                        "status": "pending",
+                        "due_at": values["due_at"],
+                        "attempts": 0,
+                        "next_attempt_at": None,
+                        "last_error": "",
+                        "updated_at": now,
+                    }
+                )
             elif found[1] in LIVE and _differs(found[2], values["due_at"]):
                 move.append({"id": found[0], "due_at": values["due_at"], "updated_at": now})
-        supersede = [row_id for key, (row_id, status, _due) in existing.items()
-                     if key not in wanted and status in LIVE]
+        supersede = [row_id for key, (row_id, status, _due) in existing.items() if key not in wanted and status in LIVE]
         # Core statements, not the ORM's bulk machinery: a closure day can move tens of
         # thousands of rows, and this runs inside the admin's request.
         table = Reminder.__table__
         if inserts:
             session.execute(insert(table), inserts)
         if supersede:
-            session.execute(update(table).where(table.c.id.in_(supersede))
-                            .values(status="superseded", updated_at=now,
-                                    last_error="the deadline it was about changed"))
+            session.execute(
+                update(table)
+                .where(table.c.id.in_(supersede))
+                .values(status="superseded", updated_at=now, last_error="the deadline it was about changed")
+            )
         for batch in (revive, move):
             if batch:
                 session.execute(update(Reminder), batch)
@@ -138,4 +199,4 @@ def _naive_utc(value):
     """SQLite hands back naive UTC datetimes, PostgreSQL aware ones: compare as naive UTC."""
     if value is None or value.tzinfo is None:
         return value
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)

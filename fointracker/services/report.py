@@ -41,29 +41,52 @@ kept (`_statements`): a report asked for again goes straight to SQLAlchemy's com
 One request is one council's return: a council sent two requests in one campaign would
 count twice (the methodology note says so when it happens).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
 
-from sqlalchemy import (BigInteger, Float, Select, and_, case, cast, distinct, exists, func, literal_column, or_,
-                        select, type_coerce, union_all)
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Select,
+    and_,
+    case,
+    cast,
+    distinct,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from sqlalchemy.orm import join as orm_join
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
+from .. import clock
 from ..domain.figures import AnswerState, QuestionType, format_number
+from ..domain.regimes import REGIME_LABELS, Regime
 from ..models import Answer, Authority, Campaign, FoiRequest, Question
 from ..models.figures import NUMBER
-from .sql_stats import QUARTILES, interpolate_percentiles, percentage, percentile_arrays_select, percentile_select
+from .sql_stats import (
+    QUARTILES,
+    interpolate_percentiles,
+    percentage,
+    percentile_arrays_select,
+    percentile_select,
+)
 from .stats import CampaignStats, GroupStats, campaign_statistics
 
 MONEY = QuestionType.MONEY.value
@@ -91,6 +114,7 @@ CHANGE_BINS = (
 
 
 # ---------------------------------------------------------------- rounding and display
+
 
 def round_figure(value: Decimal | None, qtype: str) -> Decimal | None:
     """Money to the penny, everything else to 6 decimal places, half up; None stays None."""
@@ -140,6 +164,7 @@ def show_percent(value: Decimal | float | None, signed: bool = False) -> str:
 
 
 # ---------------------------------------------------------------- what the report holds
+
 
 @dataclass(frozen=True)
 class QuestionInfo:
@@ -318,6 +343,7 @@ class Report:
 
 # ---------------------------------------------------------------- SQL building blocks
 
+
 def _count_if(condition, label: str):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(label)
 
@@ -329,7 +355,7 @@ class _Sql:
         self.sqlite = sqlite
 
     @classmethod
-    def of(cls, session: Session) -> "_Sql":
+    def of(cls, session: Session) -> _Sql:
         return cls(session.get_bind().dialect.name == "sqlite")
 
     def units(self, column):
@@ -358,8 +384,12 @@ def _dimension_selects(columns, keys, from_, where) -> Select:
     parts = []
     for dim, group in DIMENSIONS.items():
         grp = group if group is not None else literal_column("''")
-        stmt = (select(literal_column(f"'{dim}'").label("dim"), grp.label("grp"), *keys, *columns)
-                .select_from(from_).where(*where).group_by(*keys, *([group] if group is not None else [])))
+        stmt = (
+            select(literal_column(f"'{dim}'").label("dim"), grp.label("grp"), *keys, *columns)
+            .select_from(from_)
+            .where(*where)
+            .group_by(*keys, *([group] if group is not None else []))
+        )
         parts.append(stmt)
     return union_all(*parts)
 
@@ -374,10 +404,17 @@ def _rollups(fine, keys: Sequence[str], columns: dict[str, str]) -> Select:
     for dim, group in (("all", None), ("region", fine.c.region), ("type", fine.c.type_name)):
         key_columns = [fine.c[k] for k in keys]
         grp = group if group is not None else literal_column("''")
-        parts.append(select(literal_column(f"'{dim}'").label("dim"), grp.label("grp"), *key_columns,
-                            *(type_coerce(combine[how](fine.c[name]), fine.c[name].type).label(name)
-                              for name, how in columns.items()))
-                     .group_by(*key_columns, *([group] if group is not None else [])))
+        parts.append(
+            select(
+                literal_column(f"'{dim}'").label("dim"),
+                grp.label("grp"),
+                *key_columns,
+                *(
+                    type_coerce(combine[how](fine.c[name]), fine.c[name].type).label(name)
+                    for name, how in columns.items()
+                ),
+            ).group_by(*key_columns, *([group] if group is not None else []))
+        )
     return union_all(*parts)
 
 
@@ -395,14 +432,24 @@ def _dimension_percentiles(sql: _Sql, base, value, fractions, keys, where=(), ca
         groups = [*keys, *([group] if group is not None else [])]
         sub = percentile_select(value, fractions, groups, where, base, carry).subquery()
         grp = sub.c[f"g{len(keys)}"] if group is not None else literal_column("''")
-        parts.append(select(literal_column(f"'{dim}'").label("g0"), grp.label("g1"), sub.c.g0.label("g2"),
-                            sub.c.value, sub.c.rn, sub.c.n, *(sub.c[c.key] for c in carry)))
+        parts.append(
+            select(
+                literal_column(f"'{dim}'").label("g0"),
+                grp.label("g1"),
+                sub.c.g0.label("g2"),
+                sub.c.value,
+                sub.c.rn,
+                sub.c.n,
+                *(sub.c[c.key] for c in carry),
+            )
+        )
     return union_all(*parts)
 
 
 def _answers_from():
     return orm_join(Answer, FoiRequest, Answer.request_id == FoiRequest.id).join(
-        Authority, Authority.id == FoiRequest.authority_id)
+        Authority, Authority.id == FoiRequest.authority_id
+    )
 
 
 def _group_label(dim: str, grp: str | None) -> str:
@@ -411,10 +458,23 @@ def _group_label(dim: str, grp: str | None) -> str:
 
 def campaign_questions(session: Session, campaign_id: int) -> list[QuestionInfo]:
     """The campaign's questions in order (position, then id)."""
-    rows = session.scalars(select(Question).where(Question.campaign_id == campaign_id)
-                           .order_by(Question.position, Question.id))
-    return [QuestionInfo(q.id, q.code, q.label, q.qtype, q.period_label or "", q.pair_group or "", q.position or 0,
-                         q.help_text or "", tuple(q.choices or ())) for q in rows]
+    rows = session.scalars(
+        select(Question).where(Question.campaign_id == campaign_id).order_by(Question.position, Question.id)
+    )
+    return [
+        QuestionInfo(
+            q.id,
+            q.code,
+            q.label,
+            q.qtype,
+            q.period_label or "",
+            q.pair_group or "",
+            q.position or 0,
+            q.help_text or "",
+            tuple(q.choices or ()),
+        )
+        for q in rows
+    ]
 
 
 def question_pairs(questions: Sequence[QuestionInfo]) -> tuple[list[tuple[QuestionInfo, QuestionInfo]], list[str]]:
@@ -436,14 +496,17 @@ def question_pairs(questions: Sequence[QuestionInfo]) -> tuple[list[tuple[Questi
             unpaired.append(f"Pair group “{name}” has fewer than two numeric questions, so nothing is compared.")
             continue
         if len({q.qtype for q in numeric}) > 1:
-            unpaired.append(f"Pair group “{name}” mixes questions of different types "
-                            f"({', '.join(q.code for q in numeric)}), so they are not compared.")
+            unpaired.append(
+                f"Pair group “{name}” mixes questions of different types "
+                f"({', '.join(q.code for q in numeric)}), so they are not compared."
+            )
             continue
         pairs.extend(zip(numeric, numeric[1:]))
     return pairs, unpaired
 
 
 # ---------------------------------------------------------------- statements
+
 
 def figures_statement(sql: _Sql, campaign_id: int) -> Select:
     """Every question's counts, n, sum, min and max: overall, by region, by type."""
@@ -461,15 +524,20 @@ def figures_statement(sql: _Sql, campaign_id: int) -> Select:
         _count_if(and_(valued, a.value_bool.is_(True)), "yes"),
         _count_if(and_(valued, a.value_bool.is_(False)), "no"),
         _count_if(and_(valued, a.value_text != ""), "n_text"),
-        _count_if(and_(a.state == AnswerState.ESTIMATE.value, ~and_(a.value_number.is_(None),
-                                                                     a.bound_high.is_not(None))), "estimates"),
+        _count_if(
+            and_(a.state == AnswerState.ESTIMATE.value, ~and_(a.value_number.is_(None), a.bound_high.is_not(None))),
+            "estimates",
+        ),
         _count_if(suppressed, "suppressed"),
         *(_count_if(a.state == state, state) for state in NO_VALUE_STATES),
     ]
     region, type_name = sql.label(Authority.region), sql.label(Authority.type_name)
-    fine = (select(a.question_id.label("question_id"), region.label("region"), type_name.label("type_name"), *columns)
-            .select_from(_answers_from()).where(FoiRequest.campaign_id == campaign_id)
-            .group_by(a.question_id, region, type_name)).cte("answer_groups")
+    fine = (
+        select(a.question_id.label("question_id"), region.label("region"), type_name.label("type_name"), *columns)
+        .select_from(_answers_from())
+        .where(FoiRequest.campaign_id == campaign_id)
+        .group_by(a.question_id, region, type_name)
+    ).cte("answer_groups")
     how = {c.name: "sum" for c in columns} | {"minimum": "min", "maximum": "max"}
     return _rollups(fine, ["question_id"], how)
 
@@ -477,20 +545,37 @@ def figures_statement(sql: _Sql, campaign_id: int) -> Select:
 def quartiles_statement(sql: _Sql, campaign_id: int, question_ids: Sequence[int]) -> Select:
     """The rows the median and quartiles of every numeric question need: overall, by region, by type."""
     a = Answer
-    base = (select(a.question_id.label("question_id"), sql.label(Authority.region).label("region"),
-                   sql.label(Authority.type_name).label("type_name"), a.value_number.label("value"))
-            .select_from(_answers_from())
-            .where(FoiRequest.campaign_id == campaign_id, a.state.in_(VALUE_STATES), a.value_number.is_not(None),
-                   a.question_id.in_(list(question_ids)))).cte("figure_values")
+    base = (
+        select(
+            a.question_id.label("question_id"),
+            sql.label(Authority.region).label("region"),
+            sql.label(Authority.type_name).label("type_name"),
+            a.value_number.label("value"),
+        )
+        .select_from(_answers_from())
+        .where(
+            FoiRequest.campaign_id == campaign_id,
+            a.state.in_(VALUE_STATES),
+            a.value_number.is_not(None),
+            a.question_id.in_(list(question_ids)),
+        )
+    ).cte("figure_values")
     return _dimension_percentiles(sql, base, base.c.value, QUARTILES, [base.c.question_id])
 
 
 def choices_statement(campaign_id: int, question_ids: Sequence[int]) -> Select:
     a = Answer
-    return _dimension_selects([func.count(a.id).label("answers")], [a.question_id.label("question_id"),
-                                                                     a.value_text.label("choice")],
-                              _answers_from(), [FoiRequest.campaign_id == campaign_id, a.state.in_(VALUE_STATES),
-                                                a.question_id.in_(list(question_ids)), a.value_text != ""])
+    return _dimension_selects(
+        [func.count(a.id).label("answers")],
+        [a.question_id.label("question_id"), a.value_text.label("choice")],
+        _answers_from(),
+        [
+            FoiRequest.campaign_id == campaign_id,
+            a.state.in_(VALUE_STATES),
+            a.question_id.in_(list(question_ids)),
+            a.value_text != "",
+        ],
+    )
 
 
 class _PairJoin:
@@ -504,29 +589,50 @@ class _PairJoin:
 
     def __init__(self, sql: _Sql, campaign_id: int, pairs: Sequence[tuple[QuestionInfo, QuestionInfo]]):
         self.sql = sql
-        rows = [select(literal_column(str(int(i))).label("pair"), literal_column(str(int(q.id))).label("question_id"),
-                       literal_column(str(side)).label("side"))
-                for i, pair in enumerate(pairs) for side, q in enumerate(pair)]
+        rows = [
+            select(
+                literal_column(str(int(i))).label("pair"),
+                literal_column(str(int(q.id))).label("question_id"),
+                literal_column(str(side)).label("side"),
+            )
+            for i, pair in enumerate(pairs)
+            for side, q in enumerate(pair)
+        ]
         sides = union_all(*rows).cte("pair_sides")
         a = Answer
-        figures = (select(sides.c.pair, a.request_id,
-                          type_coerce(func.max(case((sides.c.side == 0, a.value_number))), NUMBER).label("before"),
-                          type_coerce(func.max(case((sides.c.side == 1, a.value_number))), NUMBER).label("after"),
-                          func.max(case((a.state == AnswerState.ESTIMATE.value, 1), else_=0)).label("estimate"))
-                   .select_from(sides).join(a, a.question_id == sides.c.question_id)
-                   .where(a.state.in_(VALUE_STATES), a.value_number.is_not(None))
-                   .group_by(sides.c.pair, a.request_id)
-                   .having(func.count() == 2)).subquery("pair_figures")
-        self.base = (select(figures.c.pair, sql.label(Authority.region).label("region"),
-                            sql.label(Authority.type_name).label("type_name"), Authority.code.label("code"),
-                            Authority.short_name.label("short_name"), FoiRequest.id.label("request_id"),
-                            figures.c.before, figures.c.after,
-                            sql.units(figures.c.before).label("bu"), sql.units(figures.c.after).label("au"),
-                            figures.c.estimate)
-                     .select_from(figures)
-                     .join(FoiRequest, FoiRequest.id == figures.c.request_id)
-                     .join(Authority, Authority.id == FoiRequest.authority_id)
-                     .where(FoiRequest.campaign_id == campaign_id)).cte("pair_values")
+        figures = (
+            select(
+                sides.c.pair,
+                a.request_id,
+                type_coerce(func.max(case((sides.c.side == 0, a.value_number))), NUMBER).label("before"),
+                type_coerce(func.max(case((sides.c.side == 1, a.value_number))), NUMBER).label("after"),
+                func.max(case((a.state == AnswerState.ESTIMATE.value, 1), else_=0)).label("estimate"),
+            )
+            .select_from(sides)
+            .join(a, a.question_id == sides.c.question_id)
+            .where(a.state.in_(VALUE_STATES), a.value_number.is_not(None))
+            .group_by(sides.c.pair, a.request_id)
+            .having(func.count() == 2)
+        ).subquery("pair_figures")
+        self.base = (
+            select(
+                figures.c.pair,
+                sql.label(Authority.region).label("region"),
+                sql.label(Authority.type_name).label("type_name"),
+                Authority.code.label("code"),
+                Authority.short_name.label("short_name"),
+                FoiRequest.id.label("request_id"),
+                figures.c.before,
+                figures.c.after,
+                sql.units(figures.c.before).label("bu"),
+                sql.units(figures.c.after).label("au"),
+                figures.c.estimate,
+            )
+            .select_from(figures)
+            .join(FoiRequest, FoiRequest.id == figures.c.request_id)
+            .join(Authority, Authority.id == FoiRequest.authority_id)
+            .where(FoiRequest.campaign_id == campaign_id)
+        ).cte("pair_values")
 
 
 def pairs_statement(join: _PairJoin) -> Select:
@@ -551,8 +657,9 @@ def pairs_statement(join: _PairJoin) -> Select:
         if high is not None:
             conditions.append(change <= high * bu if high_in else change < high * bu)
         columns.append(_count_if(and_(*conditions), f"bin{i}"))
-    fine = (select(p.c.pair, p.c.region, p.c.type_name, *columns)
-            .group_by(p.c.pair, p.c.region, p.c.type_name)).cte("pair_groups")
+    fine = (select(p.c.pair, p.c.region, p.c.type_name, *columns).group_by(p.c.pair, p.c.region, p.c.type_name)).cte(
+        "pair_groups"
+    )
     return _rollups(fine, ["pair"], {c.name: "sum" for c in columns})
 
 
@@ -567,19 +674,33 @@ def pair_median_statement(join: _PairJoin) -> Select:
 def top_cuts_statement(join: _PairJoin) -> Select:
     """The TOP_CUTS largest cuts (in amount) of each pair, councils named."""
     p = join.base
-    ranked = (select(p.c.pair, p.c.code, p.c.short_name, p.c.region, p.c.type_name, p.c.before, p.c.after,
-                     p.c.estimate,
-                     func.row_number().over(partition_by=p.c.pair,
-                                            order_by=((p.c.bu - p.c.au).desc(), p.c.short_name, p.c.code,
-                                                      p.c.request_id)).label("rn"))
-              .where(p.c.au < p.c.bu)).subquery()
+    ranked = (
+        select(
+            p.c.pair,
+            p.c.code,
+            p.c.short_name,
+            p.c.region,
+            p.c.type_name,
+            p.c.before,
+            p.c.after,
+            p.c.estimate,
+            func.row_number()
+            .over(partition_by=p.c.pair, order_by=((p.c.bu - p.c.au).desc(), p.c.short_name, p.c.code, p.c.request_id))
+            .label("rn"),
+        ).where(p.c.au < p.c.bu)
+    ).subquery()
     return select(ranked).where(ranked.c.rn <= TOP_CUTS).order_by(ranked.c.pair, ranked.c.rn)
 
 
 def period_statement(campaign_id: int) -> Select:
     r = FoiRequest
-    return select(func.min(r.sent_on), func.max(r.sent_on), func.max(r.responded_on), func.count(r.id),
-                  func.count(distinct(r.authority_id))).where(r.campaign_id == campaign_id, r.sent_on.is_not(None))
+    return select(
+        func.min(r.sent_on),
+        func.max(r.sent_on),
+        func.max(r.responded_on),
+        func.count(r.id),
+        func.count(distinct(r.authority_id)),
+    ).where(r.campaign_id == campaign_id, r.sent_on.is_not(None))
 
 
 @dataclass(frozen=True)
@@ -623,8 +744,11 @@ def _statements(sqlite: bool, campaign_id: int, questions: tuple[QuestionInfo, .
             built["choices"] = choices_statement(campaign_id, choice)
     if pairs:
         join = _PairJoin(sql, campaign_id, pairs)
-        built.update(pair_totals=pairs_statement(join), pair_medians=pair_median_statement(join),
-                     top_cuts=top_cuts_statement(join))
+        built.update(
+            pair_totals=pairs_statement(join),
+            pair_medians=pair_median_statement(join),
+            top_cuts=top_cuts_statement(join),
+        )
     return _Statements(questions, tuple(pairs), tuple(unpaired), **built)
 
 
@@ -715,8 +839,18 @@ def build_report(session: Session, campaign: Campaign, today: date | None = None
     asked = {("all", ALL_COUNCILS): stats.overall.councils}
     asked.update({("region", g.label): g.councils for g in stats.by_region})
     asked.update({("type", g.label): g.councils for g in stats.by_type})
-    report = Report(campaign.id, campaign.title, campaign.description or "", campaign.default_regime,
-                    today or date.today(), stats, period, [], [], unpaired=list(statements.unpaired))
+    report = Report(
+        campaign.id,
+        campaign.title,
+        campaign.description or "",
+        campaign.default_regime,
+        today or clock.today(),
+        stats,
+        period,
+        [],
+        [],
+        unpaired=list(statements.unpaired),
+    )
     if questions:
         report.questions = _question_reports(sql, statements, asked, rows)
     if pairs:
@@ -725,8 +859,9 @@ def build_report(session: Session, campaign: Campaign, today: date | None = None
     return report
 
 
-def _question_reports(sql: _Sql, statements: _Statements, asked: dict,
-                      rows: dict[str, list[Row]]) -> list[QuestionReport]:
+def _question_reports(
+    sql: _Sql, statements: _Statements, asked: dict, rows: dict[str, list[Row]]
+) -> list[QuestionReport]:
     questions = statements.questions
     by_id = {q.id: q for q in questions}
     found: dict[tuple[str, str, int], FigureStats] = {}  # (dim, group label, question id)
@@ -778,13 +913,17 @@ def _question_reports(sql: _Sql, statements: _Statements, asked: dict,
     reports = []
     for question in questions:
         overall = stats_for("all", None, question.id)
-        groups = {dim: [stats_for(dim, label, question.id)
-                        for label in sorted(asked_labels[dim] | labels[(dim, question.id)])]
-                  for dim in ("region", "type")}
+        groups = {
+            dim: [
+                stats_for(dim, label, question.id) for label in sorted(asked_labels[dim] | labels[(dim, question.id)])
+            ]
+            for dim in ("region", "type")
+        }
         if question.qtype == QuestionType.CHOICE.value:
             for s in [overall, *groups["region"], *groups["type"]]:
                 s.choices = {c: s.choices.get(c, 0) for c in question.choices} | {
-                    c: k for c, k in sorted(s.choices.items()) if c not in question.choices}
+                    c: k for c, k in sorted(s.choices.items()) if c not in question.choices
+                }
         reports.append(QuestionReport(question, overall, groups["region"], groups["type"]))
     return reports
 
@@ -824,22 +963,34 @@ def _pair_reports(sql: _Sql, statements: _Statements, rows: dict[str, list[Row]]
     for row in (r._mapping for r in rows["top_cuts"]):
         index = int(row["pair"])
         qtype = pairs[index][0].qtype
-        cuts[index].append(Cut(row["code"], row["short_name"], row["region"], row["type_name"],
-                               round_figure(Decimal(row["before"]), qtype), round_figure(Decimal(row["after"]), qtype),
-                               bool(row["estimate"]), rank=int(row["rn"])))
+        cuts[index].append(
+            Cut(
+                row["code"],
+                row["short_name"],
+                row["region"],
+                row["type_name"],
+                round_figure(Decimal(row["before"]), qtype),
+                round_figure(Decimal(row["after"]), qtype),
+                bool(row["estimate"]),
+                rank=int(row["rn"]),
+            )
+        )
 
     reports = []
     for index, (before, after) in enumerate(pairs):
         overall = stats_for("all", None, index)
         if not overall.bins:
             overall.bins = [(label, 0) for label, *_rest in CHANGE_BINS]
-        by = {dim: [found[k] for k in sorted(found, key=lambda k: k[1]) if k[0] == dim and k[2] == index]
-              for dim in ("region", "type")}
+        by = {
+            dim: [found[k] for k in sorted(found, key=lambda k: k[1]) if k[0] == dim and k[2] == index]
+            for dim in ("region", "type")
+        }
         reports.append(PairReport(index, before, after, overall, by["region"], by["type"], cuts.get(index, [])))
     return reports
 
 
 # ---------------------------------------------------------------- the methodology note
+
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (plural or word + 's')}"
@@ -851,31 +1002,42 @@ def methodology(report: Report) -> Methodology:
     questions = report.question_infos
     if questions:
         periods = sorted({q.period_label for q in questions if q.period_label})
-        asked = (f"{_plural(len(questions), 'question')} ({', '.join(q.code for q in questions)})"
-                 + (f", covering {', '.join(periods)}" if periods else "") + ".")
+        asked = (
+            f"{_plural(len(questions), 'question')} ({', '.join(q.code for q in questions)})"
+            + (f", covering {', '.join(periods)}" if periods else "")
+            + "."
+        )
     else:
         asked = "No questions have been defined for this campaign yet."
     types = ", ".join(f"{g.councils} {g.label}" for g in sorted(report.responses.by_type, key=lambda g: -g.councils))
-    regime = {"foia": "the Freedom of Information Act 2000", "eir": "the Environmental Information Regulations 2004",
-              "foisa": "the Freedom of Information (Scotland) Act 2002",
-              "eisr": "the Environmental Information (Scotland) Regulations 2004"}.get(report.regime, report.regime)
-    of_whom = (f"{_plural(o.councils, 'council')} were sent a request under {regime} (Scottish councils under "
-               f"the Scottish equivalent)" + (f": {types}." if types else "."))
+    regime = f"the {Regime(report.regime).act}" if report.regime in REGIME_LABELS else report.regime
+    of_whom = (
+        f"{_plural(o.councils, 'council')} were sent a request under {regime} (Scottish councils under "
+        f"the Scottish equivalent)" + (f": {types}." if types else ".")
+    )
     p = report.period
     if p.first_sent:
-        sent = (f"on {p.first_sent:%-d %B %Y}" if p.first_sent == p.last_sent
-                else f"between {p.first_sent:%-d %B %Y} and {p.last_sent:%-d %B %Y}")
+        sent = (
+            f"on {p.first_sent:%-d %B %Y}"
+            if p.first_sent == p.last_sent
+            else f"between {p.first_sent:%-d %B %Y} and {p.last_sent:%-d %B %Y}"
+        )
         when = f"Requests were sent {sent}"
-        when += (f"; the last response counted arrived on {p.last_response:%-d %B %Y}" if p.last_response else
-                 "; no response has arrived yet")
+        when += (
+            f"; the last response counted arrived on {p.last_response:%-d %B %Y}"
+            if p.last_response
+            else "; no response has arrived yet"
+        )
         when += f". Figures as recorded on {report.generated_on:%-d %B %Y}."
     else:
         when = "No request has been sent yet."
     rate = o.response_rate
-    response_rate = (f"{_plural(o.answered, 'request')} answered out of {o.sent:,} sent"
-                     + (f" ({show_percent(rate)})" if rate is not None else "")
-                     + f"; {o.on_time:,} on time and {o.late:,} late; {o.refused:,} refused, "
-                       f"{o.not_held:,} said the information was not held, {o.outstanding:,} still outstanding.")
+    response_rate = (
+        f"{_plural(o.answered, 'request')} answered out of {o.sent:,} sent"
+        + (f" ({show_percent(rate)})" if rate is not None else "")
+        + f"; {o.on_time:,} on time and {o.late:,} late; {o.refused:,} refused, "
+        f"{o.not_held:,} said the information was not held, {o.outstanding:,} still outstanding."
+    )
     caveats = [
         "Every table states its base: n is the number of councils whose figure is counted. Councils that did "
         "not answer a question, or answered that the information is not held, not collected or exempt, are not "
@@ -883,29 +1045,40 @@ def methodology(report: Report) -> Methodology:
     ]
     estimates = sum(q.overall.estimates for q in report.questions)
     if estimates:
-        caveats.append(f"{_plural(estimates, 'figure')} {'is an estimate' if estimates == 1 else 'are estimates'} "
-                       "given by the council; they are counted and flagged in every table.")
+        caveats.append(
+            f"{_plural(estimates, 'figure')} {'is an estimate' if estimates == 1 else 'are estimates'} "
+            "given by the council; they are counted and flagged in every table."
+        )
     suppressed = sum(q.overall.suppressed for q in report.questions)
     if suppressed:
-        caveats.append(f"{_plural(suppressed, 'figure')} {'was' if suppressed == 1 else 'were'} suppressed by the "
-                       "council as a small number (such as “fewer than 5”); they are left out of n, totals, means "
-                       "and medians, and counted as “suppressed”.")
+        caveats.append(
+            f"{_plural(suppressed, 'figure')} {'was' if suppressed == 1 else 'were'} suppressed by the "
+            "council as a small number (such as “fewer than 5”); they are left out of n, totals, means "
+            "and medians, and counted as “suppressed”."
+        )
     if report.pairs:
-        caveats.append("Changes compare only the councils that gave both figures. The percentage change is "
-                       "sum-based (the change in the total over the total before), not the average of the "
-                       "councils' own percentages; the median change is of the councils' own percentages, over "
-                       "those with a figure above zero before.")
+        caveats.append(
+            "Changes compare only the councils that gave both figures. The percentage change is "
+            "sum-based (the change in the total over the total before), not the average of the "
+            "councils' own percentages; the median change is of the councils' own percentages, over "
+            "those with a figure above zero before."
+        )
     caveats.extend(report.unpaired)
     if p.requests > p.councils:
         extra = p.requests - p.councils
-        caveats.append(f"{extra:,} more request{'' if extra == 1 else 's'} than councils: some councils were sent "
-                       "more than one request, and each request's figures are counted.")
-    caveats.append("Money is rounded to the penny and other figures to six decimal places after adding up; "
-                   "quartiles are interpolated (the method of Excel's QUARTILE.INC).")
+        caveats.append(
+            f"{extra:,} more request{'' if extra == 1 else 's'} than councils: some councils were sent "
+            "more than one request, and each request's figures are counted."
+        )
+    caveats.append(
+        "Money is rounded to the penny and other figures to six decimal places after adding up; "
+        "quartiles are interpolated (the method of Excel's QUARTILE.INC)."
+    )
     return Methodology(asked, of_whom, when, response_rate, caveats)
 
 
 # ---------------------------------------------------------------- per-council tables
+
 
 def request_filter(campaign_id: int):
     """The requests a report's per-council tables list: the campaign's sent requests, and any
@@ -919,31 +1092,69 @@ def council_answers_statement(campaign_id: int) -> Select:
     """One row per council (request) and question, with the answer if there is one, in
     council order: the tidy table, and the source of the wide one."""
     a = Answer
-    return (select(FoiRequest.id.label("request_id"), FoiRequest.status, FoiRequest.outcome,
-                   FoiRequest.responded_on, FoiRequest.responded_on_time, FoiRequest.response_working_days,
-                   Authority.code, Authority.gss_code, Authority.short_name, Authority.region, Authority.type_name,
-                   Authority.nation, Question.id.label("question_id"), Question.code.label("question_code"),
-                   Question.label.label("question"), Question.period_label, Question.qtype,
-                   a.state, a.value_number, a.bound_low, a.bound_high, a.value_bool, a.value_text, a.raw,
-                   a.exemption, a.note)
-            .select_from(FoiRequest)
-            .join(Authority, Authority.id == FoiRequest.authority_id)
-            .join(Question, Question.campaign_id == FoiRequest.campaign_id)
-            .outerjoin(a, and_(a.request_id == FoiRequest.id, a.question_id == Question.id))
-            .where(request_filter(campaign_id))
-            .order_by(Authority.short_name, Authority.code, FoiRequest.id, Question.position, Question.id))
+    return (
+        select(
+            FoiRequest.id.label("request_id"),
+            FoiRequest.status,
+            FoiRequest.outcome,
+            FoiRequest.responded_on,
+            FoiRequest.responded_on_time,
+            FoiRequest.response_working_days,
+            Authority.code,
+            Authority.gss_code,
+            Authority.short_name,
+            Authority.region,
+            Authority.type_name,
+            Authority.nation,
+            Question.id.label("question_id"),
+            Question.code.label("question_code"),
+            Question.label.label("question"),
+            Question.period_label,
+            Question.qtype,
+            a.state,
+            a.value_number,
+            a.bound_low,
+            a.bound_high,
+            a.value_bool,
+            a.value_text,
+            a.raw,
+            a.exemption,
+            a.note,
+        )
+        .select_from(FoiRequest)
+        .join(Authority, Authority.id == FoiRequest.authority_id)
+        .join(Question, Question.campaign_id == FoiRequest.campaign_id)
+        .outerjoin(a, and_(a.request_id == FoiRequest.id, a.question_id == Question.id))
+        .where(request_filter(campaign_id))
+        .order_by(Authority.short_name, Authority.code, FoiRequest.id, Question.position, Question.id)
+    )
 
 
 def question_council_rows(session: Session, campaign_id: int, question_id: int | None = None) -> dict[int, list]:
     """{question id: the answers to it, council by council}: the table behind each question's
     figures (every question's, or only `question_id`'s)."""
     a = Answer
-    stmt = (select(a.question_id, Authority.code, Authority.short_name, Authority.region, Authority.type_name,
-                   a.state, a.value_number, a.bound_low, a.bound_high, a.value_bool, a.value_text, a.raw, a.exemption,
-                   a.note)
-            .select_from(_answers_from())
-            .where(FoiRequest.campaign_id == campaign_id)
-            .order_by(a.question_id, Authority.short_name, Authority.code, FoiRequest.id))
+    stmt = (
+        select(
+            a.question_id,
+            Authority.code,
+            Authority.short_name,
+            Authority.region,
+            Authority.type_name,
+            a.state,
+            a.value_number,
+            a.bound_low,
+            a.bound_high,
+            a.value_bool,
+            a.value_text,
+            a.raw,
+            a.exemption,
+            a.note,
+        )
+        .select_from(_answers_from())
+        .where(FoiRequest.campaign_id == campaign_id)
+        .order_by(a.question_id, Authority.short_name, Authority.code, FoiRequest.id)
+    )
     if question_id is not None:
         stmt = stmt.where(a.question_id == question_id)
     rows: dict[int, list] = defaultdict(list)
@@ -958,8 +1169,9 @@ def pair_council_rows(session: Session, report: Report) -> dict[int, list[PairCo
     return pairs_council_rows(session, report.campaign_id, [(pair.before, pair.after) for pair in report.pairs])
 
 
-def pairs_council_rows(session: Session, campaign_id: int,
-                       pairs: Sequence[tuple[QuestionInfo, QuestionInfo]]) -> dict[int, list[PairCouncilRow]]:
+def pairs_council_rows(
+    session: Session, campaign_id: int, pairs: Sequence[tuple[QuestionInfo, QuestionInfo]]
+) -> dict[int, list[PairCouncilRow]]:
     """`pair_council_rows` for these (before, after) pairs, keyed by their place in `pairs`."""
     if not pairs:
         return {}
@@ -967,8 +1179,17 @@ def pairs_council_rows(session: Session, campaign_id: int,
     stmt = select(p).order_by(p.c.pair, p.c.au - p.c.bu, p.c.short_name, p.c.code, p.c.request_id)
     rows: dict[int, list[PairCouncilRow]] = defaultdict(list)
     for row in session.execute(stmt):
-        rows[int(row.pair)].append(PairCouncilRow(row.code, row.short_name, row.region, row.type_name,
-                                                  Decimal(row.before), Decimal(row.after), bool(row.estimate)))
+        rows[int(row.pair)].append(
+            PairCouncilRow(
+                row.code,
+                row.short_name,
+                row.region,
+                row.type_name,
+                Decimal(row.before),
+                Decimal(row.after),
+                bool(row.estimate),
+            )
+        )
     return rows
 
 
@@ -997,34 +1218,72 @@ def iter_rows(session: Session, stmt: Select, batch: int = 1000) -> Iterator:
 
 # ---------------------------------------------------------------- JSON
 
+
 def _number(value):
     """A Decimal as a JSON number: an int when whole, else a float (figures are already rounded)."""
     if value is None:
         return None
     number = float(value)
-    return int(value) if number.is_integer() and abs(number) < 2 ** 53 else number
+    return int(value) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def _figure_json(s: FigureStats) -> dict:
-    return {"group": s.label, "asked": s.asked, "answers": s.answers, "n": s.n, "sum": _number(s.total),
-            "mean": _number(s.mean), "median": _number(s.median), "min": _number(s.minimum), "q1": _number(s.q1),
-            "q3": _number(s.q3), "max": _number(s.maximum), "estimates": s.estimates, "suppressed": s.suppressed,
-            "not_held": s.not_held, "not_collected": s.not_collected, "refused": s.refused,
-            "not_applicable": s.not_applicable, "no_answer": s.missing, "yes": s.yes, "no": s.no,
-            "choices": dict(s.choices)}
+    return {
+        "group": s.label,
+        "asked": s.asked,
+        "answers": s.answers,
+        "n": s.n,
+        "sum": _number(s.total),
+        "mean": _number(s.mean),
+        "median": _number(s.median),
+        "min": _number(s.minimum),
+        "q1": _number(s.q1),
+        "q3": _number(s.q3),
+        "max": _number(s.maximum),
+        "estimates": s.estimates,
+        "suppressed": s.suppressed,
+        "not_held": s.not_held,
+        "not_collected": s.not_collected,
+        "refused": s.refused,
+        "not_applicable": s.not_applicable,
+        "no_answer": s.missing,
+        "yes": s.yes,
+        "no": s.no,
+        "choices": dict(s.choices),
+    }
 
 
 def _pair_json(s: PairStats) -> dict:
-    return {"group": s.label, "n": s.n, "cut": s.cut, "increased": s.increased, "unchanged": s.unchanged,
-            "estimates": s.estimates, "before_total": _number(s.before_total), "after_total": _number(s.after_total),
-            "total_change": _number(s.total_change), "total_change_pct": _number(s.total_change_pct),
-            "median_pct_change": _number(s.median_pct_change), "median_pct_change_base": s.with_pct}
+    return {
+        "group": s.label,
+        "n": s.n,
+        "cut": s.cut,
+        "increased": s.increased,
+        "unchanged": s.unchanged,
+        "estimates": s.estimates,
+        "before_total": _number(s.before_total),
+        "after_total": _number(s.after_total),
+        "total_change": _number(s.total_change),
+        "total_change_pct": _number(s.total_change_pct),
+        "median_pct_change": _number(s.median_pct_change),
+        "median_pct_change_base": s.with_pct,
+    }
 
 
 def _group_json(g: GroupStats) -> dict:
-    return {"group": g.label, "asked": g.councils, "sent": g.sent, "answered": g.answered, "on_time": g.on_time,
-            "late": g.late, "refused": g.refused, "not_held": g.not_held, "outstanding": g.outstanding,
-            "withdrawn": g.withdrawn, "median_working_days": g.median_working_days}
+    return {
+        "group": g.label,
+        "asked": g.councils,
+        "sent": g.sent,
+        "answered": g.answered,
+        "on_time": g.on_time,
+        "late": g.late,
+        "refused": g.refused,
+        "not_held": g.not_held,
+        "outstanding": g.outstanding,
+        "withdrawn": g.withdrawn,
+        "median_working_days": g.median_working_days,
+    }
 
 
 def report_json(report: Report) -> dict:
@@ -1034,26 +1293,60 @@ def report_json(report: Report) -> dict:
     return {
         "campaign": {"id": report.campaign_id, "title": report.title},
         "generated_on": report.generated_on.isoformat(),
-        "responses": {**_group_json(stats.overall),
-                      "refused_by_exemption": [{"code": e.code, "label": e.label, "requests": e.requests}
-                                               for e in stats.exemptions],
-                      "by_region": [_group_json(g) for g in stats.by_region],
-                      "by_type": [_group_json(g) for g in stats.by_type]},
-        "questions": [{"code": q.question.code, "label": q.question.label, "type": q.question.qtype,
-                       "period": q.question.period_label, "pair_group": q.question.pair_group,
-                       **{k: v for k, v in _figure_json(q.overall).items() if k != "group"},
-                       "by_region": [_figure_json(s) for s in q.by_region],
-                       "by_type": [_figure_json(s) for s in q.by_type]} for q in report.questions],
-        "pairs": [{"before": p.before.code, "after": p.after.code,
-                   **{k: v for k, v in _pair_json(p.overall).items() if k != "group"},
-                   "distribution": [{"bin": label, "councils": count} for label, count in p.overall.bins],
-                   "top_cuts": [{"rank": c.rank, "council_code": c.code, "council": c.council, "region": c.region,
-                                 "council_type": c.council_type, "before": _number(c.before),
-                                 "after": _number(c.after), "change": _number(c.change),
-                                 "change_pct": _number(round_percent(c.pct)), "estimate": c.estimate}
-                                for c in p.top_cuts],
-                   "by_region": [_pair_json(s) for s in p.by_region],
-                   "by_type": [_pair_json(s) for s in p.by_type]} for p in report.pairs],
-        "methodology": None if m is None else {"asked": m.asked, "of_whom": m.of_whom, "when": m.when,
-                                               "response_rate": m.response_rate, "caveats": list(m.caveats)},
+        "responses": {
+            **_group_json(stats.overall),
+            "refused_by_exemption": [
+                {"code": e.code, "label": e.label, "requests": e.requests} for e in stats.exemptions
+            ],
+            "by_region": [_group_json(g) for g in stats.by_region],
+            "by_type": [_group_json(g) for g in stats.by_type],
+        },
+        "questions": [
+            {
+                "code": q.question.code,
+                "label": q.question.label,
+                "type": q.question.qtype,
+                "period": q.question.period_label,
+                "pair_group": q.question.pair_group,
+                **{k: v for k, v in _figure_json(q.overall).items() if k != "group"},
+                "by_region": [_figure_json(s) for s in q.by_region],
+                "by_type": [_figure_json(s) for s in q.by_type],
+            }
+            for q in report.questions
+        ],
+        "pairs": [
+            {
+                "before": p.before.code,
+                "after": p.after.code,
+                **{k: v for k, v in _pair_json(p.overall).items() if k != "group"},
+                "distribution": [{"bin": label, "councils": count} for label, count in p.overall.bins],
+                "top_cuts": [
+                    {
+                        "rank": c.rank,
+                        "council_code": c.code,
+                        "council": c.council,
+                        "region": c.region,
+                        "council_type": c.council_type,
+                        "before": _number(c.before),
+                        "after": _number(c.after),
+                        "change": _number(c.change),
+                        "change_pct": _number(round_percent(c.pct)),
+                        "estimate": c.estimate,
+                    }
+                    for c in p.top_cuts
+                ],
+                "by_region": [_pair_json(s) for s in p.by_region],
+                "by_type": [_pair_json(s) for s in p.by_type],
+            }
+            for p in report.pairs
+        ],
+        "methodology": None
+        if m is None
+        else {
+            "asked": m.asked,
+            "of_whom": m.of_whom,
+            "when": m.when,
+            "response_rate": m.response_rate,
+            "caveats": list(m.caveats),
+        },
     }

@@ -7,6 +7,7 @@ page's megabyte and of its rendering time. The standalone report file (`fointrac
 
 Each table costs one statement (plus one for the campaign's questions), not the report's.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,15 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ..domain.figures import QuestionType
-from .report import (VALUE_STATES, PairCouncilRow, QuestionInfo, campaign_questions, pairs_council_rows,
-                     question_council_rows, question_pairs)
+from .report import (
+    VALUE_STATES,
+    PairCouncilRow,
+    QuestionInfo,
+    campaign_questions,
+    pairs_council_rows,
+    question_council_rows,
+    question_pairs,
+)
 
 
 def counted(qtype: str, row) -> bool:

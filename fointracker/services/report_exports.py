@@ -16,6 +16,7 @@ PostgreSQL) and written as they come, so memory stays flat however big the campa
 Text cells that a spreadsheet would take for a formula (= + - @) are neutralised with a
 leading apostrophe in CSV and XLSX alike (`exports.neutralise`); numbers stay numbers.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -28,18 +29,47 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from .. import clock
+from ..charts import bar_chart, change_histogram, top_cuts_chart
 from ..domain.figures import AnswerState, QuestionType
 from ..domain.lifecycle import Outcome, Status
 from ..domain.text import replace_control_characters
 from ..exports import csv_stream, neutralise
 from ..models import Campaign
-from ..charts import bar_chart, change_histogram, top_cuts_chart
-from .report import (CHANGE_BINS, QuestionInfo, Report, answer_text, build_report, campaign_questions,
-                     council_answers_statement, iter_rows, pair_council_rows, question_council_rows, report_json,
-                     show_figure, show_percent)
+from .report import (
+    CHANGE_BINS,
+    QuestionInfo,
+    Report,
+    answer_text,
+    build_report,
+    campaign_questions,
+    council_answers_statement,
+    iter_rows,
+    pair_council_rows,
+    question_council_rows,
+    report_json,
+    show_figure,
+    show_percent,
+)
 
-TIDY_COLUMNS = ("council_code", "gss_code", "council", "region", "council_type", "nation", "question_code",
-                "question", "period", "question_type", "value", "low", "high", "state", "exemption", "note")
+TIDY_COLUMNS = (
+    "council_code",
+    "gss_code",
+    "council",
+    "region",
+    "council_type",
+    "nation",
+    "question_code",
+    "question",
+    "period",
+    "question_type",
+    "value",
+    "low",
+    "high",
+    "state",
+    "exemption",
+    "note",
+)
 COUNCIL_COLUMNS = ("council_code", "gss_code", "council", "region", "council_type")
 NO_ANSWER = "no_answer"
 BATCH_ROWS = 1000
@@ -73,10 +103,11 @@ def export_filename(campaign: Campaign, fmt: str, today: date | None = None) -> 
     slug = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in campaign.title.lower())
     slug = "-".join(part for part in slug.split("-") if part)[:50] or "campaign"
     suffix = "-tidy" if fmt == "tidy-csv" else ""
-    return f"report-{campaign.id}-{slug}{suffix}-{(today or date.today()).isoformat()}.{FORMATS[fmt].extension}"
+    return f"report-{campaign.id}-{slug}{suffix}-{(today or clock.today()).isoformat()}.{FORMATS[fmt].extension}"
 
 
 # ---------------------------------------------------------------- values
+
 
 def plain_number(value) -> Decimal | None:
     """A stored figure exactly as entered, without trailing zeros or an exponent (1200000, 12.5)."""
@@ -110,11 +141,27 @@ def _wide_cell(row):
 
 # ---------------------------------------------------------------- CSV
 
+
 def tidy_rows(session: Session, campaign_id: int) -> Iterator[tuple]:
     for row in iter_rows(session, council_answers_statement(campaign_id), BATCH_ROWS):
-        yield (row.code, row.gss_code, row.short_name, row.region, row.type_name, row.nation, row.question_code,
-               row.question, row.period_label, row.qtype, _value(row), plain_number(row.bound_low),
-               plain_number(row.bound_high), row.state or NO_ANSWER, row.exemption, row.note)
+        yield (
+            row.code,
+            row.gss_code,
+            row.short_name,
+            row.region,
+            row.type_name,
+            row.nation,
+            row.question_code,
+            row.question,
+            row.period_label,
+            row.qtype,
+            _value(row),
+            plain_number(row.bound_low),
+            plain_number(row.bound_high),
+            row.state or NO_ANSWER,
+            row.exemption,
+            row.note,
+        )
 
 
 def tidy_csv(session: Session, campaign_id: int) -> Iterator[str]:
@@ -140,8 +187,15 @@ def wide_rows(session: Session, campaign_id: int, questions: list[QuestionInfo])
         answers = {row.question_id: row for row in group}
         cells = [_wide_cell(answers[q.id]) if q.id in answers else None for q in questions]
         estimates = [row.question_code for row in group if row.state == AnswerState.ESTIMATE.value]
-        yield [first.code, first.gss_code, first.short_name, first.region, first.type_name, *cells,
-               "; ".join(estimates)]
+        yield [
+            first.code,
+            first.gss_code,
+            first.short_name,
+            first.region,
+            first.type_name,
+            *cells,
+            "; ".join(estimates),
+        ]
 
 
 def wide_csv(session: Session, campaign_id: int) -> Iterator[str]:
@@ -152,6 +206,7 @@ def wide_csv(session: Session, campaign_id: int) -> Iterator[str]:
 
 # ---------------------------------------------------------------- JSON
 
+
 def json_chunks(report: Report) -> Iterator[str]:
     """The report's JSON, a piece at a time: each top-level entry, and each question and pair,
     on a line of its own. Each piece goes through the C encoder in one call; an indented
@@ -159,7 +214,7 @@ def json_chunks(report: Report) -> Iterator[str]:
     encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
     yield "{"
     for index, (key, value) in enumerate(report_json(report).items()):
-        yield f'{"," if index else ""}\n{encode(key)}: '
+        yield f"{',' if index else ''}\n{encode(key)}: "
         if isinstance(value, list) and value:
             yield "[\n" + ",\n".join(encode(item) for item in value) + "\n]"
         else:
@@ -168,6 +223,7 @@ def json_chunks(report: Report) -> Iterator[str]:
 
 
 # ---------------------------------------------------------------- XLSX
+
 
 class _Sheet:
     """A write-only worksheet that neutralises text and formats numbers, cell by cell."""
@@ -220,22 +276,55 @@ def _summary_sheet(workbook, report: Report) -> None:
     sheet.blank()
     m = report.methodology
     sheet.row("Methodology", bold=True)
-    for label, text in (("What was asked", m.asked), ("Of whom", m.of_whom), ("When", m.when),
-                        ("Response rate", m.response_rate)):
+    for label, text in (
+        ("What was asked", m.asked),
+        ("Of whom", m.of_whom),
+        ("When", m.when),
+        ("Response rate", m.response_rate),
+    ):
         sheet.row(label, text)
     for caveat in m.caveats:
         sheet.row("Caveat", caveat)
     sheet.blank()
     sheet.row("Responses", bold=True)
-    sheet.header("Breakdown", "Group", "Councils asked", "Requests sent", "Answered", "Answered (% of sent)",
-                 "On time", "Late", "Refused", "Not held", "Outstanding", "Withdrawn", "Median working days")
+    sheet.header(
+        "Breakdown",
+        "Group",
+        "Councils asked",
+        "Requests sent",
+        "Answered",
+        "Answered (% of sent)",
+        "On time",
+        "Late",
+        "Refused",
+        "Not held",
+        "Outstanding",
+        "Withdrawn",
+        "Median working days",
+    )
     stats = report.responses
-    groups = [("All", stats.overall)] + [("Region", g) for g in stats.by_region] + [("Council type", g)
-                                                                                   for g in stats.by_type]
+    groups = (
+        [("All", stats.overall)]
+        + [("Region", g) for g in stats.by_region]
+        + [("Council type", g) for g in stats.by_type]
+    )
     for kind, g in groups:
-        sheet.row(kind, g.label, g.councils, g.sent, g.answered, _pct(g.response_rate), g.on_time, g.late, g.refused,
-                  g.not_held, g.outstanding, g.withdrawn, g.median_working_days,
-                  formats={5: PERCENT_FORMAT, 12: "0.0"})
+        sheet.row(
+            kind,
+            g.label,
+            g.councils,
+            g.sent,
+            g.answered,
+            _pct(g.response_rate),
+            g.on_time,
+            g.late,
+            g.refused,
+            g.not_held,
+            g.outstanding,
+            g.withdrawn,
+            g.median_working_days,
+            formats={5: PERCENT_FORMAT, 12: "0.0"},
+        )
     if stats.exemptions:
         sheet.blank()
         sheet.row("Refusals by exemption", bold=True)
@@ -247,38 +336,126 @@ def _summary_sheet(workbook, report: Report) -> None:
 def _figures_sheet(workbook, report: Report) -> None:
     sheet = _Sheet(workbook, "Figures", {"A": 12, "B": 40, "C": 10, "D": 12, "E": 14, "F": 26})
     sheet.row("Figures by question (n = councils whose figure is counted)", bold=True)
-    sheet.header("Question code", "Question", "Period", "Type", "Breakdown", "Group", "Councils asked", "Answers",
-                 "n", "Sum", "Mean", "Median", "Minimum", "Lower quartile", "Upper quartile", "Maximum", "Estimates",
-                 "Suppressed", "Not held", "Not collected", "Refused", "Not applicable", "No answer", "Yes", "No",
-                 "Yes (% of yes and no)")
+    sheet.header(
+        "Question code",
+        "Question",
+        "Period",
+        "Type",
+        "Breakdown",
+        "Group",
+        "Councils asked",
+        "Answers",
+        "n",
+        "Sum",
+        "Mean",
+        "Median",
+        "Minimum",
+        "Lower quartile",
+        "Upper quartile",
+        "Maximum",
+        "Estimates",
+        "Suppressed",
+        "Not held",
+        "Not collected",
+        "Refused",
+        "Not applicable",
+        "No answer",
+        "Yes",
+        "No",
+        "Yes (% of yes and no)",
+    )
     for q in report.questions:
         info = q.question
         plain, derived = NUMBER_FORMATS.get(info.qtype), DERIVED_FORMATS.get(info.qtype)
-        formats = {9: plain, 10: derived, 11: derived, 12: plain, 13: derived, 14: derived, 15: plain,
-                   25: PERCENT_FORMAT}
-        for kind, s in [("All", q.overall)] + [("Region", s) for s in q.by_region] + [("Council type", s)
-                                                                                      for s in q.by_type]:
+        formats = {
+            9: plain,
+            10: derived,
+            11: derived,
+            12: plain,
+            13: derived,
+            14: derived,
+            15: plain,
+            25: PERCENT_FORMAT,
+        }
+        for kind, s in (
+            [("All", q.overall)] + [("Region", s) for s in q.by_region] + [("Council type", s) for s in q.by_type]
+        ):
             yes_no = info.qtype == QuestionType.YES_NO.value
-            sheet.row(info.code, info.label, info.period_label, info.type_label, kind, s.label, s.asked, s.answers,
-                      s.n, s.total, s.mean, s.median, s.minimum, s.q1, s.q3, s.maximum, s.estimates, s.suppressed,
-                      s.not_held, s.not_collected, s.refused, s.not_applicable, s.missing,
-                      s.yes if yes_no else None, s.no if yes_no else None, _pct(s.yes_pct) if yes_no else None,
-                      formats=formats)
+            sheet.row(
+                info.code,
+                info.label,
+                info.period_label,
+                info.type_label,
+                kind,
+                s.label,
+                s.asked,
+                s.answers,
+                s.n,
+                s.total,
+                s.mean,
+                s.median,
+                s.minimum,
+                s.q1,
+                s.q3,
+                s.maximum,
+                s.estimates,
+                s.suppressed,
+                s.not_held,
+                s.not_collected,
+                s.refused,
+                s.not_applicable,
+                s.missing,
+                s.yes if yes_no else None,
+                s.no if yes_no else None,
+                _pct(s.yes_pct) if yes_no else None,
+                formats=formats,
+            )
     if report.pairs:
         sheet.blank()
-        sheet.row("Changes between paired questions (n = councils giving both figures; % change is sum-based)",
-                  bold=True)
-        sheet.header("Before", "After", "Breakdown", "Group", "n", "Cut", "Increased", "Unchanged", "Estimates",
-                     "Total before", "Total after", "Total change", "Change (% of total before)",
-                     "Median change (%)", "Base of the median (before > 0)")
+        sheet.row(
+            "Changes between paired questions (n = councils giving both figures; % change is sum-based)", bold=True
+        )
+        sheet.header(
+            "Before",
+            "After",
+            "Breakdown",
+            "Group",
+            "n",
+            "Cut",
+            "Increased",
+            "Unchanged",
+            "Estimates",
+            "Total before",
+            "Total after",
+            "Total change",
+            "Change (% of total before)",
+            "Median change (%)",
+            "Base of the median (before > 0)",
+        )
         for p in report.pairs:
             money = NUMBER_FORMATS.get(p.qtype)
             formats = {9: money, 10: money, 11: money, 12: PERCENT_FORMAT, 13: PERCENT_FORMAT}
-            for kind, s in [("All", p.overall)] + [("Region", s) for s in p.by_region] + [("Council type", s)
-                                                                                          for s in p.by_type]:
-                sheet.row(p.before.code, p.after.code, kind, s.label, s.n, s.cut, s.increased, s.unchanged,
-                          s.estimates, s.before_total, s.after_total, s.total_change, s.total_change_pct,
-                          s.median_pct_change, s.with_pct, formats=formats)
+            for kind, s in (
+                [("All", p.overall)] + [("Region", s) for s in p.by_region] + [("Council type", s) for s in p.by_type]
+            ):
+                sheet.row(
+                    p.before.code,
+                    p.after.code,
+                    kind,
+                    s.label,
+                    s.n,
+                    s.cut,
+                    s.increased,
+                    s.unchanged,
+                    s.estimates,
+                    s.before_total,
+                    s.after_total,
+                    s.total_change,
+                    s.total_change_pct,
+                    s.median_pct_change,
+                    s.with_pct,
+                    formats=formats,
+                )
         sheet.blank()
         sheet.row("Distribution of percentage change (councils with a figure above zero before)", bold=True)
         sheet.header("Before", "After", *(label for label, *_rest in CHANGE_BINS))
@@ -286,39 +463,86 @@ def _figures_sheet(workbook, report: Report) -> None:
             sheet.row(p.before.code, p.after.code, *(count for _label, count in p.overall.bins))
         sheet.blank()
         sheet.row("Largest cuts", bold=True)
-        sheet.header("Before", "After", "Rank", "Council code", "Council", "Region", "Council type", "Before value",
-                     "After value", "Change", "Change (%)", "Estimate")
+        sheet.header(
+            "Before",
+            "After",
+            "Rank",
+            "Council code",
+            "Council",
+            "Region",
+            "Council type",
+            "Before value",
+            "After value",
+            "Change",
+            "Change (%)",
+            "Estimate",
+        )
         for p in report.pairs:
             money = NUMBER_FORMATS.get(p.qtype)
             for c in p.top_cuts:
-                sheet.row(p.before.code, p.after.code, c.rank, c.code, c.council, c.region, c.council_type, c.before,
-                          c.after, c.change, c.pct, c.estimate,
-                          formats={7: money, 8: money, 9: money, 10: PERCENT_FORMAT})
+                sheet.row(
+                    p.before.code,
+                    p.after.code,
+                    c.rank,
+                    c.code,
+                    c.council,
+                    c.region,
+                    c.council_type,
+                    c.before,
+                    c.after,
+                    c.change,
+                    c.pct,
+                    c.estimate,
+                    formats={7: money, 8: money, 9: money, 10: PERCENT_FORMAT},
+                )
 
 
 def _questions_sheet(workbook, questions: list[QuestionInfo]) -> None:
     sheet = _Sheet(workbook, "Questions", {"A": 12, "B": 50, "C": 10, "D": 14, "E": 12, "G": 30, "H": 50})
     sheet.header("Code", "Question", "Period", "Type", "Pair group", "Position", "Choices", "Help text")
     for q in questions:
-        sheet.row(q.code, q.label, q.period_label, q.type_label, q.pair_group, q.position, "; ".join(q.choices),
-                  q.help_text)
+        sheet.row(
+            q.code, q.label, q.period_label, q.type_label, q.pair_group, q.position, "; ".join(q.choices), q.help_text
+        )
 
 
 def _responses_sheet(workbook, session: Session, campaign_id: int, questions: list[QuestionInfo]) -> None:
     sheet = _Sheet(workbook, "Responses", {"A": 10, "B": 12, "C": 28, "D": 20, "E": 22, "F": 18, "G": 18})
     sheet.ws.freeze_panes = "D2"
-    sheet.header("Council code", "GSS code", "Council", "Region", "Council type", "Status", "Outcome", "Responded on",
-                 "On time", "Working days to respond", *(q.code for q in questions), "Estimates")
+    sheet.header(
+        "Council code",
+        "GSS code",
+        "Council",
+        "Region",
+        "Council type",
+        "Status",
+        "Outcome",
+        "Responded on",
+        "On time",
+        "Working days to respond",
+        *(q.code for q in questions),
+        "Estimates",
+    )
     formats = {10 + i: NUMBER_FORMATS.get(q.qtype) for i, q in enumerate(questions)}
     for group in _by_council(session, campaign_id):
         first = group[0]
         answers = {row.question_id: row for row in group}
         estimates = [row.question_code for row in group if row.state == AnswerState.ESTIMATE.value]
-        sheet.row(first.code, first.gss_code, first.short_name, first.region, first.type_name,
-                  Status(first.status).label, Outcome(first.outcome).label if first.outcome else None,
-                  first.responded_on, first.responded_on_time, first.response_working_days,
-                  *(_wide_cell(answers[q.id]) if q.id in answers else None for q in questions), "; ".join(estimates),
-                  formats=formats)
+        sheet.row(
+            first.code,
+            first.gss_code,
+            first.short_name,
+            first.region,
+            first.type_name,
+            Status(first.status).label,
+            Outcome(first.outcome).label if first.outcome else None,
+            first.responded_on,
+            first.responded_on_time,
+            first.response_working_days,
+            *(_wide_cell(answers[q.id]) if q.id in answers else None for q in questions),
+            "; ".join(estimates),
+            formats=formats,
+        )
 
 
 def _answers_sheet(workbook, session: Session, campaign_id: int) -> None:
@@ -329,10 +553,25 @@ def _answers_sheet(workbook, session: Session, campaign_id: int) -> None:
     for row in iter_rows(session, council_answers_statement(campaign_id), BATCH_ROWS):
         value = _value(row)
         number_format = NUMBER_FORMATS.get(row.qtype)
-        sheet.row(row.code, row.gss_code, row.short_name, row.region, row.type_name, row.nation, row.question_code,
-                  row.question, row.period_label, row.qtype, value, plain_number(row.bound_low),
-                  plain_number(row.bound_high), row.state or NO_ANSWER, row.exemption, row.note,
-                  formats={10: number_format, 11: number_format, 12: number_format})
+        sheet.row(
+            row.code,
+            row.gss_code,
+            row.short_name,
+            row.region,
+            row.type_name,
+            row.nation,
+            row.question_code,
+            row.question,
+            row.period_label,
+            row.qtype,
+            value,
+            plain_number(row.bound_low),
+            plain_number(row.bound_high),
+            row.state or NO_ANSWER,
+            row.exemption,
+            row.note,
+            formats={10: number_format, 11: number_format, 12: number_format},
+        )
 
 
 def write_xlsx(session: Session, report: Report, fileobj) -> None:
@@ -377,6 +616,7 @@ def export_chunks(session: Session, campaign: Campaign, fmt: str) -> Iterator:
 
 # ---------------------------------------------------------------- the page (and the standalone HTML file)
 
+
 def page_context(session: Session, campaign: Campaign, standalone: bool = False) -> dict:
     """What templates/reports/report.html and standalone.html render: the report, its charts
     (SVG text) and, for the standalone file, the per-council tables behind the figures."""
@@ -384,27 +624,55 @@ def page_context(session: Session, campaign: Campaign, standalone: bool = False)
 
     report = build_report(session, campaign)
     o = report.responses.overall
-    charts = {"responses": Markup(bar_chart(
-        "Response status", [("Councils asked", o.councils), ("Answered on time", o.on_time),
-                            ("Answered late", o.late), ("Refused", o.refused), ("Information not held", o.not_held),
-                            ("Outstanding", o.outstanding), ("Withdrawn", o.withdrawn)],
-        f"Requests by status; n = {o.councils} councils asked", "chart-responses"))}
+    charts = {
+        "responses": Markup(
+            bar_chart(
+                "Response status",
+                [
+                    ("Councils asked", o.councils),
+                    ("Answered on time", o.on_time),
+                    ("Answered late", o.late),
+                    ("Refused", o.refused),
+                    ("Information not held", o.not_held),
+                    ("Outstanding", o.outstanding),
+                    ("Withdrawn", o.withdrawn),
+                ],
+                f"Requests by status; n = {o.councils} councils asked",
+                "chart-responses",
+            )
+        )
+    }
     for p in report.pairs:
         s = p.overall
-        charts[f"change-{p.index}"] = Markup(change_histogram(
-            f"Distribution of change: {p.title}", s.bins,
-            f"Councils by percentage change; n = {s.with_pct} councils with a figure above zero before",
-            f"chart-change-{p.index}"))
-        charts[f"cuts-{p.index}"] = Markup(top_cuts_chart(
-            f"Largest cuts: {p.title}",
-            [(c.council, c.change, show_figure(c.change, p.qtype) + (" (estimate)" if c.estimate else ""))
-             for c in p.top_cuts],
-            f"The {len(p.top_cuts)} largest cuts in amount, of {s.cut} councils that cut", f"chart-cuts-{p.index}"))
+        charts[f"change-{p.index}"] = Markup(
+            change_histogram(
+                f"Distribution of change: {p.title}",
+                s.bins,
+                f"Councils by percentage change; n = {s.with_pct} councils with a figure above zero before",
+                f"chart-change-{p.index}",
+            )
+        )
+        charts[f"cuts-{p.index}"] = Markup(
+            top_cuts_chart(
+                f"Largest cuts: {p.title}",
+                [
+                    (c.council, c.change, show_figure(c.change, p.qtype) + (" (estimate)" if c.estimate else ""))
+                    for c in p.top_cuts
+                ],
+                f"The {len(p.top_cuts)} largest cuts in amount, of {s.cut} councils that cut",
+                f"chart-cuts-{p.index}",
+            )
+        )
     # The per-council tables only for the standalone file: the page links to each one's own page instead.
     appendix = standalone and report.has_answers
     return {
-        "report": report, "campaign": campaign, "charts": charts, "standalone": standalone,
+        "report": report,
+        "campaign": campaign,
+        "charts": charts,
+        "standalone": standalone,
         "council_answers": question_council_rows(session, campaign.id) if appendix else {},
         "pair_rows": pair_council_rows(session, report) if appendix else {},
-        "show_figure": show_figure, "show_percent": show_percent, "answer_text": answer_text,
+        "show_figure": show_figure,
+        "show_percent": show_percent,
+        "answer_text": answer_text,
     }

@@ -15,6 +15,7 @@ both have had for years (SQLite 3.25+):
 middle rows when n is even (2rn = n and 2rn = n + 2): the textbook median, with no
 integer division whose rounding could differ between backends.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -24,12 +25,15 @@ from fractions import Fraction
 from sqlalchemy import Float, Select, and_, case, cast, func, literal, literal_column, or_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import array as pg_array
-from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, FromClause
 
 
-def median_select(value: ColumnElement, groups: Sequence[ColumnElement] = (), where: Sequence[ColumnElement] = (),
-                  from_: FromClause | None = None) -> Select:
+def median_select(
+    value: ColumnElement,
+    groups: Sequence[ColumnElement] = (),
+    where: Sequence[ColumnElement] = (),
+    from_: FromClause | None = None,
+) -> Select:
     """A SELECT of one row per group: the group columns (labelled g0, g1, ...), `median`
     (a float) and `n` (how many non-null values it is the median of).
 
@@ -51,25 +55,10 @@ def median_select(value: ColumnElement, groups: Sequence[ColumnElement] = (), wh
     ranked = ranked.where(value.is_not(None), *where).subquery("ranked")
     group_columns = [ranked.c[f"g{i}"] for i in range(len(groups))]
     return (
-        select(*group_columns, func.avg(cast(ranked.c.value, Float)).label("median"),
-               func.max(ranked.c.n).label("n"))
+        select(*group_columns, func.avg(cast(ranked.c.value, Float)).label("median"), func.max(ranked.c.n).label("n"))
         .where(and_(2 * ranked.c.rn >= ranked.c.n, 2 * ranked.c.rn <= ranked.c.n + 2))
         .group_by(*group_columns)
     )
-
-
-def grouped_median(session: Session, value: ColumnElement, groups: Sequence[ColumnElement] = (),
-                   where: Sequence[ColumnElement] = (), from_: FromClause | None = None) -> dict[tuple, float]:
-    """{group values as a tuple: median} in one query; `()` is the key when there are no groups.
-
-    Example: medians of working days to respond per region of one campaign:
-
-        grouped_median(session, FoiRequest.response_working_days, [Authority.region],
-                       [FoiRequest.campaign_id == 7], from_=join(FoiRequest, Authority))
-    """
-    stmt = median_select(value, groups, where, from_)
-    width = len(groups)
-    return {tuple(row[:width]): float(row.median) for row in session.execute(stmt) if row.median is not None}
 
 
 def percentage(part: int | None, whole: int | None) -> float | None:
@@ -94,9 +83,15 @@ def percentage(part: int | None, whole: int | None) -> float | None:
 # values and returns only those few rows per group; the interpolation is finished in Python,
 # in Decimal, on them.
 
-def percentile_select(value: ColumnElement, fractions: Sequence[Fraction], groups: Sequence[ColumnElement] = (),
-                      where: Sequence[ColumnElement] = (), from_: FromClause | None = None,
-                      carry: Sequence[ColumnElement] = ()) -> Select:
+
+def percentile_select(
+    value: ColumnElement,
+    fractions: Sequence[Fraction],
+    groups: Sequence[ColumnElement] = (),
+    where: Sequence[ColumnElement] = (),
+    from_: FromClause | None = None,
+    carry: Sequence[ColumnElement] = (),
+) -> Select:
     """A SELECT of the rows each percentile in `fractions` needs, per group: the group
     columns (labelled g0, g1, ...), `value`, `rn` (its 1-based rank), `n` (the group's
     number of non-null values) and the `carry` columns (labelled by the caller), which come
@@ -124,9 +119,15 @@ def percentile_select(value: ColumnElement, fractions: Sequence[Fraction], group
     return select(*ranked.c).where(or_(*wanted))
 
 
-def percentile_arrays_select(value: ColumnElement, fractions: Sequence[Fraction], keys: Sequence[ColumnElement],
-                             groupings: Sequence[tuple[str, ColumnElement | None]], from_: FromClause,
-                             where: Sequence[ColumnElement] = (), carry: Sequence[ColumnElement] = ()) -> Select:
+def percentile_arrays_select(
+    value: ColumnElement,
+    fractions: Sequence[Fraction],
+    keys: Sequence[ColumnElement],
+    groupings: Sequence[tuple[str, ColumnElement | None]],
+    from_: FromClause,
+    where: Sequence[ColumnElement] = (),
+    carry: Sequence[ColumnElement] = (),
+) -> Select:
     """PostgreSQL only: the rows `percentile_select` picks, for several groupings in one pass.
 
     `groupings` are (label, column) pairs: percentiles per `keys` and that column, or per
@@ -148,28 +149,51 @@ def percentile_arrays_select(value: ColumnElement, fractions: Sequence[Fraction]
 
     present = func.grouping(*columns) if columns else literal(0)
     by_column = [(name, column, present == absent_bits(column)) for name, column in groupings if column is not None]
-    label = case(*((is_set, literal(name)) for name, _column, is_set in by_column),
-                 else_=literal(next((name for name, column in groupings if column is None), "")))
+    label = case(
+        *((is_set, literal(name)) for name, _column, is_set in by_column),
+        else_=literal(next((name for name, column in groupings if column is None), "")),
+    )
     group_value = case(*((is_set, column) for _name, column, is_set in by_column), else_=literal_column("''"))
     order = [value, *carry]
-    grouped = (select(label.label("g0"), group_value.label("g1"),
-                      *(key.label(f"g{i + 2}") for i, key in enumerate(keys)), func.count().label("n"),
-                      *(func.array_agg(aggregate_order_by(column, *order)).label(f"a{i}")
-                        for i, column in enumerate((value, *carry))))
-               .select_from(from_).where(value.is_not(None), *where)
-               .group_by(func.grouping_sets(*(tuple_(*keys, *([column] if column is not None else []))
-                                              for _name, column in groupings)))
-               .subquery("sorted_groups"))
+    grouped = (
+        select(
+            label.label("g0"),
+            group_value.label("g1"),
+            *(key.label(f"g{i + 2}") for i, key in enumerate(keys)),
+            func.count().label("n"),
+            *(
+                func.array_agg(aggregate_order_by(column, *order)).label(f"a{i}")
+                for i, column in enumerate((value, *carry))
+            ),
+        )
+        .select_from(from_)
+        .where(value.is_not(None), *where)
+        .group_by(
+            func.grouping_sets(
+                *(tuple_(*keys, *([column] if column is not None else [])) for _name, column in groupings)
+            )
+        )
+        .subquery("sorted_groups")
+    )
     n = grouped.c.n
     ranks = []
     for num, den in _fraction_terms(fractions):
         ranks += [1 + (num * (n - 1)) // den, 1 + (num * (n - 1) + den - 1) // den]
     wanted = func.unnest(pg_array(ranks)).table_valued("rn").render_derived("wanted")  # sees the row before it
     rank = wanted.c.rn
-    return (select(grouped.c.g0, grouped.c.g1, *(grouped.c[f"g{i + 2}"] for i in range(len(keys))),
-                   grouped.c.a0[rank].label("value"), rank.label("rn"), n,
-                   *(grouped.c[f"a{i + 1}"][rank].label(column.key) for i, column in enumerate(carry)))
-            .select_from(grouped).join(wanted, true()))
+    return (
+        select(
+            grouped.c.g0,
+            grouped.c.g1,
+            *(grouped.c[f"g{i + 2}"] for i in range(len(keys))),
+            grouped.c.a0[rank].label("value"),
+            rank.label("rn"),
+            n,
+            *(grouped.c[f"a{i + 1}"][rank].label(column.key) for i, column in enumerate(carry)),
+        )
+        .select_from(grouped)
+        .join(wanted, true())
+    )
 
 
 def _fraction_terms(fractions: Sequence[Fraction]) -> list[tuple[int, int]]:
@@ -182,8 +206,9 @@ def _fraction_terms(fractions: Sequence[Fraction]) -> list[tuple[int, int]]:
     return terms
 
 
-def interpolate_percentiles(rows, fractions: Sequence[Fraction], width: int = 0,
-                            value_of=None) -> dict[tuple, tuple[Decimal, ...]]:
+def interpolate_percentiles(
+    rows, fractions: Sequence[Fraction], width: int = 0, value_of=None
+) -> dict[tuple, tuple[Decimal, ...]]:
     """{group (the first `width` columns, g0.., as a tuple): the percentiles, in the order of
     `fractions`} from the rows of a `percentile_select` (or any SQLAlchemy rows that start
     with the group columns and have rn and n). `value_of(row)` gives a row's value (default:
@@ -212,22 +237,9 @@ def interpolate_percentiles(rows, fractions: Sequence[Fraction], width: int = 0,
         below = value(ranks[low + 1])
         return below if step == 0 else below + (value(ranks[low + 2]) - below) * step / den
 
-    return {key: tuple(percentile(ranks, sizes[key], num, den) for num, den in terms)
-            for key, ranks in by_group.items()}
-
-
-def grouped_percentiles(session: Session, value: ColumnElement, fractions: Sequence[Fraction],
-                        groups: Sequence[ColumnElement] = (), where: Sequence[ColumnElement] = (),
-                        from_: FromClause | None = None) -> dict[tuple, dict[Fraction, Decimal]]:
-    """{group values as a tuple: {fraction: percentile}} in one query; `()` is the key when
-    there are no groups. Example, the quartiles of one question's figures by region:
-
-        grouped_percentiles(session, Answer.value_number, QUARTILES, [Authority.region],
-                            [Answer.question_id == 7], from_=join(Answer, FoiRequest).join(Authority))
-    """
-    stmt = percentile_select(value, fractions, groups, where, from_)
-    found = interpolate_percentiles(session.execute(stmt), fractions, len(groups))
-    return {key: dict(zip(map(Fraction, fractions), values)) for key, values in found.items()}
+    return {
+        key: tuple(percentile(ranks, sizes[key], num, den) for num, den in terms) for key, ranks in by_group.items()
+    }
 
 
 QUARTILES = (Fraction(1, 4), Fraction(1, 2), Fraction(3, 4))

@@ -14,6 +14,7 @@ reads the (request, kind, details) of one campaign's response and review events 
 single query and counts them in Python: one statement, exact on both backends, and a
 campaign has a few hundred such events.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -23,7 +24,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, distinct, func, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
-from ..domain.lifecycle import EXEMPTIONS, OPEN_STATUSES, EventKind, Outcome, Status
+from ..domain.lifecycle import ANSWERED_STATUSES, EXEMPTIONS, FIGURE_OUTCOMES, OPEN_STATUSES, EventKind, Outcome, Status
 from ..models import Authority, Campaign, FoiRequest, RequestEvent, Role, campaign_coordinators
 from .deadlines import Calendars, state_condition
 from .sql_stats import median_select, percentage
@@ -42,8 +43,6 @@ TODO_BUCKETS = {
 TODO_FILTERS = {**TODO_BUCKETS, "outstanding": "Outstanding (no answer yet)"}
 
 OPEN = sorted(s.value for s in OPEN_STATUSES)
-ANSWERED_STATUSES = [s.value for s in (Status.RESPONDED, Status.CLOSED, Status.INTERNAL_REVIEW, Status.COMPLAINT)]
-FIGURE_OUTCOMES = [Outcome.SUCCESSFUL.value, Outcome.PARTIALLY_SUCCESSFUL.value]
 # The dashboard deadline buckets that are the request list's own `deadline=` filters.
 DEADLINE_BUCKETS = ("very_overdue", "overdue", "due_this_week")
 
@@ -60,8 +59,11 @@ def todo_condition(name: str, today: date, calendars: Calendars, soon_days: int)
     if name == "clarification_owed":
         return FoiRequest.status == Status.CLARIFICATION_REQUESTED.value
     if name == "figures_missing":
-        return and_(FoiRequest.status.in_(ANSWERED_STATUSES), FoiRequest.outcome.in_(FIGURE_OUTCOMES),
-                    FoiRequest.figures_entered.is_(False))
+        return and_(
+            FoiRequest.status.in_(ANSWERED_STATUSES),
+            FoiRequest.outcome.in_(FIGURE_OUTCOMES),
+            FoiRequest.figures_entered.is_(False),
+        )
     if name == "review_due":
         return and_(FoiRequest.status == Status.INTERNAL_REVIEW.value, FoiRequest.review_due_on <= end_of_week(today))
     if name == "outstanding":
@@ -76,6 +78,7 @@ def todo_where(name: str | None, today: date, calendars: Calendars, soon_days: i
 
 # ---------------------------------------------------------------- whose requests
 
+
 @dataclass(frozen=True)
 class Scope:
     """Whose requests a page counts. Everything (no user), or "mine": the requests the
@@ -85,14 +88,16 @@ class Scope:
     campaign_ids: tuple[int, ...] = ()
 
     @classmethod
-    def everything(cls) -> "Scope":
+    def everything(cls) -> Scope:
         return cls()
 
     @classmethod
-    def mine(cls, session: Session, user_id: int) -> "Scope":
-        ids = session.scalars(select(campaign_coordinators.c.campaign_id)
-                              .where(campaign_coordinators.c.user_id == user_id)
-                              .order_by(campaign_coordinators.c.campaign_id))
+    def mine(cls, session: Session, user_id: int) -> Scope:
+        ids = session.scalars(
+            select(campaign_coordinators.c.campaign_id)
+            .where(campaign_coordinators.c.user_id == user_id)
+            .order_by(campaign_coordinators.c.campaign_id)
+        )
         return cls(user_id, tuple(ids))
 
     @property
@@ -132,8 +137,9 @@ class TodoCounts:
         return not any(self.total.values())
 
 
-def todo_table(session: Session, today: date, calendars: Calendars, soon_days: int,
-               scope: Scope | None = None) -> TodoCounts:
+def todo_table(
+    session: Session, today: date, calendars: Calendars, soon_days: int, scope: Scope | None = None
+) -> TodoCounts:
     """Every to-do count for the dashboard in one statement, grouped by campaign.
 
     The totals add up the per-campaign rows (one row per campaign, not per request),
@@ -145,8 +151,7 @@ def todo_table(session: Session, today: date, calendars: Calendars, soon_days: i
     if not scope.is_everything:
         owned = FoiRequest.owner_id == scope.user_id
         columns += [_count_if(and_(owned, cond), f"mine_{name}") for name, cond in conditions.items()]
-    stmt = (select(FoiRequest.campaign_id, *columns).where(scope.condition())
-            .group_by(FoiRequest.campaign_id))
+    stmt = select(FoiRequest.campaign_id, *columns).where(scope.condition()).group_by(FoiRequest.campaign_id)
     total = dict.fromkeys(TODO_BUCKETS, 0)
     mine = None if scope.is_everything else dict.fromkeys(TODO_BUCKETS, 0)
     by_campaign = {}
@@ -159,13 +164,15 @@ def todo_table(session: Session, today: date, calendars: Calendars, soon_days: i
     return TodoCounts(total, mine, by_campaign)
 
 
-def todo_counts(session: Session, today: date, calendars: Calendars, soon_days: int,
-                scope: Scope | None = None) -> dict[str, int]:
+def todo_counts(
+    session: Session, today: date, calendars: Calendars, soon_days: int, scope: Scope | None = None
+) -> dict[str, int]:
     """{bucket: number of requests in the scope}, in one statement."""
     return todo_table(session, today, calendars, soon_days, scope).total
 
 
 # ---------------------------------------------------------------- how requests went
+
 
 def outcome_conditions() -> dict:
     """The progress and statistics counts, by name. Each counts requests (not events)."""
@@ -187,10 +194,12 @@ PROGRESS_COLUMNS = ("sent", "answered", "on_time", "late", "refused", "not_held"
 
 def _progress_select():
     columns = [_count_if(cond, name) for name, cond in outcome_conditions().items()]
-    return (select(Campaign.id, Campaign.title, func.count(FoiRequest.id).label("requests"), *columns)
-            .outerjoin(FoiRequest, FoiRequest.campaign_id == Campaign.id)
-            .group_by(Campaign.id, Campaign.title)
-            .order_by(Campaign.title, Campaign.id))
+    return (
+        select(Campaign.id, Campaign.title, func.count(FoiRequest.id).label("requests"), *columns)
+        .outerjoin(FoiRequest, FoiRequest.campaign_id == Campaign.id)
+        .group_by(Campaign.id, Campaign.title)
+        .order_by(Campaign.title, Campaign.id)
+    )
 
 
 def campaign_progress(session: Session, campaign_ids=None) -> list:
@@ -202,14 +211,16 @@ def campaign_progress(session: Session, campaign_ids=None) -> list:
     return session.execute(stmt).all()
 
 
-def everything_dashboard(session: Session, today: date, calendars: Calendars,
-                         soon_days: int) -> tuple[TodoCounts, list]:
+def everything_dashboard(
+    session: Session, today: date, calendars: Calendars, soon_days: int
+) -> tuple[TodoCounts, list]:
     """`todo_table` and `campaign_progress` for the "everything" scope from one statement: both
     group every request by campaign, so one pass over the requests gives both (the dashboard
     at 10,000 requests spent most of its time in those two passes). The same counts as the two
     functions; the progress rows carry the to-do counts as extra `todo_<bucket>` columns."""
-    stmt = _progress_select().add_columns(*(_count_if(todo_condition(name, today, calendars, soon_days),
-                                                      f"todo_{name}") for name in TODO_BUCKETS))
+    stmt = _progress_select().add_columns(
+        *(_count_if(todo_condition(name, today, calendars, soon_days), f"todo_{name}") for name in TODO_BUCKETS)
+    )
     rows = session.execute(stmt).all()
     total, by_campaign = dict.fromkeys(TODO_BUCKETS, 0), {}
     for row in rows:
@@ -222,6 +233,7 @@ def everything_dashboard(session: Session, today: date, calendars: Calendars,
 
 
 # ---------------------------------------------------------------- campaign statistics
+
 
 @dataclass
 class GroupStats:
@@ -277,22 +289,43 @@ class CampaignStats:
         return self.overall.sent == 0
 
 
-GROUP_FIELDS = ("councils", "sent", "answered", "on_time", "late", "within_20", "outstanding", "refused", "not_held",
-                "ncnd", "successful", "partially_successful", "withdrawn", "reviews_requested", "reviews_decided",
-                "reviews_under_way")
+GROUP_FIELDS = (
+    "councils",
+    "sent",
+    "answered",
+    "on_time",
+    "late",
+    "within_20",
+    "outstanding",
+    "refused",
+    "not_held",
+    "ncnd",
+    "successful",
+    "partially_successful",
+    "withdrawn",
+    "reviews_requested",
+    "reviews_decided",
+    "reviews_under_way",
+)
 _DIMENSIONS = {"all": None, "region": Authority.region, "type": Authority.type_name}
 
 
 def _review_flags(campaign_id: int):
     """Per request of the campaign: whether a review was ever asked for, and decided."""
     e = RequestEvent
-    return (select(e.request_id,
-                   func.max(case((e.kind == EventKind.REVIEW_REQUESTED.value, 1), else_=0)).label("requested"),
-                   func.max(case((e.kind == EventKind.REVIEW_OUTCOME.value, 1), else_=0)).label("decided"))
-            .where(e.kind.in_([EventKind.REVIEW_REQUESTED.value, EventKind.REVIEW_OUTCOME.value]),
-                   e.request_id.in_(select(FoiRequest.id).where(FoiRequest.campaign_id == campaign_id)))
-            .group_by(e.request_id)
-            .cte("review_flags"))
+    return (
+        select(
+            e.request_id,
+            func.max(case((e.kind == EventKind.REVIEW_REQUESTED.value, 1), else_=0)).label("requested"),
+            func.max(case((e.kind == EventKind.REVIEW_OUTCOME.value, 1), else_=0)).label("decided"),
+        )
+        .where(
+            e.kind.in_([EventKind.REVIEW_REQUESTED.value, EventKind.REVIEW_OUTCOME.value]),
+            e.request_id.in_(select(FoiRequest.id).where(FoiRequest.campaign_id == campaign_id)),
+        )
+        .group_by(e.request_id)
+        .cte("review_flags")
+    )
 
 
 def _counts_select(campaign_id: int, dimension: str, reviews):
@@ -310,22 +343,29 @@ def _counts_select(campaign_id: int, dimension: str, reviews):
         "reviews_decided": reviews.c.decided == 1,
         "reviews_under_way": r.status == Status.INTERNAL_REVIEW.value,
     }
-    stmt = (select(literal_column(f"'{dimension}'").label("dimension"),
-                   (group if group is not None else literal_column("''")).label("grp"),
-                   func.count(distinct(case((sent, r.authority_id)))).label("councils"),
-                   *(_count_if(cond, name) for name, cond in columns.items()))
-            .select_from(r)
-            .join(Authority, Authority.id == r.authority_id)
-            .outerjoin(reviews, reviews.c.request_id == r.id)
-            .where(r.campaign_id == campaign_id))
+    stmt = (
+        select(
+            literal_column(f"'{dimension}'").label("dimension"),
+            (group if group is not None else literal_column("''")).label("grp"),
+            func.count(distinct(case((sent, r.authority_id)))).label("councils"),
+            *(_count_if(cond, name) for name, cond in columns.items()),
+        )
+        .select_from(r)
+        .join(Authority, Authority.id == r.authority_id)
+        .outerjoin(reviews, reviews.c.request_id == r.id)
+        .where(r.campaign_id == campaign_id)
+    )
     return stmt.group_by(group) if group is not None else stmt
 
 
 def _medians_select(campaign_id: int, dimension: str):
     group = _DIMENSIONS[dimension]
-    medians = median_select(FoiRequest.response_working_days, [group] if group is not None else [],
-                            [FoiRequest.campaign_id == campaign_id],
-                            from_=FoiRequest.__table__.join(Authority.__table__)).subquery()
+    medians = median_select(
+        FoiRequest.response_working_days,
+        [group] if group is not None else [],
+        [FoiRequest.campaign_id == campaign_id],
+        from_=FoiRequest.__table__.join(Authority.__table__),
+    ).subquery()
     grp = medians.c.g0 if group is not None else literal_column("''")
     return select(literal_column(f"'{dimension}'").label("dimension"), grp.label("grp"), medians.c.median)
 
@@ -360,7 +400,8 @@ def _add_event_details(session: Session, campaign_id: int, stats: CampaignStats)
         select(RequestEvent.request_id, RequestEvent.kind, RequestEvent.details)
         .join(FoiRequest, FoiRequest.id == RequestEvent.request_id)
         .where(FoiRequest.campaign_id == campaign_id, RequestEvent.kind.in_(kinds))
-        .order_by(RequestEvent.request_id, RequestEvent.occurred_on, RequestEvent.id))
+        .order_by(RequestEvent.request_id, RequestEvent.occurred_on, RequestEvent.id)
+    )
     citing: dict[str, set[int]] = defaultdict(set)
     outcome_now: dict[int, str | None] = {}
     last_review: dict[int, tuple[str | None, str | None]] = {}  # request -> (outcome before, review's outcome)
@@ -375,7 +416,8 @@ def _add_event_details(session: Session, campaign_id: int, stats: CampaignStats)
     order = {code: i for i, code in enumerate(EXEMPTIONS)}
     stats.exemptions = sorted(
         (ExemptionCount(code, EXEMPTIONS.get(code, code), len(ids)) for code, ids in citing.items()),
-        key=lambda e: (-e.requests, order.get(e.code, len(order)), e.code))
+        key=lambda e: (-e.requests, order.get(e.code, len(order)), e.code),
+    )
     stats.refusals_citing_exemptions = len(set().union(*citing.values())) if citing else 0
     stats.reviews_changed = sum(1 for before, after in last_review.values() if after and after != before)
     stats.reviews_upheld = len(last_review) - stats.reviews_changed

@@ -2,14 +2,17 @@
 
 Every change replays the whole timeline through the state machine (so an edit or a
 removal can never leave the request in a state its events do not explain), then
-recomputes the deadlines, writes the audit trail and commits once.
+recomputes the deadlines and writes the audit trail; the caller commits (and rolls back
+on a TimelineError: a refused change may have touched the event in the session).
 """
+
 from __future__ import annotations
 
 from datetime import date
 
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..domain.lifecycle import EventKind, TransitionError, check_details, replay
 from ..models import FoiRequest, RequestEvent
 from .audit import record, snapshot
@@ -37,8 +40,9 @@ def _check_event(foi_request: FoiRequest, kind: EventKind, occurred_on: date, de
     if occurred_on > today:
         raise TimelineError("the date is in the future; record events once they have happened", "occurred_on")
     if kind is not EventKind.SENT and foi_request.sent_on and occurred_on < foi_request.sent_on:
-        raise TimelineError(f"the date is before the request was sent ({foi_request.sent_on.isoformat()})",
-                            "occurred_on")
+        raise TimelineError(
+            f"the date is before the request was sent ({foi_request.sent_on.isoformat()})", "occurred_on"
+        )
     problems = check_details(kind, occurred_on, details)
     if problems:
         field, reason = problems[0]
@@ -64,60 +68,80 @@ def _apply(session: Session, foi_request: FoiRequest, events: list[RequestEvent]
         foi_request.received_on = None
 
 
-def _commit(session: Session, foi_request: FoiRequest, before: dict, user_id: int | None,
-            event: RequestEvent, action: str, event_before: dict | None, reason: str = "",
-            commit: bool = True) -> None:
+def _finish(
+    session: Session,
+    foi_request: FoiRequest,
+    before: dict,
+    user_id: int | None,
+    event: RequestEvent,
+    action: str,
+    event_before: dict | None,
+    reason: str = "",
+) -> None:
     recompute_request(session, foi_request)
     session.flush()
     event_after = None if action == "event removed" else snapshot(event, EVENT_FIELDS)
     if reason:
         event_after = {**(event_after or {}), "reason": reason}
-    record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action=action,
-           before={"event_id": event.id, **(event_before or {}), **before},
-           after={"event_id": event.id, **(event_after or {}), **snapshot(foi_request, REQUEST_STATE_FIELDS)})
-    if commit:
-        session.commit()
+    record(
+        session,
+        user_id=user_id,
+        entity_type="request",
+        entity_id=foi_request.id,
+        action=action,
+        before={"event_id": event.id, **(event_before or {}), **before},
+        after={"event_id": event.id, **(event_after or {}), **snapshot(foi_request, REQUEST_STATE_FIELDS)},
+    )
+    session.flush()
 
 
-def add_event(session: Session, foi_request: FoiRequest, *, kind: str, occurred_on: date, details: dict | None = None,
-              note: str = "", user_id: int | None, today: date | None = None,
-              commit: bool = True) -> RequestEvent:
-    """Record one event. With commit=False the caller commits (bulk actions: all or nothing);
-    on a TimelineError the session is rolled back only when this call owns the transaction."""
+def add_event(
+    session: Session,
+    foi_request: FoiRequest,
+    *,
+    kind: str,
+    occurred_on: date,
+    details: dict | None = None,
+    note: str = "",
+    user_id: int | None,
+    today: date | None = None,
+) -> RequestEvent:
+    """Record one event (bulk actions call it once per request, then commit all or nothing)."""
     kind = EventKind(kind)
     details = {k: v for k, v in (details or {}).items() if v not in (None, "", [])}
-    _check_event(foi_request, kind, occurred_on, details, today or date.today())
+    _check_event(foi_request, kind, occurred_on, details, today or clock.today())
     before = snapshot(foi_request, REQUEST_STATE_FIELDS)
-    event = RequestEvent(kind=kind.value, occurred_on=occurred_on, details=details, note=note.strip(),
-                         created_by_id=user_id)
-    try:
-        _apply(session, foi_request, list(foi_request.events) + [event])
-    except TimelineError:
-        if commit:
-            session.rollback()
-        raise
+    event = RequestEvent(
+        kind=kind.value, occurred_on=occurred_on, details=details, note=note.strip(), created_by_id=user_id
+    )
+    _apply(session, foi_request, list(foi_request.events) + [event])
     foi_request.events.append(event)
-    _commit(session, foi_request, before, user_id, event, "event added", None, commit=commit)
+    _finish(session, foi_request, before, user_id, event, "event added", None)
     return event
 
 
-def update_event(session: Session, event: RequestEvent, *, occurred_on: date, details: dict | None, note: str,
-                 reason: str, user_id: int | None, today: date | None = None) -> RequestEvent:
+def update_event(
+    session: Session,
+    event: RequestEvent,
+    *,
+    occurred_on: date,
+    details: dict | None,
+    note: str,
+    reason: str,
+    user_id: int | None,
+    today: date | None = None,
+) -> RequestEvent:
     if not reason.strip():
         raise TimelineError("say why the event is being changed", "reason")
     foi_request = event.request
     kind = EventKind(event.kind)
     details = {k: v for k, v in (details or {}).items() if v not in (None, "", [])}
-    _check_event(foi_request, kind, occurred_on, details, today or date.today())
+    _check_event(foi_request, kind, occurred_on, details, today or clock.today())
     before = snapshot(foi_request, REQUEST_STATE_FIELDS)
     event_before = snapshot(event, EVENT_FIELDS)
     event.occurred_on, event.details, event.note = occurred_on, details, note.strip()
-    try:
-        _apply(session, foi_request, list(foi_request.events))
-    except TimelineError:
-        session.rollback()
-        raise
-    _commit(session, foi_request, before, user_id, event, "event edited", event_before, reason.strip())
+    _apply(session, foi_request, list(foi_request.events))
+    _finish(session, foi_request, before, user_id, event, "event edited", event_before, reason.strip())
     return event
 
 
@@ -131,16 +155,22 @@ def remove_event(session: Session, event: RequestEvent, *, reason: str, user_id:
     try:
         _apply(session, foi_request, remaining)
     except TimelineError as exc:
-        session.rollback()
         raise TimelineError(f"removing it would leave the timeline inconsistent: {exc.message}") from None
     foi_request.events.remove(event)  # delete-orphan cascade deletes the row
-    _commit(session, foi_request, before, user_id, event, "event removed", event_before, reason.strip())
+    _finish(session, foi_request, before, user_id, event, "event removed", event_before, reason.strip())
 
 
 def set_figures_entered(session: Session, foi_request: FoiRequest, entered: bool, user_id: int | None) -> None:
     before = snapshot(foi_request, ("figures_entered",))
     foi_request.figures_entered = entered
     recompute_request(session, foi_request)  # the "figures missing" reminder comes or goes
-    record(session, user_id=user_id, entity_type="request", entity_id=foi_request.id, action="updated",
-           before=before, after=snapshot(foi_request, ("figures_entered",)))
-    session.commit()
+    record(
+        session,
+        user_id=user_id,
+        entity_type="request",
+        entity_id=foi_request.id,
+        action="updated",
+        before=before,
+        after=snapshot(foi_request, ("figures_entered",)),
+    )
+    session.flush()

@@ -1,9 +1,10 @@
 """Users, passwords and the login rate limit."""
+
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import delete, func, or_, select
@@ -13,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character
 from ..models import LoginAttempt, Role, User
 from ..models.base import utcnow
+from .audit import record
 
 
 class UserError(ValueError):
@@ -34,6 +36,45 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+def check_password_rules(password: str) -> None:
+    """The rules every new password follows (users create, users set-password, demo seed)."""
+    if len(password) < 10:
+        raise UserError("the password must have at least 10 characters")
+
+
+class UnknownUser(UserError):
+    pass
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The user with this email, matched as at login (spaces trimmed, any case)."""
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def set_password(session: Session, *, email: str, password: str) -> User:
+    """Give an existing user a new password (from the command line: no one is logged in).
+
+    Clears the email's failed logins, so someone locked out by the rate limit can log in
+    at once; the change is audited (the fact, never the value). Flushes; the caller commits."""
+    user = find_user(session, email)
+    if user is None:
+        raise UnknownUser(f"no user has the email {normalise_email(email)!r}")
+    check_password_rules(password)
+    user.set_password(password)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
+    record(
+        session,
+        user_id=None,
+        entity_type="user",
+        entity_id=user.id,
+        action="updated",
+        before={},
+        after={"password": "changed on the command line"},
+    )
+    session.flush()
+    return user
+
+
 def create_user(session: Session, *, email: str, role: str, password: str, name: str = "") -> User:
     email = normalise_email(email)
     if not email or "@" not in email:
@@ -47,14 +88,13 @@ def create_user(session: Session, *, email: str, role: str, password: str, name:
         role = Role(role).value
     except ValueError:
         raise UserError(f"unknown role {role!r}: choose one of {', '.join(r.value for r in Role)}") from None
-    if len(password) < 10:
-        raise UserError("the password must have at least 10 characters")
+    check_password_rules(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise UserError(f"a user with the email {email} already exists")
     user = User(email=email, role=role, name=name)
     user.set_password(password)
     session.add(user)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -63,8 +103,16 @@ def _unknown_user_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
-def authenticate(session: Session, *, email: str, password: str, remote_addr: str,
-                 limit: int, window_seconds: int, now: datetime | None = None) -> LoginOutcome:
+def authenticate(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    remote_addr: str,
+    limit: int,
+    window_seconds: int,
+    now: datetime | None = None,
+) -> LoginOutcome:
     """Check a password, refusing once `limit` failures for the email or address fall in the window."""
     now = now or utcnow()
     email = normalise_email(email)
@@ -86,12 +134,15 @@ def authenticate(session: Session, *, email: str, password: str, remote_addr: st
         check_password_hash(_unknown_user_hash(), password)
     if user is None or not user.check_password(password) or not user.active:
         session.add(LoginAttempt(email=email, remote_addr=remote_addr, attempted_at=now))
-        session.commit()
+        session.flush()
         return LoginOutcome(None, "Wrong email or password.")
 
     # A successful login clears the user's failures, and old rows are pruned.
-    session.execute(delete(LoginAttempt).where(
-        or_(LoginAttempt.email == email, LoginAttempt.attempted_at < now - timedelta(days=1))))
+    session.execute(
+        delete(LoginAttempt).where(
+            or_(LoginAttempt.email == email, LoginAttempt.attempted_at < now - timedelta(days=1))
+        )
+    )
     user.last_login_at = now
-    session.commit()
+    session.flush()
     return LoginOutcome(user)

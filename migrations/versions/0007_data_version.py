@@ -25,11 +25,12 @@ login), which no cached page reads; a cache of a page that reads them must count
 Every other table must be counted: tests/test_read_cache.py checks it, so a new table's
 migration adds `count_writes(table)`, as below.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -51,17 +52,23 @@ $$
 
 
 def count_writes(table: str) -> None:
-    op.execute(f'CREATE CONSTRAINT TRIGGER data_version_rows AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
-               "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fointracker_bump_data_version()")
-    op.execute(f'CREATE TRIGGER data_version_truncate AFTER TRUNCATE ON "{table}" '
-               "FOR EACH STATEMENT EXECUTE FUNCTION fointracker_bump_data_version()")
+    op.execute(
+        f'CREATE CONSTRAINT TRIGGER data_version_rows AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fointracker_bump_data_version()"
+    )
+    op.execute(
+        f'CREATE TRIGGER data_version_truncate AFTER TRUNCATE ON "{table}" '
+        "FOR EACH STATEMENT EXECUTE FUNCTION fointracker_bump_data_version()"
+    )
 
 
 def upgrade():
-    op.create_table('data_version',
-                    sa.Column('id', sa.Integer(), nullable=False),
-                    sa.Column('n', sa.BigInteger(), nullable=False),
-                    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_version')))
+    op.create_table(
+        "data_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_version")),
+    )
     op.execute("INSERT INTO data_version (id, n) VALUES (1, 0)")
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
@@ -78,4 +85,4 @@ def downgrade():
             op.execute(f'DROP TRIGGER IF EXISTS data_version_rows ON "{table}"')
             op.execute(f'DROP TRIGGER IF EXISTS data_version_truncate ON "{table}"')
         op.execute("DROP FUNCTION fointracker_bump_data_version()")
-    op.drop_table('data_version')
+    op.drop_table("data_version")

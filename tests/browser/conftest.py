@@ -1,4 +1,5 @@
 """A real server in a thread and a real Chromium driven by Playwright."""
+
 from __future__ import annotations
 
 import threading
@@ -10,8 +11,15 @@ from werkzeug.serving import make_server
 from tests.conftest import make_user, need
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture

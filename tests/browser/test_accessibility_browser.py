@@ -5,11 +5,12 @@ there is navigation, a working skip link.
 axe-core is vendored (tests/browser/vendor/axe-core, see its README): the tests need no
 network, and the app never serves it.
 """
+
 from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from fointracker import clock
 from fointracker.extensions import db
 from fointracker.models import Answer, Authority, Question, Reminder, User
 from fointracker.services.answers import AnswerInput, save_answers, verify_answer
@@ -58,7 +60,7 @@ STRUCTURE = """() => {
           nav: !!document.querySelector('header nav'), skipTarget: !!target};
 }"""
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def _ago(days: int) -> date:
@@ -76,38 +78,84 @@ def _seed(app) -> dict:
         admin = session.get(User, admin_id)
         admin.name = "Ada Admin"
         session.commit()
-        campaign = save_campaign(session, None, {
-            "title": "Adult social care 2026", "description": "Budgets and equality impact, every council.",
-            "default_regime": "foia", "letter_template": "Dear {authority_name},\n\nPlease send your budgets."},
-            [admin_id, coordinator_id], admin_id)
-        save_campaign(session, None, {"title": "Roads 2026", "description": "", "default_regime": "foia",
-                                      "letter_template": ""}, [coordinator_id], coordinator_id)
-        for position, (code, label, qtype, period, pair, choices) in enumerate((
+        campaign = save_campaign(
+            session,
+            None,
+            {
+                "title": "Adult social care 2026",
+                "description": "Budgets and equality impact, every council.",
+                "default_regime": "foia",
+                "letter_template": "Dear {authority_name},\n\nPlease send your budgets.",
+            },
+            [admin_id, coordinator_id],
+            admin_id,
+        )
+        save_campaign(
+            session,
+            None,
+            {"title": "Roads 2026", "description": "", "default_regime": "foia", "letter_template": ""},
+            [coordinator_id],
+            coordinator_id,
+        )
+        for position, (code, label, qtype, period, pair, choices) in enumerate(
+            (
                 ("care_2024", "Adult social-care budget", "money", "2024/25", "care_budget", None),
                 ("care_2025", "Adult social-care budget", "money", "2025/26", "care_budget", None),
                 ("eia", "Equality impact assessment carried out", "yes_no", "", "", None),
-                ("provider", "Main provider type", "choice", "", "", ["In-house", "Outsourced", "Mixed"]))):
-            session.add(Question(campaign_id=campaign.id, code=code, label=label, qtype=qtype, period_label=period,
-                                 pair_group=pair, choices=choices, position=position))
+                ("provider", "Main provider type", "choice", "", "", ["In-house", "Outsourced", "Mixed"]),
+            )
+        ):
+            session.add(
+                Question(
+                    campaign_id=campaign.id,
+                    code=code,
+                    label=label,
+                    qtype=qtype,
+                    period_label=period,
+                    pair_group=pair,
+                    choices=choices,
+                    position=position,
+                )
+            )
         session.commit()
-        questions = list(session.scalars(select(Question).where(Question.campaign_id == campaign.id)
-                                         .order_by(Question.position)))
+        questions = list(
+            session.scalars(select(Question).where(Question.campaign_id == campaign.id).order_by(Question.position))
+        )
 
-        councils = session.scalars(select(Authority).where(Authority.social_care, Authority.end_date.is_(None),
-                                                           Authority.nation == "England")
-                                   .order_by(Authority.code).limit(14)).all()
+        councils = session.scalars(
+            select(Authority)
+            .where(Authority.social_care, Authority.end_date.is_(None), Authority.nation == "England")
+            .order_by(Authority.code)
+            .limit(14)
+        ).all()
 
         def request(index, sent_days_ago):
-            return create_request(session, {
-                "campaign_id": campaign.id, "authority_id": councils[index].id, "regime": "foia",
-                "subject": "Adult social-care budgets", "body": "Dear council,\n\nPlease send your budgets.",
-                "sent_on": _ago(sent_days_ago) if sent_days_ago is not None else None, "received_on": None,
-                "council_reference": f"FOI-{100 + index}" if index % 2 else "", "owner_id": admin_id}, admin_id)
+            return create_request(
+                session,
+                {
+                    "campaign_id": campaign.id,
+                    "authority_id": councils[index].id,
+                    "regime": "foia",
+                    "subject": "Adult social-care budgets",
+                    "body": "Dear council,\n\nPlease send your budgets.",
+                    "sent_on": _ago(sent_days_ago) if sent_days_ago is not None else None,
+                    "received_on": None,
+                    "council_reference": f"FOI-{100 + index}" if index % 2 else "",
+                    "owner_id": admin_id,
+                },
+                admin_id,
+            )
 
         def event(req, kind, days_ago, **details):
-            return add_event(session, req, kind=kind, occurred_on=_ago(days_ago), details=details,
-                             note="Logged from the council's email." if kind == "response_received" else "",
-                             user_id=admin_id)
+            return add_event(
+                session,
+                req,
+                kind=kind,
+                occurred_on=_ago(days_ago),
+                details=details,
+                note="Logged from the council's email." if kind == "response_received" else "",
+                user_id=admin_id,
+            )
 
         request(0, None)  # a draft
         request(1, 5)  # awaiting
@@ -115,25 +163,48 @@ def _seed(app) -> dict:
         event(request(3, 12), "acknowledged", 10)
         event(request(4, 15), "clarification_requested", 8)
         event(request(5, 15), "fee_notice", 6)
-        event(request(6, 18), "extension_claimed", 4, reason="public_interest",
-              new_date=(TODAY + timedelta(days=20)).isoformat())
+        event(
+            request(6, 18),
+            "extension_claimed",
+            4,
+            reason="public_interest",
+            new_date=(TODAY + timedelta(days=20)).isoformat(),
+        )
         answered = request(7, 30)
         event(answered, "acknowledged", 28)
         response = event(answered, "response_received", 12, outcome="partially_successful", exemptions=["s43"])
-        attach(session, response, [FileStorage(io.BytesIO(b"%PDF-1.4 budgets"), filename="Budgets 2024-26.pdf",
-                                               content_type="application/pdf")],
-               app.config["UPLOAD_FOLDER"], 10 * 1024 * 1024, admin_id)
+        attach(
+            session,
+            response,
+            [
+                FileStorage(
+                    io.BytesIO(b"%PDF-1.4 budgets"), filename="Budgets 2024-26.pdf", content_type="application/pdf"
+                )
+            ],
+            app.config["UPLOAD_FOLDER"],
+            10 * 1024 * 1024,
+            admin_id,
+        )
         session.commit()
         attachment_id = response.attachments[0].id
-        save_answers(session, answered, {
-            questions[0].id: AnswerInput(raw="£1,200,000", source_attachment_id=attachment_id, source_page="4"),
-            questions[1].id: AnswerInput(raw="£1,050,000", source_attachment_id=attachment_id, source_page="5"),
-            questions[2].id: AnswerInput(raw="no"),
-            questions[3].id: AnswerInput(raw="", state="refused", exemption="s43", note="Commercially sensitive")},
-            admin_id)
-        verify_answer(session, session.scalars(select(Answer).where(Answer.request_id == answered.id,
-                                                                    Answer.question_id == questions[0].id)).one(),
-                      coordinator_id)
+        save_answers(
+            session,
+            answered,
+            {
+                questions[0].id: AnswerInput(raw="£1,200,000", source_attachment_id=attachment_id, source_page="4"),
+                questions[1].id: AnswerInput(raw="£1,050,000", source_attachment_id=attachment_id, source_page="5"),
+                questions[2].id: AnswerInput(raw="no"),
+                questions[3].id: AnswerInput(raw="", state="refused", exemption="s43", note="Commercially sensitive"),
+            },
+            admin_id,
+        )
+        verify_answer(
+            session,
+            session.scalars(
+                select(Answer).where(Answer.request_id == answered.id, Answer.question_id == questions[0].id)
+            ).one(),
+            coordinator_id,
+        )
         refused = request(8, 35)
         event(refused, "response_received", 20, outcome="refused", exemptions=["s12", "s40"])
         event(refused, "review_requested", 15)
@@ -148,24 +219,40 @@ def _seed(app) -> dict:
         for index, (before, after) in ((11, ("900000", "850000")), (12, ("2.5m", "2.6m"))):
             req = request(index, 25)
             event(req, "response_received", 10, outcome="successful")
-            save_answers(session, req, {questions[0].id: AnswerInput(raw=before),
-                                        questions[1].id: AnswerInput(raw=after),
-                                        questions[2].id: AnswerInput(raw="yes")}, admin_id)
-        add_closure(session, day=TODAY + timedelta(days=9), name="Office move", calendar="uk", remove=False,
-                    user_id=admin_id)
+            save_answers(
+                session,
+                req,
+                {
+                    questions[0].id: AnswerInput(raw=before),
+                    questions[1].id: AnswerInput(raw=after),
+                    questions[2].id: AnswerInput(raw="yes"),
+                },
+                admin_id,
+            )
+        add_closure(
+            session, day=TODAY + timedelta(days=9), name="Office move", calendar="uk", remove=False, user_id=admin_id
+        )
         reminders = session.scalars(select(Reminder).order_by(Reminder.id)).all()
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         reminders[0].status, reminders[0].sent_at, reminders[0].attempts = "sent", now, 1
         reminders[1].status, reminders[1].attempts = "failed", 5
         reminders[1].last_error = "SMTP 550: mailbox unavailable"
         session.commit()
         # A spreadsheet for the import's check page: one change, one error.
-        figures_csv = ("authority,question,value\n"
-                       f"{councils[11].gss_code},care_2025,£860000\n"
-                       f"{councils[12].short_name},care_2025,lots\n").encode()
-        return {"campaign": campaign.id, "request": answered.id, "event": response.id,
-                "council": councils[7].code, "coordinator": coordinator_id, "question": questions[0].id,
-                "figures_csv": figures_csv}
+        figures_csv = (
+            "authority,question,value\n"
+            f"{councils[11].gss_code},care_2025,£860000\n"
+            f"{councils[12].short_name},care_2025,lots\n"
+        ).encode()
+        return {
+            "campaign": campaign.id,
+            "request": answered.id,
+            "event": response.id,
+            "council": councils[7].code,
+            "coordinator": coordinator_id,
+            "question": questions[0].id,
+            "figures_csv": figures_csv,
+        }
 
 
 def _axe(page) -> list[dict]:
@@ -222,8 +309,10 @@ def test_main_pages_have_no_serious_accessibility_violations(page, app, tmp_path
     # as a yellow outline with a dark ring, so it stands out on light and dark backgrounds alike.
     page.keyboard.press("Tab")
     expect(page.locator("a.skip-link")).to_be_focused()
-    ring = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
-                         " return [s.outlineStyle, s.outlineColor, s.boxShadow]; }")
+    ring = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, s.outlineColor, s.boxShadow]; }"
+    )
     assert ring[0] == "solid" and ring[1] == "rgb(245, 180, 0)" and "rgb(29, 35, 41)" in ring[2], ring
     page.keyboard.press("Enter")
     assert page.url.endswith("#main")
@@ -253,7 +342,8 @@ def test_main_pages_have_no_serious_accessibility_violations(page, app, tmp_path
     visit("question form", f"/campaigns/{campaign}/questions/{world['question']}/edit")
     visit("figures import", f"/campaigns/{campaign}/figures/import")
     page.get_by_label("Spreadsheet (.csv or .xlsx)").set_input_files(
-        files=[{"name": "figures.csv", "mimeType": "text/csv", "buffer": world["figures_csv"]}])
+        files=[{"name": "figures.csv", "mimeType": "text/csv", "buffer": world["figures_csv"]}]
+    )
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", name="Import figures: figures.csv")).to_be_visible()
     _check(page, "figures import, checked", problems)
@@ -282,7 +372,8 @@ def test_main_pages_have_no_serious_accessibility_violations(page, app, tmp_path
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.evaluate(
         "[document.documentElement.scrollWidth, window.innerWidth, [...document.querySelectorAll('body *')]"
         ".filter(e => e.getBoundingClientRect().right > window.innerWidth).slice(0, 8)"
-        ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))]")
+        ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))]"
+    )
     visit("account: password", "/account/password")
     visit("account: reminders", "/account/reminders")
     visit("not found", "/requests/999999", status=404)

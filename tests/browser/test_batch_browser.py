@@ -1,11 +1,13 @@
 """Batch creation in Chromium: choose 20 councils, preview the letters, create them with
 progress shown, and find them in the request list."""
-from datetime import date, timedelta
+
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from fointracker import clock
 from fointracker.extensions import db
 from fointracker.models import FoiRequest
 from fointracker.services.campaigns import save_campaign
@@ -15,10 +17,20 @@ pytestmark = pytest.mark.browser
 
 def test_coordinator_sends_a_batch_to_twenty_councils_with_progress(logged_in, app):
     with app.app_context():
-        campaign_id = save_campaign(db.session, None, {
-            "title": "Planning enforcement", "description": "", "default_regime": "foia",
-            "letter_template": "Dear {authority_name},\nUnder the {regime_name} please send ..."}, [], None).id
-    sent_on = date.today() - timedelta(days=1)
+        campaign_id = save_campaign(
+            db.session,
+            None,
+            {
+                "title": "Planning enforcement",
+                "description": "",
+                "default_regime": "foia",
+                "letter_template": "Dear {authority_name},\nUnder the {regime_name} please send ...",
+            },
+            [],
+            None,
+        ).id
+        db.session.commit()
+    sent_on = clock.today() - timedelta(days=1)
     page = logged_in
     page.goto(f"/campaigns/{campaign_id}")
     page.get_by_role("link", name="Send to many councils").click()
@@ -67,9 +79,19 @@ def test_batch_in_chunks_survives_a_failed_chunk_and_reruns_safely(logged_in, ap
     """33 London councils go in two chunks; the second fails once, and running again
     creates only what is missing (councils already asked are skipped)."""
     with app.app_context():
-        campaign_id = save_campaign(db.session, None, {
-            "title": "London housing", "description": "", "default_regime": "foia",
-            "letter_template": "Dear {authority_short_name}"}, [], None).id
+        campaign_id = save_campaign(
+            db.session,
+            None,
+            {
+                "title": "London housing",
+                "description": "",
+                "default_regime": "foia",
+                "letter_template": "Dear {authority_short_name}",
+            },
+            [],
+            None,
+        ).id
+        db.session.commit()
     page = logged_in
     page.goto(f"/campaigns/{campaign_id}/batch?region=London")
     expect(page.get_by_text("33 of 33 ticked")).to_be_visible()
@@ -100,8 +122,9 @@ def test_batch_in_chunks_survives_a_failed_chunk_and_reruns_safely(logged_in, ap
 
     page.unroute("**/batch/create")
     page.get_by_role("button", name="Create 33 requests").click()  # enabled again
-    expect(status).to_contain_text("Done: created 8 requests. Skipped 25 already asked in this campaign: "
-                                   "Barking and Dagenham, Barnet,")
+    expect(status).to_contain_text(
+        "Done: created 8 requests. Skipped 25 already asked in this campaign: Barking and Dagenham, Barnet,"
+    )
     with app.app_context():
         requests = db.session.scalars(select(FoiRequest)).all()
         assert len(requests) == 33 and {r.status for r in requests} == {"draft"}

@@ -1,4 +1,5 @@
 """The deadline calculator and a request's deadline, in Chromium."""
+
 import pytest
 from playwright.sync_api import expect
 

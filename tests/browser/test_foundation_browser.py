@@ -1,4 +1,5 @@
 """Log in, create a campaign, create a request, find it in the filtered list — in Chromium."""
+
 import re
 
 import pytest

@@ -1,11 +1,13 @@
 """A campaign's life in Chromium: a batch to 20 councils, an acknowledgement, a clarification
 round trip, a refusal under s.12 and a full answer; the dashboard and the statistics agree."""
-from datetime import date, timedelta
+
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from fointracker import clock
 from fointracker.extensions import db
 from fointracker.models import User
 from fointracker.services.campaigns import save_campaign
@@ -27,11 +29,21 @@ def _record(page, kind: str, **fields):
 def test_campaign_lifecycle(logged_in, app):
     with app.app_context():
         coordinator = db.session.scalar(select(User).where(User.email == "coordinator@example.org"))
-        campaign_id = save_campaign(db.session, None, {
-            "title": "Social care 2026", "description": "", "default_regime": "foia",
-            "letter_template": "Dear {authority_name}"}, [coordinator.id], coordinator.id).id
+        campaign_id = save_campaign(
+            db.session,
+            None,
+            {
+                "title": "Social care 2026",
+                "description": "",
+                "default_regime": "foia",
+                "letter_template": "Dear {authority_name}",
+            },
+            [coordinator.id],
+            coordinator.id,
+        ).id
+        db.session.commit()
     page = logged_in
-    sent_on = date.today() - timedelta(days=14)
+    sent_on = clock.today() - timedelta(days=14)
 
     # A batch to 20 London boroughs.
     page.goto(f"/campaigns/{campaign_id}/batch?region=London")

@@ -1,11 +1,13 @@
 """A coordinator chooses immediate alerts, turns a kind off, and takes their calendar feed."""
-from datetime import date, timedelta
+
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from fointracker import clock
 from fointracker.extensions import db
 from fointracker.models import Authority, User
 from fointracker.services.campaigns import save_campaign
@@ -17,12 +19,24 @@ pytestmark = pytest.mark.browser
 def test_reminder_preferences_and_calendar_feed(logged_in, app):
     with app.app_context():
         coordinator = db.session.scalar(select(User).where(User.email == "coordinator@example.org"))
-        campaign_id = save_campaign(db.session, None, {"title": "Roads 2026", "default_regime": "foia"},
-                                    [coordinator.id], coordinator.id).id
+        campaign_id = save_campaign(
+            db.session, None, {"title": "Roads 2026", "default_regime": "foia"}, [coordinator.id], coordinator.id
+        ).id
         kent = db.session.scalar(select(Authority.id).where(Authority.code == "KEN"))
-        request = create_request(db.session, {"campaign_id": campaign_id, "authority_id": kent, "regime": "foia",
-                                               "subject": "Potholes", "body": "", "owner_id": coordinator.id,
-                                               "sent_on": date.today() - timedelta(days=2)}, coordinator.id)
+        request = create_request(
+            db.session,
+            {
+                "campaign_id": campaign_id,
+                "authority_id": kent,
+                "regime": "foia",
+                "subject": "Potholes",
+                "body": "",
+                "owner_id": coordinator.id,
+                "sent_on": clock.today() - timedelta(days=2),
+            },
+            coordinator.id,
+        )
+        db.session.commit()
         request_id, due = request.id, request.response_due_on
     page = logged_in
 

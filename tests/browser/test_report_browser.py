@@ -1,15 +1,16 @@
 """Figures to report in Chromium: enter figures for three councils, see the report update,
 download each export."""
+
 import csv
 import io
-import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import openpyxl
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from fointracker import clock
 from fointracker.extensions import db
 from fointracker.models import Authority, Question, User
 from fointracker.services.campaigns import save_campaign
@@ -23,23 +24,46 @@ FIGURES = {"KEN": ("£1,200,000", "1.0m"), "MAN": ("2.5m", "£2,500,000"), "GLG"
 def test_enter_figures_report_updates_and_exports_download(logged_in, app):
     with app.app_context():
         coordinator = db.session.scalar(select(User).where(User.email == "coordinator@example.org"))
-        campaign = save_campaign(db.session, None, {"title": "Living at the Margins", "description": "",
-                                                    "default_regime": "foia", "letter_template": ""},
-                                 [coordinator.id], coordinator.id)
+        campaign = save_campaign(
+            db.session,
+            None,
+            {"title": "Living at the Margins", "description": "", "default_regime": "foia", "letter_template": ""},
+            [coordinator.id],
+            coordinator.id,
+        )
         campaign_id = campaign.id
         for position, (code, period) in enumerate((("bme_2010", "2010/11"), ("bme_2011", "2011/12"))):
-            db.session.add(Question(campaign_id=campaign_id, code=code, label="Funding to BME organisations",
-                                    qtype="money", period_label=period, pair_group="bme_funding",
-                                    position=position))
+            db.session.add(
+                Question(
+                    campaign_id=campaign_id,
+                    code=code,
+                    label="Funding to BME organisations",
+                    qtype="money",
+                    period_label=period,
+                    pair_group="bme_funding",
+                    position=position,
+                )
+            )
         db.session.commit()
         request_ids = {}
         for code in FIGURES:
             council = db.session.scalar(select(Authority).where(Authority.code == code))
-            request_ids[code] = create_request(db.session, {
-                "campaign_id": campaign_id, "authority_id": council.id,
-                "regime": "foisa" if council.nation == "Scotland" else "foia", "subject": "Funding",
-                "body": "", "sent_on": date.today() - timedelta(days=10), "received_on": None,
-                "council_reference": "", "owner_id": coordinator.id}, coordinator.id).id
+            request_ids[code] = create_request(
+                db.session,
+                {
+                    "campaign_id": campaign_id,
+                    "authority_id": council.id,
+                    "regime": "foisa" if council.nation == "Scotland" else "foia",
+                    "subject": "Funding",
+                    "body": "",
+                    "sent_on": clock.today() - timedelta(days=10),
+                    "received_on": None,
+                    "council_reference": "",
+                    "owner_id": coordinator.id,
+                },
+                coordinator.id,
+            ).id
+        db.session.commit()
 
     page = logged_in
     page.goto(f"/campaigns/{campaign_id}/report")
@@ -81,7 +105,9 @@ def test_enter_figures_report_updates_and_exports_download(logged_in, app):
     tidy = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
     assert len(tidy) == 6
     assert {(r["council_code"], r["question_code"], r["value"]) for r in tidy if r["council_code"] == "MAN"} == {
-        ("MAN", "bme_2010", "2500000"), ("MAN", "bme_2011", "2500000")}
+        ("MAN", "bme_2010", "2500000"),
+        ("MAN", "bme_2011", "2500000"),
+    }
 
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV: a row per council").click()

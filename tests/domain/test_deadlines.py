@@ -3,12 +3,13 @@ by hand against a calendar, properties over 2000-2070, and a naive day-by-day mo
 
 No Flask here: the module under test is pure.
 """
+
 from __future__ import annotations
 
 import ast
 import inspect
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 
 import holidays
 import pytest
@@ -16,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fointracker.domain import deadlines as dl
+from fointracker.domain import regimes as regimes_module
 from fointracker.domain.deadlines import (
     CalendarName,
     ClockEvents,
@@ -39,7 +41,7 @@ SCOTLAND = get_calendar(CalendarName.SCOTLAND)
 # --------------------------------------------------------------------------- a naive model
 
 
-@lru_cache(maxsize=None)
+@cache
 def naive_holidays(subdivs: tuple[str, ...]) -> frozenset[date]:
     days = set()
     for subdiv in subdivs:
@@ -89,16 +91,36 @@ calendar_names = st.sampled_from(list(CalendarName))
 # --------------------------------------------------------------------------- purity and API
 
 
-def test_module_imports_no_web_or_database_code():
-    tree = ast.parse(inspect.getsource(dl))
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            imported.add((node.module or "").split(".")[0])
-    assert imported <= {"__future__", "calendar", "enum", "threading", "collections", "dataclasses",
-                        "datetime", "functools", "holidays"}, imported
+def test_package_imports_no_web_or_database_code():
+    modules = [dl, dl.calendar, dl.rules, dl.explanation, regimes_module]
+    imported, relative = set(), set()
+    for module in modules:
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                relative.add((module.__name__, node.level, node.module))
+            elif isinstance(node, ast.ImportFrom):
+                imported.add((node.module or "").split(".")[0])
+    assert imported <= {
+        "__future__",
+        "calendar",
+        "enum",
+        "threading",
+        "collections",
+        "dataclasses",
+        "datetime",
+        "functools",
+        "typing",
+        "holidays",
+    }, imported
+    # Relative imports stay inside the package and fointracker.domain.regimes.
+    assert {(level, name) for _, level, name in relative} <= {
+        (1, "calendar"),
+        (1, "rules"),
+        (1, "explanation"),
+        (2, "regimes"),
+    }, relative
 
 
 def test_regime_properties():
@@ -505,7 +527,9 @@ def test_explanation_of_a_fee_pause_has_three_segments():
 
 
 def test_explanation_of_eir_extension_and_warnings():
-    d = compute_deadlines(Regime.EIR, D(2026, 3, 2), ClockEvents(eir_extended=True, extension_claimed_due=D(2026, 6, 1)))
+    d = compute_deadlines(
+        Regime.EIR, D(2026, 3, 2), ClockEvents(eir_extended=True, extension_claimed_due=D(2026, 6, 1))
+    )
     e = d.explain()
     counted = [c for s in e.segments for c in s.counted]
     assert counted[-1] == dl.CountedDay(40, D(2026, 4, 30))
@@ -513,11 +537,34 @@ def test_explanation_of_eir_extension_and_warnings():
     assert any(line.startswith("Warning:") for line in e.lines)
 
 
+@pytest.mark.parametrize(
+    "received, calendar, why",
+    [
+        (D(2026, 12, 5), UK, "a Saturday"),
+        (D(2026, 4, 6), UK, "Easter Monday (England, Wales, Northern Ireland)"),
+        (
+            D(2026, 12, 24),
+            get_calendar(CalendarName.UK, [ClosureOverride(D(2026, 12, 24), "Christmas Eve closure")]),
+            "an office closure (Christmas Eve closure)",
+        ),
+    ],
+)
+def test_explanation_says_why_day_0_was_not_a_working_day(received, calendar, why):
+    d = compute_deadlines(Regime.FOIA, received, calendar=calendar)
+    assert d.deferred_receipt_due > d.response_due
+    text = d.explain().text()
+    assert (
+        f"Day 0, {format_uk_date(received)}, was not a working day: {why}. A council that deems the request "
+        f"received on the next working day counts to {format_uk_date(d.deferred_receipt_due)}"
+    ) in text
+    assert "Day 0 was not a working day" not in text
+
+
 def test_explanation_is_lazy(monkeypatch):
     def refuse(_):
         raise AssertionError("explanation built during compute")
 
-    monkeypatch.setattr(dl, "_explain", refuse)
+    monkeypatch.setattr(dl.explanation, "explain", refuse)
     events = ClockEvents(fee_pauses=((D(2026, 3, 10), D(2026, 3, 20)),), review_requested=D(2026, 5, 1))
     d = compute_deadlines(Regime.FOIA, D(2026, 3, 2), events)
     assert d.response_due == D(2026, 4, 14)
@@ -575,7 +622,9 @@ def test_dates_outside_the_precomputed_range():
     assert UK.why_not_working(D(2150, 12, 25)).startswith("Christmas Day")  # a Friday
     assert UK.why_not_working(D(2151, 12, 25)) == "Saturday"
     # 1 Jan 1950 was a Sunday: two Scottish holidays share Mon 2 Jan.
-    assert SCOTLAND.why_not_working(D(1950, 1, 2)) == "New Year Holiday (Scotland); New Year's Day (observed) (Scotland)"
+    assert (
+        SCOTLAND.why_not_working(D(1950, 1, 2)) == "New Year Holiday (Scotland); New Year's Day (observed) (Scotland)"
+    )
 
 
 # --------------------------------------------------------------------------- properties of deadlines
@@ -673,7 +722,9 @@ def test_an_added_closure_never_makes_a_due_date_earlier(received, regime, closu
 @given(received=dates)
 def test_uk_count_is_never_earlier_than_scotlands(received):
     # The UK calendar's non-working days include all of Scotland's.
-    assert compute_deadlines(Regime.FOIA, received).response_due >= compute_deadlines(Regime.FOISA, received).response_due
+    assert (
+        compute_deadlines(Regime.FOIA, received).response_due >= compute_deadlines(Regime.FOISA, received).response_due
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -686,7 +737,13 @@ def test_clarification_is_a_new_day_zero(received, regime, clarify):
 
 
 @settings(max_examples=200, deadline=None)
-@given(received=dates, regime=regimes, eir=st.booleans(), extra=st.integers(0, 30), claim=st.one_of(st.none(), st.integers(0, 120)))
+@given(
+    received=dates,
+    regime=regimes,
+    eir=st.booleans(),
+    extra=st.integers(0, 30),
+    claim=st.one_of(st.none(), st.integers(0, 120)),
+)
 def test_response_due_is_never_before_statutory_due(received, regime, eir, extra, claim):
     events = ClockEvents(
         eir_extended=eir,

@@ -1,4 +1,5 @@
 """Figures as people write them: worked examples, errors, and properties (hypothesis)."""
+
 from decimal import Decimal
 
 import pytest
@@ -65,11 +66,21 @@ def test_numbers_as_people_write_them(qtype, raw, expected):
     assert "E" not in str(parsed.number)  # 1.2m is 1200000, not 1.2E+6
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("c. 40", D(40)), ("c.40", D(40)), ("circa 1,200", D(1200)), ("approx. 30", D(30)),
-    ("about 12", D(12)), ("~7", D(7)), ("est. 99", D(99)), ("Approximately 3", D(3)),
-    ("estimated 5", D(5)), ("around 1.5k", D(1500)),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("c. 40", D(40)),
+        ("c.40", D(40)),
+        ("circa 1,200", D(1200)),
+        ("approx. 30", D(30)),
+        ("about 12", D(12)),
+        ("~7", D(7)),
+        ("est. 99", D(99)),
+        ("Approximately 3", D(3)),
+        ("estimated 5", D(5)),
+        ("around 1.5k", D(1500)),
+    ],
+)
 def test_estimates(raw, expected):
     # "approximately" and "estimated" once lost their start to the shorter "approx" and "est".
     parsed = parse_answer("count", raw)
@@ -77,16 +88,19 @@ def test_estimates(raw, expected):
     assert parse_answer("money", "c. £1.2m") == ParsedAnswer(E, number=D(1200000))
 
 
-@pytest.mark.parametrize("qtype,raw,low,high", [
-    ("count", "<5", 0, 4),
-    ("count", "< 5", 0, 4),
-    ("count", "fewer than 10", 0, 9),
-    ("count", "less than 3", 0, 2),
-    ("count", "<=5", 0, 5),
-    ("count", "≤5", 0, 5),
-    ("money", "<£1,000", 0, 1000),
-    ("percentage", "<1%", 0, 1),
-])
+@pytest.mark.parametrize(
+    "qtype,raw,low,high",
+    [
+        ("count", "<5", 0, 4),
+        ("count", "< 5", 0, 4),
+        ("count", "fewer than 10", 0, 9),
+        ("count", "less than 3", 0, 2),
+        ("count", "<=5", 0, 5),
+        ("count", "≤5", 0, 5),
+        ("money", "<£1,000", 0, 1000),
+        ("percentage", "<1%", 0, 1),
+    ],
+)
 def test_suppressed_small_numbers_are_a_range_not_text(qtype, raw, low, high):
     parsed = parse_answer(qtype, raw)
     assert parsed.number is None and (parsed.low, parsed.high) == (D(low), D(high))
@@ -98,12 +112,19 @@ def test_an_estimated_suppressed_value():
     assert parse_answer("count", "c. <5") == ParsedAnswer(E, low=D(0), high=D(4))
 
 
-@pytest.mark.parametrize("raw,state", [
-    ("not held", AnswerState.NOT_HELD), ("Information not held", AnswerState.NOT_HELD),
-    ("Not collected", AnswerState.NOT_COLLECTED), ("we do not collect this", AnswerState.NOT_COLLECTED),
-    ("refused", AnswerState.REFUSED), ("Exempt", AnswerState.REFUSED),
-    ("N/A", AnswerState.NOT_APPLICABLE), ("not applicable", AnswerState.NOT_APPLICABLE),
-])
+@pytest.mark.parametrize(
+    "raw,state",
+    [
+        ("not held", AnswerState.NOT_HELD),
+        ("Information not held", AnswerState.NOT_HELD),
+        ("Not collected", AnswerState.NOT_COLLECTED),
+        ("we do not collect this", AnswerState.NOT_COLLECTED),
+        ("refused", AnswerState.REFUSED),
+        ("Exempt", AnswerState.REFUSED),
+        ("N/A", AnswerState.NOT_APPLICABLE),
+        ("not applicable", AnswerState.NOT_APPLICABLE),
+    ],
+)
 def test_state_words_in_place_of_a_value(raw, state):
     for qtype in QuestionType:
         assert parse_answer(qtype, raw) == ParsedAnswer(state)
@@ -127,27 +148,30 @@ def test_yes_no_choice_and_text():
     assert parse_answer("count", "1.5k").number == D(1500)  # a whole number, however written
 
 
-@pytest.mark.parametrize("qtype,raw,state,message", [
-    ("money", "abc", None, "'abc' is not a number"),
-    ("money", "1,23,4", None, "is not a number"),
-    ("money", "1.2.3", None, "is not a number"),
-    ("money", "£", None, "is not a number"),
-    ("money", "", None, "no value given"),
-    ("money", "   ", "provided", "no value given"),
-    ("count", "£12", None, "a £ sign on a question that is not about money"),
-    ("money", "12%", None, "a % sign on a question that is not a percentage"),
-    ("percentage", "5m", None, "a percentage cannot be in thousands or millions"),
-    ("count", "-3", None, "a count cannot be negative"),
-    ("count", "(3)", None, "a count cannot be negative"),
-    ("count", "2.5", None, "a count is a whole number"),
-    ("count", "<0", None, "nothing is below zero"),
-    ("yes_no", "maybe", None, "answer yes or no"),
-    ("choice", "Other", None, "is not one of the choices: Yes, No"),
-    ("money", "12", "not_held", "a “not held” answer has no value, but '12' was given"),
-    ("money", "12", "bogus", "'bogus' is not an answer state"),
-    ("text", "x" * 2001, None, "longer than 2000 characters"),
-    ("money", "12 quid", None, "is not a number"),
-])
+@pytest.mark.parametrize(
+    "qtype,raw,state,message",
+    [
+        ("money", "abc", None, "'abc' is not a number"),
+        ("money", "1,23,4", None, "is not a number"),
+        ("money", "1.2.3", None, "is not a number"),
+        ("money", "£", None, "is not a number"),
+        ("money", "", None, "no value given"),
+        ("money", "   ", "provided", "no value given"),
+        ("count", "£12", None, "a £ sign on a question that is not about money"),
+        ("money", "12%", None, "a % sign on a question that is not a percentage"),
+        ("percentage", "5m", None, "a percentage cannot be in thousands or millions"),
+        ("count", "-3", None, "a count cannot be negative"),
+        ("count", "(3)", None, "a count cannot be negative"),
+        ("count", "2.5", None, "a count is a whole number"),
+        ("count", "<0", None, "nothing is below zero"),
+        ("yes_no", "maybe", None, "answer yes or no"),
+        ("choice", "Other", None, "is not one of the choices: Yes, No"),
+        ("money", "12", "not_held", "a “not held” answer has no value, but '12' was given"),
+        ("money", "12", "bogus", "'bogus' is not an answer state"),
+        ("text", "x" * 2001, None, "longer than 2000 characters"),
+        ("money", "12 quid", None, "is not a number"),
+    ],
+)
 def test_bad_values_are_refused_with_the_reason(qtype, raw, state, message):
     with pytest.raises(FigureError) as caught:
         parse_answer(qtype, raw, ["Yes", "No"], state)
@@ -166,11 +190,14 @@ def test_parse_state_words():
         parse_state("perhaps")
 
 
-@pytest.mark.parametrize("raw,message", [
-    ("1234567890123456", "more than 15 significant digits"),
-    ("0.0000001", "more than 6 decimal places"),
-    ("1000000000000000000000", "too large to store"),
-])
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        ("1234567890123456", "more than 15 significant digits"),
+        ("0.0000001", "more than 6 decimal places"),
+        ("1000000000000000000000", "too large to store"),
+    ],
+)
 def test_numbers_that_would_not_be_stored_exactly_are_refused(raw, message):
     with pytest.raises(FigureError, match=message):
         check_storable(parse_answer("decimal", raw))
@@ -186,6 +213,7 @@ def test_describe_answer():
 
 
 # --- properties ------------------------------------------------------------------
+
 
 def _decimals(places: int, max_value=10**12):
     return st.decimals(min_value=0, max_value=max_value, places=places, allow_nan=False, allow_infinity=False)
@@ -209,8 +237,11 @@ def test_any_amount_with_separators_and_pound_sign_parses_back_exactly(value, po
 
 
 @settings(max_examples=300)
-@given(value=any_amount, suffix=st.sampled_from([("m", 6), ("bn", 9), ("k", 3), (" million", 6), (" billion", 9)]),
-       pound=st.booleans())
+@given(
+    value=any_amount,
+    suffix=st.sampled_from([("m", 6), ("bn", 9), ("k", 3), (" million", 6), (" billion", 9)]),
+    pound=st.booleans(),
+)
 def test_any_amount_in_millions_or_billions_parses_back_exactly(value, suffix, pound):
     word, power = suffix
     text = ("£" if pound else "") + f"{value:,f}" + word
@@ -230,9 +261,9 @@ def test_what_format_number_shows_parses_back_to_the_same_number(value, qtype):
 def test_storable_numbers_survive_sqlites_float_round_trip(digits, places, data):
     """SQLite returns Numeric(24, 6) through a float ('%.6f'); stored_number recovers the value."""
     places = min(places, digits)
-    unscaled = data.draw(st.integers(10 ** (digits - 1) if digits > 1 else 0, 10 ** digits - 1))
+    unscaled = data.draw(st.integers(10 ** (digits - 1) if digits > 1 else 0, 10**digits - 1))
     value = Decimal(unscaled).scaleb(-places)
     check_storable(ParsedAnswer(P, number=value))
-    from_sqlite = Decimal("%.6f" % float(value))
+    from_sqlite = Decimal(f"{float(value):.6f}")
     assert stored_number(from_sqlite) == value
     assert stored_number(value) == value

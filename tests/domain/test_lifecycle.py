@@ -1,4 +1,5 @@
 """The request state machine, table-driven: every kind of event in every status."""
+
 from datetime import date
 
 import pytest
@@ -16,20 +17,35 @@ from fointracker.domain.lifecycle import (
 
 S, K = Status, EventKind
 AWAIT, CLAR, FEE, EXT, RESP, REV, COMP, CLOSED, WD, DRAFT = (
-    S.AWAITING_RESPONSE, S.CLARIFICATION_REQUESTED, S.FEE_REQUESTED, S.EXTENDED, S.RESPONDED,
-    S.INTERNAL_REVIEW, S.COMPLAINT, S.CLOSED, S.WITHDRAWN, S.DRAFT)
+    S.AWAITING_RESPONSE,
+    S.CLARIFICATION_REQUESTED,
+    S.FEE_REQUESTED,
+    S.EXTENDED,
+    S.RESPONDED,
+    S.INTERNAL_REVIEW,
+    S.COMPLAINT,
+    S.CLOSED,
+    S.WITHDRAWN,
+    S.DRAFT,
+)
 
 # (event, status before) -> status after. Every pair not listed must be refused.
 ALLOWED = {
     (K.SENT, DRAFT): AWAIT,
     **{(K.ACKNOWLEDGED, s): s for s in (AWAIT, CLAR, FEE, EXT)},
-    (K.CLARIFICATION_REQUESTED, AWAIT): CLAR, (K.CLARIFICATION_REQUESTED, EXT): CLAR,
+    (K.CLARIFICATION_REQUESTED, AWAIT): CLAR,
+    (K.CLARIFICATION_REQUESTED, EXT): CLAR,
     (K.CLARIFICATION_SENT, CLAR): AWAIT,
-    (K.FEE_NOTICE, AWAIT): FEE, (K.FEE_NOTICE, EXT): FEE,
+    (K.FEE_NOTICE, AWAIT): FEE,
+    (K.FEE_NOTICE, EXT): FEE,
     (K.FEE_PAID, FEE): AWAIT,
-    (K.EXTENSION_CLAIMED, AWAIT): EXT, (K.EXTENSION_CLAIMED, EXT): EXT, (K.EXTENSION_CLAIMED, REV): REV,
+    (K.EXTENSION_CLAIMED, AWAIT): EXT,
+    (K.EXTENSION_CLAIMED, EXT): EXT,
+    (K.EXTENSION_CLAIMED, REV): REV,
     **{(K.RESPONSE_RECEIVED, s): RESP for s in (AWAIT, CLAR, FEE, EXT)},
-    (K.REVIEW_REQUESTED, RESP): REV, (K.REVIEW_REQUESTED, AWAIT): REV, (K.REVIEW_REQUESTED, EXT): REV,
+    (K.REVIEW_REQUESTED, RESP): REV,
+    (K.REVIEW_REQUESTED, AWAIT): REV,
+    (K.REVIEW_REQUESTED, EXT): REV,
     (K.REVIEW_OUTCOME, REV): RESP,
     **{(K.COMPLAINT_LODGED, s): COMP for s in (RESP, AWAIT, EXT, REV)},
     (K.COMPLAINT_DECISION, COMP): CLOSED,
@@ -40,15 +56,13 @@ ALLOWED = {
 ALL_PAIRS = [(kind, status) for kind in EventKind for status in Status]
 
 
-@pytest.mark.parametrize("kind, status", [p for p in ALL_PAIRS if p in ALLOWED],
-                         ids=lambda v: v.value)
+@pytest.mark.parametrize("kind, status", [p for p in ALL_PAIRS if p in ALLOWED], ids=lambda v: v.value)
 def test_allowed_transition(kind, status):
     assert next_status(status, kind) is ALLOWED[(kind, status)]
     assert kind in allowed_kinds(status)
 
 
-@pytest.mark.parametrize("kind, status", [p for p in ALL_PAIRS if p not in ALLOWED],
-                         ids=lambda v: v.value)
+@pytest.mark.parametrize("kind, status", [p for p in ALL_PAIRS if p not in ALLOWED], ids=lambda v: v.value)
 def test_refused_transition_says_why(kind, status):
     with pytest.raises(TransitionError) as refused:
         next_status(status, kind)
@@ -63,9 +77,15 @@ def test_table_covers_every_pair():
 
 
 def test_replay_gives_status_and_outcome():
-    timeline = [("sent", {}), ("acknowledged", {}), ("clarification_requested", {}), ("clarification_sent", {}),
-                ("response_received", {"outcome": "refused", "exemptions": ["s12"]}),
-                ("review_requested", {}), ("review_outcome", {"outcome": "partially_successful"})]
+    timeline = [
+        ("sent", {}),
+        ("acknowledged", {}),
+        ("clarification_requested", {}),
+        ("clarification_sent", {}),
+        ("response_received", {"outcome": "refused", "exemptions": ["s12"]}),
+        ("review_requested", {}),
+        ("review_outcome", {"outcome": "partially_successful"}),
+    ]
     assert replay(timeline) == (S.RESPONDED, Outcome.PARTIALLY_SUCCESSFUL)
     assert replay(timeline[:5]) == (S.RESPONDED, Outcome.REFUSED)
     assert replay([]) == (S.DRAFT, None)
@@ -78,28 +98,34 @@ def test_replay_reports_the_position_of_the_bad_event():
     assert refused.value.position == 1
 
 
-@pytest.mark.parametrize("kind, details, field", [
-    (K.RESPONSE_RECEIVED, {}, "outcome"),
-    (K.RESPONSE_RECEIVED, {"outcome": "withdrawn"}, "outcome"),
-    (K.RESPONSE_RECEIVED, {"outcome": "refused", "exemptions": ["s99"]}, "exemptions"),
-    (K.RESPONSE_RECEIVED, {"outcome": "successful", "exemptions": ["s12"]}, "exemptions"),
-    (K.EXTENSION_CLAIMED, {}, "reason"),
-    (K.EXTENSION_CLAIMED, {"reason": "public_interest"}, "new_date"),
-    (K.EXTENSION_CLAIMED, {"reason": "public_interest", "new_date": "2026-03-01"}, "new_date"),
-    (K.SENT, {"received_on": "2026-02-01"}, "received_on"),
-    (K.COMPLAINT_LODGED, {"regulator": "FBI"}, "regulator"),
-])
+@pytest.mark.parametrize(
+    "kind, details, field",
+    [
+        (K.RESPONSE_RECEIVED, {}, "outcome"),
+        (K.RESPONSE_RECEIVED, {"outcome": "withdrawn"}, "outcome"),
+        (K.RESPONSE_RECEIVED, {"outcome": "refused", "exemptions": ["s99"]}, "exemptions"),
+        (K.RESPONSE_RECEIVED, {"outcome": "successful", "exemptions": ["s12"]}, "exemptions"),
+        (K.EXTENSION_CLAIMED, {}, "reason"),
+        (K.EXTENSION_CLAIMED, {"reason": "public_interest"}, "new_date"),
+        (K.EXTENSION_CLAIMED, {"reason": "public_interest", "new_date": "2026-03-01"}, "new_date"),
+        (K.SENT, {"received_on": "2026-02-01"}, "received_on"),
+        (K.COMPLAINT_LODGED, {"regulator": "FBI"}, "regulator"),
+    ],
+)
 def test_bad_details_name_the_field(kind, details, field):
     problems = check_details(kind, date(2026, 3, 2), details)
     assert [f for f, _ in problems][0] == field
 
 
-@pytest.mark.parametrize("kind, details", [
-    (K.RESPONSE_RECEIVED, {"outcome": "refused", "exemptions": ["s12", "eir_12_4_b"]}),
-    (K.EXTENSION_CLAIMED, {"reason": "public_interest", "new_date": "2026-04-01"}),
-    (K.EXTENSION_CLAIMED, {"reason": "eir_complex"}),
-    (K.COMPLAINT_LODGED, {"regulator": "SIC"}),
-    (K.NOTE, {}),
-])
+@pytest.mark.parametrize(
+    "kind, details",
+    [
+        (K.RESPONSE_RECEIVED, {"outcome": "refused", "exemptions": ["s12", "eir_12_4_b"]}),
+        (K.EXTENSION_CLAIMED, {"reason": "public_interest", "new_date": "2026-04-01"}),
+        (K.EXTENSION_CLAIMED, {"reason": "eir_complex"}),
+        (K.COMPLAINT_LODGED, {"regulator": "SIC"}),
+        (K.NOTE, {}),
+    ],
+)
 def test_good_details_pass(kind, details):
     assert check_details(kind, date(2026, 3, 2), details) == []

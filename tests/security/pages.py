@@ -1,5 +1,6 @@
 """What every response of the app must look like, and helpers shared by the security tests:
 URLs for every rule, a whole-database snapshot, the CSRF token of a logged-in client."""
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,9 @@ def header_problems(response) -> list[str]:
         problems.append(f"script-src allows too much: {' '.join(scripts)}")
     if directives.get("object-src") != ["'none'"]:
         problems.append("object-src is not 'none'")
-    framing_denied = response.headers.get("X-Frame-Options", "").upper() == "DENY" or \
-        directives.get("frame-ancestors") == ["'none'"]
+    framing_denied = response.headers.get("X-Frame-Options", "").upper() == "DENY" or directives.get(
+        "frame-ancestors"
+    ) == ["'none'"]
     if not framing_denied:
         problems.append("the page may be framed (no X-Frame-Options DENY or frame-ancestors 'none')")
     if response.headers.get("X-Content-Type-Options", "").lower() != "nosniff":
@@ -61,8 +63,11 @@ class _PageScan(HTMLParser):
                 self.problems.append(f"<{tag} style=...>: an inline style (the CSP forbids it)")
             if name in URL_ATTRIBUTES and value:
                 scheme = CONTROL_OR_SPACE.sub("", value).split(":", 1)[0].lower()
-                if ":" in CONTROL_OR_SPACE.sub("", value) and scheme in ("javascript", "vbscript", "data") \
-                        and not (tag == "img" and scheme == "data"):
+                if (
+                    ":" in CONTROL_OR_SPACE.sub("", value)
+                    and scheme in ("javascript", "vbscript", "data")
+                    and not (tag == "img" and scheme == "data")
+                ):
                     self.problems.append(f"<{tag} {name}={value[:60]!r}>: a script URL")
         if tag == "script":
             if not values.get("src"):
@@ -70,11 +75,19 @@ class _PageScan(HTMLParser):
         elif tag == "style":
             self.problems.append("<style>: an inline stylesheet (the CSP forbids it)")
         elif tag == "form":
-            self._form = {"method": (values.get("method") or "get").lower(), "action": values.get("action", ""),
-                          "csrf": False}
+            self._form = {
+                "method": (values.get("method") or "get").lower(),
+                "action": values.get("action", ""),
+                "csrf": False,
+            }
             self.forms.append(self._form)
-        elif tag == "input" and self._form is not None and (values.get("name") or "").endswith("csrf_token") \
-                and values.get("type") == "hidden" and values.get("value"):
+        elif (
+            tag == "input"
+            and self._form is not None
+            and (values.get("name") or "").endswith("csrf_token")
+            and values.get("type") == "hidden"
+            and values.get("value")
+        ):
             self._form["csrf"] = True
 
     def handle_endtag(self, tag):
@@ -103,8 +116,10 @@ def post_forms(html: str) -> int:
 def snapshot(app) -> dict[str, list]:
     """Every row of every table, to show that a refused request wrote nothing."""
     with app.app_context():
-        state = {table.name: sorted(map(repr, db.session.execute(select(table)).all()))
-                 for table in db.metadata.sorted_tables}
+        state = {
+            table.name: sorted(map(repr, db.session.execute(select(table)).all()))
+            for table in db.metadata.sorted_tables
+        }
         db.session.remove()
     return state
 

@@ -11,6 +11,7 @@ Each cell checks the status (anonymous: sent to /login; allowed: served; not all
 inline scripts, event handlers, inline styles, script URLs and POST forms without a CSRF
 token.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -126,15 +127,24 @@ def test_the_table_knows_every_rule_and_its_methods(app):
         assert ("GET" in rule.methods) == (access.get is not None), f"{endpoint}: GET is {sorted(rule.methods)}"
         assert ("POST" in rule.methods) == (access.post is not None), f"{endpoint}: POST is {sorted(rule.methods)}"
         assert set(methods(rule)) <= {"GET", "POST"}, f"{endpoint}: {methods(rule)} (extend the matrix)"
-    public = {endpoint for endpoint, access in ACCESS.items()
-              if ANONYMOUS in (access.get or frozenset()) | (access.post or frozenset())}
+    public = {
+        endpoint
+        for endpoint, access in ACCESS.items()
+        if ANONYMOUS in (access.get or frozenset()) | (access.post or frozenset())
+    }
     assert public == set(PUBLIC_ENDPOINTS)
 
 
 def cells(app, world):
     """(endpoint, method, url) for every rule and method: every GET, then every POST."""
-    rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint in POST_LAST, POST_LAST.index(r.endpoint)
-                                                            if r.endpoint in POST_LAST else 0, r.endpoint))
+    rules = sorted(
+        app.url_map.iter_rules(),
+        key=lambda r: (
+            r.endpoint in POST_LAST,
+            POST_LAST.index(r.endpoint) if r.endpoint in POST_LAST else 0,
+            r.endpoint,
+        ),
+    )
     gets = [(r.endpoint, "GET", rule_url(app, r, world.params)) for r in rules if "GET" in r.methods]
     posts = [(r.endpoint, "POST", rule_url(app, r, world.params)) for r in rules if "POST" in r.methods]
     return gets + posts

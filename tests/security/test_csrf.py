@@ -2,15 +2,16 @@
 (or with another session's token) with the "Form expired" page, and nothing is written,
 not a row in any table and not a file. (That every POST form carries the token is checked
 on every page of the URL matrix, test_access_matrix.py.) And GETs never write at all."""
+
 from __future__ import annotations
 
 import io
 import os
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from fointracker import clock
 from fointracker.extensions import db
 from fointracker.foi_requests.figures_views import stamp
 from fointracker.models import Answer, Authority
@@ -19,18 +20,23 @@ from tests.conftest import PASSWORD, login
 from .pages import changed_tables, rule_url, session_csrf_token, snapshot
 from .world import build_world
 
+pytestmark = pytest.mark.today  # depends on today's date: .ci/run also runs it under faketime
+
 
 def payloads(world, kent_id: int, stamp: str) -> dict[str, dict]:
     """A form a browser could send to each POST rule: the change a forged request would make
     (test_the_forged_forms_are_real shows that each one, sent with the token, does change things).
     `stamp`: the figures grid's stamp of the world's first answer."""
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     q = world.question_ids
     return {
         "auth.login": {"email": "coordinator@example.org", "password": PASSWORD},
         "auth.logout": {},
-        "auth.change_password": {"current_password": PASSWORD, "new_password": "attacker chose this",
-                                 "confirm": "attacker chose this"},
+        "auth.change_password": {
+            "current_password": PASSWORD,
+            "new_password": "attacker chose this",
+            "confirm": "attacker chose this",
+        },
         "auth.reminder_preferences": {"mode": "immediate", "digest_hour": "3", "kinds": ["overdue"]},
         "auth.calendar_link": {},
         "admin.new_user": {"email": "intruder@example.org", "role": "admin", "password": "a long password!"},
@@ -38,25 +44,44 @@ def payloads(world, kent_id: int, stamp: str) -> dict[str, dict]:
         "admin.retry_reminder": {},
         "campaigns.create": {"title": "Forged", "default_regime": "foia"},
         "campaigns.edit": {"title": "Forged too", "default_regime": "foia", "description": "changed"},
-        "campaigns.batch": {"authority_ids": [str(kent_id)], "subject": "Forged", "step": "create",
-                            "allow_duplicates": "y"},
+        "campaigns.batch": {
+            "authority_ids": [str(kent_id)],
+            "subject": "Forged",
+            "step": "create",
+            "allow_duplicates": "y",
+        },
         "campaigns.batch_create": {},  # JSON, below
         "campaigns.new_question": {"code": "forged", "label": "Forged", "qtype": "count"},
         "campaigns.edit_question": {"code": "budget_1011", "label": "Forged", "qtype": "money"},
         "campaigns.delete_question_view": {"confirm": "y"},
         "campaigns.move_question_view": {"direction": "down"},
         "campaigns.import_figures": {"file": (io.BytesIO(b"authority,question,value\nKEN,how,Forged\n"), "f.csv")},
-        "campaigns.confirm_import": {"token": "0" * 32 + ".csv", "filename": "f.csv", "fingerprint": "x",
-                                     "step": "import"},
-        "foi_requests.create": {"campaign_id": str(world.campaign_id), "authority_id": str(kent_id),
-                                "subject": "Forged", "sent_on": today},
+        "campaigns.confirm_import": {
+            "token": "0" * 32 + ".csv",
+            "filename": "f.csv",
+            "fingerprint": "x",
+            "step": "import",
+        },
+        "foi_requests.create": {
+            "campaign_id": str(world.campaign_id),
+            "authority_id": str(kent_id),
+            "subject": "Forged",
+            "sent_on": today,
+        },
         "foi_requests.edit": {"regime": "foia", "subject": "Forged", "body": "changed"},
         "foi_requests.bulk": {"ids": [str(i) for i in world.request_ids], "action": "add_note", "note": "Forged"},
-        "foi_requests.add": {"kind": "note", "occurred_on": today, "note": "Forged",
-                             "files": (io.BytesIO(b"%PDF forged"), "forged.pdf")},
+        "foi_requests.add": {
+            "kind": "note",
+            "occurred_on": today,
+            "note": "Forged",
+            "files": (io.BytesIO(b"%PDF forged"), "forged.pdf"),
+        },
         "foi_requests.add_attachments": {"files": (io.BytesIO(b"%PDF forged"), "forged.pdf")},
-        "foi_requests.edit_event": {"occurred_on": world.event_day.isoformat(), "note": "Forged",
-                                    "change_reason": "forged"},
+        "foi_requests.edit_event": {
+            "occurred_on": world.event_day.isoformat(),
+            "note": "Forged",
+            "change_reason": "forged",
+        },
         "foi_requests.remove": {"change_reason": "forged"},
         "foi_requests.figures_entered": {"entered": "1"},
         "foi_requests.figures": {f"q{q['before']}-value": "1", f"q{q['before']}-stamp": stamp},
@@ -90,8 +115,11 @@ def forms(app, world):
 def _send(client, url: str, endpoint: str, forms: dict, token: str | None, header_token: str | None = None):
     if endpoint == "campaigns.batch_create":  # JSON: the token travels in a header
         headers = {"X-CSRFToken": header_token} if header_token else {}
-        return client.post(url, json={"authority_ids": [forms["kent_id"]], "subject": "Forged",
-                                      "allow_duplicates": True}, headers=headers)
+        return client.post(
+            url,
+            json={"authority_ids": [forms["kent_id"]], "subject": "Forged", "allow_duplicates": True},
+            headers=headers,
+        )
     data = {k: (io.BytesIO(v[0].getvalue()), v[1]) if isinstance(v, tuple) else v for k, v in forms[endpoint].items()}
     if token is not None:
         data["csrf_token"] = token
@@ -114,8 +142,11 @@ def test_every_post_needs_the_sessions_token(app, people, world, forms):
     failures = []
     for rule in post_rules:
         url = rule_url(app, rule, world.params)
-        for variant, token in (("no token", None), ("another session's token", foreign_token),
-                               ("a made-up token", "IjAwMDAi.aaaa.bbbb")):
+        for variant, token in (
+            ("no token", None),
+            ("another session's token", foreign_token),
+            ("a made-up token", "IjAwMDAi.aaaa.bbbb"),
+        ):
             response = _send(admin, url, rule.endpoint, forms, token, token)
             html = response.get_data(as_text=True)
             if response.status_code != 400 or "security token" not in html:
@@ -149,13 +180,23 @@ def test_gets_never_write(app, people, world):
 # Forged forms that change nothing even with the token: already logged in (login), only the
 # session (logout), the world's reminder is pending, not failed (retry), a made-up upload
 # (confirm), and the upload preview writes only its file (import).
-WRITES_NO_ROW = {"auth.login", "auth.logout", "admin.retry_reminder", "campaigns.confirm_import",
-                 "campaigns.import_figures"}
+WRITES_NO_ROW = {
+    "auth.login",
+    "auth.logout",
+    "admin.retry_reminder",
+    "campaigns.confirm_import",
+    "campaigns.import_figures",
+}
 # Verify the staff member's figure before the admin re-enters it (nobody verifies their own);
 # those that take away what others need, last.
 FIRST = ("foi_requests.verify",)
-LAST = ("campaigns.delete_question_view", "foi_requests.remove", "deadlines.delete", "auth.change_password",
-        "auth.logout")
+LAST = (
+    "campaigns.delete_question_view",
+    "foi_requests.remove",
+    "deadlines.delete",
+    "auth.change_password",
+    "auth.logout",
+)
 
 
 def test_the_forged_forms_are_real(app, people, world, forms):

@@ -6,6 +6,7 @@ numbers, negative ones included, stay numbers.
 
 (tests/test_report_exports.py and tests/test_bulk_and_export.py check a council name and a
 note, and a title, subject and reference; this is every field, every file, every cell.)"""
+
 from __future__ import annotations
 
 import csv
@@ -43,7 +44,7 @@ class Formulas:
         if field not in self.given:
             start = next(self.starts)
             body = f"{start}cmd|' /C calc'!A{len(self.given)}" if field not in SHORT else f"{start}1+{len(self.given)}"
-            self.given[field] = body[:SHORT.get(field, 200)]
+            self.given[field] = body[: SHORT.get(field, 200)]
         return self.given[field]
 
 
@@ -65,18 +66,28 @@ def test_no_export_cell_can_run_as_a_formula(app, people):
     with app.app_context():
         campaign = db.session.get(Campaign, world.campaign_id)
         # A negative figure (a change in reserves) and an owner whose email starts with "-" (valid).
-        reserves = create_question(db.session, campaign, {"code": "reserves", "label": "Change in reserves",
-                                                          "qtype": "money"}, people["author"])
+        reserves = create_question(
+            db.session,
+            campaign,
+            {"code": "reserves", "label": "Change in reserves", "qtype": "money"},
+            people["author"],
+        )
         answered = db.session.get(FoiRequest, world.request_ids[0])
         save_answers(db.session, answered, {reserves.id: AnswerInput(raw="-5000")}, people["staff"])
         owner = add_person("-owner+tag@example.org", "staff")
         bulk_assign_owner(db.session, world.request_ids, owner, people["coordinator"])
+        db.session.commit()
         db.session.remove()
     client = app.test_client()
     assert login(client, "staff@example.org").status_code == 302
-    texts = {name: client.get(url).get_data(as_text=True) for name, url in (
-        ("requests", "/requests/export.csv"), ("wide", f"/campaigns/{world.campaign_id}/report.csv"),
-        ("tidy", f"/campaigns/{world.campaign_id}/report-tidy.csv"))}
+    texts = {
+        name: client.get(url).get_data(as_text=True)
+        for name, url in (
+            ("requests", "/requests/export.csv"),
+            ("wide", f"/campaigns/{world.campaign_id}/report.csv"),
+            ("tidy", f"/campaigns/{world.campaign_id}/report-tidy.csv"),
+        )
+    }
     book = load_workbook(io.BytesIO(client.get(f"/campaigns/{world.campaign_id}/report.xlsx").get_data()))
 
     failures, neutralised = [], 0
@@ -97,9 +108,19 @@ def test_no_export_cell_can_run_as_a_formula(app, people):
 
     # Every formula reached some file (neutralised), or the check above proved nothing about it.
     everything = "\n".join(texts.values()) + "\n".join(
-        str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row if cell.value is not None)
-    exported = {"campaign.title", "authority.short_name", "request.subject", "request.council_reference",
-                "question.label", "question.period_label", "question.choice", "answer.value_text", "answer.note"}
+        str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row if cell.value is not None
+    )
+    exported = {
+        "campaign.title",
+        "authority.short_name",
+        "request.subject",
+        "request.council_reference",
+        "question.label",
+        "question.period_label",
+        "question.choice",
+        "answer.value_text",
+        "answer.note",
+    }
     for field in exported:
         core = formulas.given[field].lstrip("".join(FORMULA_STARTS)).strip()
         assert core in everything, f"{field} is in no export"
@@ -108,10 +129,16 @@ def test_no_export_cell_can_run_as_a_formula(app, people):
 
     # Numbers stay numbers: the negative figure in the tidy CSV, and in the workbook as a numeric cell.
     tidy = list(csv.DictReader(io.StringIO(texts["tidy"])))
-    assert [row["value"] for row in tidy if row["question_code"] == "reserves" and row["council_code"] == "KEN"] == \
-        ["-5000"]
-    numeric = [cell for sheet in (book["Answers"], book["Responses"]) for row in sheet.iter_rows() for cell in row
-               if cell.value == -5000]
+    assert [row["value"] for row in tidy if row["question_code"] == "reserves" and row["council_code"] == "KEN"] == [
+        "-5000"
+    ]
+    numeric = [
+        cell
+        for sheet in (book["Answers"], book["Responses"])
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value == -5000
+    ]
     assert len(numeric) == 2 and all(cell.data_type == "n" for cell in numeric)
     pair = [cell for row in book["Figures"].iter_rows() for cell in row if cell.value == -100000]
     assert pair and all(cell.data_type == "n" for cell in pair)  # the pair's total change (a cut)

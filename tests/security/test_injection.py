@@ -2,16 +2,19 @@
 unicode, very long values, NUL bytes and numbers too big for the database are never a 500,
 change nothing, and find what they say. Search text is matched literally: `%` finds the
 rows that contain a percent sign, not every row."""
+
 from __future__ import annotations
 
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import select
 
+from fointracker import clock
 from fointracker.extensions import db
 from fointracker.models import Authority
 from fointracker.services.foi_requests import create_request
@@ -20,9 +23,22 @@ from tests.conftest import login
 from .pages import changed_tables, session_csrf_token, snapshot
 from .world import build_world
 
+pytestmark = pytest.mark.today  # depends on today's date: .ci/run also runs it under faketime
+
 PAYLOADS = [
-    "' OR 1=1 --", "\"; DROP TABLE foi_request; --", "1 UNION SELECT password_hash FROM \"user\" --",
-    "%", "_", "\\", "Ünïcödé 😀 ﷽", "a" * 5000, "-1", "0", "1e308", "9999-12-31", "../../etc/passwd",
+    "' OR 1=1 --",
+    '"; DROP TABLE foi_request; --',
+    '1 UNION SELECT password_hash FROM "user" --',
+    "%",
+    "_",
+    "\\",
+    "Ünïcödé 😀 ﷽",
+    "a" * 5000,
+    "-1",
+    "0",
+    "1e308",
+    "9999-12-31",
+    "../../etc/passwd",
 ]
 HUGE = "99999999999999999999999"  # beyond any database integer; on `page` it is a 404, so tried one filter at a time
 # Each list page and the parameters it reads.
@@ -39,13 +55,31 @@ LISTS = {
     "/deadlines/closures": ("year",),
 }
 # Values that get through the forms' checks to the date arithmetic and the closures page.
-EXTREMES = [("/deadlines/calculator", {"regime": "foia", "received": day, "extension": extension})
-            for day in ("9999-12-31", "0001-01-01") for extension in ("0", "200")] + \
-    [("/deadlines/calculator", {"regime": "foisa", "received": "9999-12-20", "fee_notice": "9999-12-21",
-                                "fee_paid": "9999-12-30", "clarified": "9999-12-29"})] + \
-    [("/deadlines/closures", {"year": year}) for year in ("0", "1", "-5", "9999", "10000", HUGE)] + \
-    [(url, {"page": page}) for url in ("/requests/", "/campaigns/", "/councils/", "/admin/users", "/admin/reminders")
-     for page in ("0", "-1", HUGE)]
+EXTREMES = (
+    [
+        ("/deadlines/calculator", {"regime": "foia", "received": day, "extension": extension})
+        for day in ("9999-12-31", "0001-01-01")
+        for extension in ("0", "200")
+    ]
+    + [
+        (
+            "/deadlines/calculator",
+            {
+                "regime": "foisa",
+                "received": "9999-12-20",
+                "fee_notice": "9999-12-21",
+                "fee_paid": "9999-12-30",
+                "clarified": "9999-12-29",
+            },
+        )
+    ]
+    + [("/deadlines/closures", {"year": year}) for year in ("0", "1", "-5", "9999", "10000", HUGE)]
+    + [
+        (url, {"page": page})
+        for url in ("/requests/", "/campaigns/", "/councils/", "/admin/users", "/admin/reminders")
+        for page in ("0", "-1", HUGE)
+    ]
+)
 
 
 def _get(client, url: str, params: dict):
@@ -84,7 +118,7 @@ def test_filters_never_fail_and_change_nothing(app, people):
     assert not failures, "\n".join(failures[:40])
     assert not changed_tables(before, snapshot(app))
     # A year no date can hold shows this year's closures; page numbers past the end are not found.
-    assert str(date.today().year) in admin.get("/deadlines/closures?year=10000").get_data(as_text=True)
+    assert str(clock.today().year) in admin.get("/deadlines/closures?year=10000").get_data(as_text=True)
     assert admin.get("/councils/?page=2").status_code == 200  # the register has more than one page
     far = admin.get("/deadlines/calculator?regime=foia&received=9999-12-31").get_data(as_text=True)
     assert "give a date between 1900 and 2199" in far
@@ -95,17 +129,26 @@ def test_a_nul_byte_is_refused_and_nothing_is_written(app, people):
     assert login(admin, "admin@example.org").status_code == 302
     token = session_csrf_token(admin)
     before = snapshot(app)
-    for url in ("/requests/?q=a%00b", "/councils/?region=%00", "/admin/reminders?q=%00", "/requests/export.csv?q=%00",
-                "/campaigns/?q=x&page=%00"):
+    for url in (
+        "/requests/?q=a%00b",
+        "/councils/?region=%00",
+        "/admin/reminders?q=%00",
+        "/requests/export.csv?q=%00",
+        "/campaigns/?q=x&page=%00",
+    ):
         assert admin.get(url).status_code == 400, url
-    response = admin.post("/campaigns/new", data={"title": "Budgets\x00", "default_regime": "foia",
-                                                  "csrf_token": token})
+    response = admin.post(
+        "/campaigns/new", data={"title": "Budgets\x00", "default_regime": "foia", "csrf_token": token}
+    )
     assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
     campaign = admin.post("/campaigns/new", data={"title": "Budgets", "default_regime": "foia", "csrf_token": token})
     assert campaign.status_code == 302
     before = snapshot(app)
-    chunk = admin.post(campaign.headers["Location"] + "/batch/create", json={"authority_ids": [1], "subject": "x\x00"},
-                       headers={"X-CSRFToken": token})
+    chunk = admin.post(
+        campaign.headers["Location"] + "/batch/create",
+        json={"authority_ids": [1], "subject": "x\x00"},
+        headers={"X-CSRFToken": token},
+    )
     assert chunk.status_code == 400
     assert not changed_tables(before, snapshot(app))
 
@@ -119,10 +162,22 @@ def test_search_text_is_matched_literally(app, people):
     world = build_world(app, people)
     with app.app_context():
         leeds = db.session.scalar(select(Authority).where(Authority.code == "LDS"))
-        odd = create_request(db.session, {
-            "campaign_id": world.campaign_id, "authority_id": leeds.id, "regime": "foia",
-            "subject": "100% of the budget_2011 (O'Brien's \\ question)", "body": "", "sent_on": date.today(),
-            "received_on": None, "council_reference": "", "owner_id": None}, people["staff"]).id
+        odd = create_request(
+            db.session,
+            {
+                "campaign_id": world.campaign_id,
+                "authority_id": leeds.id,
+                "regime": "foia",
+                "subject": "100% of the budget_2011 (O'Brien's \\ question)",
+                "body": "",
+                "sent_on": clock.today(),
+                "received_on": None,
+                "council_reference": "",
+                "owner_id": None,
+            },
+            people["staff"],
+        ).id
+        db.session.commit()
         db.session.remove()
     everything = set(world.request_ids) | {odd}
     client = app.test_client()
@@ -154,11 +209,22 @@ def test_the_calendar_feed_cannot_be_injected_into(app, people):
     world = build_world(app, people)
     with app.app_context():
         leeds = db.session.scalar(select(Authority).where(Authority.code == "LDS"))
-        create_request(db.session, {
-            "campaign_id": world.campaign_id, "authority_id": leeds.id, "regime": "foia",
-            "subject": "Budgets\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:forged", "body": "",
-            "sent_on": date.today() - timedelta(days=1), "received_on": None, "council_reference": "",
-            "owner_id": people["staff"]}, people["staff"])
+        create_request(
+            db.session,
+            {
+                "campaign_id": world.campaign_id,
+                "authority_id": leeds.id,
+                "regime": "foia",
+                "subject": "Budgets\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:forged",
+                "body": "",
+                "sent_on": clock.today() - timedelta(days=1),
+                "received_on": None,
+                "council_reference": "",
+                "owner_id": people["staff"],
+            },
+            people["staff"],
+        )
+        db.session.commit()
         db.session.remove()
     feed = app.test_client().get(f"/calendar/{world.feed_token}.ics").get_data(as_text=True)
     lines = feed.replace("\r\n ", "").split("\r\n")  # unfold

@@ -4,6 +4,7 @@ login, `back` after a bulk action or a reminder retry).
 
 tests/test_auth.py already covers the basic lockout and five `next` values; these are the
 systematic versions."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,9 @@ def cookie_flags(response) -> dict[str, dict]:
 
 def _log_in_remembered(client):
     token = session_csrf_token(client, "/login")
-    return client.post("/login", data={"email": "staff@example.org", "password": PASSWORD, "remember": "y",
-                                       "csrf_token": token})
+    return client.post(
+        "/login", data={"email": "staff@example.org", "password": PASSWORD, "remember": "y", "csrf_token": token}
+    )
 
 
 def test_production_cookies_are_secure_httponly_and_samesite(monkeypatch, tmp_path, database_url, people):
@@ -79,6 +81,7 @@ def test_development_cookies_and_logout(app, client, people):
 
 
 # ---------------------------------------------------------------- the login rate limit
+
 
 def from_address(app, address: str):
     client = app.test_client()
@@ -133,9 +136,13 @@ def test_failures_say_nothing_about_which_accounts_exist(app, people):
         db.session.get(User, people["author"]).active = False
         db.session.commit()
     answers = set()
-    for n, (email, password) in enumerate((("staff@example.org", "wrong password"),
-                                           ("nobody@example.org", "wrong password"),
-                                           ("author@example.org", PASSWORD))):  # right password, inactive
+    for n, (email, password) in enumerate(
+        (
+            ("staff@example.org", "wrong password"),
+            ("nobody@example.org", "wrong password"),
+            ("author@example.org", PASSWORD),
+        )
+    ):  # right password, inactive
         client = from_address(app, f"192.0.2.{100 + n}")
         response = _attempt(client, email, password)
         flashes = re.findall(r"<p class=\"flash ([^\"]*)\">(.*?)</p>", response.get_data(as_text=True))
@@ -149,22 +156,55 @@ def test_old_failures_fall_out_of_the_window(app, people):
         window = app.config["LOGIN_RATE_WINDOW_SECONDS"]
         then = utcnow() - timedelta(seconds=window + 60)
         for _ in range(app.config["LOGIN_RATE_LIMIT"]):
-            authenticate(db.session, email="staff@example.org", password="wrong", remote_addr="192.0.2.1",
-                         limit=app.config["LOGIN_RATE_LIMIT"], window_seconds=window, now=then)
-        ok = authenticate(db.session, email="staff@example.org", password=PASSWORD, remote_addr="192.0.2.1",
-                          limit=app.config["LOGIN_RATE_LIMIT"], window_seconds=window)
+            authenticate(
+                db.session,
+                email="staff@example.org",
+                password="wrong",
+                remote_addr="192.0.2.1",
+                limit=app.config["LOGIN_RATE_LIMIT"],
+                window_seconds=window,
+                now=then,
+            )
+        ok = authenticate(
+            db.session,
+            email="staff@example.org",
+            password=PASSWORD,
+            remote_addr="192.0.2.1",
+            limit=app.config["LOGIN_RATE_LIMIT"],
+            window_seconds=window,
+        )
         assert ok.user is not None and not ok.rate_limited
 
 
 # ---------------------------------------------------------------- redirects stay on this site
 
 HOSTILE_TARGETS = [
-    "//evil.example", "///evil.example", "////evil.example/", "https://evil.example/", "http:evil.example",
-    "https:/evil.example", "/\\evil.example", "\\\\evil.example", "/\\/evil.example", "\\/evil.example",
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>",
-    "%2F%2Fevil.example", "/%2F%2Fevil.example", " //evil.example", "\t//evil.example", "/\t/evil.example",
-    "/\n/evil.example", "/\r\nLocation: https://evil.example", "/\x00//evil.example", "//evil.example@example.org",
-    "/login?next=//evil.example", "https://example.org@evil.example/", "\u3002evil.example", "/．/evil.example",
+    "//evil.example",
+    "///evil.example",
+    "////evil.example/",
+    "https://evil.example/",
+    "http:evil.example",
+    "https:/evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "\\/evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "%2F%2Fevil.example",
+    "/%2F%2Fevil.example",
+    " //evil.example",
+    "\t//evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\nLocation: https://evil.example",
+    "/\x00//evil.example",
+    "//evil.example@example.org",
+    "/login?next=//evil.example",
+    "https://example.org@evil.example/",
+    "\u3002evil.example",
+    "/．/evil.example",
 ]
 
 
@@ -189,8 +229,9 @@ def test_next_never_leaves_the_site(app, people):
         client = app.test_client()
         page = client.get("/login", query_string={"next": target})
         token = session_csrf_token(client, "/login")
-        response = client.post("/login", data={"email": email, "password": PASSWORD, "next": target,
-                                               "csrf_token": token})
+        response = client.post(
+            "/login", data={"email": email, "password": PASSWORD, "next": target, "csrf_token": token}
+        )
         location = response.headers.get("Location", "")
         if "\x00" in target:  # refused outright, like any NUL byte (web.refuse_unusable_input)
             if (page.status_code, response.status_code) != (400, 400):
@@ -200,8 +241,10 @@ def test_next_never_leaves_the_site(app, people):
     assert not failures, "\n".join(failures)
     client = app.test_client()
     local = "/requests/?q=Kent&status=draft"
-    response = client.post("/login", data={"email": email, "password": PASSWORD, "next": local,
-                                           "csrf_token": session_csrf_token(client, "/login")})
+    response = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "next": local, "csrf_token": session_csrf_token(client, "/login")},
+    )
     assert response.headers["Location"] == local  # a local next is kept
 
 
@@ -211,13 +254,25 @@ def test_back_after_bulk_and_retry_never_leaves_the_site(app, people):
     assert login(client, "admin@example.org").status_code == 302
     token = session_csrf_token(client)
     reminder = world.params["reminder_id"]
-    for target in HOSTILE_TARGETS + ["/admin/reminders//evil.example", "/admin/reminders\\evil.example",
-                                     "/admin/reminders\r\nX-Evil: 1", "/admin/reminders\t/evil"]:
+    for target in HOSTILE_TARGETS + [
+        "/admin/reminders//evil.example",
+        "/admin/reminders\\evil.example",
+        "/admin/reminders\r\nX-Evil: 1",
+        "/admin/reminders\t/evil",
+    ]:
         if "\x00" in target:
             continue  # refused outright (test_next_never_leaves_the_site)
         retried = client.post(f"/admin/reminders/{reminder}/retry", data={"back": target, "csrf_token": token})
         assert retried.status_code == 302 and lands_on_this_site(retried.headers["Location"]), (target, retried)
-        bulk = client.post("/requests/bulk", data={"back": target, "ids": [str(world.request_ids[0])],
-                                                   "action": "add_note", "note": "", "csrf_token": token})
+        bulk = client.post(
+            "/requests/bulk",
+            data={
+                "back": target,
+                "ids": [str(world.request_ids[0])],
+                "action": "add_note",
+                "note": "",
+                "csrf_token": token,
+            },
+        )
         assert bulk.status_code == 302 and lands_on_this_site(bulk.headers["Location"]), (target, bulk)
         assert bulk.headers["Location"].startswith("/requests/")

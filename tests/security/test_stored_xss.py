@@ -3,6 +3,7 @@ services, and through the real forms where the form adds something: flash messag
 import preview) is rendered inert on every page of the app, in the printable report with
 its SVG charts, in the standalone HTML report and in the reminder email; and no link
 ever carries a script URL."""
+
 from __future__ import annotations
 
 import io
@@ -73,29 +74,45 @@ def test_stored_payloads_are_inert_everywhere(app, people, tmp_path):
 
     # Through the forms: a campaign (the flash message names it) and an import preview (names the file).
     n = payloads.fields.setdefault("form.campaign.title", len(payloads.fields) + 1)
-    created = admin.post("/campaigns/new", data={"title": f"<script>xss({n})</script>", "default_regime": "foia",
-                                                 "letter_template": "", "csrf_token": token}, follow_redirects=True)
+    created = admin.post(
+        "/campaigns/new",
+        data={
+            "title": f"<script>xss({n})</script>",
+            "default_regime": "foia",
+            "letter_template": "",
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    )
     pages["after creating a campaign"] = created.get_data(as_text=True)
     n = payloads.fields.setdefault("form.import.filename", len(payloads.fields) + 1)
-    preview = admin.post(f"/campaigns/{world.campaign_id}/figures/import",
-                         data={"file": (io.BytesIO(b"authority,question,value\nKEN,how,In house\n"),
-                                        f"<img src=x onerror=xss({n})>.csv"), "csrf_token": token},
-                         content_type="multipart/form-data")
+    preview = admin.post(
+        f"/campaigns/{world.campaign_id}/figures/import",
+        data={
+            "file": (io.BytesIO(b"authority,question,value\nKEN,how,In house\n"), f"<img src=x onerror=xss({n})>.csv"),
+            "csrf_token": token,
+        },
+        content_type="multipart/form-data",
+    )
     assert preview.status_code == 200
     pages["import preview"] = preview.get_data(as_text=True)
     # The standalone report (`fointracker report --format html`).
     output = tmp_path / "report.html"
     with app.app_context():
-        result = app.test_cli_runner().invoke(args=["report", str(world.campaign_id), "--format", "html",
-                                                    "--output", str(output)])
+        result = app.test_cli_runner().invoke(
+            args=["report", str(world.campaign_id), "--format", "html", "--output", str(output)]
+        )
     assert result.exit_code == 0, result.output
     pages["standalone report"] = output.read_text(encoding="utf-8")
 
     failures = []
     for where, html in pages.items():
         failures += [f"{where}: {m.group(0)!r} live in the page" for m in LIVE_TAGS.finditer(html)]
-        failures += [f"{where}: {problem}" for problem in html_problems(html)
-                     if "script URL" in problem or "event handler" in problem or "without src" in problem]
+        failures += [
+            f"{where}: {problem}"
+            for problem in html_problems(html)
+            if "script URL" in problem or "event handler" in problem or "without src" in problem
+        ]
     assert not failures, "\n".join(failures)
     # Every field was on some page (escaped), or the check above proved nothing about it.
     everything = "\n".join(pages.values())
@@ -124,12 +141,17 @@ def test_reflected_input_is_inert(app, people):
     admin = app.test_client()
     assert login(admin, "admin@example.org").status_code == 302
     evil = "<script>xss(1)</script>\"'><img src=x onerror=xss(1)>"
-    urls = [f"/requests/?q={quote(evil)}&status={quote(evil)}&region={quote(evil)}&todo={quote(evil)}",
-            f"/campaigns/?q={quote(evil)}", f"/councils/?q={quote(evil)}&nation={quote(evil)}",
-            f"/admin/reminders?q={quote(evil)}&status={quote(evil)}",
-            f"/campaigns/{world.campaign_id}/batch?q={quote(evil)}&codes={quote(evil)}&region={quote(evil)}",
-            f"/deadlines/calculator?regime={quote(evil)}&received={quote(evil)}", f"/?scope={quote(evil)}",
-            f"/councils/{quote(evil)}", f"/no/such/page/{quote(evil)}"]
+    urls = [
+        f"/requests/?q={quote(evil)}&status={quote(evil)}&region={quote(evil)}&todo={quote(evil)}",
+        f"/campaigns/?q={quote(evil)}",
+        f"/councils/?q={quote(evil)}&nation={quote(evil)}",
+        f"/admin/reminders?q={quote(evil)}&status={quote(evil)}",
+        f"/campaigns/{world.campaign_id}/batch?q={quote(evil)}&codes={quote(evil)}&region={quote(evil)}",
+        f"/deadlines/calculator?regime={quote(evil)}&received={quote(evil)}",
+        f"/?scope={quote(evil)}",
+        f"/councils/{quote(evil)}",
+        f"/no/such/page/{quote(evil)}",
+    ]
     for url in urls:
         response = admin.get(url)
         assert response.status_code in (200, 404), url
@@ -148,12 +170,27 @@ def test_a_council_website_must_be_a_web_address(app, people):
     assert login(admin, "admin@example.org").status_code == 302
     token = session_csrf_token(admin)
     for website in ("javascript://example.org/%0Aalert(1)", "data://text/html,x", "vbscript://x.example/"):
-        response = admin.post("/councils/KEN/edit", data={"official_name": "Kent County Council",
-                                                         "short_name": "Kent", "website": website,
-                                                         "csrf_token": token})
+        response = admin.post(
+            "/councils/KEN/edit",
+            data={
+                "official_name": "Kent County Council",
+                "short_name": "Kent",
+                "website": website,
+                "csrf_token": token,
+            },
+        )
         assert response.status_code == 200 and "must start with https://" in response.get_data(as_text=True)
-    assert admin.post("/councils/KEN/edit", data={"official_name": "Kent County Council", "short_name": "Kent",
-                                                  "website": "https://www.kent.gov.uk/", "csrf_token": token}
-                      ).status_code == 302
+    assert (
+        admin.post(
+            "/councils/KEN/edit",
+            data={
+                "official_name": "Kent County Council",
+                "short_name": "Kent",
+                "website": "https://www.kent.gov.uk/",
+                "csrf_token": token,
+            },
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.scalar(select(Authority.website).where(Authority.code == "KEN")) == "https://www.kent.gov.uk/"

@@ -3,6 +3,7 @@ UPLOAD_FOLDER, its name is kept only as cleaned data, and the download offers it
 an attachment with a harmless name and a type the server chose; oversized requests are a
 413 that leaves nothing behind; the figure import's confirmation cannot be pointed at
 another file."""
+
 from __future__ import annotations
 
 import io
@@ -19,7 +20,7 @@ from fointracker.models import Attachment, RequestEvent
 from fointracker.services.attachments import attach, display_name
 from tests.conftest import login
 
-from .pages import session_csrf_token, snapshot, changed_tables
+from .pages import changed_tables, session_csrf_token, snapshot
 from .world import build_world
 
 HOSTILE_NAMES = {
@@ -53,8 +54,14 @@ def test_quotes_in_a_stored_name_stay_inside_the_download_name(app, people):
     name = 'say "hi"; filename="evil.exe".pdf'
     with app.app_context():
         event = db.session.get(RequestEvent, world.params["event_id"])
-        attach(db.session, event, [FileStorage(io.BytesIO(b"%PDF q"), filename=name)], app.config["UPLOAD_FOLDER"],
-               app.config["MAX_CONTENT_LENGTH"], None)
+        attach(
+            db.session,
+            event,
+            [FileStorage(io.BytesIO(b"%PDF q"), filename=name)],
+            app.config["UPLOAD_FOLDER"],
+            app.config["MAX_CONTENT_LENGTH"],
+            None,
+        )
         db.session.commit()
         attachment_id = event.attachments[-1].id
         db.session.remove()
@@ -83,8 +90,11 @@ def test_hostile_file_names_are_stored_under_generated_names(app, people, tmp_pa
     before = _files_under(tmp_path)
     url = f"/requests/{world.params['request_id']}/events/{world.params['event_id']}/attachments"
     for sent in HOSTILE_NAMES:
-        response = client.post(url, data={"files": (io.BytesIO(f"%PDF {sent!r}".encode()), sent, "text/html"),
-                                          "csrf_token": token}, content_type="multipart/form-data")
+        response = client.post(
+            url,
+            data={"files": (io.BytesIO(f"%PDF {sent!r}".encode()), sent, "text/html"), "csrf_token": token},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 302, sent
     new_files = _files_under(tmp_path) - before
     assert len(new_files) == len(HOSTILE_NAMES)
@@ -121,8 +131,10 @@ def test_oversized_uploads_are_refused_and_leave_nothing(app, people, tmp_path):
     request_id, event_id = world.params["request_id"], world.params["event_id"]
     for url, data in (
         (f"/requests/{request_id}/events/{event_id}/attachments", {"files": (io.BytesIO(big), "big.pdf")}),
-        (f"/requests/{request_id}/events", {"kind": "note", "occurred_on": "2026-01-05", "note": "x",
-                                            "files": (io.BytesIO(big), "big.pdf")}),
+        (
+            f"/requests/{request_id}/events",
+            {"kind": "note", "occurred_on": "2026-01-05", "note": "x", "files": (io.BytesIO(big), "big.pdf")},
+        ),
         (f"/campaigns/{world.campaign_id}/figures/import", {"file": (io.BytesIO(big), "big.csv")}),
     ):
         response = client.post(url, data={**data, "csrf_token": token}, content_type="multipart/form-data")
@@ -145,20 +157,32 @@ def test_the_import_confirmation_cannot_reach_other_files(app, people, tmp_path)
     inside.write_text(victim.read_text())
     before_rows = snapshot(app)
     relative = os.path.relpath(victim, folder)
-    for name in (relative, str(victim), "../victim.csv", "..%2Fvictim.csv", "victim.csv",
-                 "0" * 32 + ".csv/../../victim.csv", "0" * 32 + ".csv\x00.csv"):
+    for name in (
+        relative,
+        str(victim),
+        "../victim.csv",
+        "..%2Fvictim.csv",
+        "victim.csv",
+        "0" * 32 + ".csv/../../victim.csv",
+        "0" * 32 + ".csv\x00.csv",
+    ):
         for step in ("import", "cancel"):
-            response = client.post(f"/campaigns/{world.campaign_id}/figures/import/confirm",
-                                   data={"token": name, "filename": "f.csv", "fingerprint": "x", "step": step,
-                                         "csrf_token": token})
+            response = client.post(
+                f"/campaigns/{world.campaign_id}/figures/import/confirm",
+                data={"token": name, "filename": "f.csv", "fingerprint": "x", "step": step, "csrf_token": token},
+            )
             assert response.status_code in (302, 400), (name, step)
     assert victim.exists() and inside.exists()
     assert not changed_tables(before_rows, snapshot(app))
     # A hostile name on the upload itself: kept under a generated name, shown cleaned.
-    response = client.post(f"/campaigns/{world.campaign_id}/figures/import",
-                           data={"file": (io.BytesIO(b"authority,question,value\nKEN,how,Contracted\n"),
-                                          "../../../x/evil.csv"), "csrf_token": token},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/campaigns/{world.campaign_id}/figures/import",
+        data={
+            "file": (io.BytesIO(b"authority,question,value\nKEN,how,Contracted\n"), "../../../x/evil.csv"),
+            "csrf_token": token,
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200 and "Import figures: evil.csv" in response.get_data(as_text=True)
     [stored] = list(folder.iterdir())
     assert re.fullmatch(r"[0-9a-f]{32}\.csv", stored.name)

@@ -7,6 +7,7 @@ Every text a user can write is asked of `text(field, plain)`, so the same world 
 with plain text (the URL matrix), with script payloads (stored XSS) or with formulas
 (export injection).
 """
+
 from __future__ import annotations
 
 import io
@@ -17,8 +18,16 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from fointracker import clock
 from fointracker.extensions import db
-from fointracker.models import Answer, Authority, ClosureDay, Reminder, RequestEvent, User
+from fointracker.models import (
+    Answer,
+    Authority,
+    ClosureDay,
+    Reminder,
+    RequestEvent,
+    User,
+)
 from fointracker.services.answers import AnswerInput, save_answers
 from fointracker.services.attachments import attach
 from fointracker.services.authorities import update_authority
@@ -52,76 +61,164 @@ class World:
 
 def build_world(app, users: dict[str, int], text: Text = plain) -> World:
     """`users`: {role: id}, the `people` fixture."""
-    today = date.today()
+    today = clock.today()
     with app.app_context():
         s = db.session
         spare = s.get(User, add_person("spare@example.org", "staff", text("user.name", "Spare Person")))
         kent = s.scalar(select(Authority).where(Authority.code == "KEN"))
         hampshire = s.scalar(select(Authority).where(Authority.code == "HAM"))
-        update_authority(s, kent, {"official_name": text("authority.official_name", kent.official_name),
-                                   "short_name": text("authority.short_name", kent.short_name),
-                                   "foi_email": text("authority.foi_email", "foi@kent.example"),
-                                   "website": text("authority.website", "https://www.kent.example/")},
-                         users["admin"])
-        campaign = save_campaign(s, None, {
-            "title": text("campaign.title", "Care budgets"),
-            "description": text("campaign.description", "Adult social care budgets, 2010 to 2012."),
-            "default_regime": "foia",
-            "letter_template": text("campaign.letter_template", "Dear {authority_name}, please send the budgets."),
-            "webhook_url": "",
-        }, [users["coordinator"]], users["coordinator"])
+        update_authority(
+            s,
+            kent,
+            {
+                "official_name": text("authority.official_name", kent.official_name),
+                "short_name": text("authority.short_name", kent.short_name),
+                "foi_email": text("authority.foi_email", "foi@kent.example"),
+                "website": text("authority.website", "https://www.kent.example/"),
+            },
+            users["admin"],
+        )
+        campaign = save_campaign(
+            s,
+            None,
+            {
+                "title": text("campaign.title", "Care budgets"),
+                "description": text("campaign.description", "Adult social care budgets, 2010 to 2012."),
+                "default_regime": "foia",
+                "letter_template": text("campaign.letter_template", "Dear {authority_name}, please send the budgets."),
+                "webhook_url": "",
+            },
+            [users["coordinator"]],
+            users["coordinator"],
+        )
 
         def new_request(authority, sent_on, owner, field):
-            return create_request(s, {
-                "campaign_id": campaign.id, "authority_id": authority.id, "regime": "foia",
-                "subject": text(f"{field}.subject", "Budgets"), "body": text(f"{field}.body", "Please send them."),
-                "sent_on": sent_on, "received_on": None,
-                "council_reference": text(f"{field}.council_reference", "REF-1"), "owner_id": owner}, users["staff"])
+            return create_request(
+                s,
+                {
+                    "campaign_id": campaign.id,
+                    "authority_id": authority.id,
+                    "regime": "foia",
+                    "subject": text(f"{field}.subject", "Budgets"),
+                    "body": text(f"{field}.body", "Please send them."),
+                    "sent_on": sent_on,
+                    "received_on": None,
+                    "council_reference": text(f"{field}.council_reference", "REF-1"),
+                    "owner_id": owner,
+                },
+                users["staff"],
+            )
 
         answered = new_request(kent, today - timedelta(days=60), users["staff"], "request")
-        acknowledged = add_event(s, answered, kind="acknowledged", occurred_on=today - timedelta(days=58),
-                                 note="Acknowledged.", user_id=users["staff"])
-        update_event(s, acknowledged, occurred_on=acknowledged.occurred_on, details={},
-                     note=text("event.note", "Acknowledged by phone."),
-                     reason=text("event.change_reason", "Added how"), user_id=users["staff"])
-        response = add_event(s, answered, kind="response_received", occurred_on=today - timedelta(days=40),
-                             details={"outcome": "successful"}, note=text("response.note", "All figures given."),
-                             user_id=users["staff"])
-        upload = FileStorage(io.BytesIO(b"%PDF-1.4 budgets"),
-                             filename=text("attachment.filename", "Budgets 2011.pdf"), content_type="application/pdf")
+        acknowledged = add_event(
+            s,
+            answered,
+            kind="acknowledged",
+            occurred_on=today - timedelta(days=58),
+            note="Acknowledged.",
+            user_id=users["staff"],
+        )
+        update_event(
+            s,
+            acknowledged,
+            occurred_on=acknowledged.occurred_on,
+            details={},
+            note=text("event.note", "Acknowledged by phone."),
+            reason=text("event.change_reason", "Added how"),
+            user_id=users["staff"],
+        )
+        response = add_event(
+            s,
+            answered,
+            kind="response_received",
+            occurred_on=today - timedelta(days=40),
+            details={"outcome": "successful"},
+            note=text("response.note", "All figures given."),
+            user_id=users["staff"],
+        )
+        upload = FileStorage(
+            io.BytesIO(b"%PDF-1.4 budgets"),
+            filename=text("attachment.filename", "Budgets 2011.pdf"),
+            content_type="application/pdf",
+        )
         attach(s, response, [upload], app.config["UPLOAD_FOLDER"], app.config["MAX_CONTENT_LENGTH"], users["staff"])
         s.commit()
         # Sent a few days ago: its deadline is ahead, so its owner's reminders are planned.
         waiting = new_request(hampshire, today - timedelta(days=3), users["staff"], "request2")
         bulk_add_note(s, [waiting.id], text("bulk.note", "Chased by email."), users["coordinator"])
 
-        before = create_question(s, campaign, {
-            "code": "budget_1011", "label": text("question.label", "Adult social care budget"), "qtype": "money",
-            "period_label": text("question.period_label", "2010/11"),
-            "help_text": text("question.help_text", "The net budget."), "pair_group": ""}, users["author"])
-        after = create_question(s, campaign, {
-            "code": "budget_1112", "label": "Adult social care budget", "qtype": "money", "period_label": "2011/12",
-            "pair_group": text("question.pair_group", "budget")}, users["author"], pair_with=before.id)
-        free_text = create_question(s, campaign, {
-            "code": "how", "label": text("question2.label", "How the service is run"), "qtype": "text"},
-            users["author"])
-        choice = create_question(s, campaign, {
-            "code": "eia", "label": "Impact assessment", "qtype": "choice",
-            "choices": text("question.choice", "Done") + "\nNot done"}, users["author"])
-        save_answers(s, answered, {
-            before.id: AnswerInput(raw="1000000", note=text("answer.note", "From the budget book."),
-                                   source_page=text("answer.source_page", "p. 4")),
-            after.id: AnswerInput(raw="900000"),  # a cut: Kent is in the report's largest cuts
-            free_text.id: AnswerInput(raw=text("answer.value_text", "In house")),
-            choice.id: AnswerInput(raw=text("question.choice", "Done")),
-        }, users["staff"])
-        add_closure(s, day=today + timedelta(days=30), name=text("closure.name", "Office move"), calendar="all",
-                    remove=False, user_id=users["admin"])
+        before = create_question(
+            s,
+            campaign,
+            {
+                "code": "budget_1011",
+                "label": text("question.label", "Adult social care budget"),
+                "qtype": "money",
+                "period_label": text("question.period_label", "2010/11"),
+                "help_text": text("question.help_text", "The net budget."),
+                "pair_group": "",
+            },
+            users["author"],
+        )
+        after = create_question(
+            s,
+            campaign,
+            {
+                "code": "budget_1112",
+                "label": "Adult social care budget",
+                "qtype": "money",
+                "period_label": "2011/12",
+                "pair_group": text("question.pair_group", "budget"),
+            },
+            users["author"],
+            pair_with=before.id,
+        )
+        free_text = create_question(
+            s,
+            campaign,
+            {"code": "how", "label": text("question2.label", "How the service is run"), "qtype": "text"},
+            users["author"],
+        )
+        choice = create_question(
+            s,
+            campaign,
+            {
+                "code": "eia",
+                "label": "Impact assessment",
+                "qtype": "choice",
+                "choices": text("question.choice", "Done") + "\nNot done",
+            },
+            users["author"],
+        )
+        save_answers(
+            s,
+            answered,
+            {
+                before.id: AnswerInput(
+                    raw="1000000",
+                    note=text("answer.note", "From the budget book."),
+                    source_page=text("answer.source_page", "p. 4"),
+                ),
+                after.id: AnswerInput(raw="900000"),  # a cut: Kent is in the report's largest cuts
+                free_text.id: AnswerInput(raw=text("answer.value_text", "In house")),
+                choice.id: AnswerInput(raw=text("question.choice", "Done")),
+            },
+            users["staff"],
+        )
+        add_closure(
+            s,
+            day=today + timedelta(days=30),
+            name=text("closure.name", "Office move"),
+            calendar="all",
+            remove=False,
+            user_id=users["admin"],
+        )
         staff = s.get(User, users["staff"])
         token = new_calendar_token(s, staff, users["staff"])
 
-        event = s.scalar(select(RequestEvent).where(RequestEvent.request_id == answered.id,
-                                                    RequestEvent.kind == "acknowledged"))
+        event = s.scalar(
+            select(RequestEvent).where(RequestEvent.request_id == answered.id, RequestEvent.kind == "acknowledged")
+        )
         reminder = s.scalar(select(Reminder).order_by(Reminder.id).limit(1))
         assert reminder is not None, "the world needs a planned reminder"
         reminder_id = reminder.id
@@ -132,14 +229,29 @@ def build_world(app, users: dict[str, int], text: Text = plain) -> World:
         answer_id = s.scalar(select(Answer.id).where(Answer.question_id == before.id))
         closure_id = s.scalar(select(ClosureDay.id))
         params = {
-            "campaign_id": campaign.id, "request_id": answered.id, "event_id": event.id,
-            "question_id": before.id, "answer_id": answer_id, "attachment_id": attachment_id,
-            "user_id": spare.id, "reminder_id": reminder_id, "closure_id": closure_id, "code": "KEN",
-            "token": token, "filename": "app.css", "question_code": before.code, "pair_index": 0,
+            "campaign_id": campaign.id,
+            "request_id": answered.id,
+            "event_id": event.id,
+            "question_id": before.id,
+            "answer_id": answer_id,
+            "attachment_id": attachment_id,
+            "user_id": spare.id,
+            "reminder_id": reminder_id,
+            "closure_id": closure_id,
+            "code": "KEN",
+            "token": token,
+            "filename": "app.css",
+            "question_code": before.code,
+            "pair_index": 0,
         }
-        world = World(params=params, campaign_id=campaign.id, request_ids=[answered.id, waiting.id],
-                      question_ids={"before": before.id, "after": after.id, "text": free_text.id,
-                                    "choice": choice.id}, owner_email="staff@example.org", feed_token=token,
-                      event_day=event.occurred_on)
+        world = World(
+            params=params,
+            campaign_id=campaign.id,
+            request_ids=[answered.id, waiting.id],
+            question_ids={"before": before.id, "after": after.id, "text": free_text.id, "choice": choice.id},
+            owner_email="staff@example.org",
+            feed_token=token,
+            event_day=event.occurred_on,
+        )
         s.remove()
     return world

@@ -1,0 +1,322 @@
+"""Working-day calendars: which days count, and why the others do not.
+
+Calendars
+    FOIA and EIR: Saturdays, Sundays, Christmas Day and a bank holiday in *any*
+    part of the United Kingdom (FOIA s.10(6), EIR reg 2(1)): the union of the
+    England, Wales, Scotland and Northern Ireland holidays of the ``holidays``
+    package. FOISA and EISR: the same with Scotland's bank holidays only
+    (FOISA s.73). Christmas Day is always a non-working day. Which regime counts
+    on which calendar is ``fointracker.domain.regimes.calendar_name_for``.
+
+Holidays
+    From the ``holidays`` package, including substitute days and one-off
+    proclaimed holidays (e.g. the 2022 state funeral; Scotland's 15 June 2026
+    holiday, which FOIA counts too, as a bank holiday in a part of the UK).
+    Admins change a calendar with ``ClosureOverride``; ``get_calendar`` returns
+    the shared calendar for a set of overrides.
+
+Performance
+    Each calendar keeps a sorted list of working-day ordinals and a prefix count
+    indexed by date ordinal (1990-2080, extended on demand), so adding or counting
+    working days is two list look-ups. The ordinal methods (``_add``, ``_between``,
+    ``_working`` and the ``_st`` tables) are the deadline rules' fast interface
+    (``rules.py``); everyone else uses the date methods.
+
+Pure module: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from ..regimes import CalendarName
+
+_NATIONS = (("ENG", "England"), ("WLS", "Wales"), ("SCT", "Scotland"), ("NIR", "Northern Ireland"))
+_CALENDAR_SUBDIVISIONS = {
+    CalendarName.UK: _NATIONS,
+    CalendarName.SCOTLAND: (("SCT", "Scotland"),),
+}
+_FIRST_YEAR = 1990
+_LAST_YEAR = 2080
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_ABBR = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+CLOSURE_REASON_PREFIX = "Office closure: "  # then the admin's name for the closure
+
+
+@dataclass(frozen=True)
+class ClosureOverride:
+    """An admin's change to a calendar.
+
+    ``remove=False``: an extra closure day (a non-working day).
+    ``remove=True``: a bank holiday declared a working day. Weekends and Christmas
+    Day are non-working by statute and cannot be removed (such overrides are
+    listed in ``WorkingCalendar.ignored_overrides``). When one day has both an
+    addition and a removal, the addition wins.
+    ``calendar=None`` applies to both calendars.
+    """
+
+    day: date
+    name: str
+    calendar: CalendarName | None = None
+    remove: bool = False
+
+    def __post_init__(self):
+        if isinstance(self.day, datetime):
+            object.__setattr__(self, "day", self.day.date())
+        if self.calendar is not None and not isinstance(self.calendar, CalendarName):
+            object.__setattr__(self, "calendar", CalendarName(self.calendar))
+
+
+@dataclass(frozen=True)
+class SkippedDay:
+    day: date
+    reason: str
+
+
+@lru_cache(maxsize=32)
+def _holiday_reasons(name: CalendarName, first_year: int, last_year: int) -> dict[int, str]:
+    """{date ordinal: "Easter Monday (England, Wales, Northern Ireland)"} for the years."""
+    import holidays as holidays_package  # imported lazily: it is the slow part of start-up
+
+    years = range(first_year, last_year + 1)
+    nations = _CALENDAR_SUBDIVISIONS[name]
+    table: dict[int, dict[str, list[str]]] = {}
+    for code, nation in nations:
+        for day, names in holidays_package.UK(subdiv=code, years=years).items():
+            entry = table.setdefault(day.toordinal(), {})
+            for holiday_name in names.split("; "):
+                entry.setdefault(holiday_name.strip(), []).append(nation)
+    all_nations = [nation for _, nation in nations]
+    for year in years:  # Christmas Day is a non-working day by statute, whatever the package says
+        entry = table.setdefault(date(year, 12, 25).toordinal(), {})
+        if not any(holiday_name.startswith("Christmas Day") for holiday_name in entry):
+            entry["Christmas Day"] = list(all_nations)
+    return {
+        ordinal: "; ".join(f"{holiday_name} ({', '.join(where)})" for holiday_name, where in entry.items())
+        for ordinal, entry in table.items()
+    }
+
+
+def _is_weekend(ordinal: int) -> bool:
+    return (ordinal - 1) % 7 >= 5  # ordinal 1 (1 Jan 0001) was a Monday
+
+
+class WorkingCalendar:
+    """Working days under one of the two statutory calendars, with admin overrides.
+
+    Instances are immutable from the outside and shared (see ``get_calendar``);
+    the covered range of years grows on demand behind a lock.
+    """
+
+    def __init__(self, name: CalendarName | str, overrides: Iterable[ClosureOverride] = ()):
+        self.name = CalendarName(name)
+        self.overrides = frozenset(o for o in overrides if o.calendar is None or o.calendar is self.name)
+        self._lock = threading.Lock()
+        self._years = (0, -1)
+        self._st: tuple[int, list[int], list[int]] = (0, [0], [])
+        self._info: tuple[dict[int, str], dict[int, str], dict[int, str]] = ({}, {}, {})
+        self.ignored_overrides: tuple[ClosureOverride, ...] = ()
+        self._build(_FIRST_YEAR, _LAST_YEAR)
+
+    def __repr__(self) -> str:
+        return f"<WorkingCalendar {self.name.value} overrides={len(self.overrides)}>"
+
+    # ---------------------------------------------------------------- building
+
+    def _build(self, first_year: int, last_year: int) -> None:
+        holidays = _holiday_reasons(self.name, first_year, last_year)
+        base = date(first_year, 1, 1).toordinal()
+        end = date(last_year + 1, 1, 1).toordinal()
+        closures: dict[int, str] = {}
+        removed: dict[int, str] = {}
+        ignored = []
+        for override in sorted(self.overrides, key=lambda o: (o.day, o.remove, o.name)):
+            ordinal = override.day.toordinal()
+            if not override.remove:
+                closures[ordinal] = override.name
+            elif (
+                ordinal in holidays
+                and not _is_weekend(ordinal)
+                and not (override.day.month == 12 and override.day.day == 25)
+            ):
+                removed[ordinal] = override.name
+            else:
+                ignored.append(override)
+        for ordinal in closures:
+            removed.pop(ordinal, None)
+        prefix = [0] * (end - base + 1)
+        work = []
+        count = 0
+        weekday = (base - 1) % 7
+        for i, ordinal in enumerate(range(base, end)):
+            if weekday < 5 and ordinal not in closures and (ordinal not in holidays or ordinal in removed):
+                count += 1
+                work.append(ordinal)
+            prefix[i + 1] = count
+            weekday = 0 if weekday == 6 else weekday + 1
+        self.ignored_overrides = tuple(ignored)
+        self._info = (holidays, closures, removed)
+        self._years = (first_year, last_year)
+        self._st = (base, prefix, work)  # assigned last, in one step: readers see old or new
+
+    def _ensure(self, ordinal: int, extra_working_days: int = 0) -> None:
+        """Cover `ordinal` and at least `extra_working_days` working days after it."""
+        with self._lock:
+            year = date.fromordinal(max(1, min(ordinal, date.max.toordinal()))).year
+            first, last = self._years
+            first = min(first, max(1, year - 5))
+            last = max(last, min(9998, year + 5))
+            while True:
+                if (first, last) != self._years:
+                    self._build(first, last)
+                base, prefix, work = self._st
+                i = ordinal - base + 1
+                if not 0 <= i < len(prefix):
+                    raise ValueError(f"{ordinal} is outside the supported range of dates")
+                if extra_working_days <= 0 or prefix[i] + extra_working_days - 1 < len(work):
+                    return
+                if last >= 9998:
+                    raise ValueError("the result is outside the supported range of dates")
+                last = min(9998, last + max(10, extra_working_days // 200 + 2))
+
+    # ---------------------------------------------------------------- ordinal core
+
+    def _upto(self, ordinal: int) -> int:
+        """Number of working days on or before `ordinal` (within the covered range)."""
+        base, prefix, _ = self._st
+        i = ordinal - base + 1
+        if 0 <= i < len(prefix):
+            return prefix[i]
+        self._ensure(ordinal)
+        return self._upto(ordinal)
+
+    def _add(self, ordinal: int, n: int) -> int:
+        """Ordinal of the n-th working day strictly after `ordinal` (n >= 1)."""
+        base, prefix, work = self._st
+        i = ordinal - base + 1
+        if 0 <= i < len(prefix):
+            j = prefix[i] + n - 1
+            if j < len(work):
+                return work[j]
+        self._ensure(ordinal, n)
+        return self._add(ordinal, n)
+
+    def _between(self, start: int, end: int) -> int:
+        """Working days d with start < d <= end."""
+        if end <= start:
+            return 0
+        base, prefix, _ = self._st
+        i = start - base + 1
+        k = end - base + 1
+        if 0 <= i and k < len(prefix):
+            return prefix[k] - prefix[i]
+        self._ensure(start)
+        self._ensure(end)
+        return self._between(start, end)
+
+    def _working(self, ordinal: int) -> bool:
+        base, prefix, _ = self._st
+        i = ordinal - base
+        if 0 <= i and i + 1 < len(prefix):
+            return prefix[i + 1] != prefix[i]
+        self._ensure(ordinal)
+        return self._working(ordinal)
+
+    # ---------------------------------------------------------------- public API
+
+    def is_working_day(self, d: date) -> bool:
+        return self._working(d.toordinal())
+
+    def why_not_working(self, d: date) -> str | None:
+        """Why `d` is not a working day ("Saturday", "Easter Monday (England, ...)",
+        "Office closure: ..."), or None when it is one."""
+        ordinal = d.toordinal()
+        if self._working(ordinal):
+            return None
+        weekday = (ordinal - 1) % 7
+        if weekday >= 5:
+            return _WEEKDAY_NAMES[weekday]
+        holidays, closures, removed = self._info
+        if ordinal in holidays and ordinal not in removed:
+            return holidays[ordinal]
+        return CLOSURE_REASON_PREFIX + closures[ordinal]
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The n-th working day strictly after `start`; `start` itself when n == 0."""
+        if n == 0:
+            return start
+        if n < 0:
+            raise ValueError("n must not be negative")
+        return date.fromordinal(self._add(start.toordinal(), n))
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Number of working days d with start < d <= end (0 when end <= start)."""
+        return self._between(start.toordinal(), end.toordinal())
+
+    def skipped_days(self, start: date, end: date) -> list[SkippedDay]:
+        """The non-working days d with start < d <= end, each with its reason."""
+        out = []
+        day = start + timedelta(days=1)
+        while day <= end:
+            reason = self.why_not_working(day)
+            if reason is not None:
+                out.append(SkippedDay(day, reason))
+            day += timedelta(days=1)
+        return out
+
+    def next_working_day(self, d: date) -> date:
+        """The first working day strictly after `d`."""
+        return date.fromordinal(self._add(d.toordinal(), 1))
+
+    def previous_or_same_working_day(self, d: date) -> date:
+        ordinal = d.toordinal()
+        k = self._upto(ordinal)
+        if k == 0:
+            self._ensure(ordinal - 3660)
+            k = self._upto(ordinal)
+        return date.fromordinal(self._st[2][k - 1])
+
+
+_BASE_CALENDARS: dict[CalendarName, WorkingCalendar] = {}
+_BASE_LOCK = threading.Lock()
+
+
+def statutory_calendar(name: CalendarName) -> WorkingCalendar:
+    """The shared calendar `name` without admin overrides."""
+    cal = _BASE_CALENDARS.get(name)
+    if cal is None:
+        with _BASE_LOCK:
+            cal = _BASE_CALENDARS.get(name)
+            if cal is None:
+                cal = _BASE_CALENDARS[name] = WorkingCalendar(name)
+    return cal
+
+
+@lru_cache(maxsize=64)
+def _calendar_with(name: CalendarName, overrides: frozenset[ClosureOverride]) -> WorkingCalendar:
+    return WorkingCalendar(name, overrides)
+
+
+def get_calendar(name: CalendarName | str, overrides: Iterable[ClosureOverride] = ()) -> WorkingCalendar:
+    """The shared calendar for `name` with the overrides that apply to it.
+
+    Cached per (name, overrides); overrides for the other calendar are left out of
+    the key, so a Scotland-only closure does not rebuild the UK calendar.
+    """
+    name = CalendarName(name)
+    relevant = frozenset(o for o in overrides if o.calendar is None or o.calendar is name)
+    if not relevant:
+        return statutory_calendar(name)
+    return _calendar_with(name, relevant)
+
+
+def format_uk_date(d: date | None) -> str:
+    """`Mon 2 Mar 2026`, independent of the locale; "" for None."""
+    if d is None:
+        return ""
+    return f"{_DAY_ABBR[d.weekday()]} {d.day} {_MONTH_ABBR[d.month]} {d.year}"
