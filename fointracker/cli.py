@@ -367,8 +367,11 @@ def import_figures_command(campaign, file, dry_run):
     """
     from pathlib import Path
 
+    from flask import current_app
+
     from .services.campaigns import find_campaign
     from .services.figures_import import import_figures
+    from .tabular import Limits, file_size
 
     found = find_campaign(db.session, campaign)
     if found is None:
@@ -379,7 +382,16 @@ def import_figures_command(campaign, file, dry_run):
         if total >= 1000:  # long imports say how far they are
             click.echo(f"  written {done} of {total}", err=True)
 
-    plan = import_figures(db.session, found, path.name, path.read_bytes(), None, dry_run=dry_run, progress=progress)
+    limits = Limits.from_config(current_app.config)
+    # The size first: the file is read whole, and nothing bigger than the bound is parsed anyway.
+    if path.stat().st_size > limits.max_unpacked_bytes:
+        raise click.ClickException(
+            f"{path.name}: larger than the {file_size(limits.max_unpacked_bytes)} read "
+            "(SPREADSHEET_MAX_UNPACKED_MB): split the file"
+        )
+    plan = import_figures(
+        db.session, found, path.name, path.read_bytes(), None, dry_run=dry_run, progress=progress, limits=limits
+    )
     db.session.commit()  # all or nothing: an error above leaves the transaction uncommitted
     click.echo(f"Campaign: {found.title} (#{found.id}); file: {path.name}")
     for note in plan.notes:

@@ -33,8 +33,13 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
         PER_PAGE=50,
         DUE_SOON_WORKING_DAYS=5,
-        LOGIN_RATE_LIMIT=5,  # failed attempts per email or address ...
-        LOGIN_RATE_WINDOW_SECONDS=15 * 60,  # ... in this window
+        # The login throttle (domain.accounts.ThrottlePolicy): per address, per account (from
+        # addresses new to it) and per device cookie, this many failures in the window are free;
+        # then each attempt waits LOGIN_DELAY_SECONDS, doubled per failure, at most LOGIN_MAX_DELAY_SECONDS.
+        LOGIN_RATE_LIMIT=5,
+        LOGIN_RATE_WINDOW_SECONDS=60 * 60,
+        LOGIN_DELAY_SECONDS=30,
+        LOGIN_MAX_DELAY_SECONDS=15 * 60,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
@@ -46,6 +51,16 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SMTP_PORT=25,
         SMTP_SECURITY="none",  # none, starttls or ssl
         MAIL_FROM="fointracker@localhost",
+        WEBHOOK_ALLOWED_HOSTS=[],  # internal hosts a campaign's webhook may use (else public addresses only)
+        # Bounds on reading an imported spreadsheet (fointracker/tabular.py, Limits): beyond any, a clear refusal.
+        SPREADSHEET_MAX_ROWS=50_000,
+        SPREADSHEET_MAX_COLUMNS=200,
+        SPREADSHEET_MAX_CELLS=1_000_000,
+        SPREADSHEET_MAX_UNPACKED_MB=50,
+        SPREADSHEET_MAX_SECONDS=30,
+        # Import previews waiting for confirmation (services/import_previews.py): oldest removed first.
+        IMPORT_PREVIEWS_MAX_MB_PER_USER=50,
+        IMPORT_PREVIEWS_MAX_MB=500,
         TRUSTED_PROXIES=0,  # proxies in front whose X-Forwarded-For/-Proto are believed (see create_app)
     )
     if test_config is None:
@@ -74,12 +89,15 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if app.config["ENV"] == "production":
         # Cookies only over HTTPS, unless the operator says otherwise (FOINTRACKER_SESSION_COOKIE_SECURE=false).
         if "FOINTRACKER_SESSION_COOKIE_SECURE" not in os.environ:
-            app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
+            app.config["SESSION_COOKIE_SECURE"] = True
         if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
             raise ConfigurationError(
                 "Refusing to start in production with the default secret key: "
                 "set FOINTRACKER_SECRET_KEY to a long random value."
             )
+    # The remember and device cookies log in as surely as the session cookie: Secure whenever it
+    # is, however that was set (default, environment, instance file), unless set on their own.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", bool(app.config.get("SESSION_COOKIE_SECURE")))
 
 
 def normalise_database_url(url: str) -> str:

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import FileField, HiddenField, SelectField, StringField, TextAreaField
 
-from .domain.text import CONTROL_CHARACTER_MESSAGE, CONTROL_CHARACTERS
+from .domain.text import CONTROL_CHARACTER_MESSAGE, CONTROL_CHARACTERS, typed_id
 
 
 class Form(FlaskForm):
@@ -52,11 +52,22 @@ class Form(FlaskForm):
         return valid
 
 
+def coerce_id(value) -> int:
+    """A row's id from a form (1 to 2³¹−1, see domain.text.typed_id): anything else is refused
+    as the field's error, before it can reach the database (PostgreSQL fails on a larger one)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    number = typed_id(value) if isinstance(value, str) else None
+    if number is None:
+        raise ValueError("not a valid id")
+    return number
+
+
 def optional_int(value):
     """'' means no choice (None); anything else must be an id."""
     if value in ("", None, "None"):
         return None
-    return int(value)
+    return coerce_id(value)
 
 
 class OptionalIntSelect(SelectField):

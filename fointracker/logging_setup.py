@@ -195,5 +195,5 @@ def _user_id() -> str:
     # logging must not cost a query of its own.
     user = g.get("_login_user")
     if user is not None and getattr(user, "is_authenticated", False):
-        return str(user.get_id())
+        return str(user.id)  # not get_id(): that is the session's secret id (services.sessions)
     return "-"

@@ -1,10 +1,11 @@
 """The clock: APScheduler in its own process (`fointracker scheduler`), one at a time.
 
 The database is the source of truth; this only decides *when* the sweep runs. Web
-workers never start it. One scheduler holds the lock: a PostgreSQL advisory lock (held
-by a dedicated connection for the life of the process), or on SQLite a lease row that
-must be renewed before it expires. The lease row also carries the heartbeat shown to
-admins and on /healthz, on both backends.
+workers never start it. One scheduler holds the lock, which is released with the process
+(a kill -9 included), so a new scheduler can start at once: a PostgreSQL advisory lock (held
+by a dedicated connection for the life of the process), or on SQLite an `flock` on a file
+beside the database (fointracker.process_locks). The lease row carries the heartbeat shown
+to admins and on /healthz, on both backends.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from . import clock
 from .extensions import db
 from .models import SchedulerLease
+from .process_locks import ProcessLock
 
 log = logging.getLogger("fointracker.scheduler")
 
@@ -42,6 +44,7 @@ class SchedulerLock:
         self.session = session
         self.holder = holder or holder_name()
         self._pg_connection = None
+        self._file_lock: ProcessLock | None = None
 
     def acquire(self, now: datetime | None = None) -> bool:
         now = now or clock.now()
@@ -55,16 +58,24 @@ class SchedulerLock:
                 self._pg_connection.close()
                 self._pg_connection = None
                 return False
-            self._upsert_lease(now, force=True)
+            self._upsert_lease(now)
             return True
-        return self._upsert_lease(now, force=False)
+        # SQLite: the file lock is the lock. Holding it, the lease row is ours whatever it says
+        # (an unexpired lease left by a scheduler that died without letting go).
+        self._file_lock = ProcessLock(db.engine, LEASE_NAME)
+        if not self._file_lock.acquire():
+            self._file_lock = None
+            return False
+        if not self._upsert_lease(now):
+            self._file_lock.release()
+            self._file_lock = None
+            return False
+        return True
 
-    def _upsert_lease(self, now: datetime, force: bool) -> bool:
+    def _upsert_lease(self, now: datetime) -> bool:
+        """Write the lease row as ours (the caller holds the lock); False if another created it first."""
         expires = now + timedelta(seconds=LEASE_SECONDS)
-        # Take over only a free or expired lease (or our own); one UPDATE decides atomically.
         query = update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME)
-        if not force:
-            query = query.where((SchedulerLease.expires_at < now) | (SchedulerLease.holder == self.holder))
         taken = self.session.execute(
             query.values(holder=self.holder, acquired_at=now, heartbeat_at=now, expires_at=expires)
         ).rowcount
@@ -112,6 +123,9 @@ class SchedulerLock:
             self._pg_connection.commit()
             self._pg_connection.close()
             self._pg_connection = None
+        if self._file_lock is not None:
+            self._file_lock.release()
+            self._file_lock = None
 
 
 def heartbeat_status(session, now: datetime | None = None) -> dict:

@@ -15,11 +15,17 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
+import re
+import struct
+import time
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from xml.parsers import expat
 
 Problem = tuple[int, str, str]  # (row, column, reason)
 
@@ -66,11 +72,101 @@ class Layout:
         return self.aliases.get(name, name)
 
 
+# --- Bounds ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a file is read, at most (config: SPREADSHEET_MAX_*). A file beyond any
+    bound is refused with a message naming it, and reading stops as soon as one is passed:
+    a 1.8 KB workbook claiming 16,384 columns once took 1.2 GB."""
+
+    max_rows: int = 50_000  # data rows (a campaign's tidy figures: 400 councils x 60 questions is 24,000)
+    max_columns: int = 200
+    max_cells: int = 1_000_000  # rows x columns in use: a reader holds the whole rectangle
+    max_unpacked_bytes: int = 50 * 1024 * 1024  # a CSV's size, or all of an .xlsx's parts unpacked
+    max_seconds: float = 30.0
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> Limits:
+        default = cls()
+        return cls(
+            int(config.get("SPREADSHEET_MAX_ROWS", default.max_rows)),
+            int(config.get("SPREADSHEET_MAX_COLUMNS", default.max_columns)),
+            int(config.get("SPREADSHEET_MAX_CELLS", default.max_cells)),
+            int(float(config.get("SPREADSHEET_MAX_UNPACKED_MB", 50)) * 1024 * 1024),
+            float(config.get("SPREADSHEET_MAX_SECONDS", default.max_seconds)),
+        )
+
+    def rows_for(self, layout: Layout) -> int:
+        return min(self.max_rows, layout.max_rows) if layout.max_rows is not None else self.max_rows
+
+
+class _Bound(Exception):
+    """A bound was passed; the message says which."""
+
+
+class _Reading:
+    """One read's bounds and clock."""
+
+    def __init__(self, layout: Layout, limits: Limits | None):
+        self.layout, self.limits = layout, limits or Limits()
+        self.rows = self.limits.rows_for(layout)
+        self.deadline = time.monotonic() + self.limits.max_seconds
+        self.cells = 0
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise _Bound(f"took longer than {self.limits.max_seconds:g} seconds to read: split the file")
+
+    def too_big(self, size: int, what: str) -> None:
+        if size > self.limits.max_unpacked_bytes:
+            raise _Bound(f"{what} {file_size(size)}, more than the {file_size(self.limits.max_unpacked_bytes)} read")
+
+    def cell(self, row: int, column: int, width: int) -> None:
+        """A cell in use at (row, column), the rows read so far being `width` columns wide."""
+        if row > self.rows + 1:  # row 1 is the header
+            raise _Bound(f"more than {self.rows:,} rows: split the file")
+        if column > self.limits.max_columns:
+            raise _Bound(
+                f"uses column {column_letters(column)} (column {column:,}); at most "
+                f"{self.limits.max_columns:,} columns are read: delete the unused columns, or copy the figures "
+                "to a new sheet"
+            )
+        self.cells += 1
+        if self.cells > self.limits.max_cells or row * max(width, column) > self.limits.max_cells:
+            raise _Bound(f"more than {self.limits.max_cells:,} cells (rows × columns in use): split the file")
+        if not self.cells % 10_000:
+            self.tick()
+
+
+def file_size(size: float) -> str:
+    """1536 -> "1.5 KB", 52428800 -> "50 MB"."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:,.1f} {unit}".replace(f".0 {unit}", f" {unit}")
+    return f"{size:,.0f} bytes"
+
+
+def column_letters(number: int) -> str:
+    """3 -> "C", 16384 -> "XFD"."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 # --- Reading a file into rows of text -------------------------------------------------
 
 
-def read_csv(data: bytes | str, layout: Layout) -> list[list[str]]:
+def read_csv(data: bytes | str, layout: Layout, limits: Limits | None = None) -> list[list[str]]:
     """A CSV's rows as text; bytes must be UTF-8 (the BOM spreadsheet programs add is dropped)."""
+    reading = _Reading(layout, limits)
+    try:
+        reading.too_big(len(data), "the file is")
+    except _Bound as exc:
+        raise layout.file_error(1, str(exc)) from None
     if isinstance(data, str):
         text = data.removeprefix("\ufeff")
     else:
@@ -81,44 +177,279 @@ def read_csv(data: bytes | str, layout: Layout) -> list[list[str]]:
             raise layout.file_error(line, f"not UTF-8 text (byte {exc.start + 1}): {layout.not_utf8}") from None
     first = text.split("\n", 1)[0]
     delimiter = next((d for d in layout.delimiters if d in first), layout.delimiters[0])
+    rows: list[list[str]] = []
+    width = 0
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(cells)
+            width = max(width, len(cells))
+            reading.cell(len(rows), max(len(cells), 1), width)  # a blank line counts too
+            reading.cells += max(len(cells) - 1, 0)
     except csv.Error as exc:  # e.g. a field beyond the csv module's size limit
         raise layout.file_error(1, f"not a readable CSV file: {exc}") from None
-    return _bounded(rows, layout)
+    except _Bound as exc:
+        raise layout.file_error(1, str(exc)) from None
+    return rows
 
 
-def read_xlsx(data: bytes, layout: Layout) -> tuple[list[list[str]], list[str]]:
+def read_xlsx(data: bytes, layout: Layout, limits: Limits | None = None) -> tuple[list[list[str]], list[str]]:
     """The first sheet's rows as text (blank rows kept, so numbers are the sheet's), and notes
-    about reading it. The only place a workbook is opened."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    about reading it. The only place a workbook is opened.
 
-    notes = []
+    The workbook is checked before it is parsed: every part's real unpacked size (not only
+    the size it declares) against the bound, then the sheet's cells (stopping at the first
+    beyond a bound). Only then does python-calamine read it: it holds the sheet's whole
+    rectangle in memory, and aborts the process when that cannot be allocated."""
+    reading = _Reading(layout, limits)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise layout.file_error(1, f"not a readable .xlsx workbook ({exc.__class__.__name__})") from None
+        book = _checked_workbook(data, reading)
+        rows = _calamine_rows(data, book, reading)
+    except _Bound as exc:
+        raise layout.file_error(1, str(exc)) from None
+    except _Unreadable as exc:
+        raise layout.file_error(1, f"not a readable .xlsx workbook ({exc})") from None
+    notes = [f"Read the first sheet, “{book.sheet}”, only."] if book.worksheets > 1 else []
+    return rows, notes
+
+
+class _Unreadable(Exception):
+    """Not a workbook this reader can open; the message says what was wrong, briefly."""
+
+
+@dataclass
+class _Book:
+    sheet: str  # the first worksheet's name
+    worksheets: int
+    percent: set[tuple[int, int]]  # (row, column) of numbers shown as percentages
+
+
+_MAX_PARTS = 1000  # an .xlsx has tens; each part listed costs memory before anything is read
+_MAX_DIRECTORY = 1024 * 1024
+
+
+def _checked_workbook(data: bytes, reading: _Reading) -> _Book:
+    reading.too_big(len(data), "the file is")
+    _check_directory_size(data)
     try:
-        sheet = workbook.worksheets[0]
-        if len(workbook.worksheets) > 1:
-            notes.append(f"Read the first sheet, “{sheet.title}”, only.")
-        rows: list[list[str]] = []
-        for cells in sheet.iter_rows():
-            number = next((c.row for c in cells if getattr(c, "row", None)), None)
-            while number is not None and len(rows) < number - 1:
-                rows.append([])  # keep spreadsheet row numbers
-            rows.append([_cell_text(c) for c in cells])
-            if layout.max_rows is not None and len(rows) > layout.max_rows + 1:
-                break
-    finally:
-        workbook.close()
-    return _bounded(rows, layout), notes
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise _Unreadable(exc.__class__.__name__) from None
+    if len(parts) > _MAX_PARTS:
+        raise _Unreadable(f"{len(parts):,} parts")
+    reading.too_big(sum(p.file_size for p in parts), "it unpacks to")  # the sizes it declares ...
+    for part in parts:
+        _check_part(data, part, reading)  # ... and what they really unpack to
+    with archive:
+        return _scan_workbook(archive, reading)
 
 
-def _cell_text(cell) -> str:
-    value = getattr(cell, "value", None)
-    if value is None:
+def _check_directory_size(data: bytes) -> None:
+    """Refuses a zip whose central directory is huge before zipfile lists it in memory."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end >= 0 and len(data) >= end + 22:
+        (size,) = struct.unpack_from("<L", data, end + 12)
+        if size > _MAX_DIRECTORY:
+            raise _Unreadable("its list of parts is too long")
+
+
+def _check_part(data: bytes, part: zipfile.ZipInfo, reading: _Reading) -> None:
+    """Unpack one part without keeping it: its real size must be the declared one (a zip
+    bomb can declare a small size), its checksum right."""
+    if part.flag_bits & 0x1:
+        raise _Unreadable("password-protected: save it without a password")
+    header = data[part.header_offset : part.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise _Unreadable("damaged")
+    name_length, extra_length = struct.unpack_from("<HH", header, 26)
+    start = part.header_offset + 30 + name_length + extra_length
+    packed = data[start : start + part.compress_size]
+    if part.compress_type == zipfile.ZIP_STORED:
+        size, crc = len(packed), zlib.crc32(packed)
+    elif part.compress_type == zipfile.ZIP_DEFLATED:
+        inflate, size, crc = zlib.decompressobj(-15), 0, 0
+        try:
+            for offset in range(0, len(packed), 1 << 16):
+                pending = packed[offset : offset + (1 << 16)]
+                while pending:
+                    out = inflate.decompress(pending, 1 << 20)
+                    size, crc = size + len(out), zlib.crc32(out, crc)
+                    if size > part.file_size:
+                        raise _Bound(f"a part unpacks to more than it declares ({part.filename}): a zip bomb?")
+                    pending = inflate.unconsumed_tail
+                reading.tick()
+        except zlib.error:
+            raise _Unreadable("damaged") from None
+    else:
+        raise _Unreadable(f"packed with method {part.compress_type}")
+    if size != part.file_size or crc != part.CRC:
+        raise _Unreadable("damaged")
+
+
+def _parse(archive: zipfile.ZipFile, name: str, reading: _Reading, start, end=None) -> None:
+    """Stream the XML part `name` through expat, calling start(tag, attrs) (and end(tag))
+    with tags without their namespace prefix."""
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = lambda tag, attrs: start(tag.rpartition(":")[2], attrs)
+    if end is not None:
+        parser.EndElementHandler = lambda tag: end(tag.rpartition(":")[2])
+
+    def refuse_entities(*_args):  # no workbook declares entities; an XML bomb does
+        raise _Unreadable("it declares XML entities")
+
+    parser.EntityDeclHandler = refuse_entities
+    try:
+        with archive.open(name) as part:
+            while chunk := part.read(1 << 16):
+                parser.Parse(chunk, False)
+                reading.tick()
+        parser.Parse(b"", True)
+    except KeyError:
+        raise _Unreadable(f"no part {name}") from None
+    except expat.ExpatError as exc:
+        raise _Unreadable(f"{name}: {expat.errors.messages[exc.code]}") from None
+
+
+def _relationships(archive: zipfile.ZipFile, part: str, reading: _Reading) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id -> (type, the target's part name)."""
+    folder, base = posixpath.split(part)
+    found: dict[str, tuple[str, str]] = {}
+
+    def start(tag, attrs):
+        if tag == "Relationship" and attrs.get("TargetMode") != "External":
+            target = attrs.get("Target", "")
+            target = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            found[attrs.get("Id", "")] = (attrs.get("Type", "").rpartition("/")[2], target)
+
+    _parse(archive, posixpath.join(folder, "_rels", base + ".rels"), reading, start)
+    return found
+
+
+_PERCENT_FORMATS = {9, 10}  # the built-in 0% and 0.00%
+
+
+def _scan_workbook(archive: zipfile.ZipFile, reading: _Reading) -> _Book:
+    main = next((t for kind, t in _relationships(archive, "", reading).values() if kind == "officeDocument"), "")
+    links = _relationships(archive, main or "xl/workbook.xml", reading)
+    sheets: list[tuple[str, str]] = []  # (name, relationship id), in the workbook's order
+
+    def sheet(tag, attrs):
+        if tag == "sheet":
+            sheets.append((attrs.get("name", ""), next((v for k, v in attrs.items() if k.endswith(":id")), "")))
+
+    _parse(archive, main or "xl/workbook.xml", reading, sheet)
+    worksheets = [(name, links[rid][1]) for name, rid in sheets if links.get(rid, ("",))[0] == "worksheet"]
+    if not worksheets:
+        raise _Unreadable("no worksheet")
+    parts = {kind: target for kind, target in links.values()}
+
+    names = set(archive.namelist())
+    if parts.get("sharedStrings") in names:
+        _count_strings(archive, parts["sharedStrings"], reading)
+    percent_styles = _percent_styles(archive, parts.get("styles") if parts.get("styles") in names else None, reading)
+    book = _Book(worksheets[0][0], len(worksheets), set())
+    place = {"row": 0, "column": 0, "style": None, "open": False, "width": 0}
+
+    def cell(tag, attrs):
+        if tag == "row":
+            place["row"] = int(attrs["r"]) if attrs.get("r", "").isdigit() else place["row"] + 1
+            place["column"] = 0
+        elif tag == "c":
+            reference = _REFERENCE.fullmatch(attrs.get("r", ""))
+            if reference:
+                place["column"] = _column_number(reference.group(1))
+                place["row"] = int(reference.group(2))
+            elif attrs.get("r"):
+                raise _Unreadable(f"cell reference {attrs['r'][:20]!r}")
+            else:
+                place["column"] += 1
+            place["style"], place["open"] = attrs.get("s"), True
+        elif tag in ("v", "is", "f") and place["open"]:  # a cell with something in it
+            place["open"] = False
+            row, column = place["row"], place["column"]
+            reading.cell(row, column, place["width"])
+            place["width"] = max(place["width"], column)
+            if place["style"] in percent_styles:
+                book.percent.add((row, column))
+
+    _parse(archive, worksheets[0][1], reading, cell)
+    return book
+
+
+_ROOT_PREFIX = re.compile(rb"<(\w+:)?sst[\s>/]")
+
+
+def _count_strings(archive: zipfile.ZipFile, name: str, reading: _Reading) -> None:
+    """Each shared string is kept in memory: as many as cells, at most. Counted on the bytes
+    (far faster than parsing; text cannot hold a raw "<"), stopping at the bound."""
+    strings, tail, starts = 0, b"", None
+    with archive.open(name) as part:
+        while chunk := part.read(1 << 20):
+            text = tail + chunk
+            if starts is None:
+                root = _ROOT_PREFIX.search(text)
+                prefix = root.group(1) or b"" if root else b""
+                starts = [b"<" + prefix + b"si" + end for end in (b">", b" ", b"/", b"\t", b"\n", b"\r")]
+            tail = text[-16:]
+            # What lies wholly in the tail is counted again with the next chunk: not now.
+            strings += sum(text.count(start) - tail.count(start) for start in starts)
+            if strings > reading.limits.max_cells:
+                raise _Bound(f"more than {reading.limits.max_cells:,} different texts: split the file")
+            reading.tick()
+    if starts and strings + sum(tail.count(start) for start in starts) > reading.limits.max_cells:
+        raise _Bound(f"more than {reading.limits.max_cells:,} different texts: split the file")
+
+
+_REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _percent_styles(archive: zipfile.ZipFile, part: str | None, reading: _Reading) -> set[str]:
+    """The cell styles (their `s` numbers) that show a number as a percentage."""
+    if part is None:
+        return set()
+    formats: dict[str, str] = {}
+    styles: list[str] = []
+    inside: list[str] = []
+
+    def start(tag, attrs):
+        inside.append(tag)
+        if tag == "numFmt":
+            formats[attrs.get("numFmtId", "")] = attrs.get("formatCode", "")
+        elif tag == "xf" and len(inside) > 1 and inside[-2] == "cellXfs":
+            styles.append(attrs.get("numFmtId", "0"))
+
+    _parse(archive, part, reading, start, lambda _tag: inside.pop())
+    return {
+        str(index)
+        for index, number in enumerate(styles)
+        if (number.isdigit() and int(number) in _PERCENT_FORMATS) or "%" in formats.get(number, "")
+    }
+
+
+def _calamine_rows(data: bytes, book: _Book, reading: _Reading) -> list[list[str]]:
+    import python_calamine
+
+    try:
+        with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+            values = workbook.get_sheet_by_name(book.sheet).to_python(skip_empty_area=False, nrows=reading.rows + 1)
+    except python_calamine.CalamineError as exc:
+        raise _Unreadable(exc.__class__.__name__) from None
+    reading.tick()
+    return [
+        [_cell_text(value, (number, column) in book.percent) for column, value in enumerate(cells, start=1)]
+        for number, cells in enumerate(values, start=1)
+    ]
+
+
+def _cell_text(value, percent: bool = False) -> str:
+    if value is None or value == "":
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -126,7 +457,9 @@ def _cell_text(cell) -> str:
         # A spreadsheet keeps 15 significant digits (what it shows); beyond them a float
         # holds only binary noise (0.1 + 0.2 = 0.30000000000000004), dropped here.
         number = Decimal(f"{value:.15g}") if isinstance(value, float) else Decimal(value)
-        if "%" in (getattr(cell, "number_format", "") or ""):  # 12% is stored as 0.12
+        if not number.is_finite():
+            return str(value)
+        if percent:  # 12% is stored as 0.12
             return f"{(number * 100).normalize():f}%"
         return f"{number.normalize():f}" if number != number.to_integral_value() else f"{number:.0f}"
     if isinstance(value, datetime):
@@ -134,12 +467,6 @@ def _cell_text(cell) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def _bounded(rows: list[list[str]], layout: Layout) -> list[list[str]]:
-    if layout.max_rows is not None and len(rows) > layout.max_rows + 1:
-        raise layout.file_error(1, f"more than {layout.max_rows:,} rows: split the file")
-    return rows
 
 
 # --- Rows by column name --------------------------------------------------------------

@@ -7,15 +7,19 @@ import logging
 from flask import Flask, abort, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from werkzeug.routing import IntegerConverter
 
 from . import clock
 from .auth.permissions import can
 from .domain.lifecycle import Outcome, Status
 from .domain.regimes import Regime
+from .domain.text import MAX_ID
 from .extensions import db
 from .formatting import uk_date, uk_datetime
 from .logging_setup import request_id_from
-from .models import Role
+from .models import Role, User
 from .services.deadlines import Calendars, request_state
 
 # Endpoints anyone may reach. Everything else needs a login (checked centrally,
@@ -29,7 +33,19 @@ CONTENT_SECURITY_POLICY = (
 
 MAX_PAGE = 100_000  # beyond any list; larger page numbers overflow the database's integers
 
+HSTS = "max-age=31536000; includeSubDomains"  # production only: it is served over HTTPS
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Service unavailable - fointracker</title></head>
+<body><main><h1>Service unavailable</h1><p>{message}</p></main></body></html>
+"""
+
 log = logging.getLogger("fointracker.web")
+
+
+def _wants_json() -> bool:
+    """A script's call (batch.js, a JSON download) gets its errors as JSON."""
+    return request.is_json or request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
 
 
 def _holds_nul(value) -> bool:
@@ -42,7 +58,17 @@ def _holds_nul(value) -> bool:
     return False
 
 
+class IdConverter(IntegerConverter):
+    """`<id:name>`: a row's id, 1 to 2³¹−1 (PostgreSQL's integer); any other number is a 404
+    before the view runs (a larger one would make the lookup itself fail). `<id(min=0):…>` for
+    an index."""
+
+    def __init__(self, map, min: int = 1, max: int = MAX_ID) -> None:  # noqa: A002 (werkzeug's names)
+        super().__init__(map, min=min, max=max)
+
+
 def register_web(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .authorities import bp as authorities_bp
@@ -116,6 +142,36 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if "request_id" in g:
             response.headers.setdefault("X-Request-ID", g.request_id)
+        if app.config["ENV"] == "production":
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        # A logged-in page (or the login form) must not stay in a shared or back-button cache.
+        # The user as the login wall loaded it (a User, not the anonymous one), without asking
+        # anything of the database: it may be down, and an expired row would be re-read.
+        logged_in = isinstance(g.get("_login_user"), User)
+        if request.endpoint != "static" and (request.endpoint == "auth.login" or logged_in):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(SQLAlchemyTimeoutError)
+    def database_unavailable(error):
+        """The database is down or unreachable: a 503 to retry later, not a 500. A plain page
+        (the layout would ask the database for the user again), or JSON for a script's call."""
+        # With its traceback, for the operator: statements are logged without their parameters
+        # (hide_parameters in config.py), so no value a user typed reaches the log.
+        log.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__, exc_info=error)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        message = "The database is not answering just now. Nothing was saved: try again in a minute."
+        if _wants_json():
+            response = jsonify(error=message)
+        else:
+            response = app.response_class(UNAVAILABLE_PAGE.format(message=message), mimetype="text/html")
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(CSRFError)
@@ -173,6 +229,8 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(_error):
         db.session.rollback()  # after a failed flush the page itself could not load the user
+        if _wants_json():
+            return jsonify(error="Something went wrong. The error has been logged; nothing was saved."), 500
         return render_template(
             "errors/error.html",
             code=500,

@@ -253,8 +253,13 @@ def planning_clock(monkeypatch):
 # ---------------------------------------------------------------- the app, in and out of process
 
 
+# The webhook receiver listens on loopback, which the app refuses unless an admin allows the host.
+WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+
 def configure(app, smtp: SmtpServer | None = None, **extra) -> None:
     """Point the app's outbox at the test servers (in-process sweeps and CLI runs)."""
+    app.config["WEBHOOK_ALLOWED_HOSTS"] = WEBHOOK_ALLOWED_HOSTS
     if smtp is not None:
         app.config.update(smtp.config())
     app.config.update(extra)
@@ -265,6 +270,7 @@ def subprocess_env(app, smtp: SmtpServer | None = None, **extra) -> dict:
         os.environ,
         FOINTRACKER_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
         FOINTRACKER_INSTANCE_PATH=str(Path(app.config["UPLOAD_FOLDER"]).parent),
+        FOINTRACKER_WEBHOOK_ALLOWED_HOSTS=json.dumps(WEBHOOK_ALLOWED_HOSTS),
     )
     env.pop("FOINTRACKER_TEST_FAULT", None)
     if smtp is not None:
@@ -371,6 +377,7 @@ def add_campaign(
         },
         list(coordinator_ids),
         created_by,
+        webhook_allowed_hosts=WEBHOOK_ALLOWED_HOSTS,
     )
     session.commit()
     return campaign.id

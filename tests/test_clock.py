@@ -6,9 +6,12 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 import time_machine
 
 from fointracker import clock
+
+pytestmark = pytest.mark.today  # under faketime, the clock must still give the UK's date
 
 PACKAGE = Path(clock.__file__).parent
 

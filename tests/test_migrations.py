@@ -136,3 +136,41 @@ def test_upgrading_keeps_existing_data(tmp_path):
         assert req.owner_id == 1 and req.sent_on == date(2026, 3, 2)
         assert [u.id for u in db.session.get(Campaign, 1).coordinators] == [1]
         assert db.session.scalar(select(RequestEvent.kind)) == "sent"
+
+
+def test_upgrading_makes_every_user_a_member_of_every_campaign(tmp_path, monkeypatch):
+    """0010: nobody loses access on upgrade. Every existing user becomes a member of every
+    existing campaign, so each sees, after it, what they saw before it."""
+    from sqlalchemy import select, text
+
+    from fointracker.models import User, campaign_members
+    from fointracker.services.access import visible_campaign_ids
+
+    with _app_at_revision(tmp_path, "0009"):
+        with db.engine.begin() as conn:
+            for user_id, role in ((1, "admin"), (2, "coordinator"), (3, "staff"), (4, "author")):
+                conn.execute(
+                    text(
+                        'INSERT INTO "user" (id, email, name, role, password_hash, active, created_at, '
+                        "reminder_mode, digest_hour) VALUES (:id, :email, '', :role, 'x', true, "
+                        "CURRENT_TIMESTAMP, 'digest', 8)"
+                    ),
+                    {"id": user_id, "email": f"u{user_id}@example.org", "role": role},
+                )
+            for campaign_id in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO campaign (id, title, description, default_regime, letter_template, "
+                        "webhook_url, created_at, created_by_id) VALUES (:id, :title, '', 'foia', '', '', "
+                        "CURRENT_TIMESTAMP, 1)"
+                    ),
+                    {"id": campaign_id, "title": f"C{campaign_id}"},
+                )
+        upgrade()
+        rows = set(db.session.execute(select(campaign_members.c.campaign_id, campaign_members.c.user_id)).all())
+        assert rows == {(c, u) for c in (1, 2) for u in (1, 2, 3, 4)}
+        from fointracker.services import access
+
+        monkeypatch.undo()  # membership enforced (tests/conftest.py opens campaigns to everyone)
+        assert not access.sees_everything(db.session.get(User, 3))
+        assert visible_campaign_ids(db.session, db.session.get(User, 3)) == {1, 2}

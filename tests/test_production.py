@@ -143,8 +143,9 @@ def healthz(base: str):
 def session_cookie(response) -> str:
     """The session cookie's value, after checking its flags: Secure (so over the plain http of this
     test a browser would keep it to itself: the test sends it back by hand, as a TLS proxy's client would)."""
-    header = response.headers.get("Set-Cookie", "")
-    assert header.startswith("session="), header
+    headers = response.raw.headers.getlist("Set-Cookie")  # each cookie (the device cookie too)
+    header = next((h for h in headers if h.startswith("session=")), "")
+    assert header, headers
     flags = {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
     assert {"secure", "httponly"} <= flags, header
     assert "SameSite=Lax" in header, header

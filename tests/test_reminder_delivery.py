@@ -142,7 +142,8 @@ def test_digest_user_gets_one_digest_at_eight_london_time(
     assert len(due_for_digest) == 3
     sweep_cli(outbox_app, at)  # 08:00 London
     [mail] = smtp_server.to("digest@example.org")
-    assert mail["Message-ID"] == f"<digest-{digest}-{day.isoformat()}@{MAIL_DOMAIN}>"
+    # Named by the day and its content (issue 20: a later digest the same day is not hidden as a repeat).
+    assert re.fullmatch(rf"<digest-{digest}-{day.isoformat()}-[0-9a-f]{{12}}@{MAIL_DOMAIN}>", mail["Message-ID"])
     body = parts(mail)
     for req in requests:
         url = f"{BASE_URL}/requests/{req.id}"
@@ -174,6 +175,9 @@ def test_kinds_turned_off_are_cancelled_not_sent(session, outbox_app, smtp_serve
         (quiet_digest, "due_soon", 5),
     }
     assert all("turned this kind" in r.last_error and r.sent_at is None for r in cancelled)
+    # Due today goes out on its day (a sweep that missed it would send it late: issue 20).
+    sweep_cli(outbox_app, "2026-03-31T09:00:00Z")
+    smtp_server.clear()
     sweep_cli(outbox_app, "2026-04-01T09:00:00Z")  # overdue is still wanted
     assert sorted(m["To"] for m in smtp_server.messages) == ["quiet-digest@example.org", "quiet@example.org"]
     assert all("overdue" in m["Subject"].lower() or "reminder" in m["Subject"].lower() for m in smtp_server.messages)
@@ -456,8 +460,9 @@ def test_after_two_days_of_downtime_what_fell_due_is_sent_once(
 ):
     """The scheduler last swept on Monday 30 March at 05:00 UTC and was down until Wednesday
     1 April 09:00. Request A (due Tue 31 March) missed its 1-day warning and its due-today
-    alert: both are about a date now past, so they are superseded, not sent; its overdue alert
-    (Wed 1 April) goes out. Request B's very-overdue alert (Tue 31 March) goes out. Once each."""
+    alert: the downtime was our fault, so they are sent late, saying so (until issue 20 they
+    were superseded, i.e. dropped); its overdue alert (Wed 1 April) goes out. Request B's
+    very-overdue alert (Tue 31 March) goes out, late too. Once each."""
     campaign = add_campaign(session, webhook_url=webhook_server.url)
     planning_clock.set("2026-01-30T09:00:00Z")
     b = add_request(session, campaign, sent_on=date(2026, 1, 30), owner_id=owner, code="ESS")
@@ -472,29 +477,26 @@ def test_after_two_days_of_downtime_what_fell_due_is_sent_once(
     result = sweep_cli(outbox_app, "2026-04-01T09:00:00Z")  # restart, two days later
     rows = {r.id: r for r in reminder_rows(session)}
     newly_sent = {
-        (r.request_id, r.kind, r.channel) for r in rows.values() if r.status == "sent" and r.id not in sent_before
+        (r.request_id, r.kind, r.days_before, r.channel)
+        for r in rows.values()
+        if r.status == "sent" and r.id not in sent_before
     }
+    late = {(a.id, "due_soon", 1), (a.id, "due_today", 0)}
     assert newly_sent == {
-        (a.id, "overdue", "email"),
-        (a.id, "overdue", "webhook"),
-        (b.id, "very_overdue", "email"),
-        (b.id, "very_overdue", "webhook"),
+        (request_id, kind, days, channel)
+        for request_id, kind, days in {*late, (a.id, "overdue", 0), (b.id, "very_overdue", 0)}
+        for channel in ("email", "webhook")
     }
-    stale = {
-        (r.kind, r.days_before, r.channel) for r in rows.values() if r.request_id == a.id and r.status == "superseded"
-    }
-    assert stale == {
-        ("due_soon", 1, "email"),
-        ("due_soon", 1, "webhook"),
-        ("due_today", 0, "email"),
-        ("due_today", 0, "webhook"),
-    }
-    assert all(r.sent_at is None for r in rows.values() if r.status == "superseded")
-    assert "4 superseded" in result.output
-    assert sorted(smtp_server.message_ids().values()) == [1, 1]
-    assert len(webhook_server.payloads()) == 2
+    assert not [r for r in rows.values() if r.status == "superseded"]
+    assert "0 superseded" in result.output
+    subjects = sorted(m["Subject"] for m in smtp_server.messages)
+    # Late: everything that fell due during the outage (A's warnings, B's very overdue of 31 March).
+    assert sum("sent late" in s for s in subjects) == 3 and not any("— due today," in s for s in subjects)
+    assert sum("sent late" in p["text"] for p in webhook_server.payloads()) == 3
+    assert sorted(smtp_server.message_ids().values()) == [1, 1, 1, 1]
+    assert len(webhook_server.payloads()) == 4
     sweep_cli(outbox_app, "2026-04-01T09:05:00Z")  # a second sweep sends nothing
-    assert len(smtp_server.messages) == 2 and len(webhook_server.payloads()) == 2
+    assert len(smtp_server.messages) == 4 and len(webhook_server.payloads()) == 4
 
 
 def test_run_with_a_bad_now_exits_2_with_a_clear_message(app):

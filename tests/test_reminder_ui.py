@@ -443,7 +443,8 @@ def test_retry_now_puts_a_failed_row_back_to_pending(login_as, app, outbox, user
     assert response.status_code == 302 and response.headers["Location"] == "/admin/reminders?status=failed"
     with app.app_context():
         row = db.session.get(Reminder, outbox["failed"])
-        assert row.status == "pending" and row.attempts == 8
+        # A fresh series of attempts (issue 20: keeping 8 failed it again after one more error).
+        assert row.status == "pending" and row.attempts == 0
         assert row.last_error  # kept: it says why it failed before
         next_attempt = (
             row.next_attempt_at.replace(tzinfo=None)
@@ -460,7 +461,7 @@ def test_retry_now_puts_a_failed_row_back_to_pending(login_as, app, outbox, user
     assert post(client, f"/admin/reminders/{outbox['hook']}/retry", {}).status_code == 302
     with app.app_context():
         row = db.session.get(Reminder, outbox["hook"])
-        assert row.status == "pending" and row.attempts == 2
+        assert row.status == "pending" and row.attempts == 0
 
 
 def test_retry_refuses_sent_rows_and_foreign_redirects(login_as, app, outbox):

@@ -1,6 +1,7 @@
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from ..auth.forms import StrongPassword, ValidEmail
 from ..forms import Form
 from ..models import Role
 
@@ -8,12 +9,12 @@ ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
 
 class NewUserForm(Form):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), ValidEmail(), Length(max=254)])
     name = StringField("Name", validators=[Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     password = PasswordField(
         "Password",
-        validators=[Optional(), Length(min=10, max=200)],
+        validators=[Optional(), StrongPassword()],
         description="Leave blank to generate one; it is shown once.",
     )
     submit = SubmitField("Create user")
@@ -25,7 +26,7 @@ class EditUserForm(Form):
     active = BooleanField("Can log in")
     new_password = PasswordField(
         "New password",
-        validators=[Optional(), Length(min=10, max=200)],
+        validators=[Optional(), StrongPassword()],
         description="Leave blank to keep the current password.",
     )
     submit = SubmitField("Save user")

@@ -47,7 +47,7 @@ def reminders():
     )
 
 
-@bp.route("/reminders/<int:reminder_id>/retry", methods=["POST"])
+@bp.route("/reminders/<id:reminder_id>/retry", methods=["POST"])
 def retry_reminder(reminder_id: int):
     reminder = db.get_or_404(Reminder, reminder_id)
     try:

@@ -1,12 +1,14 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.permissions import requires
+from ..auth.views import restart_own_session
 from ..extensions import db
 from ..models import User
 from ..services.audit import record, snapshot
-from ..services.users import UserError, create_user, generate_password
+from ..services.sessions import end_all_sessions
+from ..services.users import UserError, change_password, create_user, generate_password
 from . import bp
 from .forms import EditUserForm, NewUserForm
 
@@ -52,15 +54,18 @@ def new_user():
                 after=snapshot(user, ("email", "role", "name")),
             )
             db.session.commit()
-            message = f"User {user.email} created."
             if not form.password.data:
-                message += f" Their password is {password} — pass it on safely; it is not shown again."
-            flash(message, "success")
+                # Shown on this page only: a flash would carry it in the session cookie, which is
+                # signed but not encrypted.
+                response = make_response(render_template("admin/user_created.html", user=user, password=password))
+                response.headers["Cache-Control"] = "no-store"
+                return response
+            flash(f"User {user.email} created.", "success")
             return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=None)
 
 
-@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>/edit", methods=["GET", "POST"])
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
     form = EditUserForm(obj=user)
@@ -71,7 +76,9 @@ def edit_user(user_id: int):
             before = snapshot(user, ("name", "role", "active"))
             user.name, user.role, user.active = form.name.data or "", form.role.data, form.active.data
             if form.new_password.data:
-                user.set_password(form.new_password.data)
+                change_password(db.session, user, form.new_password.data)  # ends their sessions
+            elif not user.active:
+                end_all_sessions(db.session, user.id)
             after = snapshot(user, ("name", "role", "active"))
             if form.new_password.data:
                 after["password"] = "changed"  # the fact, never the value
@@ -85,6 +92,8 @@ def edit_user(user_id: int):
                 after=after,
             )
             db.session.commit()
+            if form.new_password.data and user.id == current_user.id:
+                restart_own_session(user)
             flash(f"User {user.email} saved.", "success")
             return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=user)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from .. import clock
 from ..formatting import uk_date
 from ..models import FoiRequest, User, campaign_coordinators
+from ..services.access import campaign_scope
 
 UID_DOMAIN = "fointracker"
 
@@ -26,7 +27,8 @@ class Deadline:
 
 
 def their_requests(session: Session, user: User) -> list[FoiRequest]:
-    """Requests the user owns, and every request in the campaigns they coordinate, with an open deadline."""
+    """Requests the user owns, and every request in the campaigns they coordinate, with an open
+    deadline: only in the campaigns the user may see (services.access)."""
     coordinated = select(campaign_coordinators.c.campaign_id).where(campaign_coordinators.c.user_id == user.id)
     return list(
         session.scalars(
@@ -34,6 +36,7 @@ def their_requests(session: Session, user: User) -> list[FoiRequest]:
             .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign))
             .where(
                 or_(FoiRequest.owner_id == user.id, FoiRequest.campaign_id.in_(coordinated)),
+                campaign_scope(user),
                 or_(FoiRequest.response_due_on.is_not(None), FoiRequest.review_due_on.is_not(None)),
             )
             .order_by(FoiRequest.id)

@@ -21,10 +21,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import clock
-from ..auth.permissions import requires
+from ..auth.permissions import get_campaign_or_404, requires
 from ..extensions import db
 from ..foi_requests.views import _owner_choices
-from ..forms import FilterForm, Form, OptionalIntSelect
+from ..forms import FilterForm, Form, OptionalIntSelect, coerce_id
 from ..models import Authority, Campaign
 from ..services.batch import BatchError, create_batch, preview, select_councils
 from . import bp
@@ -62,7 +62,7 @@ class CouncilFilterForm(FilterForm):
 
 class BatchForm(Form):
     authority_ids = SelectMultipleField(
-        "Councils", coerce=int, validate_choice=False, validators=[DataRequired("Tick at least one council.")]
+        "Councils", coerce=coerce_id, validate_choice=False, validators=[DataRequired("Tick at least one council.")]
     )
     subject = StringField("Subject", validators=[DataRequired(), Length(max=300)])
     sent_on = DateField(
@@ -115,10 +115,10 @@ def _refuse(form: BatchForm, exc: BatchError) -> None:
     (field.errors if field is not None else form.form_errors).append(exc.message)
 
 
-@bp.route("/<int:campaign_id>/batch", methods=["GET", "POST"])
+@bp.route("/<id:campaign_id>/batch", methods=["GET", "POST"])
 @requires("campaign.edit")
 def batch(campaign_id: int):
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     filters = _council_filters()
     councils = select_councils(db.session, **filters.criteria())
     form = _batch_form(campaign)
@@ -156,12 +156,12 @@ def batch(campaign_id: int):
     )
 
 
-@bp.route("/<int:campaign_id>/batch/create", methods=["POST"])
+@bp.route("/<id:campaign_id>/batch/create", methods=["POST"])
 @requires("campaign.edit")
 def batch_create(campaign_id: int):
     """JSON in, JSON out: one chunk of a batch, all or nothing. The CSRF token travels in
     the X-CSRFToken header (CSRFProtect checks it before this view runs)."""
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("authority_ids"), list):
         return jsonify(error="send a JSON object with a list of authority_ids"), 400

@@ -22,6 +22,12 @@ class CampaignForm(Form):
     coordinators = SelectMultipleField(
         "Coordinators", coerce=int, description="They receive the campaign's reminders, with each request's owner."
     )
+    members = SelectMultipleField(
+        "Members",
+        coerce=int,
+        description="Who may see and work on this campaign (admins see every campaign). "
+        "Coordinators are always members.",
+    )
     webhook_url = StringField(
         "Webhook for reminders",
         validators=[Length(max=500)],

@@ -3,14 +3,12 @@
 Import: upload -> a dry-run preview (changes, lenient council matches, errors) -> an
 "Import N changes" confirmation that re-reads the stored upload and writes it all or
 nothing. The upload waits under UPLOAD_FOLDER/figure-imports with a random name, named
-in the confirmation form by a token; it is deleted once imported or cancelled.
+in the confirmation form by a token, within quotas (services/import_previews.py); it is
+kept only if there is something to confirm, and deleted once imported or cancelled.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -19,11 +17,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..auth.permissions import requires
+from ..auth.permissions import get_campaign_or_404, requires
 from ..domain.figures import QuestionType
 from ..extensions import db
 from ..forms import Form, OptionalIntSelect
-from ..models import Campaign, Question
+from ..models import Question
+from ..services import import_previews
 from ..services.answers import campaign_questions
 from ..services.attachments import display_name
 from ..services.figures_import import ImportFileError, apply_plan, file_type, plan_import
@@ -35,11 +34,10 @@ from ..services.questions import (
     move_question,
     update_question,
 )
+from ..tabular import Limits
 from . import bp
 
 IMPORT_FOLDER = "figure-imports"
-TOKEN_RE = re.compile(r"[0-9a-f]{32}\.(csv|xlsx)")
-STALE_SECONDS = 24 * 3600
 
 
 class QuestionForm(Form):
@@ -86,6 +84,7 @@ class ConfirmForm(Form):
 
 
 def _campaign_question(campaign_id: int, question_id: int) -> Question:
+    get_campaign_or_404(campaign_id)
     question = db.get_or_404(Question, question_id)
     if question.campaign_id != campaign_id:
         abort(404)
@@ -113,19 +112,19 @@ def _refuse(form: Form, exc: QuestionError) -> None:
         (field.errors if field is not None else form.form_errors).append(message)
 
 
-@bp.route("/<int:campaign_id>/questions")
+@bp.route("/<id:campaign_id>/questions")
 def questions(campaign_id: int):
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     rows = campaign_questions(db.session, campaign_id)
     return render_template(
         "campaigns/questions.html", campaign=campaign, questions=rows, move_form=MoveForm(), QuestionType=QuestionType
     )
 
 
-@bp.route("/<int:campaign_id>/questions/new", methods=["GET", "POST"])
+@bp.route("/<id:campaign_id>/questions/new", methods=["GET", "POST"])
 @requires("report.edit")
 def new_question(campaign_id: int):
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     form = QuestionForm()
     form.pair_with.choices = _pair_choices(campaign_id, None)
     if form.validate_on_submit():
@@ -145,10 +144,10 @@ def new_question(campaign_id: int):
     ), 400 if form.errors else 200
 
 
-@bp.route("/<int:campaign_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:campaign_id>/questions/<id:question_id>/edit", methods=["GET", "POST"])
 @requires("report.edit")
 def edit_question(campaign_id: int, question_id: int):
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     question = _campaign_question(campaign_id, question_id)
     form = QuestionForm(obj=question)
     form.pair_with.choices = _pair_choices(campaign_id, question)
@@ -186,7 +185,7 @@ def edit_question(campaign_id: int, question_id: int):
     ), 400 if form.errors else 200
 
 
-@bp.route("/<int:campaign_id>/questions/<int:question_id>/delete", methods=["POST"])
+@bp.route("/<id:campaign_id>/questions/<id:question_id>/delete", methods=["POST"])
 @requires("report.edit")
 def delete_question_view(campaign_id: int, question_id: int):
     question = _campaign_question(campaign_id, question_id)
@@ -205,7 +204,7 @@ def delete_question_view(campaign_id: int, question_id: int):
     return redirect(url_for(".questions", campaign_id=campaign_id))
 
 
-@bp.route("/<int:campaign_id>/questions/<int:question_id>/move", methods=["POST"])
+@bp.route("/<id:campaign_id>/questions/<id:question_id>/move", methods=["POST"])
 @requires("report.edit")
 def move_question_view(campaign_id: int, question_id: int):
     question = _campaign_question(campaign_id, question_id)
@@ -225,33 +224,11 @@ def _import_folder() -> Path:
 
 
 def _stored(token: str) -> Path | None:
-    if not TOKEN_RE.fullmatch(token or ""):
-        return None
-    path = _import_folder() / token
-    return path if path.is_file() else None
+    return import_previews.find(_import_folder(), token, current_user.id)
 
 
-def _remove_stale(folder: Path) -> None:
-    """Uploads nobody confirmed or cancelled go after a day."""
-    cutoff = time.time() - STALE_SECONDS
-    for path in folder.glob("*"):
-        try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:  # another worker got there first
-            pass
-
-
-def _store(upload) -> tuple[str, bytes]:
-    """Keep the upload under a random name; the token names it in the confirmation form."""
-    data = upload.read()
-    token = f"{secrets.token_hex(16)}.{file_type(upload.filename)}"
-    folder = _import_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    _remove_stale(folder)
-    with open(folder / token, "xb") as out:
-        out.write(data)
-    return token, data
+def _plan(campaign, filename: str, data: bytes):
+    return plan_import(db.session, campaign, filename, data, Limits.from_config(current_app.config))
 
 
 def _preview(campaign, plan, token: str, status: int = 200, warning: str = ""):
@@ -261,32 +238,42 @@ def _preview(campaign, plan, token: str, status: int = 200, warning: str = ""):
     ), status
 
 
-@bp.route("/<int:campaign_id>/figures/import", methods=["GET", "POST"])
+@bp.route("/<id:campaign_id>/figures/import", methods=["GET", "POST"])
 @requires("request.edit")
 def import_figures(campaign_id: int):
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            token, data = _store(upload)
+            suffix = file_type(upload.filename)
         except ImportFileError as exc:
             form.file.errors.append(exc.problems[0][2])
         else:
-            plan = plan_import(db.session, campaign, display_name(upload.filename), data)
-            if not plan.ok or not plan.changes:
-                (_import_folder() / token).unlink(missing_ok=True)  # nothing to confirm: keep nothing
-                token = ""
+            data = upload.read()
+            plan = _plan(campaign, display_name(upload.filename), data)
+            token = ""
+            if plan.ok and plan.changes:  # kept only when there is something to confirm
+                try:
+                    token = import_previews.keep(
+                        _import_folder(),
+                        data,
+                        suffix,
+                        current_user.id,
+                        import_previews.Quotas.from_config(current_app.config),
+                    )
+                except import_previews.PreviewQuotaError as exc:
+                    return _preview(campaign, plan, "", 400, str(exc))
             return _preview(campaign, plan, token, 200 if plan.ok else 400)
     return render_template(
         "campaigns/figures_import.html", campaign=campaign, form=form, plan=None, columns_help=True
     ), 400 if form.errors else 200
 
 
-@bp.route("/<int:campaign_id>/figures/import/confirm", methods=["POST"])
+@bp.route("/<id:campaign_id>/figures/import/confirm", methods=["POST"])
 @requires("request.edit")
 def confirm_import(campaign_id: int):
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -299,7 +286,7 @@ def confirm_import(campaign_id: int):
         flash("Import cancelled: nothing was written.", "success")
         return redirect(url_for(".show", campaign_id=campaign_id))
     # The file is read again and checked against the figures as they are now.
-    plan = plan_import(db.session, campaign, form.filename.data or path.name, path.read_bytes())
+    plan = _plan(campaign, form.filename.data or path.name, path.read_bytes())
     if not plan.ok:
         return _preview(
             campaign, plan, form.token.data, 400, "The file no longer imports cleanly: nothing was written."

@@ -2,15 +2,15 @@
 
 from flask import render_template
 
+from ..auth.permissions import get_campaign_or_404
 from ..extensions import db
-from ..models import Campaign
 from ..services.stats import campaign_statistics
 from . import bp
 
 
-@bp.route("/<int:campaign_id>/statistics")
+@bp.route("/<id:campaign_id>/statistics")
 def statistics(campaign_id: int):
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     return render_template(
         "campaigns/statistics.html", campaign=campaign, stats=campaign_statistics(db.session, campaign_id)
     )

@@ -1,11 +1,11 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..auth.permissions import requires
+from ..auth.permissions import get_campaign_or_404, requires, visible_campaigns
 from ..extensions import db
 from ..models import Campaign, FoiRequest, Role, User
-from ..services.campaigns import CampaignError, save_campaign
+from ..services.campaigns import CampaignError, may_manage_members, save_campaign
 from . import bp
 from .forms import CampaignForm
 
@@ -17,11 +17,41 @@ def _coordinator_choices():
     return [(u.id, u.display_name) for u in users]
 
 
+def _member_choices():
+    users = db.session.scalars(select(User).where(User.active).order_by(User.email))
+    return [(u.id, f"{u.display_name} ({Role(u.role).label})") for u in users]
+
+
+def _people_fields(form: CampaignForm, campaign: Campaign | None) -> bool:
+    """Offer the coordinators and members only to those who manage them (admins and the
+    campaign's coordinators); for anyone else they stay as they are. True when offered."""
+    if not may_manage_members(current_user, campaign):
+        del form.coordinators
+        del form.members
+        return False
+    form.coordinators.choices = _coordinator_choices()
+    form.members.choices = _member_choices()
+    if request.method == "GET" and campaign is not None:
+        form.coordinators.data = [u.id for u in campaign.coordinators]
+        form.members.data = [u.id for u in campaign.members]
+    return True
+
+
+def _people(form: CampaignForm, offered: bool) -> tuple[list[int] | None, list[int] | None]:
+    return (form.coordinators.data, form.members.data) if offered else (None, None)
+
+
+def _webhook_hosts() -> dict:
+    return {"webhook_allowed_hosts": current_app.config.get("WEBHOOK_ALLOWED_HOSTS", ())}
+
+
 @bp.route("/")
 def index():
     page = request.args.get("page", 1, type=int)
     q = (request.args.get("q") or "").strip()
-    stmt = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    stmt = (
+        select(Campaign).where(visible_campaigns(Campaign.id)).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    )
     if q:
         stmt = stmt.where(Campaign.title.icontains(q, autoescape=True))  # literally: % and _ are escaped
     pagination = db.paginate(stmt, page=page, per_page=25, count=True)
@@ -44,12 +74,15 @@ def index():
 @requires("campaign.edit")
 def create():
     form = CampaignForm()
-    form.coordinators.choices = _coordinator_choices()
+    offered = _people_fields(form, None)  # always, on a new campaign
     if request.method == "GET":
         form.coordinators.data = [current_user.id] if current_user.role == Role.COORDINATOR.value else []
     if form.validate_on_submit():
+        coordinator_ids, member_ids = _people(form, offered)
         try:
-            campaign = save_campaign(db.session, None, form.data, form.coordinators.data, current_user.id)
+            campaign = save_campaign(
+                db.session, None, form.data, coordinator_ids, current_user.id, member_ids, **_webhook_hosts()
+            )
             db.session.commit()
         except CampaignError as exc:
             db.session.rollback()
@@ -60,9 +93,9 @@ def create():
     return render_template("campaigns/form.html", form=form, campaign=None)
 
 
-@bp.route("/<int:campaign_id>")
+@bp.route("/<id:campaign_id>")
 def show(campaign_id: int):
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     by_status = db.session.execute(
         select(FoiRequest.status, func.count(FoiRequest.id))
         .where(FoiRequest.campaign_id == campaign_id)
@@ -73,17 +106,18 @@ def show(campaign_id: int):
     )
 
 
-@bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:campaign_id>/edit", methods=["GET", "POST"])
 @requires("campaign.edit")
 def edit(campaign_id: int):
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     form = CampaignForm(obj=campaign)
-    form.coordinators.choices = _coordinator_choices()
-    if request.method == "GET":
-        form.coordinators.data = [u.id for u in campaign.coordinators]
+    offered = _people_fields(form, campaign)
     if form.validate_on_submit():
+        coordinator_ids, member_ids = _people(form, offered)
         try:
-            save_campaign(db.session, campaign, form.data, form.coordinators.data, current_user.id)
+            save_campaign(
+                db.session, campaign, form.data, coordinator_ids, current_user.id, member_ids, **_webhook_hosts()
+            )
             db.session.commit()
         except CampaignError as exc:
             db.session.rollback()

@@ -82,7 +82,7 @@ def closures():
     )
 
 
-@bp.route("/closures/<int:closure_id>/delete", methods=["POST"])
+@bp.route("/closures/<id:closure_id>/delete", methods=["POST"])
 @requires("admin")
 def delete(closure_id: int):
     closure = db.get_or_404(ClosureDay, closure_id)

@@ -50,7 +50,8 @@ class AnswerState(str, enum.Enum):
         return self in (AnswerState.PROVIDED, AnswerState.ESTIMATE)
 
 
-# Words that stand for a state when typed (or imported) in place of a value.
+# Words that stand for a state when typed in the grid's value box or an import's value column
+# (and also accepted in an import's state column): one mapping for both, read by state_word.
 STATE_WORDS = {
     "not held": AnswerState.NOT_HELD,
     "information not held": AnswerState.NOT_HELD,
@@ -60,8 +61,18 @@ STATE_WORDS = {
     "refused": AnswerState.REFUSED,
     "exempt": AnswerState.REFUSED,
     "n/a": AnswerState.NOT_APPLICABLE,
+    "na": AnswerState.NOT_APPLICABLE,
     "not applicable": AnswerState.NOT_APPLICABLE,
 }
+# "Nil" in a council's return means none: zero, a figure like any other (counted and summed).
+ZERO_WORDS = {"nil", "none"}
+#: Answers are stored as Numeric(24, 6): at most 18 digits before the point and 6 after.
+#: SQLite hands such a column back through a float, so beyond 15 significant digits a
+#: value would not read back exactly: such values are refused with a clear error instead.
+MAX_SIGNIFICANT_DIGITS = 15
+MAX_DECIMAL_PLACES = 6
+MAX_INTEGER_DIGITS = 18
+_DECIMAL_DIGITS = 28  # the default decimal context's precision
 MULTIPLIERS = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "million": 6, "bn": 9, "b": 9, "billion": 9}
 # Longest alternatives first: "approx" must not swallow the start of "approximately".
 ESTIMATE_PREFIX = re.compile(
@@ -75,6 +86,21 @@ MAX_TEXT = 2000
 
 class FigureError(ValueError):
     """A value that could not be understood; the message says why, in words."""
+
+
+def _key(text: str | None) -> str:
+    """How a word is looked up: case, spacing and a closing full stop ignored ("Not  held.")."""
+    return " ".join((text or "").split()).lower().rstrip(".").strip()
+
+
+def state_word(text: str | None) -> AnswerState | None:
+    """The state a word such as "not held", "n/a" or "refused" stands for, else None."""
+    return STATE_WORDS.get(_key(text))
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """`text` quoted for a message, cut short: a pasted 400-digit number is not echoed whole."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 @dataclass(frozen=True)
@@ -107,13 +133,21 @@ def _number(text: str, qtype: QuestionType) -> Decimal:
         text, power = match.group(1), MULTIPLIERS[match.group(2).lower()]
     found = NUMBER.match(text.replace(" ", ""))
     if not found:
-        raise FigureError(f"{original!r} is not a number (write e.g. 1234567, 1,234,567, 1.2m or £3.4bn)")
-    try:
-        value = Decimal(
-            found.group("int").replace(",", "") + ("." + found.group("frac") if found.group("frac") else "")
+        raise FigureError(f"{_shown(original)} is not a number (write e.g. 1234567, 1,234,567, 1.2m or £3.4bn)")
+    whole, fraction = found.group("int").replace(",", "").lstrip("0"), (found.group("frac") or "").rstrip("0")
+    # Checked on the digits, before any arithmetic: Decimal keeps 28 digits, and quantizing
+    # a longer number raises InvalidOperation (a 400-digit value was a 500). Shorter ones
+    # parse, and check_storable gives the storage limits.
+    if len(whole) + power > _DECIMAL_DIGITS:
+        raise FigureError(
+            f"{_shown(original)} is too large to store (at most {MAX_INTEGER_DIGITS} digits before the decimal point)"
         )
+    if len(fraction) > _DECIMAL_DIGITS:
+        raise FigureError(f"{_shown(original)} has more than {MAX_DECIMAL_PLACES} decimal places")
+    try:
+        value = Decimal((whole or "0") + ("." + fraction if fraction else ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise FigureError(f"{original!r} is not a number") from None
+        raise FigureError(f"{_shown(original)} is not a number") from None
     return value.scaleb(power) if power else value
 
 
@@ -141,12 +175,18 @@ def parse_answer(
             raise FigureError(
                 f"{state!r} is not an answer state (one of: " + ", ".join(s.value for s in AnswerState) + ")"
             ) from None
-    if state is None and text.lower() in STATE_WORDS:
-        return ParsedAnswer(STATE_WORDS[text.lower()])
+    word = state_word(text)
+    if state is None and word is not None:
+        return ParsedAnswer(word)
     if state is not None and not state.has_value:
-        if text and text.lower() not in STATE_WORDS:
-            raise FigureError(f"a “{state.label.lower()}” answer has no value, but {text!r} was given")
+        if text and word is None:
+            raise FigureError(f"a “{state.label.lower()}” answer has no value, but {_shown(text)} was given")
         return ParsedAnswer(state)
+    if word is not None:  # "not held" typed, "provided" chosen: say which, not "not a number"
+        raise FigureError(
+            f"{_shown(text)} is the state “{word.label.lower()}”, but “{state.label.lower()}” was chosen: "
+            "choose that state, or “From the value”"
+        )
     estimate = state is AnswerState.ESTIMATE
     # Only numbers carry an estimate prefix: "About half were cut" is text, kept whole.
     prefix = ESTIMATE_PREFIX.match(text) if qtype.is_numeric else None
@@ -172,6 +212,8 @@ def parse_answer(
         raise FigureError(f"{text!r} is not one of the choices: " + ", ".join(choices or []))
 
     # Numbers. Suppressed small numbers ("<5", "fewer than 5") are a range, not a value.
+    if _key(text) in ZERO_WORDS:
+        return ParsedAnswer(final_state, number=Decimal(0))
     suppressed = re.match(r"^(<=|≤|<|fewer than|less than)\s*(.+)$", text, re.I)
     if suppressed:
         bound = _number(suppressed.group(2), qtype)
@@ -193,6 +235,16 @@ def parse_answer(
     if qtype is QuestionType.COUNT and value != value.to_integral_value():
         raise FigureError(f"{raw.strip()!r}: a count is a whole number")
     return ParsedAnswer(final_state, number=_tidy(value))
+
+
+def implied_state(qtype: QuestionType | str, raw: str, choices: list[str] | None = None) -> AnswerState | None:
+    """The state `raw` gives by itself ("c. 40": estimate, "42": provided, "n/a": not
+    applicable), or None if it gives none. A stored state equal to it was not chosen, so a
+    form offers it as "from the value" and a corrected value brings its own state."""
+    try:
+        return parse_answer(qtype, raw, choices).state
+    except FigureError:
+        return None
 
 
 def format_number(value: Decimal | None, qtype: QuestionType | str) -> str:
@@ -217,13 +269,6 @@ def format_number(value: Decimal | None, qtype: QuestionType | str) -> str:
 
 # --- States as written, storage limits and descriptions (entry and import) ----------
 
-#: Answers are stored as Numeric(24, 6): at most 18 digits before the point and 6 after.
-#: SQLite hands such a column back through a float, so beyond 15 significant digits a
-#: value would not read back exactly: such values are refused with a clear error instead.
-MAX_SIGNIFICANT_DIGITS = 15
-MAX_DECIMAL_PLACES = 6
-MAX_INTEGER_DIGITS = 18
-
 _STATE_ALIASES = {
     "provided": AnswerState.PROVIDED,
     "given": AnswerState.PROVIDED,
@@ -231,8 +276,6 @@ _STATE_ALIASES = {
     "estimate": AnswerState.ESTIMATE,
     "estimated": AnswerState.ESTIMATE,
     "est": AnswerState.ESTIMATE,
-    "est.": AnswerState.ESTIMATE,
-    "na": AnswerState.NOT_APPLICABLE,
 }
 
 
@@ -243,11 +286,11 @@ def parse_state(text: str | None) -> AnswerState | None:
     ("provided", "estimate", "not_held", "not held" ...), the words of STATE_WORDS
     ("n/a", "exempt", "information not held" ...) and "estimated".
     """
-    key = " ".join((text or "").split()).lower()
+    key = _key(text)
     if not key:
         return None
-    if key in STATE_WORDS:
-        return STATE_WORDS[key]
+    if state_word(key) is not None:
+        return state_word(key)
     if key in _STATE_ALIASES:
         return _STATE_ALIASES[key]
     try:

@@ -28,11 +28,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import clock
-from ..auth.permissions import can, requires
+from ..auth.permissions import can, requires, visible_campaigns
 from ..exports import csv_stream
 from ..extensions import db
 from ..formatting import uk_date
-from ..forms import Form, OptionalIntSelect
+from ..forms import Form, OptionalIntSelect, coerce_id
 from ..models import FoiRequest
 from ..services.batch import (
     BatchError,
@@ -77,7 +77,7 @@ EXPORT_COLUMNS = (
 
 class BulkForm(Form):
     ids = SelectMultipleField(
-        "Requests", coerce=int, validate_choice=False, validators=[DataRequired("tick at least one request")]
+        "Requests", coerce=coerce_id, validate_choice=False, validators=[DataRequired("tick at least one request")]
     )
     action = SelectField(
         "Bulk action",
@@ -141,16 +141,17 @@ def bulk():
         )
         return redirect(url_for(".index", **back))
     action, ids, user_id = form.action.data, form.ids.data, current_user.id
+    within = visible_campaigns()  # a request of another campaign is refused as one that does not exist
     try:
         if action == "mark_sent":
-            count = bulk_mark_sent(db.session, ids, form.date.data, user_id)
+            count = bulk_mark_sent(db.session, ids, form.date.data, user_id, within=within)
             message = f"Marked {count} request{_s(count)} as sent on {uk_date(form.date.data)}."
         elif action == "assign_owner":
-            bulk_assign_owner(db.session, ids, form.owner.data, user_id)
+            bulk_assign_owner(db.session, ids, form.owner.data, user_id, within=within)
             owner = dict(form.owner.choices).get(form.owner.data, "")
             message = f"Assigned {len(set(ids))} request{_s(len(set(ids)))} to {owner}."
         else:
-            count = bulk_add_note(db.session, ids, form.note.data, user_id)
+            count = bulk_add_note(db.session, ids, form.note.data, user_id, within=within)
             message = f"Added the note to {count} request{_s(count)}."
         db.session.commit()
     except BulkError as exc:

@@ -14,8 +14,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..auth.permissions import can
-from ..domain.figures import AnswerState, QuestionType
+from ..auth.permissions import can, get_request_or_404
+from ..domain.figures import AnswerState, QuestionType, implied_state
 from ..domain.lifecycle import EXEMPTIONS
 from ..extensions import db
 from ..forms import Form
@@ -64,10 +64,18 @@ def shown_value(question: Question, answer: Answer | None) -> str:
     return describe(question, answer_content(answer)) if has_value else ""
 
 
+def shown_state(question: Question, answer: Answer | None) -> str:
+    """What the state menu shows: "" (from the value) unless the state was chosen, so that
+    correcting "c. 40" to "42" makes a firm figure instead of keeping the estimate."""
+    if answer is None or answer.state == implied_state(question.qtype, answer.raw or "", question.choices):
+        return ""
+    return answer.state
+
+
 def _stored_row(question: Question, answer: Answer | None) -> dict:
     return {
         "value": shown_value(question, answer),
-        "state": answer.state if answer else "",
+        "state": shown_state(question, answer),
         "exemption": answer.exemption if answer else "",
         "source": str(answer.source_attachment_id or "") if answer else "",
         "page": answer.source_page if answer else "",
@@ -129,14 +137,14 @@ def _render(foi_request: FoiRequest, rows, values: dict, errors: dict, status: i
     ), status
 
 
-@bp.route("/<int:request_id>/figures", methods=["GET", "POST"])
+@bp.route("/<id:request_id>/figures", methods=["GET", "POST"])
 def figures(request_id: int):
-    foi_request = db.get_or_404(FoiRequest, request_id)
+    if request.method == "POST" and not can(current_user, "request.edit"):
+        abort(403)
+    foi_request = get_request_or_404(request_id)
     rows = grid_rows(db.session, foi_request)
     if request.method == "GET":
         return _render(foi_request, rows, {q.id: _stored_row(q, a) for q, a in rows}, {})
-    if not can(current_user, "request.edit"):
-        abort(403)
     form = GridForm()
     if not form.validate_on_submit():
         abort(400)
@@ -194,10 +202,11 @@ def figures(request_id: int):
     return _render(foi_request, rows, values, errors, 400, stale)
 
 
-@bp.route("/<int:request_id>/figures/<int:answer_id>/verify", methods=["POST"])
+@bp.route("/<id:request_id>/figures/<id:answer_id>/verify", methods=["POST"])
 def verify(request_id: int, answer_id: int):
     if not (can(current_user, "request.edit") or can(current_user, "report.edit")):
         abort(403)
+    get_request_or_404(request_id)
     answer = db.get_or_404(Answer, answer_id)
     if answer.request_id != request_id:
         abort(404)

@@ -15,10 +15,10 @@ from flask import (
 from flask_login import current_user
 
 from .. import clock
-from ..auth.permissions import requires
+from ..auth.permissions import get_attachment_or_404, get_request_or_404, requires
 from ..domain.lifecycle import DETAIL_FIELDS, EventKind, Status, allowed_kinds
 from ..extensions import db
-from ..models import Attachment, FoiRequest, RequestEvent
+from ..models import FoiRequest, RequestEvent
 from ..services.attachments import AttachmentError, attach, discard
 from ..services.timeline import (
     TimelineError,
@@ -41,6 +41,7 @@ def add_event_form(foi_request: FoiRequest) -> AddEventForm:
 
 
 def _event_of(request_id: int, event_id: int) -> RequestEvent:
+    get_request_or_404(request_id)
     event = db.get_or_404(RequestEvent, event_id)
     if event.request_id != request_id:
         abort(404)
@@ -57,10 +58,10 @@ def _show_with(foi_request, status=400, **forms):
     return render_request_page(foi_request, status=status, **forms)
 
 
-@bp.route("/<int:request_id>/events", methods=["POST"])
+@bp.route("/<id:request_id>/events", methods=["POST"])
 @requires("request.edit")
 def add(request_id: int):
-    foi_request = db.get_or_404(FoiRequest, request_id)
+    foi_request = get_request_or_404(request_id)
     form = add_event_form(foi_request)
     if not form.validate_on_submit():
         return _show_with(foi_request, event_form=form)
@@ -93,7 +94,7 @@ def add(request_id: int):
     return redirect(url_for(".show", request_id=request_id) + f"#event-{event.id}")
 
 
-@bp.route("/<int:request_id>/events/<int:event_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:request_id>/events/<id:event_id>/edit", methods=["GET", "POST"])
 @requires("request.edit")
 def edit_event(request_id: int, event_id: int):
     event = _event_of(request_id, event_id)
@@ -144,7 +145,7 @@ def _form_value(value):
     return value
 
 
-@bp.route("/<int:request_id>/events/<int:event_id>/remove", methods=["POST"])
+@bp.route("/<id:request_id>/events/<id:event_id>/remove", methods=["POST"])
 @requires("request.edit")
 def remove(request_id: int, event_id: int):
     event = _event_of(request_id, event_id)
@@ -164,7 +165,7 @@ def remove(request_id: int, event_id: int):
     return redirect(url_for(".show", request_id=request_id))
 
 
-@bp.route("/<int:request_id>/events/<int:event_id>/attachments", methods=["POST"])
+@bp.route("/<id:request_id>/events/<id:event_id>/attachments", methods=["POST"])
 @requires("request.edit")
 def add_attachments(request_id: int, event_id: int):
     event = _event_of(request_id, event_id)
@@ -189,9 +190,9 @@ def add_attachments(request_id: int, event_id: int):
     return redirect(url_for(".show", request_id=request_id) + f"#event-{event_id}")
 
 
-@bp.route("/attachments/<int:attachment_id>")
+@bp.route("/attachments/<id:attachment_id>")
 def download(attachment_id: int):
-    attachment = db.get_or_404(Attachment, attachment_id)
+    attachment = get_attachment_or_404(attachment_id)
     return send_from_directory(
         current_app.config["UPLOAD_FOLDER"],
         attachment.stored_name,
@@ -202,11 +203,11 @@ def download(attachment_id: int):
     )
 
 
-@bp.route("/<int:request_id>/figures-entered", methods=["POST"])
+@bp.route("/<id:request_id>/figures-entered", methods=["POST"])
 @requires("request.edit")
 def figures_entered(request_id: int):
     """Tick off (or reopen) the figures of a response; the dashboard lists responses not ticked off."""
-    foi_request = db.get_or_404(FoiRequest, request_id)
+    foi_request = get_request_or_404(request_id)
     set_figures_entered(db.session, foi_request, request.form.get("entered") == "1", current_user.id)
     db.session.commit()
     flash(

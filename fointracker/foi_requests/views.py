@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
-from ..auth.permissions import requires
+from ..auth.permissions import get_request_or_404, requires, visible_campaigns
 from ..domain.deadlines import calendar_name_for
 from ..domain.lifecycle import (
     DETAIL_FIELDS,
@@ -35,7 +35,8 @@ FILTER_NAMES = ("q", "campaign", "status", "outcome", "region", "owner", "deadli
 
 def _campaign_choices():
     return [("", "— choose —")] + [
-        (c.id, c.title) for c in db.session.scalars(select(Campaign).order_by(Campaign.title))
+        (c.id, c.title)
+        for c in db.session.scalars(select(Campaign).where(visible_campaigns(Campaign.id)).order_by(Campaign.title))
     ]
 
 
@@ -65,6 +66,7 @@ def filtered_requests(form: RequestFilterForm, todo: str | None, today: date, ca
         select(FoiRequest)
         .join(FoiRequest.authority)
         .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign), joinedload(FoiRequest.owner))
+        .where(visible_campaigns())  # only the campaigns the user may see: the list, its search and export
     )
     if form.campaign.data:
         stmt = stmt.where(FoiRequest.campaign_id == form.campaign.data)
@@ -199,9 +201,9 @@ def create():
     return render_template("foi_requests/form.html", form=form)
 
 
-@bp.route("/<int:request_id>")
+@bp.route("/<id:request_id>")
 def show(request_id: int):
-    return render_request_page(db.get_or_404(FoiRequest, request_id))
+    return render_request_page(get_request_or_404(request_id))
 
 
 def render_request_page(foi_request: FoiRequest, status: int = 200, event_form=None):
@@ -236,18 +238,18 @@ def render_request_page(foi_request: FoiRequest, status: int = 200, event_form=N
     ), status
 
 
-@bp.route("/<int:request_id>/deadline")
+@bp.route("/<id:request_id>/deadline")
 def deadline(request_id: int):
     """The explanation on demand: every working day counted and every day skipped."""
-    foi_request = db.get_or_404(FoiRequest, request_id)
+    foi_request = get_request_or_404(request_id)
     deadlines = deadlines_for(foi_request, foi_request.events, Calendars.from_db(db.session))
     return render_template("foi_requests/deadline.html", req=foi_request, deadlines=deadlines)
 
 
-@bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:request_id>/edit", methods=["GET", "POST"])
 @requires("request.edit")
 def edit(request_id: int):
-    foi_request = db.get_or_404(FoiRequest, request_id)
+    foi_request = get_request_or_404(request_id)
     form = EditRequestForm(obj=foi_request)
     form.owner_id.choices = _owner_choices()
     if form.validate_on_submit():

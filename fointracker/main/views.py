@@ -6,6 +6,7 @@ from .. import clock
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..scheduler import LEASE_SECONDS, heartbeat_status
+from ..services.access import visible_campaign_ids
 from ..services.read_cache import dashboard_data
 from ..services.stats import DEADLINE_BUCKETS, TODO_BUCKETS, Scope, default_scope
 from . import bp
@@ -51,7 +52,12 @@ def dashboard():
     today = clock.today()
     # Cached per worker while the database is unchanged (services.read_cache says why that is safe).
     data = dashboard_data(
-        db.session, scope_name == "all", current_user.id, today, current_app.config["DUE_SOON_WORKING_DAYS"]
+        db.session,
+        scope_name == "all",
+        current_user.id,
+        today,
+        current_app.config["DUE_SOON_WORKING_DAYS"],
+        visible_campaign_ids(db.session, current_user),  # what the user may see: the cache keys on it
     )
     scope, todo, progress, any_campaign = data.scope, data.todo, data.progress, data.any_campaign
     titles = {row.id: row.title for row in progress}

@@ -3,12 +3,12 @@
 from .audit import AuditEntry
 from .authority import Authority
 from .calendar import ClosureDay
-from .campaign import Campaign, campaign_coordinators
+from .campaign import Campaign, campaign_coordinators, campaign_members
 from .data_version import DataVersion
 from .figures import Answer, Question
 from .foi_request import Attachment, FoiRequest, RequestEvent
 from .reminder import Reminder, SchedulerLease
-from .user import LoginAttempt, Role, User
+from .user import LoginAttempt, Role, User, UserSession
 
 __all__ = [
     "Answer",
@@ -20,6 +20,7 @@ __all__ = [
     "ClosureDay",
     "DataVersion",
     "campaign_coordinators",
+    "campaign_members",
     "FoiRequest",
     "LoginAttempt",
     "Reminder",
@@ -27,4 +28,5 @@ __all__ = [
     "SchedulerLease",
     "Role",
     "User",
+    "UserSession",
 ]

@@ -17,6 +17,15 @@ campaign_coordinators = Table(
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# Who may see and work on a campaign (services.access): admins see every campaign, everyone else
+# only those they are a member of. Its coordinators are always members too.
+campaign_members = Table(
+    "campaign_member",
+    db.metadata,
+    Column("campaign_id", ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Campaign(db.Model):
     __tablename__ = "campaign"
@@ -31,6 +40,7 @@ class Campaign(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     coordinators: Mapped[list[User]] = relationship(secondary=campaign_coordinators, order_by=User.email)
+    members: Mapped[list[User]] = relationship(secondary=campaign_members, order_by=User.email)
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     def __repr__(self) -> str:

@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Date, DateTime, Index, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -42,6 +42,31 @@ class User(UserMixin, db.Model):
     # The secret iCalendar URL's token, as its SHA-256 digest (services.preferences): never the token.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
+    # Set per request by the login (auth.load_user, services.sessions), never stored: the random
+    # id of the user_session this browser holds, and that row's id.
+    session_token = None
+    session_id = None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and in the remember cookie: the user_session's
+        random id, not the user's, so that ending the session ends both (Flask-Login's
+        alternative-id pattern; auth.load_user reads it back)."""
+        if not self.session_token:
+            raise AttributeError("no session: log in through services.sessions.start_session")
+        return self.session_token
+
+    # UserMixin compares users by get_id(), which only a logged-in user has: compare by row.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
@@ -60,8 +85,26 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} ({self.role})>"
 
 
+class UserSession(db.Model):
+    """One login: the browser holds a random id, this row its SHA-256 digest (services.sessions)."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (Index("ix_user_session_user_ip", "user_id", "ip"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(512), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class LoginAttempt(db.Model):
-    """Failed logins, kept in the database so the rate limit holds across web workers."""
+    """Login attempts counted by the throttle (services.login_throttle), kept in the database so
+    that it holds across web hosts. A row is added before the password is checked and removed
+    if it was right: what stays are the failures."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (Index("ix_login_attempt_email_at", "email", "attempted_at"),)
@@ -70,3 +113,6 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     remote_addr: Mapped[str] = mapped_column(String(64), default="", index=True)
     attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    device: Mapped[str | None] = mapped_column(String(64), index=True)  # the device cookie's id, if any
+    # False when made from an address or device that has logged in to the account before.
+    counts_for_account: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

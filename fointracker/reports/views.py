@@ -14,8 +14,8 @@ from flask import (
 from markupsafe import Markup
 
 from .. import clock
+from ..auth.permissions import get_campaign_or_404
 from ..extensions import db
-from ..models import Campaign
 from ..services.read_cache import VersionedCache
 from ..services.report import answer_text, show_figure, show_percent
 from ..services.report_details import pair_table as find_pair_table
@@ -38,9 +38,11 @@ STANDALONE_POLICY = (
 report_cache = VersionedCache(max_entries=16)
 
 
-@bp.route("/campaigns/<int:campaign_id>/report")
+@bp.route("/campaigns/<id:campaign_id>/report")
 def report(campaign_id: int):
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
+    # Keyed on the campaign, which get_campaign_or_404 has just checked this user may see; the
+    # page shows nothing of any other campaign, and nothing that depends on who is looking.
     key = ("report page", campaign.id, clock.today(), request.script_root)
     body = report_cache.get_or_compute(
         db.session, key, lambda: Markup(render_template("reports/_report.html", **page_context(db.session, campaign)))
@@ -48,20 +50,20 @@ def report(campaign_id: int):
     return render_template("reports/report.html", campaign=campaign, report_body=body)
 
 
-@bp.route("/campaigns/<int:campaign_id>/report/questions/<question_code>")
+@bp.route("/campaigns/<id:campaign_id>/report/questions/<question_code>")
 def question_table(campaign_id: int, question_code: str):
     """The answers behind one question's figures, council by council."""
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     table = find_question_table(db.session, campaign.id, question_code)
     if table is None:
         abort(404)
     return render_template("reports/question_table.html", campaign=campaign, table=table, answer_text=answer_text)
 
 
-@bp.route("/campaigns/<int:campaign_id>/report/pairs/<int:pair_index>")
+@bp.route("/campaigns/<id:campaign_id>/report/pairs/<id(min=0):pair_index>")
 def pair_table(campaign_id: int, pair_index: int):
     """Every council's two figures of one before/after pair."""
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     table = find_pair_table(db.session, campaign.id, pair_index)
     if table is None:
         abort(404)
@@ -70,17 +72,17 @@ def pair_table(campaign_id: int, pair_index: int):
     )
 
 
-@bp.route("/campaigns/<int:campaign_id>/report.html")
+@bp.route("/campaigns/<id:campaign_id>/report.html")
 def report_html(campaign_id: int):
     """The whole report as one HTML file, stylesheet inlined and every per-council table in its
     appendix: for printing or sending on (the same file as `fointracker report --format html`)."""
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     with open(f"{current_app.static_folder}/app.css", encoding="utf-8") as stylesheet:
         css = stylesheet.read()
     html = render_template("reports/standalone.html", css=css, **page_context(db.session, campaign, standalone=True))
     return Response(
         html,
-        mimetype="text/html; charset=utf-8",
+        content_type="text/html; charset=utf-8",  # as given (a mimetype would get a second charset)
         headers={
             "Cache-Control": "no-store",
             "Content-Disposition": f'attachment; filename="{export_filename(campaign, "html")}"',
@@ -91,33 +93,33 @@ def report_html(campaign_id: int):
 
 
 def _download(campaign_id: int, fmt: str) -> Response:
-    campaign = db.get_or_404(Campaign, campaign_id)
+    campaign = get_campaign_or_404(campaign_id)
     chunks = export_chunks(db.session, campaign, fmt)
     spec = FORMATS[fmt]
     headers = {"Cache-Control": "no-store"}
     if fmt != "json":
         headers["Content-Disposition"] = f'attachment; filename="{export_filename(campaign, fmt)}"'
-    mimetype = spec.mimetype if spec.binary else f"{spec.mimetype}; charset=utf-8"
-    return Response(stream_with_context(chunks), mimetype=mimetype, headers=headers)
+    content_type = spec.mimetype if spec.binary else f"{spec.mimetype}; charset=utf-8"
+    return Response(stream_with_context(chunks), content_type=content_type, headers=headers)
 
 
-@bp.route("/campaigns/<int:campaign_id>/report.json")
+@bp.route("/campaigns/<id:campaign_id>/report.json")
 def report_json(campaign_id: int):
     return _download(campaign_id, "json")
 
 
-@bp.route("/campaigns/<int:campaign_id>/report.csv")
+@bp.route("/campaigns/<id:campaign_id>/report.csv")
 def report_csv(campaign_id: int):
     """One row per council, one column per question."""
     return _download(campaign_id, "csv")
 
 
-@bp.route("/campaigns/<int:campaign_id>/report-tidy.csv")
+@bp.route("/campaigns/<id:campaign_id>/report-tidy.csv")
 def report_tidy_csv(campaign_id: int):
     """One row per council and question."""
     return _download(campaign_id, "tidy-csv")
 
 
-@bp.route("/campaigns/<int:campaign_id>/report.xlsx")
+@bp.route("/campaigns/<id:campaign_id>/report.xlsx")
 def report_xlsx(campaign_id: int):
     return _download(campaign_id, "xlsx")

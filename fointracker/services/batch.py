@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from .. import clock
+from ..domain.letters import template_problems
 from ..domain.lifecycle import EventKind
 from ..domain.regimes import regime_for_authority
 from ..models import Authority, Campaign, FoiRequest, User
@@ -159,9 +160,20 @@ def _already_asked(session: Session, campaign: Campaign, authority_ids: Iterable
 # ---------------------------------------------------------------- batch creation
 
 
+def _check_letter(campaign: Campaign) -> None:
+    """A template saved before the placeholder rules may break them: say so, not a 500."""
+    problems = template_problems(campaign.letter_template)
+    if problems:
+        raise BatchError(
+            "the campaign's request letter cannot be filled in: " + "; ".join(problems) + ". Correct it on the "
+            "campaign's Edit page, then try again."
+        )
+
+
 def preview(session: Session, campaign: Campaign, authority_ids: Iterable[int], today: date) -> list[PreviewRow]:
     """Each chosen council's letter with its placeholders filled, and whether the campaign
     has already asked it."""
+    _check_letter(campaign)
     councils = _councils(session, authority_ids)
     asked = _already_asked(session, campaign, (a.id for a in councils))
     rows = []
@@ -195,6 +207,7 @@ def create_batch(
         raise BatchError("the sent date is in the future; leave it blank to create drafts", "sent_on")
     if owner_id is not None and session.scalar(select(User.id).where(User.id == owner_id, User.active)) is None:
         raise BatchError("choose an active user as the owner", "owner_id")
+    _check_letter(campaign)
     councils = _councils(session, authority_ids)
     asked = set() if allow_duplicates else _already_asked(session, campaign, (a.id for a in councils))
     result = BatchResult()
@@ -228,7 +241,9 @@ def create_batch(
 # ---------------------------------------------------------------- bulk actions
 
 
-def _requests(session: Session, request_ids: Iterable[int]) -> list[FoiRequest]:
+def _requests(session: Session, request_ids: Iterable[int], within=None) -> list[FoiRequest]:
+    """The requests, all or none: one outside `within` (services.access.campaign_scope, the
+    campaigns the user may see) is refused exactly as one that does not exist."""
     ids = list(dict.fromkeys(request_ids))
     if not ids:
         raise BatchError("tick at least one request", "ids")
@@ -236,7 +251,7 @@ def _requests(session: Session, request_ids: Iterable[int]) -> list[FoiRequest]:
         session.scalars(
             select(FoiRequest)
             .options(joinedload(FoiRequest.authority))
-            .where(FoiRequest.id.in_(ids))
+            .where(FoiRequest.id.in_(ids), true() if within is None else within)
             .order_by(FoiRequest.id)
         )
     )
@@ -267,12 +282,13 @@ def bulk_mark_sent(
     *,
     received_on: date | None = None,
     today: date | None = None,
+    within=None,
 ) -> int:
     """Record each request as sent on `sent_on` (received the same day unless `received_on`)."""
     details = {"received_on": received_on.isoformat()} if received_on else {}
     return _add_events(
         session,
-        _requests(session, request_ids),
+        _requests(session, request_ids, within),
         user_id,
         today or clock.today(),
         kind=EventKind.SENT.value,
@@ -282,7 +298,13 @@ def bulk_mark_sent(
 
 
 def bulk_add_note(
-    session: Session, request_ids: Iterable[int], note: str, user_id: int | None, *, today: date | None = None
+    session: Session,
+    request_ids: Iterable[int],
+    note: str,
+    user_id: int | None,
+    *,
+    today: date | None = None,
+    within=None,
 ) -> int:
     """A note dated today on each request's timeline."""
     if not note.strip():
@@ -290,7 +312,7 @@ def bulk_add_note(
     today = today or clock.today()
     return _add_events(
         session,
-        _requests(session, request_ids),
+        _requests(session, request_ids, within),
         user_id,
         today,
         kind=EventKind.NOTE.value,
@@ -299,13 +321,15 @@ def bulk_add_note(
     )
 
 
-def bulk_assign_owner(session: Session, request_ids: Iterable[int], owner_id: int, user_id: int | None) -> int:
+def bulk_assign_owner(
+    session: Session, request_ids: Iterable[int], owner_id: int, user_id: int | None, *, within=None
+) -> int:
     """Give every request the same owner; returns how many changed hands."""
     owner = session.get(User, owner_id)
     if owner is None or not owner.active:
         raise BatchError("choose an active user as the owner", "owner")
     changed = 0
-    for foi_request in _requests(session, request_ids):
+    for foi_request in _requests(session, request_ids, within):
         if foi_request.owner_id == owner_id:
             continue
         record(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..domain.regimes import CalendarName
 from ..models import ClosureDay
 from .audit import record, snapshot
+from .clashes import refused_on_clash
 from .deadlines import recompute_requests
 
 CALENDAR_CHOICES = {"all": "Both calendars"} | {
@@ -25,6 +26,10 @@ class ClosureError(ValueError):
         self.field, self.message = field, message
 
 
+DAY_LISTED = "this day is already listed for that calendar"
+
+
+@refused_on_clash("uq_closure_day_day_calendar_remove", lambda: ClosureError("day", DAY_LISTED))
 def add_closure(session: Session, *, day: date, name: str, calendar: str, remove: bool, user_id: int | None) -> int:
     """Add a closure (or remove a holiday); returns how many requests' deadlines moved."""
     if calendar not in CALENDAR_CHOICES:
@@ -41,7 +46,7 @@ def add_closure(session: Session, *, day: date, name: str, calendar: str, remove
         )
     )
     if clash is not None:
-        raise ClosureError("day", "this day is already listed for that calendar")
+        raise ClosureError("day", DAY_LISTED)
     closure = ClosureDay(day=day, name=name.strip(), calendar=calendar, remove=remove, created_by_id=user_id)
     session.add(closure)
     session.flush()

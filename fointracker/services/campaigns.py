@@ -7,9 +7,11 @@ from sqlalchemy.orm import Session
 
 from ..domain.letters import template_problems
 from ..domain.text import typed_id
-from ..models import Campaign, FoiRequest, User
+from ..models import Campaign, FoiRequest, Role, User
 from .audit import record, snapshot
+from .clashes import refused_on_clash
 
+TITLE_TAKEN = "another campaign already has this title"
 CAMPAIGN_FIELDS = ("title", "description", "default_regime", "letter_template", "webhook_url")
 
 
@@ -20,35 +22,68 @@ class CampaignError(ValueError):
         self.message = message
 
 
-def _check(session: Session, values: dict, campaign_id: int | None) -> None:
+def _check(session: Session, values: dict, campaign_id: int | None, webhook_allowed_hosts) -> None:
     title = values["title"].strip()
     if not title:
         raise CampaignError("title", "a campaign needs a title")
     clash = session.scalar(select(Campaign.id).where(Campaign.title == title))
     if clash is not None and clash != campaign_id:
-        raise CampaignError("title", "another campaign already has this title")
+        raise CampaignError("title", TITLE_TAKEN)
     problems = template_problems(values.get("letter_template", ""))
     if problems:
         raise CampaignError("letter_template", "; ".join(problems))
     webhook = (values.get("webhook_url") or "").strip()
-    if webhook and not webhook.startswith(("https://", "http://")):
-        raise CampaignError("webhook_url", "the webhook address must start with https:// (or http://)")
+    if webhook:
+        _check_webhook(webhook, webhook_allowed_hosts)
 
 
+def _check_webhook(url: str, allowed_hosts) -> None:
+    """Only HTTP(S) to public addresses (domain.webhooks), checked again at each send. A name
+    that does not resolve now is accepted: the send checks it when it does."""
+    from ..delivery import resolve_webhook
+    from ..domain.webhooks import WebhookRefused, parse_webhook_url
+
+    try:
+        parse_webhook_url(url)
+        resolve_webhook(url, allowed_hosts)
+    except WebhookRefused as exc:
+        if "could not be resolved" not in str(exc):
+            raise CampaignError("webhook_url", str(exc)) from exc
+
+
+@refused_on_clash("uq_campaign_title", lambda: CampaignError("title", TITLE_TAKEN))
 def save_campaign(
-    session: Session, campaign: Campaign | None, values: dict, coordinator_ids: list[int], user_id: int | None
+    session: Session,
+    campaign: Campaign | None,
+    values: dict,
+    coordinator_ids: list[int] | None,
+    user_id: int | None,
+    member_ids: list[int] | None = None,
+    *,
+    webhook_allowed_hosts=(),  # the WEBHOOK_ALLOWED_HOSTS setting: internal hosts a webhook may use
 ) -> Campaign:
-    """Create (campaign=None) or update a campaign, with its coordinators; the caller commits."""
+    """Create (campaign=None) or update a campaign, with its coordinators and members (None:
+    as they are); the caller commits. Coordinators are always members, and so is whoever creates
+    or saves a campaign (nobody locks themselves out; an admin sees every campaign anyway)."""
     # A crafted form may leave out a text field (None): it is empty text, not a crash.
     values = {k: "" if values[k] is None else values[k] for k in CAMPAIGN_FIELDS if k in values}
     values["title"] = values["title"].strip()
     if "webhook_url" in values:
         values["webhook_url"] = (values["webhook_url"] or "").strip()
-    _check(session, values, campaign.id if campaign else None)
-    coordinators = list(session.scalars(select(User).where(User.id.in_(coordinator_ids)))) if coordinator_ids else []
+    _check(session, values, campaign.id if campaign else None, webhook_allowed_hosts)
+    if coordinator_ids is None:
+        coordinators = list(campaign.coordinators) if campaign else []
+    else:
+        coordinators = _users(session, coordinator_ids)
+    members = list(campaign.members) if campaign and member_ids is None else _users(session, member_ids or [])
+    editor = session.get(User, user_id) if user_id is not None else None
+    if editor is not None and editor.role != Role.ADMIN.value:
+        members.append(editor)
+    members = list({u.id: u for u in [*members, *coordinators]}.values())
     if campaign is None:
         campaign = Campaign(created_by_id=user_id, **values)
         campaign.coordinators = coordinators
+        campaign.members = members
         session.add(campaign)
         session.flush()
         record(
@@ -64,6 +99,7 @@ def save_campaign(
         for key, value in values.items():
             setattr(campaign, key, value)
         campaign.coordinators = coordinators
+        campaign.members = members
         record(
             session,
             user_id=user_id,
@@ -86,7 +122,20 @@ def save_campaign(
 def _state(campaign: Campaign) -> dict:
     state = snapshot(campaign, CAMPAIGN_FIELDS)
     state["coordinators"] = sorted(u.email for u in campaign.coordinators)
+    state["members"] = sorted(u.email for u in campaign.members)
     return state
+
+
+def _users(session: Session, ids: list[int]) -> list[User]:
+    return list(session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+
+
+def may_manage_members(user, campaign: Campaign | None) -> bool:
+    """Who chooses a campaign's coordinators and members: admins, its coordinators and whoever
+    created it (on a new campaign, whoever may create one)."""
+    if getattr(user, "role", None) == Role.ADMIN.value or campaign is None or campaign.created_by_id == user.id:
+        return True
+    return any(u.id == user.id for u in campaign.coordinators)
 
 
 def letter_for(campaign: Campaign, authority, regime: str, today) -> str:

@@ -38,7 +38,7 @@ from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character
 from ..formatting import uk_date
 from ..models import Answer, Authority, Campaign, FoiRequest, Question
 from ..register import build_name_index, match_name, normalise_name
-from ..tabular import Layout, Problem, TableError, format_problem, read_csv, read_xlsx, table
+from ..tabular import Layout, Limits, Problem, TableError, format_problem, read_csv, read_xlsx, table
 from .answers import (
     CONTENT_FIELDS,
     MAX_NOTE,
@@ -91,13 +91,14 @@ def file_type(filename: str) -> str:
     return FILE_TYPES[suffix]
 
 
-def read_table(filename: str, data: bytes) -> tuple[list[list[str]], list[str]]:
-    """The file's rows as text (index 0 is spreadsheet row 1), and notes about reading it."""
+def read_table(filename: str, data: bytes, limits: Limits | None = None) -> tuple[list[list[str]], list[str]]:
+    """The file's rows as text (index 0 is spreadsheet row 1), and notes about reading it;
+    within `limits` (the defaults if None)."""
     if not data:
         raise ImportFileError([(0, "file", "the file is empty")])
     if file_type(filename) == "csv":
-        return read_csv(data, LAYOUT), []
-    return read_xlsx(data, LAYOUT)
+        return read_csv(data, LAYOUT, limits), []
+    return read_xlsx(data, LAYOUT, limits)
 
 
 # --- Matching -----------------------------------------------------------------------
@@ -292,11 +293,13 @@ class ImportPlan:
         return digest.hexdigest()[:32]
 
 
-def plan_import(session: Session, campaign: Campaign, filename: str, data: bytes) -> ImportPlan:
-    """Read and check the whole file; write nothing."""
+def plan_import(
+    session: Session, campaign: Campaign, filename: str, data: bytes, limits: Limits | None = None
+) -> ImportPlan:
+    """Read and check the whole file (within `limits`); write nothing."""
     plan = ImportPlan(campaign.id, campaign.title, PurePath(filename or "").name)
     try:
-        lines, notes = read_table(filename, data)
+        lines, notes = read_table(filename, data, limits)
         plan.notes.extend(notes)
         rows = table(lines, LAYOUT)
     except ImportFileError as exc:
@@ -468,9 +471,10 @@ def import_figures(
     user_id: int | None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    limits: Limits | None = None,
 ) -> ImportPlan:
     """Plan, and unless `dry_run` or the plan has errors, apply. Returns the plan (`applied` says which)."""
-    plan = plan_import(session, campaign, filename, data)
+    plan = plan_import(session, campaign, filename, data, limits)
     if plan.ok and not dry_run and plan.changes:
         apply_plan(session, plan, user_id, progress)
     return plan

@@ -22,8 +22,10 @@ from ..domain.figures import QuestionType
 from ..models import Answer, Campaign, Question
 from .answers import campaign_questions, sync_campaign, write_answer
 from .audit import record, snapshot
+from .clashes import refused_on_clash
 
 CODE_RE = re.compile(r"[a-z0-9_]+")
+CODE_TAKEN = "another question of this campaign already has this code"
 QUESTION_FIELDS = ("code", "label", "qtype", "period_label", "pair_group", "choices", "help_text")
 AUDIT_FIELDS = QUESTION_FIELDS + ("position",)
 LIMITS = {"code": 40, "label": 300, "period_label": 20, "pair_group": 40, "help_text": 5000}
@@ -216,6 +218,7 @@ def _set_partner(session: Session, partner: Question | None, group: str, user_id
     )
 
 
+@refused_on_clash("uq_question_campaign_code", lambda: QuestionError({"code": CODE_TAKEN}))
 def create_question(
     session: Session, campaign: Campaign, values: Mapping, user_id: int | None, pair_with: int | None = None
 ) -> Question:
@@ -243,6 +246,7 @@ def create_question(
     return question
 
 
+@refused_on_clash("uq_question_campaign_code", lambda: QuestionError({"code": CODE_TAKEN}))
 def update_question(
     session: Session, question: Question, values: Mapping, user_id: int | None, pair_with: int | None = None
 ) -> Question:

@@ -3,7 +3,7 @@
 The dashboard counts every request (15 counts over 10,000 rows, per campaign) and is the
 page people open most; the report page aggregates a whole campaign's figures. Both only
 change when something is written, so each worker process keeps the last answers (the
-dashboard's per scope, user for "mine", today and due-soon setting; the report page's per
+dashboard's per scope, user for "mine", campaigns the user may see, today and due-soon setting; the report page's per
 campaign and day: reports.views) and reuses them while the database provably holds the same data.
 
 Why a cached answer is never stale: the cache key includes a *database version* read on
@@ -138,28 +138,49 @@ class DashboardData:
     any_campaign: bool
 
 
-def compute_dashboard(session: Session, everything: bool, user_id: int, today: date, soon_days: int) -> DashboardData:
+def compute_dashboard(
+    session: Session,
+    everything: bool,
+    user_id: int,
+    today: date,
+    soon_days: int,
+    visible: frozenset[int] | None = None,
+) -> DashboardData:
     """The dashboard's numbers, uncached: "everything", or "mine" for `user_id` (the requests
-    they own, and every request of the campaigns they coordinate)."""
-    scope = Scope.everything() if everything else Scope.mine(session, user_id)
+    they own, and every request of the campaigns they coordinate); either way only in the
+    campaigns `visible` (services.access.visible_campaign_ids; None: every campaign)."""
+    scope = Scope.everything(visible) if everything else Scope.mine(session, user_id, visible)
     calendars = Calendars.from_db(session)
     if scope.is_everything:
-        todo, progress = everything_dashboard(session, today, calendars, soon_days)  # one pass for both
+        todo, progress = everything_dashboard(session, today, calendars, soon_days, visible)  # one pass for both
         any_campaign = bool(progress)
     else:
         todo = todo_table(session, today, calendars, soon_days, scope)
         # Campaigns I coordinate, and those in which I own requests.
         progress = campaign_progress(session, set(todo.by_campaign) | set(scope.campaign_ids))
-        any_campaign = bool(progress) or session.scalar(select(Campaign.id).limit(1)) is not None
+        seen = select(Campaign.id).limit(1)
+        if visible is not None:
+            seen = seen.where(Campaign.id.in_(sorted(visible)))
+        any_campaign = bool(progress) or session.scalar(seen) is not None
     return DashboardData(scope, todo, progress, any_campaign)
 
 
 dashboard_cache = VersionedCache()
 
 
-def dashboard_data(session: Session, everything: bool, user_id: int, today: date, soon_days: int) -> DashboardData:
-    """`compute_dashboard`, from this process's cache while the database is unchanged."""
-    key = ("dashboard", everything, None if everything else user_id, today, soon_days)
+def dashboard_data(
+    session: Session,
+    everything: bool,
+    user_id: int,
+    today: date,
+    soon_days: int,
+    visible: frozenset[int] | None = None,
+) -> DashboardData:
+    """`compute_dashboard`, from this process's cache while the database is unchanged. Keyed on
+    the campaigns the user may see, so nobody is served a view counted over campaigns they may
+    not see (two users who see the same campaigns share "everything")."""
+    seen = None if visible is None else tuple(sorted(visible))
+    key = ("dashboard", everything, None if everything else user_id, seen, today, soon_days)
     return dashboard_cache.get_or_compute(
-        session, key, lambda: compute_dashboard(session, everything, user_id, today, soon_days)
+        session, key, lambda: compute_dashboard(session, everything, user_id, today, soon_days, visible)
     )

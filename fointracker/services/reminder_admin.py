@@ -83,7 +83,8 @@ def can_retry(reminder: Reminder, now: datetime) -> bool:
 
 
 def retry_now(session: Session, reminder: Reminder, actor_id: int | None, now: datetime | None = None) -> None:
-    """Back to pending with its next attempt now; the attempts so far are kept. Audited."""
+    """Back to pending with its next attempt now and a fresh series of attempts (the count starts
+    again from 0; the last error is kept, it says why it failed before). Audited."""
     now = now or utcnow()
     if not can_retry(reminder, now):
         if reminder.status == "pending":
@@ -91,12 +92,16 @@ def retry_now(session: Session, reminder: Reminder, actor_id: int | None, now: d
         raise RetryError(
             f"only failed reminders, or pending ones already due, can be retried (this one is {reminder.status})"
         )
-    before = {"status": reminder.status, "next_attempt_at": _iso(reminder.next_attempt_at)}
+    before = {
+        "status": reminder.status,
+        "attempts": reminder.attempts,
+        "next_attempt_at": _iso(reminder.next_attempt_at),
+    }
     # Conditional UPDATE: a sweep that claimed the row in the meantime wins.
     changed = session.execute(
         update(Reminder)
         .where(Reminder.id == reminder.id, Reminder.status.in_(RETRYABLE))
-        .values(status="pending", next_attempt_at=now, updated_at=now),
+        .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now),
         execution_options={"synchronize_session": False},
     ).rowcount
     if not changed:
@@ -108,7 +113,7 @@ def retry_now(session: Session, reminder: Reminder, actor_id: int | None, now: d
         entity_id=reminder.id,
         action="retried",
         before=before,
-        after={"status": "pending", "next_attempt_at": now.isoformat()},
+        after={"status": "pending", "attempts": 0, "next_attempt_at": now.isoformat()},
     )
     session.flush()
 

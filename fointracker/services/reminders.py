@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from ..domain.deadlines import WorkingCalendar
 from ..domain.lifecycle import ANSWERED_STATUSES, FIGURE_OUTCOMES, EventKind, Status
 from ..domain.localtime import LONDON
-from ..domain.reminders import ReminderSettings, RequestFacts, fire_at, plan
+from ..domain.reminders import ReminderSettings, RequestFacts, fire_at, is_stale, plan
 from ..models import Campaign, FoiRequest, Reminder, campaign_coordinators
 from ..models.base import utcnow
 
 LIVE = ("pending", "failed")  # rows that may still be sent
+HELD = ("pending", "failed", "claimed")  # rows a new plan supersedes when it no longer has them
 DEAD = ("superseded", "cancelled")  # rows that a new plan may bring back
 
 
@@ -124,8 +125,9 @@ def sync(
             key = (row.request_id, row.kind, row.days_before, row.target_date, row.recipient, row.channel)
             existing[key] = (row.id, row.status, row.due_at)
         wanted: dict[tuple, dict] = {}
+        still_true: set[tuple] = set()  # planned, but about a date past: not new, yet kept if already there
         for item in part:
-            for planned in plan(item.facts, item.calendar, settings, today):
+            for planned in plan(item.facts, item.calendar, settings):
                 for recipient, user_id, channel in item.recipients:
                     key = (
                         item.request_id,
@@ -135,6 +137,9 @@ def sync(
                         recipient,
                         channel,
                     )
+                    if is_stale(planned.kind, planned.target_date, today):
+                        still_true.add(key)
+                        continue
                     wanted[key] = {
                         "request_id": item.request_id,
                         "kind": planned.kind.value,
@@ -174,7 +179,13 @@ def sync(
                 )
             elif found[1] in LIVE and _differs(found[2], values["due_at"]):
                 move.append({"id": found[0], "due_at": values["due_at"], "updated_at": now})
-        supersede = [row_id for key, (row_id, status, _due) in existing.items() if key not in wanted and status in LIVE]
+        # A claimed row is superseded too (its sender checks before sending); a warning about a
+        # date now past that is still unsent (an outage, a crash) is not: it goes out late.
+        supersede = [
+            row_id
+            for key, (row_id, status, _due) in existing.items()
+            if key not in wanted and key not in still_true and status in HELD
+        ]
         # Core statements, not the ORM's bulk machinery: a closure day can move tens of
         # thousands of rows, and this runs inside the admin's request.
         table = Reminder.__table__

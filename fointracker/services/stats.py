@@ -18,6 +18,7 @@ campaign has a few hundred such events.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -82,33 +83,42 @@ def todo_where(name: str | None, today: date, calendars: Calendars, soon_days: i
 @dataclass(frozen=True)
 class Scope:
     """Whose requests a page counts. Everything (no user), or "mine": the requests the
-    user owns plus every request in the campaigns they coordinate."""
+    user owns plus every request in the campaigns they coordinate. Either way only in the
+    campaigns `visible` (services.access.visible_campaign_ids; None: every campaign)."""
 
     user_id: int | None = None
     campaign_ids: tuple[int, ...] = ()
+    visible: tuple[int, ...] | None = None
 
     @classmethod
-    def everything(cls) -> Scope:
-        return cls()
+    def everything(cls, visible: Iterable[int] | None = None) -> Scope:
+        return cls(visible=_ids(visible))
 
     @classmethod
-    def mine(cls, session: Session, user_id: int) -> Scope:
-        ids = session.scalars(
+    def mine(cls, session: Session, user_id: int, visible: Iterable[int] | None = None) -> Scope:
+        stmt = (
             select(campaign_coordinators.c.campaign_id)
             .where(campaign_coordinators.c.user_id == user_id)
             .order_by(campaign_coordinators.c.campaign_id)
         )
-        return cls(user_id, tuple(ids))
+        if visible is not None:
+            stmt = stmt.where(campaign_coordinators.c.campaign_id.in_(sorted(visible)))
+        return cls(user_id, tuple(session.scalars(stmt)), _ids(visible))
 
     @property
     def is_everything(self) -> bool:
         return self.user_id is None
 
     def condition(self):
+        seen = true() if self.visible is None else FoiRequest.campaign_id.in_(self.visible)
         if self.user_id is None:
-            return true()
+            return seen
         owned = FoiRequest.owner_id == self.user_id
-        return or_(owned, FoiRequest.campaign_id.in_(self.campaign_ids)) if self.campaign_ids else owned
+        return and_(seen, or_(owned, FoiRequest.campaign_id.in_(self.campaign_ids)) if self.campaign_ids else owned)
+
+
+def _ids(visible: Iterable[int] | None) -> tuple[int, ...] | None:
+    return None if visible is None else tuple(sorted(visible))
 
 
 def default_scope(role: str) -> str:
@@ -212,15 +222,18 @@ def campaign_progress(session: Session, campaign_ids=None) -> list:
 
 
 def everything_dashboard(
-    session: Session, today: date, calendars: Calendars, soon_days: int
+    session: Session, today: date, calendars: Calendars, soon_days: int, campaign_ids=None
 ) -> tuple[TodoCounts, list]:
     """`todo_table` and `campaign_progress` for the "everything" scope from one statement: both
     group every request by campaign, so one pass over the requests gives both (the dashboard
     at 10,000 requests spent most of its time in those two passes). The same counts as the two
-    functions; the progress rows carry the to-do counts as extra `todo_<bucket>` columns."""
+    functions; the progress rows carry the to-do counts as extra `todo_<bucket>` columns. Every
+    campaign, or those in `campaign_ids`."""
     stmt = _progress_select().add_columns(
         *(_count_if(todo_condition(name, today, calendars, soon_days), f"todo_{name}") for name in TODO_BUCKETS)
     )
+    if campaign_ids is not None:
+        stmt = stmt.where(Campaign.id.in_(sorted(campaign_ids)))
     rows = session.execute(stmt).all()
     total, by_campaign = dict.fromkeys(TODO_BUCKETS, 0), {}
     for row in rows:

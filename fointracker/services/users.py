@@ -1,20 +1,24 @@
-"""Users, passwords and the login rate limit."""
+"""Users, passwords and logging in (throttled: services.login_throttle)."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..domain.accounts import ThrottlePolicy, describe_wait, email_problem, password_problem
 from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character
 from ..models import LoginAttempt, Role, User
 from ..models.base import utcnow
+from . import login_throttle
 from .audit import record
+from .clashes import refused_on_clash
+from .sessions import end_all_sessions, forget_old_sessions, logged_in_from
 
 
 class UserError(ValueError):
@@ -28,6 +32,16 @@ class LoginOutcome:
     rate_limited: bool = False
 
 
+@dataclass
+class LoginTicket:
+    """An attempt counted by the throttle, its password not yet checked (finish_login)."""
+
+    email: str
+    user: User | None
+    attempt: LoginAttempt | None
+    refused: LoginOutcome | None = None
+
+
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
@@ -37,9 +51,11 @@ def normalise_email(email: str) -> str:
 
 
 def check_password_rules(password: str) -> None:
-    """The rules every new password follows (users create, users set-password, demo seed)."""
-    if len(password) < 10:
-        raise UserError("the password must have at least 10 characters")
+    """The rules every new password follows (the web forms, users create, users set-password,
+    demo seed): domain.accounts.password_problem."""
+    problem = password_problem(password)
+    if problem:
+        raise UserError(problem)
 
 
 class UnknownUser(UserError):
@@ -54,14 +70,14 @@ def find_user(session: Session, email: str) -> User | None:
 def set_password(session: Session, *, email: str, password: str) -> User:
     """Give an existing user a new password (from the command line: no one is logged in).
 
-    Clears the email's failed logins, so someone locked out by the rate limit can log in
-    at once; the change is audited (the fact, never the value). Flushes; the caller commits."""
+    Clears the email's failed logins, so someone slowed by the throttle can log in at once, and
+    ends all the user's sessions; the change is audited (the fact, never the value). Flushes;
+    the caller commits."""
     user = find_user(session, email)
     if user is None:
         raise UnknownUser(f"no user has the email {normalise_email(email)!r}")
-    check_password_rules(password)
-    user.set_password(password)
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
+    change_password(session, user, password)
+    login_throttle.forget_failures(session, user.email)
     record(
         session,
         user_id=None,
@@ -75,10 +91,21 @@ def set_password(session: Session, *, email: str, password: str) -> User:
     return user
 
 
+def change_password(session: Session, user: User, password: str) -> None:
+    """A new password (checked against the rules) ends every session of the user, remembered
+    ones too: a browser that should stay logged in starts a new one. Flushes."""
+    check_password_rules(password)
+    user.set_password(password)
+    end_all_sessions(session, user.id)
+    session.flush()
+
+
+@refused_on_clash("uq_user_email", lambda: UserError("a user with this email already exists"))
 def create_user(session: Session, *, email: str, role: str, password: str, name: str = "") -> User:
     email = normalise_email(email)
-    if not email or "@" not in email:
-        raise UserError(f"not an email address: {email!r}")
+    problem = email_problem(email)  # the login form's check: an account one could never log in to is refused
+    if problem:
+        raise UserError(problem)
     name = (name or "").strip()
     if len(email) > 254 or len(name) > 120:  # the columns' sizes (PostgreSQL refuses longer)
         raise UserError("an email address has at most 254 characters, a name at most 120")
@@ -103,46 +130,50 @@ def _unknown_user_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
-def authenticate(
+def start_login(
     session: Session,
     *,
     email: str,
-    password: str,
     remote_addr: str,
-    limit: int,
-    window_seconds: int,
+    device: tuple[int, str] | None,
+    policy: ThrottlePolicy,
     now: datetime | None = None,
-) -> LoginOutcome:
-    """Check a password, refusing once `limit` failures for the email or address fall in the window."""
+) -> LoginTicket:
+    """Count a login attempt before its password is checked (services.login_throttle), or refuse
+    it for a while. `device` is the (user id, id) of the browser's device cookie, if any: it
+    counts only for that user. Flushes; the caller commits before finish_login, so that
+    concurrent guesses see the attempt."""
     now = now or utcnow()
     email = normalise_email(email)
-    since = now - timedelta(seconds=window_seconds)
-    recent_failures = session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.attempted_at >= since,
-            or_(LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr),
-        )
-    )
-    if recent_failures >= limit:
-        minutes = max(1, window_seconds // 60)
-        return LoginOutcome(None, f"Too many failed logins. Try again in {minutes} minutes.", rate_limited=True)
-
     user = session.scalar(select(User).where(User.email == email))
+    device_id = device[1] if device and user is not None and device[0] == user.id else None
+    known = device_id is not None or (user is not None and logged_in_from(session, user.id, remote_addr))
+    reservation = login_throttle.reserve(
+        session, email=email, remote_addr=remote_addr, device=device_id, known=known, policy=policy, now=now
+    )
+    if reservation.attempt is None:
+        message = f"Too many failed logins. Try again in {describe_wait(reservation.wait)}."
+        return LoginTicket(email, user, None, LoginOutcome(None, message, rate_limited=True))
+    return LoginTicket(email, user, reservation.attempt)
+
+
+def finish_login(
+    session: Session, ticket: LoginTicket, password: str, policy: ThrottlePolicy, now: datetime | None = None
+) -> LoginOutcome:
+    """Check the password of an attempt start_login let through. A failure stays counted; a
+    success is not, and old rows are pruned. Flushes; the caller commits."""
+    if ticket.refused is not None:
+        return ticket.refused
+    now = now or utcnow()
+    user = ticket.user
     if user is None:
         # Hash anyway, so an unknown email takes as long as a wrong password: timing must not
         # tell which accounts exist.
         check_password_hash(_unknown_user_hash(), password)
     if user is None or not user.check_password(password) or not user.active:
-        session.add(LoginAttempt(email=email, remote_addr=remote_addr, attempted_at=now))
-        session.flush()
         return LoginOutcome(None, "Wrong email or password.")
-
-    # A successful login clears the user's failures, and old rows are pruned.
-    session.execute(
-        delete(LoginAttempt).where(
-            or_(LoginAttempt.email == email, LoginAttempt.attempted_at < now - timedelta(days=1))
-        )
-    )
+    login_throttle.succeeded(session, ticket.attempt, now, policy)
+    forget_old_sessions(session, now)
     user.last_login_at = now
     session.flush()
     return LoginOutcome(user)

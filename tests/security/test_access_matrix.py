@@ -10,6 +10,14 @@ Each cell checks the status (anonymous: sent to /login; allowed: served; not all
 403; never a 500), and every response's security headers; every HTML page is scanned for
 inline scripts, event handlers, inline styles, script URLs and POST forms without a CSRF
 token.
+
+Campaigns are the unit of access (fointracker/services/access.py): each role is also played by
+an *outsider*, a second user of that role who is not a member of the world's campaign. Admins
+see every campaign, so the outsider admin is served what the admin is. Any other outsider gets
+404 from every URL that names something of the campaign (CAMPAIGN_SCOPED arguments) wherever a
+member of that role is served: as if it did not exist. Where the role itself may not act, the
+answer is the 403 any id gets, which says nothing about what exists. Lists and counts simply
+leave the campaign out (test_an_outsider_lists_and_counts_nothing_of_the_campaign).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from fointracker.web import PUBLIC_ENDPOINTS
 from tests.conftest import login
 
 from .pages import header_problems, html_problems, methods, post_forms, rule_url, session_csrf_token
-from .world import build_world
+from .world import build_world, outsider_email
 
 ANONYMOUS = "anonymous"
 ROLES = ("admin", "coordinator", "staff", "author")
@@ -32,6 +40,9 @@ CAMPAIGN_EDIT = frozenset({"admin", "coordinator"})
 REQUEST_EDIT = frozenset({"admin", "coordinator", "staff"})
 REPORT_EDIT = frozenset({"admin", "coordinator", "author"})
 ADMIN_ONLY = frozenset({"admin"})
+OUTSIDERS = tuple(f"outsider-{role}" for role in ROLES)
+# URL arguments that name a campaign or something inside one.
+CAMPAIGN_SCOPED = frozenset({"campaign_id", "request_id", "event_id", "attachment_id", "answer_id", "question_id"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ ACCESS: dict[str, Access] = {
     "auth.change_password": Access(get=LOGGED_IN, post=LOGGED_IN),
     "auth.reminder_preferences": Access(get=LOGGED_IN, post=LOGGED_IN),
     "auth.calendar_link": Access(post=LOGGED_IN),
+    "auth.sessions": Access(get=LOGGED_IN),
+    "auth.end_session": Access(post=LOGGED_IN),
     # The admin area.
     "admin.index": Access(get=ADMIN_ONLY),
     "admin.users": Access(get=ADMIN_ONLY),
@@ -136,7 +149,7 @@ def test_the_table_knows_every_rule_and_its_methods(app):
 
 
 def cells(app, world):
-    """(endpoint, method, url) for every rule and method: every GET, then every POST."""
+    """(endpoint, method, url, scoped) for every rule and method: every GET, then every POST."""
     rules = sorted(
         app.url_map.iter_rules(),
         key=lambda r: (
@@ -145,21 +158,26 @@ def cells(app, world):
             r.endpoint,
         ),
     )
-    gets = [(r.endpoint, "GET", rule_url(app, r, world.params)) for r in rules if "GET" in r.methods]
-    posts = [(r.endpoint, "POST", rule_url(app, r, world.params)) for r in rules if "POST" in r.methods]
-    return gets + posts
+    return [
+        (r.endpoint, method, rule_url(app, r, world.params), bool(CAMPAIGN_SCOPED & r.arguments))
+        for method in ("GET", "POST")
+        for r in rules
+        if method in r.methods
+    ]
 
 
-def expected(endpoint: str, method: str, role: str) -> str:
+def expected(endpoint: str, method: str, role: str, scoped: bool = False) -> str:
     access = ACCESS[endpoint]
+    outsider = role.startswith("outsider-")
+    role = role.removeprefix("outsider-")
     allowed = role in (access.get if method == "GET" else access.post)
     if allowed:
-        return "served"
+        return "hidden" if outsider and scoped and role != "admin" else "served"
     return "login" if role == ANONYMOUS else "forbidden"
 
 
-def check_cell(role: str, endpoint: str, method: str, response) -> list[str]:
-    status, want = response.status_code, expected(endpoint, method, role)
+def check_cell(role: str, endpoint: str, method: str, response, scoped: bool = False) -> list[str]:
+    status, want = response.status_code, expected(endpoint, method, role, scoped)
     location = response.headers.get("Location", "")
     problems = []
     if status >= 500:
@@ -170,6 +188,9 @@ def check_cell(role: str, endpoint: str, method: str, response) -> list[str]:
     elif want == "forbidden":
         if status != 403:
             problems.append(f"should be 403 for {role}, answered {status} {location}")
+    elif want == "hidden":
+        if status != 404:
+            problems.append(f"should be 404 for {role} (not a member), answered {status} {location}")
     elif method == "GET":
         if endpoint == "auth.login" and role != ANONYMOUS:
             if (status, location) != (302, "/"):
@@ -181,17 +202,23 @@ def check_cell(role: str, endpoint: str, method: str, response) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("role", [ANONYMOUS, *ROLES])
+def login_as(client, role: str) -> str:
+    """Log `role` (a role, or "outsider-<role>") in; the session's CSRF token."""
+    email = outsider_email(role.removeprefix("outsider-")) if role in OUTSIDERS else f"{role}@example.org"
+    assert login(client, email).status_code == 302
+    return session_csrf_token(client)
+
+
+@pytest.mark.parametrize("role", [ANONYMOUS, *ROLES, *OUTSIDERS])
 def test_every_url_for_every_role(app, people, role):
     world = build_world(app, people)
     client = app.test_client()
     if role == ANONYMOUS:
         token = session_csrf_token(client, "/login")
     else:
-        assert login(client, f"{role}@example.org").status_code == 302
-        token = session_csrf_token(client)
+        token = login_as(client, role)
     failures, html_pages, forms_seen = [], 0, 0
-    for endpoint, method, url in cells(app, world):
+    for endpoint, method, url, scoped in cells(app, world):
         where = f"{method} {url} ({endpoint}) as {role}"
         try:
             if method == "GET":
@@ -201,7 +228,7 @@ def test_every_url_for_every_role(app, people, role):
         except Exception as exc:  # TESTING propagates exceptions: this is a 500
             failures.append(f"{where}: raised {type(exc).__name__}: {exc}")
             continue
-        problems = check_cell(role, endpoint, method, response) + header_problems(response)
+        problems = check_cell(role, endpoint, method, response, scoped) + header_problems(response)
         if response.status_code == 200 and response.mimetype == "text/html":
             html = response.get_data(as_text=True)
             if response.headers.get("Content-Disposition", "").startswith("attachment"):
@@ -216,5 +243,43 @@ def test_every_url_for_every_role(app, people, role):
         failures += [f"{where}: {problem}" for problem in problems]
     assert not failures, "\n".join(failures)
     # The scan saw real pages: every role has a few, and logged-in pages carry forms (logout at least).
-    assert html_pages >= (2 if role == ANONYMOUS else 15)
+    assert html_pages >= (2 if role == ANONYMOUS else 6 if role in OUTSIDERS[1:] else 15)
     assert forms_seen >= (1 if role == ANONYMOUS else html_pages)
+
+
+LISTS = ("/", "/?scope=all", "/?scope=mine", "/campaigns/", "/campaigns/?q=Care", "/requests/", "/requests/?q=Kent")
+
+
+@pytest.mark.parametrize("role", OUTSIDERS[1:])
+def test_an_outsider_lists_and_counts_nothing_of_the_campaign(app, people, role):
+    world = build_world(app, people)
+    client = app.test_client()
+    login_as(client, role)
+    for url in (*LISTS, f"/requests/?campaign={world.campaign_id}", "/requests/export.csv"):
+        body = client.get(url).get_data(as_text=True)
+        assert "Care budgets" not in body, url
+        assert f"/requests/{world.request_ids[0]}" not in body and "Hampshire" not in body, url
+    export = client.get("/requests/export.csv").get_data(as_text=True).splitlines()
+    assert len(export) == 1  # the header alone
+    # Bulk actions refuse the campaign's requests as if they did not exist: nothing written.
+    token = session_csrf_token(client)
+    data = {"csrf_token": token, "ids": world.request_ids, "action": "add_note", "note": "Mine now"}
+    client.post("/requests/bulk", data=data)
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from fointracker.extensions import db
+        from fointracker.models import RequestEvent
+
+        notes = db.session.scalar(select(func.count()).where(RequestEvent.note == "Mine now"))
+        db.session.remove()
+    assert notes == 0
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_member_sees_the_campaign_in_lists_and_counts(app, people, role):
+    world = build_world(app, people)
+    client = app.test_client()
+    login_as(client, role)
+    for url in ("/?scope=all", "/campaigns/", f"/requests/?campaign={world.campaign_id}", "/requests/export.csv"):
+        assert "Care budgets" in client.get(url).get_data(as_text=True), url

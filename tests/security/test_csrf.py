@@ -14,13 +14,12 @@ from sqlalchemy import select
 from fointracker import clock
 from fointracker.extensions import db
 from fointracker.foi_requests.figures_views import stamp
-from fointracker.models import Answer, Authority
+from fointracker.models import Answer, Authority, User
+from fointracker.services.sessions import start_session
 from tests.conftest import PASSWORD, login
 
 from .pages import changed_tables, rule_url, session_csrf_token, snapshot
 from .world import build_world
-
-pytestmark = pytest.mark.today  # depends on today's date: .ci/run also runs it under faketime
 
 
 def payloads(world, kent_id: int, stamp: str) -> dict[str, dict]:
@@ -103,13 +102,18 @@ def world(app, people):
 
 
 @pytest.fixture
-def forms(app, world):
+def forms(app, world, people):
     with app.app_context():
         kent_id = db.session.scalar(select(Authority.id).where(Authority.code == "KEN"))
         answer = db.session.scalar(select(Answer).where(Answer.question_id == world.question_ids["before"]))
         grid_stamp = stamp(answer)
+        admin = db.session.get(User, people["admin"])
+        start_session(db.session, admin, user_agent="Phone", ip="192.0.2.9")
+        phone = admin.session_id
+        db.session.commit()
         db.session.remove()
-    return payloads(world, kent_id, grid_stamp) | {"kent_id": kent_id}
+    # auth.end_session: the admin's other session (their phone), which a forged form would end.
+    return payloads(world, kent_id, grid_stamp) | {"kent_id": kent_id, "auth.end_session": {"session_id": str(phone)}}
 
 
 def _send(client, url: str, endpoint: str, forms: dict, token: str | None, header_token: str | None = None):

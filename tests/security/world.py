@@ -1,5 +1,6 @@
 """A small world for the security tests, built through the services (the app's own write
-path): a campaign with coordinators, questions (a before/after pair, a text and a choice
+path): a campaign with coordinators and members (and a user of each role who is not one),
+questions (a before/after pair, a text and a choice
 question), requests with timelines, a document, answers, a closure day, a reminder, a
 calendar link and a spare user. Every URL parameter of the app can be filled from it.
 
@@ -42,6 +43,12 @@ from fointracker.services.timeline import add_event, update_event
 from .conftest import add_person
 
 Text = Callable[[str, str], str]
+ROLES = ("admin", "coordinator", "staff", "author")
+
+
+def outsider_email(role: str) -> str:
+    """The world's user of `role` who is not a member of its campaign."""
+    return f"outsider-{role}@example.org"
 
 
 def plain(_field: str, value: str) -> str:
@@ -90,7 +97,11 @@ def build_world(app, users: dict[str, int], text: Text = plain) -> World:
             },
             [users["coordinator"]],
             users["coordinator"],
+            member_ids=[users["staff"], users["author"]],  # and its coordinator; admins see everything
         )
+        # A second user of each role who is no member of the campaign (services.access).
+        for role in ROLES:
+            add_person(outsider_email(role), role, text("user.name", f"Outsider {role}"))
 
         def new_request(authority, sent_on, owner, field):
             return create_request(
