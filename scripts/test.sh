@@ -14,4 +14,6 @@ echo "== installing fointracker and its test dependencies into $VENV"
 "$VENV/bin/pip" install --quiet --upgrade pip
 "$VENV/bin/pip" install --quiet -e '.[test]'
 echo "== running the tests"
-exec "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" "$@"
+# Whole files per worker: the fuzz tests share a module-wide app whose data another test's
+# database reset must not wipe in between.
+exec "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" --dist loadfile "$@"

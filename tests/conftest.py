@@ -99,6 +99,16 @@ def _reset_postgres(app) -> None:
     with app.app_context():
         names = [t for t in inspect(db.engine).get_table_names() if t not in ("alembic_version", "authority")]
         with db.engine.begin() as conn:
+            # A connection an earlier test left in a transaction (say, after a failure) would make
+            # TRUNCATE wait for ever. Each worker has a database of its own, so any other
+            # connection to it is such a leftover: end it, and never wait more than a minute.
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            conn.execute(text("SET LOCAL lock_timeout = '60s'"))
             if names:
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
         db.engine.dispose()
