@@ -40,6 +40,7 @@ def _worker_database_url(url: str) -> str:
 
 PG_URL = _worker_database_url(os.environ.get("FOINTRACKER_TEST_DATABASE_URL", ""))
 PASSWORD = "correct horse battery"
+_PG_REGISTER_STAMP: tuple | None = None  # see _reset_postgres
 
 
 def need(condition: bool, reason: str):
@@ -94,10 +95,23 @@ def template_database(tmp_path_factory):
     return path
 
 
+def _register_stamp(conn) -> tuple:
+    """What tells whether a test changed the council register: its size and latest change."""
+    return tuple(conn.execute(text("SELECT count(*), max(updated_at) FROM authority")).one())
+
+
 def _reset_postgres(app) -> None:
-    """Empty every table but the migrations' own and the council register."""
+    """Empty every table but the migrations' own and the council register; the register too, and
+    import it again, when a test changed it (renamed a council, say), so that no test sees another's
+    council names."""
+    global _PG_REGISTER_STAMP
     with app.app_context():
-        names = [t for t in inspect(db.engine).get_table_names() if t not in ("alembic_version", "authority")]
+        with db.engine.connect() as conn:
+            stamp = _register_stamp(conn)
+        if _PG_REGISTER_STAMP is None:
+            _PG_REGISTER_STAMP = stamp  # the first reset follows the template's own import
+        keep = ("alembic_version",) if stamp != _PG_REGISTER_STAMP else ("alembic_version", "authority")
+        names = [t for t in inspect(db.engine).get_table_names() if t not in keep]
         with db.engine.begin() as conn:
             # A connection an earlier test left in a transaction (say, after a failure) would make
             # TRUNCATE wait for ever. Each worker has a database of its own, so any other
@@ -111,6 +125,14 @@ def _reset_postgres(app) -> None:
             conn.execute(text("SET LOCAL lock_timeout = '60s'"))
             if names:
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+        if "authority" in names:
+            from fointracker.services.authorities import import_register
+
+            import_register(db.session)
+            db.session.commit()
+            with db.engine.connect() as conn:
+                _PG_REGISTER_STAMP = _register_stamp(conn)
+            db.session.remove()
         db.engine.dispose()
 
 
