@@ -119,7 +119,7 @@ def _reset_postgres(app) -> None:
             conn.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    " WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid()"
                 )
             )
             conn.execute(text("SET LOCAL lock_timeout = '60s'"))
