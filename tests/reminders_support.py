@@ -24,6 +24,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -238,7 +239,8 @@ class PlanningClock:
         import fointracker.services.reminders as planning
 
         self.now = when
-        monkeypatch.setattr(planning, "utcnow", lambda: self.now)
+        # Only the planner's view of the clock: the sweeps in these tests take `--now` themselves.
+        monkeypatch.setattr(planning, "clock", SimpleNamespace(now=lambda: self.now))
 
     def set(self, when: datetime | str) -> None:
         self.now = utc(when) if isinstance(when, str) else when

@@ -5,10 +5,10 @@ from datetime import datetime
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import clock
 from ..domain.reminders import KIND_LABELS
 from ..extensions import db
 from ..models import Reminder
-from ..models.base import utcnow
 from ..scheduler import heartbeat_status
 from ..services.reminder_admin import RetryError, age_text, can_retry, outbox_query, retry_now, status_counts
 from . import bp
@@ -40,7 +40,7 @@ def reminders():
         last_sweep_at=last_sweep_at,
         heartbeat_age=age_text(heartbeat.get("seconds_since_heartbeat")),
         kind_labels={kind.value: label for kind, label in KIND_LABELS.items()},
-        now=utcnow(),
+        now=clock.now(),
         can_retry=can_retry,
         filters_active=any(values.values()),
         understood=understood,

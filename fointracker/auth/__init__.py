@@ -2,8 +2,8 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
+from .. import clock  # noqa: E402
 from ..extensions import db, login_manager  # noqa: E402
-from ..models.base import utcnow  # noqa: E402
 from ..services import sessions  # noqa: E402
 from . import account_views, session_views, views  # noqa: E402,F401  (the views register on bp)
 
@@ -16,7 +16,7 @@ def load_user(session_token: str):
     if found is None:
         return None
     user, row = found
-    now = utcnow()
+    now = clock.now()
     if sessions.needs_touch(row, now):
         with db.engine.begin() as connection:
             sessions.touch(connection, row.id, now)

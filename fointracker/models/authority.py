@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import clock
 from ..extensions import db
-from .base import utcnow
 
 
 class Authority(db.Model):
@@ -31,7 +31,7 @@ class Authority(db.Model):
     foi_email: Mapped[str] = mapped_column(String(254), default="")
     alt_names: Mapped[str] = mapped_column(Text, default="")  # pipe-separated
     wdtk_id: Mapped[str] = mapped_column(String(20), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
 
     @property
     def is_current(self) -> bool:

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..extensions import db
-from .base import utcnow
 from .user import User
 
 
@@ -22,6 +22,6 @@ class ClosureDay(db.Model):
     calendar: Mapped[str] = mapped_column(String(10), default="all")  # all, uk or scotland
     remove: Mapped[bool] = mapped_column(Boolean, default=False)  # True: a holiday declared a working day
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     created_by: Mapped[User | None] = relationship()

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..domain.regimes import Regime
 from ..extensions import db
-from .base import utcnow
 from .user import User
 
 campaign_coordinators = Table(
@@ -36,7 +36,7 @@ class Campaign(db.Model):
     default_regime: Mapped[str] = mapped_column(String(8), default=Regime.FOIA.value)
     letter_template: Mapped[str] = mapped_column(Text, default="")
     webhook_url: Mapped[str] = mapped_column(String(500), default="", server_default="")  # Slack/Teams/Mattermost
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     coordinators: Mapped[list[User]] = relationship(secondary=campaign_coordinators, order_by=User.email)

@@ -5,10 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..domain.lifecycle import Outcome, Status
 from ..extensions import db
 from .authority import Authority
-from .base import utcnow
 from .campaign import Campaign
 from .user import User
 
@@ -65,8 +65,8 @@ class FoiRequest(db.Model):
     response_working_days: Mapped[int | None] = mapped_column()  # working days from receipt to the first response
     figures_entered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     outcome: Mapped[str | None] = mapped_column(String(30), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
 
     campaign: Mapped[Campaign] = relationship()
     authority: Mapped[Authority] = relationship()
@@ -101,7 +101,7 @@ class RequestEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)  # kind-specific: outcome, exemptions, new date ...
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     request: Mapped[FoiRequest] = relationship(back_populates="events")
     created_by: Mapped[User | None] = relationship()
@@ -123,7 +123,7 @@ class Attachment(db.Model):
     size: Mapped[int] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     event: Mapped[RequestEvent] = relationship(back_populates="attachments")
     uploaded_by: Mapped[User | None] = relationship()

@@ -8,8 +8,8 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String,
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
 from ..extensions import db
-from .base import utcnow
 
 
 class Role(str, enum.Enum):
@@ -32,7 +32,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.STAFF.value)
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Reminders: immediate alerts, or one digest a day at digest_hour (Europe/London).
     reminder_mode: Mapped[str] = mapped_column(String(10), default="digest", server_default="digest")
@@ -94,8 +94,8 @@ class UserSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     user_agent: Mapped[str] = mapped_column(String(512), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -112,7 +112,7 @@ class LoginAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     remote_addr: Mapped[str] = mapped_column(String(64), default="", index=True)
-    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     device: Mapped[str | None] = mapped_column(String(64), index=True)  # the device cookie's id, if any
     # False when made from an address or device that has logged in to the account before.
     counts_for_account: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

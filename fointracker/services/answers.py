@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..domain.figures import (
     AnswerState,
     FigureError,
@@ -26,7 +27,6 @@ from ..domain.figures import (
 from ..domain.lifecycle import EXEMPTIONS
 from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character
 from ..models import Answer, Attachment, FoiRequest, Question, RequestEvent
-from ..models.base import utcnow
 from .audit import record, snapshot
 
 #: What an answer holds, as audited.
@@ -469,7 +469,7 @@ def verify_answer(session: Session, answer: Answer, user_id: int) -> Answer:
         raise VerifyError("you entered this answer last: someone else must verify it")
     if answer.verified_by_id is not None:
         raise VerifyError("this answer is already verified")
-    answer.verified_by_id, answer.verified_at = user_id, utcnow()
+    answer.verified_by_id, answer.verified_at = user_id, clock.now()
     record(
         session,
         user_id=user_id,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session, contains_eager
 
+from .. import clock
 from ..models import Authority, Campaign, FoiRequest, Reminder, User
-from ..models.base import utcnow
 from .audit import record
 
 STATUSES = ("pending", "claimed", "sent", "failed", "superseded", "cancelled")
@@ -85,7 +85,7 @@ def can_retry(reminder: Reminder, now: datetime) -> bool:
 def retry_now(session: Session, reminder: Reminder, actor_id: int | None, now: datetime | None = None) -> None:
     """Back to pending with its next attempt now and a fresh series of attempts (the count starts
     again from 0; the last error is kept, it says why it failed before). Audited."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not can_retry(reminder, now):
         if reminder.status == "pending":
             raise RetryError("it is not due yet; it will be sent when it falls due")

@@ -16,12 +16,12 @@ from datetime import UTC
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..domain.deadlines import WorkingCalendar
 from ..domain.lifecycle import ANSWERED_STATUSES, FIGURE_OUTCOMES, EventKind, Status
 from ..domain.localtime import LONDON
 from ..domain.reminders import ReminderSettings, RequestFacts, fire_at, is_stale, plan
 from ..models import Campaign, FoiRequest, Reminder, campaign_coordinators
-from ..models.base import utcnow
 
 LIVE = ("pending", "failed")  # rows that may still be sent
 HELD = ("pending", "failed", "claimed")  # rows a new plan supersedes when it no longer has them
@@ -104,7 +104,7 @@ def sync(
     session: Session, inputs: Sequence[PlanInput], settings: ReminderSettings = DEFAULT_SETTINGS, chunk: int = 2000
 ) -> None:
     """Bring the outbox in line with the plans of these requests: insert, revive, supersede."""
-    now = utcnow()
+    now = clock.now()
     today = now.astimezone(LONDON).date()
     for start in range(0, len(inputs), chunk):
         part = inputs[start : start + chunk]

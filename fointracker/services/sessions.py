@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, exists, select, update
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..models import User, UserSession
-from ..models.base import utcnow
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at moves at most this often
 USER_AGENT_MAX = 512
@@ -29,7 +29,7 @@ def token_digest(token: str) -> str:
 def start_session(session: Session, user: User, *, user_agent: str, ip: str, now: datetime | None = None) -> str:
     """A new login for `user`; returns the random id for the browser, and sets it on `user`
     (so Flask-Login's login_user stores it). Flushes."""
-    now = now or utcnow()
+    now = now or clock.now()
     token = secrets.token_urlsafe(32)
     row = UserSession(
         token_hash=token_digest(token),
@@ -78,7 +78,7 @@ def end_session(session: Session, user_id: int, session_id: int, now: datetime |
     ended = session.execute(
         update(UserSession)
         .where(UserSession.id == session_id, UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-        .values(ended_at=now or utcnow())
+        .values(ended_at=now or clock.now())
         .execution_options(synchronize_session=False)
     )
     return ended.rowcount > 0
@@ -89,7 +89,7 @@ def end_all_sessions(session: Session, user_id: int, now: datetime | None = None
     ended = session.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-        .values(ended_at=now or utcnow())
+        .values(ended_at=now or clock.now())
         .execution_options(synchronize_session=False)
     )
     return ended.rowcount

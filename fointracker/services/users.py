@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
 from ..domain.accounts import ThrottlePolicy, describe_wait, email_problem, password_problem
 from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character
 from ..models import LoginAttempt, Role, User
-from ..models.base import utcnow
 from . import login_throttle
 from .audit import record
 from .clashes import refused_on_clash
@@ -143,7 +143,7 @@ def start_login(
     it for a while. `device` is the (user id, id) of the browser's device cookie, if any: it
     counts only for that user. Flushes; the caller commits before finish_login, so that
     concurrent guesses see the attempt."""
-    now = now or utcnow()
+    now = now or clock.now()
     email = normalise_email(email)
     user = session.scalar(select(User).where(User.email == email))
     device_id = device[1] if device and user is not None and device[0] == user.id else None
@@ -164,7 +164,7 @@ def finish_login(
     success is not, and old rows are pruned. Flushes; the caller commits."""
     if ticket.refused is not None:
         return ticket.refused
-    now = now or utcnow()
+    now = now or clock.now()
     user = ticket.user
     if user is None:
         # Hash anyway, so an unknown email takes as long as a wrong password: timing must not

@@ -11,9 +11,8 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from fointracker import create_app
+from fointracker import clock, create_app
 from fointracker.extensions import db
-from fointracker.models.base import utcnow
 from fointracker.services.users import finish_login, start_login
 from tests.conftest import PASSWORD, _config, login
 
@@ -166,7 +165,7 @@ def authenticate(app, email: str, password: str, remote_addr: str, now=None):
 
 def test_old_failures_fall_out_of_the_window(app, people):
     window = app.config["LOGIN_RATE_WINDOW_SECONDS"]
-    then = utcnow() - timedelta(seconds=window + 60)
+    then = clock.now() - timedelta(seconds=window + 60)
     for _ in range(app.config["LOGIN_RATE_LIMIT"] + 1):
         authenticate(app, "staff@example.org", "wrong", "192.0.2.1", now=then)
     ok = authenticate(app, "staff@example.org", PASSWORD, "192.0.2.1")

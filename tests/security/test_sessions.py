@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
 import fointracker.auth as auth_package
-from fointracker import create_app
+from fointracker import clock, create_app
 from fointracker.extensions import db
 from fointracker.models import LoginAttempt, User, UserSession
-from fointracker.models.base import utcnow
 from fointracker.services.sessions import token_digest
 from fointracker.services.users import finish_login, start_login
 from tests.conftest import PASSWORD, login
@@ -154,8 +154,8 @@ def test_last_seen_moves_at_most_once_a_minute(app, people, monkeypatch):
 
     first = last_seen()
     assert logged_in(browser) and last_seen() == first
-    later = utcnow() + timedelta(minutes=2)
-    monkeypatch.setattr(auth_package, "utcnow", lambda: later)
+    later = clock.now() + timedelta(minutes=2)
+    monkeypatch.setattr(auth_package, "clock", SimpleNamespace(now=lambda: later))
     assert logged_in(browser)
     moved = last_seen()
     assert moved != first and moved.replace(tzinfo=None) == later.replace(tzinfo=None)
@@ -219,7 +219,7 @@ def test_delays_grow_and_pass(app, people):
     from fointracker.auth.views import throttle_policy
 
     limit = app.config["LOGIN_RATE_LIMIT"]
-    start = utcnow() - timedelta(minutes=30)
+    start = clock.now() - timedelta(minutes=30)
 
     def attempt(at, password="wrong"):
         with app.test_request_context():
