@@ -12,6 +12,11 @@ Run from the repository root:
 2. Recomputing 10,000 open requests (calendar with admin overrides, deadlines and
    today's state for each). Goal: < 1 s.
 
+The floor of both, timed in the same run, is the cheapest due date there is: the same cases'
+receipt date plus 28 calendar days (one `date + timedelta` a case, in the same loop shape), which
+shows what this machine's Python does a case; the engine's cost is printed in multiples of it.
+Pure Python, no database (so scripts/bench.sh runs it once, not once a backend).
+
 Exits non-zero if the results disagree or a goal fails. Not collected by pytest.
 """
 
@@ -27,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import holidays  # noqa: E402
+from _fixture import goal  # noqa: E402
 
 from fointracker.domain.deadlines import (  # noqa: E402
     ClockEvents,
@@ -37,6 +43,7 @@ from fointracker.domain.deadlines import (  # noqa: E402
     get_calendar,
 )
 
+FLOOR_DAYS = timedelta(days=28)
 RATE_GOAL = 100_000
 RECOMPUTE_GOAL_SECONDS = 1.0
 FIRST, LAST = date(2000, 1, 1).toordinal(), date(2070, 12, 31).toordinal()
@@ -137,13 +144,18 @@ def main(argv=None) -> int:
     build = time.perf_counter() - t0
     compute_deadlines(Regime.FOIA, date(2026, 3, 2))
 
-    # Engine: best of three passes (the machine is shared; the best pass is the engine's speed).
-    engine_times = []
+    # Engine and floor interleaved, best of three passes each (the machine is shared; the best
+    # pass is the code's own speed).
+    engine_times, engine_cpu, floor_times = [], [], []
     for _ in range(3):
         t0 = time.perf_counter()
+        [d + FLOOR_DAYS for _r, d, _e in cases]
+        floor_times.append(time.perf_counter() - t0)
+        t0, c0 = time.perf_counter(), time.process_time()
         results = [compute_deadlines(r, d, e) for r, d, e in cases]
         engine_times.append(time.perf_counter() - t0)
-    engine_time = min(engine_times)
+        engine_cpu.append(time.process_time() - c0)
+    engine_time, floor_time = min(engine_times), min(floor_times)
 
     off = naive_holiday_sets()
     off_for = {regime: off[calendar_name_for(regime).value] for regime in Regime}
@@ -159,18 +171,23 @@ def main(argv=None) -> int:
 
     engine_rate = args.n / engine_time
     naive_rate = args.n / naive_time
-    print(f"calendars built in {build * 1000:.0f} ms (UK and Scotland, 1990-2080)")
+    print(f"calendars built in {build * 1000:.0f} ms (UK and Scotland)")
     print(
-        f"engine: {args.n:,} computations in {engine_time:.3f} s = {engine_rate:,.0f}/s "
-        f"(best of {len(engine_times)}: {', '.join(f'{t:.3f}' for t in engine_times)} s)"
+        f"floor:  {args.n:,} receipt dates + 28 calendar days in {floor_time:.3f} s = "
+        f"{args.n / floor_time:,.0f}/s (best of {len(floor_times)})"
+    )
+    print(
+        f"engine: {args.n:,} computations in {engine_time:.3f} s wall, {min(engine_cpu):.3f} s CPU = "
+        f"{engine_rate:,.0f}/s (best of {len(engine_times)}: {', '.join(f'{t:.3f}' for t in engine_times)} s); "
+        f"{engine_time / floor_time:.0f}x the floor"
     )
     print(f"naive:  {args.n:,} computations in {naive_time:.3f} s = {naive_rate:,.0f}/s")
     print(f"ratio:  engine is {engine_rate / naive_rate:.1f}x the naive day-by-day loop")
     print(f"agreement: {args.n - len(mismatches):,}/{args.n:,} results identical")
     for case, got, want in mismatches[:5]:
         print(f"  MISMATCH {case}: engine {got}, naive {want}")
-    rate_ok = engine_rate >= RATE_GOAL
-    print(f"goal: >= {RATE_GOAL}/s {'PASS' if rate_ok else 'FAIL'}")
+    rate_ok = goal(f"due dates at >= {RATE_GOAL:,}/s ({engine_rate:,.0f}/s)", engine_rate >= RATE_GOAL)
+    agree_ok = goal("the engine agrees with the day-by-day loop on every case", not mismatches)
 
     # Recompute 10,000 open requests: calendar (with admin overrides), deadlines, today's state.
     overrides = (
@@ -183,17 +200,28 @@ def main(argv=None) -> int:
     get_calendar("uk", overrides)
     get_calendar("scotland", overrides)
     t0 = time.perf_counter()
+    floor_states = []
+    for _regime, received, _ev in open_requests:
+        floor_states.append(received + FLOOR_DAYS < today)
+    floor = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
     states = []
     for regime, received, ev in open_requests:
         cal = get_calendar(calendar_name_for(regime), overrides)
         d = compute_deadlines(regime, received, ev, cal)
         states.append(d.state(today, deferred=True))
-    recompute = time.perf_counter() - t0
-    recompute_ok = recompute < RECOMPUTE_GOAL_SECONDS
-    print(f"recomputing 10,000 open requests (overrides, deadlines, state): {recompute * 1000:.0f} ms")
-    print(f"goal: < {RECOMPUTE_GOAL_SECONDS:.0f} s {'PASS' if recompute_ok else 'FAIL'}")
+    recompute, recompute_cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(
+        f"recomputing 10,000 open requests (overrides, deadlines, state): {recompute * 1000:.0f} ms wall, "
+        f"{recompute_cpu * 1000:.0f} ms CPU; floor (receipt + 28 days, compared with today) "
+        f"{floor * 1000:.1f} ms, so {recompute / floor:.0f}x the floor"
+    )
+    recompute_ok = goal(
+        f"10,000 open requests' deadlines and states in < {RECOMPUTE_GOAL_SECONDS:.0f} s ({recompute * 1000:.0f} ms)",
+        recompute < RECOMPUTE_GOAL_SECONDS,
+    )
 
-    return 0 if (rate_ok and recompute_ok and not mismatches) else 1
+    return 0 if (rate_ok and recompute_ok and agree_ok) else 1
 
 
 if __name__ == "__main__":

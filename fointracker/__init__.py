@@ -33,7 +33,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(migrations_dir()), render_as_batch=True, compare_type=True)
+    from .services.request_search import not_search_index
+
+    migrate.init_app(
+        app,
+        db,
+        directory=str(migrations_dir()),
+        render_as_batch=True,
+        compare_type=True,
+        include_name=not_search_index,
+    )
     login_manager.init_app(app)
 
     from . import models  # noqa: F401  (registers the tables with the metadata)

@@ -1,17 +1,20 @@
 """Batch creation: choosing councils, previewing letters, creating many requests at once."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from fointracker import clock
+from fointracker.domain.regimes import regime_for_authority
 from fointracker.extensions import db
-from fointracker.models import AuditEntry, Authority, Campaign, FoiRequest, RequestEvent
+from fointracker.models import AuditEntry, Authority, Campaign, ClosureDay, FoiRequest, Reminder, RequestEvent, User
 from fointracker.services import batch as batch_service
 from fointracker.services.batch import BatchError, create_batch, preview, select_councils
-from fointracker.services.campaigns import save_campaign
-from fointracker.services.foi_requests import RequestError
+from fointracker.services.campaigns import letter_for, save_campaign
+from fointracker.services.foi_requests import RequestError, create_request
 from tests.conftest import csrf_token, post
+from tests.written_rows import written_rows
 
 LETTER = "Dear {authority_name} ({authority_code}),\nUnder the {regime_name}, for “{campaign_title}”. {today}"
 NORTH_WEST_MDS = [
@@ -218,33 +221,104 @@ def test_create_batch_skips_councils_already_asked_unless_allowed(session):
     assert session.scalar(select(func.count(RequestEvent.id))) == 0  # drafts have no "sent" event
 
 
-def test_create_batch_is_all_or_nothing(session, monkeypatch):
+def test_create_batch_is_all_or_nothing_and_refuses_as_create_request_does(session, monkeypatch):
     campaign = _campaign(session)
-    calls = []
-    real = batch_service.create_request
-
-    def failing_third(session_, values, user_id):
-        calls.append(values["authority_id"])
-        if len(calls) == 3:
-            raise RequestError("regime", "refused for the test")
-        return real(session_, values, user_id)
-
-    monkeypatch.setattr(batch_service, "create_request", failing_third)
-    with pytest.raises(BatchError, match="refused for the test"):
+    ids = _ids(session, "MAN", "KEN", "EDH", "BIR")
+    scottish = session.scalar(select(Authority).where(Authority.code == "EDH"))
+    values = {"campaign_id": campaign.id, "authority_id": scottish.id, "regime": "foia", "subject": "s"}
+    with pytest.raises(RequestError) as one_at_a_time:
+        create_request(session, values, None)
+    # A regime rule broken by one council in the middle (Edinburgh, third by name): nothing is written.
+    monkeypatch.setattr(batch_service, "regime_for_authority", lambda default, nation: "foia")
+    with pytest.raises(BatchError) as refused:
         create_batch(
             session,
             campaign,
-            _ids(session, "MAN", "KEN", "LDS", "BIR"),
+            ids,
             subject="s",
-            sent_on=None,
+            sent_on=date(2026, 3, 2),
             owner_id=None,
             allow_duplicates=False,
             user_id=None,
+            today=date(2026, 3, 2),
         )
     session.rollback()  # as the view does
-    assert len(calls) == 3
+    assert (refused.value.message, refused.value.field) == (one_at_a_time.value.message, one_at_a_time.value.field)
+    assert refused.value.message == "Scottish councils answer under FOISA or EISR, not FOIA"
     assert _count(session) == 0
+    assert session.scalar(select(func.count(RequestEvent.id))) == 0
+    assert session.scalar(select(func.count(Reminder.id))) == 0
     assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.entity_type == "request")) == 0
+
+
+# ---------------------------------------------------------------- the same rows as one at a time
+
+# England, Scotland, Wales and Northern Ireland: both calendars, every regime's twin.
+EVERY_NATION = ("MAN", "KEN", "EDH", "GLG", "CRF", "AGY", "BFS")
+
+
+def _one_at_a_time(session, campaign, authority_ids, *, subject, sent_on, owner_id, user_id, today) -> list[int]:
+    """The reference: create_request once per council, in name order (create_batch before issue 14)."""
+    created = []
+    for authority in session.scalars(
+        select(Authority).where(Authority.id.in_(authority_ids)).order_by(Authority.short_name, Authority.code)
+    ):
+        regime = regime_for_authority(campaign.default_regime, authority.nation)
+        values = {
+            "campaign_id": campaign.id,
+            "authority_id": authority.id,
+            "regime": regime,
+            "subject": subject,
+            "body": letter_for(campaign, authority, regime, sent_on or today),
+            "sent_on": sent_on,
+            "owner_id": owner_id,
+        }
+        created.append(create_request(session, values, user_id).id)
+    return created
+
+
+@pytest.mark.parametrize(
+    ("regime", "sent_days_ago"),
+    [("foia", None), ("foia", 3), ("eir", 3), ("foia", 40)],
+    ids=["drafts", "sent-this-week", "eir-sent-this-week", "sent-weeks-ago"],
+)
+def test_create_batch_writes_the_rows_create_request_writes(session, users, regime, sent_days_ago):
+    """Requests, letters, events, deadlines (with an admin's closure day), reminders (owner,
+    coordinator, webhook) and audit entries are the same as from create_request one by one."""
+    campaign = _campaign(session, regime=regime)
+    campaign.coordinators.append(session.get(User, users["coordinator"]))
+    campaign.webhook_url = "https://hooks.example.org/foi"
+    today = clock.today()
+    sent_on = today - timedelta(days=sent_days_ago) if sent_days_ago is not None else None
+    session.add(ClosureDay(day=today + timedelta(days=2), name="Office closed", calendar="all"))
+    ids = _ids(session, *EVERY_NATION)
+    create_batch(  # one council asked already: skipped both ways
+        session,
+        campaign,
+        ids[:1],
+        subject="s",
+        sent_on=None,
+        owner_id=None,
+        allow_duplicates=False,
+        user_id=None,
+    )
+    session.commit()
+    kwargs = {"subject": " Budgets ", "sent_on": sent_on, "owner_id": users["staff"], "user_id": users["coordinator"]}
+    asked = set(session.scalars(select(FoiRequest.authority_id)))
+
+    expected_ids = _one_at_a_time(session, campaign, [i for i in ids if i not in asked], today=today, **kwargs)
+    expected = written_rows(session)
+    session.rollback()
+    result = create_batch(session, campaign, ids, allow_duplicates=False, today=today, **kwargs)
+    session.commit()
+
+    assert result.skipped_duplicates == ids[:1] and len(result.created_ids) == len(expected_ids) == len(ids) - 1
+    assert written_rows(session) == expected
+    assert expected["foi_request"] and expected["audit_entry"]
+    if sent_on is not None:
+        assert len(expected["request_event"]) == len(expected_ids)
+    if sent_days_ago == 3:
+        assert expected["reminder"]  # owner, coordinator and webhook, for each request
 
 
 def test_create_batch_refuses_bad_input(session, users):

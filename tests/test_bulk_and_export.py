@@ -2,14 +2,15 @@
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from fointracker import clock
 from fointracker.exports import csv_stream, neutralise
 from fointracker.extensions import db
-from fointracker.models import AuditEntry, Authority, Campaign, FoiRequest, RequestEvent
+from fointracker.models import AuditEntry, Authority, Campaign, FoiRequest, RequestEvent, User
 from fointracker.services.batch import (
     BatchError,
     BulkError,
@@ -19,8 +20,11 @@ from fointracker.services.batch import (
     create_batch,
 )
 from fointracker.services.campaigns import save_campaign
+from fointracker.services.deadlines import recompute_requests
 from fointracker.services.foi_requests import create_request
+from fointracker.services.timeline import add_event
 from tests.conftest import post
+from tests.written_rows import written_rows
 
 pytestmark = pytest.mark.today  # depends on today's date: .ci/run also runs it under faketime
 
@@ -141,6 +145,68 @@ def test_bulk_add_note_and_assign_owner_are_audited(session, users):
         (request_id, "updated", {"owner_id": users["staff"]}, {"owner_id": users["coordinator"]})
         for request_id in sorted(ids.values())
     ]
+
+
+# ---------------------------------------------------------------- the same rows as one at a time
+
+
+def _varied(session, users) -> dict[str, int]:
+    """Requests to every nation in every state a bulk event meets, in a campaign whose reminders
+    go to the owner, a coordinator and a webhook: {code: request id}."""
+    today = clock.today()
+    ids = _requests(session, ["MAN", "KEN", "EDH", "CRF", "BFS"], owner_id=users["staff"])  # drafts
+    ids |= _requests(session, ["GLG", "AGY", "LDS", "BIR"], sent_on=today - timedelta(days=20), owner_id=users["staff"])
+    campaign = session.scalar(select(Campaign).where(Campaign.title == "Care 2026"))
+    campaign.coordinators.append(session.get(User, users["coordinator"]))
+    campaign.webhook_url = "https://hooks.example.org/foi"
+    for code, kind, days_ago, details in [
+        ("GLG", "clarification_requested", 5, {}),  # a clarification we owe
+        ("AGY", "fee_notice", 10, {}),  # the clock stopped
+        ("LDS", "response_received", 2, {"outcome": "successful"}),  # figures wanted
+    ]:
+        request = session.get(FoiRequest, ids[code])
+        add_event(
+            session, request, kind=kind, occurred_on=today - timedelta(days=days_ago), details=details, user_id=None
+        )
+    recompute_requests(session, replan=True)  # the new coordinator and webhook get the reminders too
+    session.commit()
+    return ids
+
+
+def _one_at_a_time(session, request_ids, user_id, **event):
+    """The reference: add_event once per request, by id (the bulk actions before issue 14)."""
+    for request in session.scalars(select(FoiRequest).where(FoiRequest.id.in_(request_ids)).order_by(FoiRequest.id)):
+        add_event(session, request, user_id=user_id, today=clock.today(), **event)
+
+
+@pytest.mark.parametrize("action", ["mark_sent", "mark_sent_received_later", "note"])
+def test_bulk_events_write_the_rows_add_event_writes(session, users, action):
+    """Events, status and deadlines, reminders and audit entries are the same as from add_event
+    request by request."""
+    ids = _varied(session, users)
+    today = clock.today()
+    if action == "note":
+        chosen, event = list(ids.values()), {"kind": "note", "occurred_on": today, "note": " Chased by phone "}
+        bulk = lambda: bulk_add_note(session, chosen, " Chased by phone ", users["coordinator"], today=today)  # noqa: E731
+    else:
+        chosen = [ids[code] for code in ("MAN", "KEN", "EDH", "CRF", "BFS")]
+        sent_on = today - timedelta(days=4)
+        received_on = today - timedelta(days=1) if action == "mark_sent_received_later" else None
+        details = {"received_on": received_on.isoformat()} if received_on else {}
+        event = {"kind": "sent", "occurred_on": sent_on, "details": details}
+        bulk = lambda: bulk_mark_sent(  # noqa: E731
+            session, chosen, sent_on, users["coordinator"], received_on=received_on, today=today
+        )
+    _one_at_a_time(session, chosen, users["coordinator"], **event)
+    session.flush()
+    expected = written_rows(session)
+    session.rollback()
+
+    assert bulk() == len(chosen)
+    session.commit()
+    assert written_rows(session) == expected
+    added = [row for row in expected["request_event"] if ("created_by_id", users["coordinator"]) in row]
+    assert len(added) == len(chosen) and all(("kind", event["kind"]) in row for row in added)
 
 
 # ---------------------------------------------------------------- the bulk form

@@ -13,7 +13,8 @@ from fointracker.extensions import db
 def test_models_and_migrations_agree(app):
     with app.app_context():
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            # The app's own options: compare_type, and include_name (migration 0011's search index is not in the models).
+            context = MigrationContext.configure(conn, opts=dict(app.extensions["migrate"].configure_args))
             diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ; run `fointracker db migrate`: {diff}"
 
@@ -174,3 +175,63 @@ def test_upgrading_makes_every_user_a_member_of_every_campaign(tmp_path, monkeyp
         monkeypatch.undo()  # membership enforced (tests/conftest.py opens campaigns to everyone)
         assert not access.sees_everything(db.session.get(User, 3))
         assert visible_campaign_ids(db.session, db.session.get(User, 3)) == {1, 2}
+
+
+def test_campaign_versions_replace_the_data_version_and_back(tmp_path):
+    """0012: a number per campaign (and row 0) instead of 0007's one data version, each moved by
+    the writes to its data; its downgrade brings the data version and its triggers back."""
+    from sqlalchemy import text
+
+    with _app_at_revision(tmp_path, "0011"):
+        postgresql = db.engine.dialect.name == "postgresql"
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    'INSERT INTO "user" (id, email, name, role, password_hash, active, created_at, '
+                    "reminder_mode, digest_hour) VALUES (1, 'a@example.org', '', 'admin', 'x', true, "
+                    "CURRENT_TIMESTAMP, 'digest', 8)"
+                )
+            )
+            for campaign_id in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO campaign (id, title, description, default_regime, letter_template, "
+                        "webhook_url, created_at, created_by_id) VALUES (:id, :title, '', 'foia', '', '', "
+                        "CURRENT_TIMESTAMP, 1)"
+                    ),
+                    {"id": campaign_id, "title": f"C{campaign_id}"},
+                )
+        upgrade(revision="0012")
+        tables = set(inspect(db.engine).get_table_names())
+        assert "campaign_version" in tables and "data_version" not in tables
+
+        def numbers(conn) -> dict[int, int]:
+            return dict(conn.execute(text("SELECT campaign_id, n FROM campaign_version")).all())
+
+        with db.engine.begin() as conn:
+            before = numbers(conn)
+            assert set(before) == {0, 1, 2}  # every campaign has its number from the start
+            conn.execute(text("UPDATE campaign SET title = 'Renamed' WHERE id = 2"))
+        with db.engine.begin() as conn:
+            after = numbers(conn)
+        assert after[2] > before[2] and (after[0], after[1]) == (before[0], before[1])
+
+        downgrade(revision="0011")
+        tables = set(inspect(db.engine).get_table_names())
+        assert "data_version" in tables and "campaign_version" not in tables
+        with db.engine.begin() as conn:
+            start = conn.scalar(text("SELECT n FROM data_version WHERE id = 1"))
+            conn.execute(text("UPDATE campaign SET title = 'Again' WHERE id = 1"))
+        with db.engine.begin() as conn:
+            moved = conn.scalar(text("SELECT n FROM data_version WHERE id = 1"))
+            if postgresql:  # 0007's triggers are back (SQLite never had any)
+                assert moved > start
+                triggers = conn.execute(text("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'campaign_version_%'"))
+                assert triggers.all() == []
+            else:
+                assert moved == start
+                triggers = conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'campaign_version_%'"))
+                assert triggers.all() == []
+        upgrade(revision="0012")
+        with db.engine.begin() as conn:
+            assert set(numbers(conn)) == {0, 1, 2}

@@ -20,10 +20,11 @@ from sqlalchemy import delete, insert, join, select
 
 from fointracker.domain.deadlines import DeadlineState
 from fointracker.domain.lifecycle import EXEMPTIONS, OPEN_STATUSES
+from fointracker.domain.report_statistics import percentage
 from fointracker.models import AuditEntry, Authority, Campaign, FoiRequest, User
 from fointracker.services.deadlines import Calendars, request_state
 from fointracker.services.foi_requests import create_request
-from fointracker.services.sql_stats import median_select, percentage
+from fointracker.services.sql_stats import median_select
 from fointracker.services.stats import (
     PROGRESS_COLUMNS,
     TODO_BUCKETS,

@@ -50,7 +50,9 @@ def dashboard():
     if scope_name not in SCOPES:
         scope_name = default_scope(current_user.role)
     today = clock.today()
-    # Cached per worker while the database is unchanged (services.read_cache says why that is safe).
+    # Cached per worker while the campaigns the user may see (and the data no campaign owns) are
+    # unchanged: services.read_cache says why that is safe. Uncached it costs ~15-25 ms at the load
+    # test's size, ~10x /healthz: benchmarks/load.py's dashboard throughput goal needs the cache.
     data = dashboard_data(
         db.session,
         scope_name == "all",

@@ -4,7 +4,7 @@ from .audit import AuditEntry
 from .authority import Authority
 from .calendar import ClosureDay
 from .campaign import Campaign, campaign_coordinators, campaign_members
-from .data_version import DataVersion
+from .campaign_version import CampaignVersion
 from .figures import Answer, Question
 from .foi_request import Attachment, FoiRequest, RequestEvent
 from .reminder import Reminder, SchedulerLease
@@ -17,8 +17,8 @@ __all__ = [
     "AuditEntry",
     "Authority",
     "Campaign",
+    "CampaignVersion",
     "ClosureDay",
-    "DataVersion",
     "campaign_coordinators",
     "campaign_members",
     "FoiRequest",

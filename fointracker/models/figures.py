@@ -4,7 +4,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.types import TypeDecorator
 
 from .. import clock
 from ..extensions import db
@@ -12,8 +15,55 @@ from .campaign import Campaign
 from .foi_request import Attachment, FoiRequest
 from .user import User
 
+_SIX_PLACES = Decimal("0.000001")
+
+
+class _TextOnSqlite(ColumnElement):
+    """A figure column as selected: CAST(... AS TEXT) on SQLite, itself elsewhere."""
+
+    inherit_cache = True
+
+    def __init__(self, clause):
+        self.clause = clause
+        self.type = clause.type
+
+
+@compiles(_TextOnSqlite)
+def _as_is(element, compiler, **kw):
+    return compiler.process(element.clause, **kw)
+
+
+@compiles(_TextOnSqlite, "sqlite")
+def _as_text(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clause, **kw)} AS TEXT)"
+
+
+def _exact_sqlite_number(value):
+    if isinstance(value, str):
+        return Decimal(value).quantize(_SIX_PLACES)
+    return None if value is None else Decimal(f"{value:.6f}")  # not selected through the CAST
+
+
+class ExactNumber(TypeDecorator):
+    """Numeric(24, 6) that reads back exactly on SQLite too. SQLite keeps it as a REAL, and
+    SQLAlchemy's float -> Decimal("%.6f") misreads large figures (987654321012.34 comes back as
+    987654321012.339966); SQLite's own text form of the REAL (15 significant digits) is exact for
+    every figure the app accepts (domain.figures.MAX_SIGNIFICANT_DIGITS). PostgreSQL: numeric, as is."""
+
+    impl = Numeric(24, 6)
+    cache_ok = True
+
+    def column_expression(self, column):
+        return _TextOnSqlite(column)
+
+    def result_processor(self, dialect, coltype):
+        if dialect.name == "sqlite":
+            return _exact_sqlite_number
+        return super().result_processor(dialect, coltype)
+
+
 # Exact decimals: money to the penny and beyond, never floats.
-NUMBER = Numeric(24, 6)
+NUMBER = ExactNumber()
 
 
 class Question(db.Model):

@@ -1,7 +1,10 @@
 """The report page, the per-council tables behind its figures, and its downloads. Thin: the
 numbers come from services.report (and services.report_details for one table), the files from
 services.report_exports, and the downloads stream (stream_with_context keeps the database
-session open while the generator runs)."""
+session open while the generator runs). The page and report.json share one built report per
+campaign and day, kept per worker process while the campaign's data is unchanged."""
+
+from dataclasses import dataclass, field
 
 from flask import (
     Response,
@@ -17,13 +20,14 @@ from .. import clock
 from ..auth.permissions import get_campaign_or_404
 from ..extensions import db
 from ..services.read_cache import VersionedCache
-from ..services.report import answer_text, show_figure, show_percent
+from ..services.report import Report, answer_text, build_report, show_figure, show_percent
 from ..services.report_details import pair_table as find_pair_table
 from ..services.report_details import question_table as find_question_table
 from ..services.report_exports import (
     FORMATS,
     export_chunks,
     export_filename,
+    json_chunks,
     page_context,
 )
 from . import bp
@@ -33,20 +37,41 @@ STANDALONE_POLICY = (
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
-# The report as the page shows it, per worker process, while the database is unchanged
-# (services.read_cache says why that is safe). A rendered report is ~0.4 MB: a few are kept.
+# The built report per campaign and day, per worker process, while the campaign's data (and the
+# data no campaign owns) is unchanged: services.read_cache says why that is safe. A few are kept.
 report_cache = VersionedCache(max_entries=16)
+
+
+@dataclass
+class CachedReport:
+    """A built report, and the page body rendered from it (per script root, as its links are):
+    rendering takes ~30 ms, several times a cached visit's cost (benchmarks/load.py)."""
+
+    report: Report
+    page_bodies: dict[str, Markup] = field(default_factory=dict)
+
+
+def cached_report(campaign) -> CachedReport:
+    """The campaign's report for today. The caller has checked (get_campaign_or_404) that the user
+    may see the campaign; the report holds nothing of any other, nor anything that depends on who
+    is looking."""
+    today = clock.today()
+    return report_cache.get_or_compute(
+        db.session,
+        ("report", campaign.id, today),
+        lambda: CachedReport(build_report(db.session, campaign, today)),
+        (campaign.id,),
+    )
 
 
 @bp.route("/campaigns/<id:campaign_id>/report")
 def report(campaign_id: int):
     campaign = get_campaign_or_404(campaign_id)
-    # Keyed on the campaign, which get_campaign_or_404 has just checked this user may see; the
-    # page shows nothing of any other campaign, and nothing that depends on who is looking.
-    key = ("report page", campaign.id, clock.today(), request.script_root)
-    body = report_cache.get_or_compute(
-        db.session, key, lambda: Markup(render_template("reports/_report.html", **page_context(db.session, campaign)))
-    )
+    cached = cached_report(campaign)
+    body = cached.page_bodies.get(request.script_root)
+    if body is None:
+        context = page_context(db.session, campaign, report=cached.report)
+        body = cached.page_bodies[request.script_root] = Markup(render_template("reports/_report.html", **context))
     return render_template("reports/report.html", campaign=campaign, report_body=body)
 
 
@@ -96,16 +121,21 @@ def _download(campaign_id: int, fmt: str) -> Response:
     campaign = get_campaign_or_404(campaign_id)
     chunks = export_chunks(db.session, campaign, fmt)
     spec = FORMATS[fmt]
-    headers = {"Cache-Control": "no-store"}
-    if fmt != "json":
-        headers["Content-Disposition"] = f'attachment; filename="{export_filename(campaign, fmt)}"'
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{export_filename(campaign, fmt)}"',
+    }
     content_type = spec.mimetype if spec.binary else f"{spec.mimetype}; charset=utf-8"
     return Response(stream_with_context(chunks), content_type=content_type, headers=headers)
 
 
 @bp.route("/campaigns/<id:campaign_id>/report.json")
 def report_json(campaign_id: int):
-    return _download(campaign_id, "json")
+    """The report's figures, the same built report the page shows."""
+    campaign = get_campaign_or_404(campaign_id)
+    chunks = json_chunks(cached_report(campaign).report)  # built before the first chunk: a failure is an error response
+    content_type = f"{FORMATS['json'].mimetype}; charset=utf-8"
+    return Response(chunks, content_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/campaigns/<id:campaign_id>/report.csv")

@@ -48,8 +48,19 @@ MANIFEST = "manifest.json"
 DATABASE_MEMBERS = {"sqlite": "database/fointracker.sqlite3", "postgresql": "database/fointracker.pgdump"}
 DIALECT_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 #: A newly set-up database already has these filled in: rows here are not "data" a restore would lose.
-#: (data_version: one row, the number services.read_cache keys its caches on.)
-SETUP_TABLES = ("alembic_version", "authority", "data_version")
+#: (campaign_version: the numbers services.read_cache keys its caches on, row 0 there from the
+#: start; data_version: its one row, before migration 0012.)
+SETUP_TABLES = ("alembic_version", "authority", "campaign_version", "data_version")
+#: SQLite's full-text index of the requests (migration 0011: an FTS5 table and its shadow tables). It is
+#: derived from foi_request and copied with it, in the same snapshot; even when empty it has rows of
+#: its own bookkeeping, which are not data either.
+SEARCH_INDEX_TABLES = (
+    "request_search",
+    "request_search_config",
+    "request_search_data",
+    "request_search_docsize",
+    "request_search_idx",
+)
 #: How long pg_restore waits for a table another connection is using before giving up.
 PG_LOCK_TIMEOUT = "30s"
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
@@ -342,6 +353,7 @@ def restore_backup(
             _replace_sqlite(url, db_copy)
         else:
             _pg_restore(url, db_copy, pg_bin_dir)
+        _move_cache_versions_on(url)
         try:
             _swap_folder(files_dir, uploads)
         except OSError as exc:
@@ -576,6 +588,25 @@ def _pg_restore(url: URL, dump: Path, pg_bin_dir: str | None) -> None:
     )
 
 
+def _move_cache_versions_on(url: URL) -> None:
+    """Every campaign_version number moved on past any it had: no worker serves an answer it cached
+    from the data this restore replaced, whatever numbers the backup held (services.read_cache).
+    Rows neither added nor removed, so the counts still match the manifest."""
+    later = {  # max(n + 1, microseconds since 1970), as migration 0012's triggers write it
+        "sqlite": "max(n + 1, CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER))",
+        "postgresql": "greatest(n + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)",
+    }[_dialect(url)]
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            if "campaign_version" in inspect(conn).get_table_names():  # none in a backup from before 0012
+                conn.execute(text(f"UPDATE campaign_version SET n = {later}"))
+    except SQLAlchemyError as exc:
+        raise BackupError(f"restored, but the caches' versions were not moved on: {_db_reason(exc)}") from None
+    finally:
+        engine.dispose()
+
+
 def _swap_folder(new: Path, folder: Path) -> None:
     """Put `new` in place of `folder` with two renames; the old one is deleted once the new one is in."""
     old = None
@@ -621,7 +652,7 @@ def table_counts(database_url: str | URL) -> dict[str, int]:
 
 
 def _data_rows(url: URL) -> int:
-    return sum(n for table, n in table_counts(url).items() if table not in SETUP_TABLES)
+    return sum(n for table, n in table_counts(url).items() if table not in SETUP_TABLES + SEARCH_INDEX_TABLES)
 
 
 def _counts(conn) -> dict[str, int]:

@@ -169,6 +169,13 @@ def _column_values(foi_request, events: Sequence, calendars: Calendars) -> dict:
     return values
 
 
+def new_request_deadlines(columns: dict, events: Sequence, calendars: Calendars) -> dict:
+    """The derived columns of a request not written yet (`columns`: its regime, received_on and
+    status) with its first events: what recompute_request stores once it is. For the bulk
+    path (services.bulk_requests), which writes each new request with its deadlines at once."""
+    return _column_values(SimpleNamespace(**columns), events, calendars)
+
+
 def recompute_request(session: Session, foi_request: FoiRequest, calendars: Calendars | None = None) -> bool:
     """Refresh one request's deadline columns from its timeline (caller commits). True if any changed."""
     from .reminders import plan_request
@@ -181,6 +188,35 @@ def recompute_request(session: Session, foi_request: FoiRequest, calendars: Cale
     # Reminders are planned in the same transaction as the dates they are about.
     plan_request(session, foi_request, calendars.for_regime(foi_request.regime))
     return changed
+
+
+def recompute_loaded_requests(
+    session: Session, requests: Sequence[FoiRequest], calendars: Calendars | None = None
+) -> None:
+    """recompute_request for many requests whose events are loaded (caller commits): their
+    deadline columns set, then their reminders re-planned in one sync. For bulk timeline
+    changes (services.batch), which would otherwise read the calendars and the campaign's
+    reminder recipients once per request. With `calendars` given, the columns are set before
+    any query, so the next flush writes each request once."""
+    from .reminders import PlanInput, campaign_audiences, facts_for, recipients_for, sync
+
+    calendars = calendars or Calendars.from_db(session)
+    for foi_request in requests:
+        for key, value in _column_values(foi_request, foi_request.events, calendars).items():
+            setattr(foi_request, key, value)
+    audiences = campaign_audiences(session, {r.campaign_id for r in requests})
+    plans = []
+    for foi_request in requests:
+        coordinators, has_webhook = audiences[foi_request.campaign_id]
+        plans.append(
+            PlanInput(
+                foi_request.id,
+                facts_for(foi_request, foi_request.events),
+                recipients_for(foi_request.owner_id, coordinators, foi_request.campaign_id, has_webhook),
+                calendars.for_regime(foi_request.regime),
+            )
+        )
+    sync(session, plans)
 
 
 def recompute_requests(session: Session, batch_size: int = 5000, *, where=None, replan: bool = False) -> int:

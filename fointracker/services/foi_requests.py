@@ -34,11 +34,18 @@ class RequestError(ValueError):
 
 def _check(session: Session, values: dict) -> None:
     authority = session.get(Authority, values["authority_id"])
-    if authority is None:
+    campaign_found = session.get(Campaign, values["campaign_id"]) is not None
+    check_request(values, authority.nation if authority else None, campaign_found)
+
+
+def check_request(values: dict, nation: str | None, campaign_found: bool) -> None:
+    """The rules a request's values obey, given its council's nation (None: no such council) and
+    whether its campaign exists. Shared with the bulk path (services.bulk_requests)."""
+    if nation is None:
         raise RequestError("authority_id", "choose a council from the register")
-    if session.get(Campaign, values["campaign_id"]) is None:
+    if not campaign_found:
         raise RequestError("campaign_id", "choose a campaign")
-    problem = regime_problem(values["regime"], authority.nation)
+    problem = regime_problem(values["regime"], nation)
     if problem:
         raise RequestError("regime", problem)
     if not values["subject"].strip():
@@ -50,15 +57,23 @@ def _check(session: Session, values: dict) -> None:
         raise RequestError("received_on", "the council cannot receive the request before it was sent")
 
 
+def new_request_columns(values: dict) -> dict:
+    """A new request's columns from the values given (checked): received the day it was sent
+    unless said otherwise, a draft until sent. Shared with the bulk path."""
+    columns = {k: v for k, v in values.items() if k in REQUEST_FIELDS}
+    if columns.get("sent_on") and not columns.get("received_on"):
+        columns["received_on"] = columns["sent_on"]  # email arrives the day it is sent
+    columns["status"] = (Status.AWAITING_RESPONSE if columns.get("sent_on") else Status.DRAFT).value
+    return columns
+
+
 def create_request(session: Session, values: dict, user_id: int | None) -> FoiRequest:
     """One request. If it has a sent date it is recorded as sent (a `sent` event). The caller commits."""
     values = dict(values)
     values["subject"] = values["subject"].strip()
     _check(session, values)
-    if values.get("sent_on") and not values.get("received_on"):
-        values["received_on"] = values["sent_on"]  # email arrives the day it is sent
-    foi_request = FoiRequest(**{k: v for k, v in values.items() if k in REQUEST_FIELDS})
-    foi_request.status = (Status.AWAITING_RESPONSE if values.get("sent_on") else Status.DRAFT).value
+    values = new_request_columns(values)
+    foi_request = FoiRequest(**values)
     session.add(foi_request)
     session.flush()
     if values.get("sent_on"):

@@ -1,97 +1,91 @@
 """Per-process caches of what the busiest read pages compute, never stale.
 
-The dashboard counts every request (15 counts over 10,000 rows, per campaign) and is the
-page people open most; the report page aggregates a whole campaign's figures. Both only
-change when something is written, so each worker process keeps the last answers (the
-dashboard's per scope, user for "mine", campaigns the user may see, today and due-soon setting; the report page's per
-campaign and day: reports.views) and reuses them while the database provably holds the same data.
+The report (reports.views: the page and report.json share one built `Report` per campaign and
+day) and the dashboard (per scope, user for "mine", campaigns the user may see, today and
+due-soon setting) only change when something they read is written, so each worker process keeps
+the last answers and reuses them while the data they were computed from is provably unchanged.
 
-Why a cached answer is never stale: the cache key includes a *database version* read on
-every request, a number that is bound to change once a transaction that wrote has committed,
-whatever wrote it (any view, the CLI, the scheduler, another worker or process, raw SQL):
+Why a cached answer is never stale: `campaign_version` (migration 0012 says how) holds a number
+per campaign that triggers on every table move on in any transaction that writes that campaign's
+data, whatever wrote it (any view, the CLI, the scheduler, another worker or process, raw SQL),
+and row 0 for the data no campaign owns (the council register, closure days, users...). The new
+number is visible exactly when the new data is (PostgreSQL: it is written at COMMIT by a deferred
+trigger; SQLite: in the writing transaction), and a number never comes back: max(n + 1,
+microseconds since 1970), and a restore moves every row on (services.backup). So an answer is
+stored under the numbers of what it reads (the report of campaign C: rows C and 0; the
+dashboard: row 0 and the rows of the campaigns the user may see, all rows for an admin), read in
+one statement just before it is computed, and served only to a later request that reads those
+same numbers: if anything it reads was committed meanwhile, a number has moved on for good and
+that answer is never served. Nothing is cached or served while the session has uncommitted writes
+of its own (they could yet be rolled back), nor when a row is missing (after a TRUNCATE, say),
+nor on another backend.
 
-- SQLite: ``PRAGMA data_version`` (documented to change on this connection whenever another
-  connection commits) with ``total_changes()`` (rows this connection has changed, committed or
-  not). Both are the connection's own, so each pooled connection keeps its own entries.
-- PostgreSQL: ``data_version.n``, a one-row table that triggers on every table move on in the
-  writing transaction itself, as it commits (migration 0007 says how, and why that cannot
-  deadlock): the new number is visible exactly when the new data is. (PostgreSQL's snapshot
-  would do too, but it moves with every commit anywhere on the server, autovacuum's included.)
-  Not counted: the scheduler's heartbeat and the login attempts, which no cached page reads.
-
-The answer is stored under the version read just before it was computed, and served only to
-a later request that reads that same version. A version never comes back (SQLite's counters
-only grow; PostgreSQL's number only grows, and is at least the time in microseconds, so a
-restore brings an old number back only with the data it stood for), so if anything committed
-while the answer was being computed, the version has moved on for good and that answer is
-never served. Nothing is cached or served while the
-session has uncommitted writes of its own (they could yet be rolled back), nor on another
-backend. The price of a version that knows nothing of tables is that any write (a figure
-typed in) drops every cached answer; the gain is that no write path can be forgotten. Tests:
-tests/test_read_cache.py does each kind of write and checks that the dashboard and the report
-show it at once, and that on PostgreSQL every table but those two is counted.
+Writes to one campaign leave the others' cached answers standing, and writers to different
+campaigns move different rows (no single row every commit queues on). Not counted: the tables no
+cached page reads (the scheduler's heartbeat, login attempts, user sessions, the audit trail;
+migration 0012 lists them). Tests: tests/test_read_cache.py does each kind of write and checks
+that the dashboard and the report show it at once, that another campaign's report stays cached,
+and that every table but those few has the triggers.
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Campaign
+from ..models import Campaign, CampaignVersion
 from .deadlines import Calendars
 from .stats import Scope, TodoCounts, campaign_progress, everything_dashboard, todo_table
 
-_connection_tokens = itertools.count(1)
-_TOKEN = "fointracker_data_version_token"
-_SQLITE_VERSION = text("SELECT (SELECT data_version FROM pragma_data_version), total_changes()")
-_PG_VERSION = text("SELECT (SELECT n FROM data_version WHERE id = 1), pg_current_xact_id_if_assigned() IS NULL")
-_PG_VERSION_OLD = text("SELECT (SELECT n FROM data_version WHERE id = 1), txid_current_if_assigned() IS NULL")  # < 13
+NO_CAMPAIGN = 0  # campaign_version's row for the data no campaign owns
 
 
-class DataVersion(NamedTuple):
-    """Where the version was read (SQLite: which connection, as its counters are its own;
-    PostgreSQL: which database) and what it read there."""
+class Versions(NamedTuple):
+    """Where the numbers were read (which database) and what was read: ((campaign_id, n), ...)."""
 
     source: Hashable
-    reading: Hashable
+    reading: tuple[tuple[int, int], ...]
 
 
-def database_version(session: Session) -> DataVersion | None:
-    """A reading that changes whenever a transaction that wrote commits (on PostgreSQL: wrote to
-    a counted table; see the module's docstring), taken with one trivial statement; None when it
-    cannot vouch for the data: the session has uncommitted writes, PostgreSQL's row is missing,
-    or the backend is neither SQLite nor PostgreSQL."""
+def campaign_versions(session: Session, campaign_ids: Iterable[int] | None) -> Versions | None:
+    """The numbers of `campaign_ids` and of row 0 (`campaign_ids` None: every row), read with one
+    statement; None when they cannot vouch for the data: the session has uncommitted writes, a
+    row is missing, or the backend is neither SQLite nor PostgreSQL."""
     connection = session.connection()
     dialect = connection.dialect
+    wanted = None if campaign_ids is None else {NO_CAMPAIGN, *campaign_ids}
+    query = select(CampaignVersion.campaign_id, CampaignVersion.n)
+    if wanted is not None:
+        query = query.where(CampaignVersion.campaign_id.in_(sorted(wanted)))
     if dialect.name == "sqlite":
-        pooled = connection.connection  # the pool's proxy: .info lives as long as the DBAPI connection
-        if pooled.dbapi_connection.in_transaction:  # pysqlite begins a transaction only to write
+        if connection.connection.dbapi_connection.in_transaction:  # pysqlite begins a transaction only to write
             return None
-        token = pooled.info.get(_TOKEN)
-        if token is None:  # numbers each connection once: id() could be reused by a later one
-            token = pooled.info[_TOKEN] = next(_connection_tokens)
-        data_version, changes = connection.execute(_SQLITE_VERSION).one()
-        return DataVersion(("sqlite", token), (data_version, changes))
-    if dialect.name == "postgresql":
+        rows = connection.execute(query).all()
+    elif dialect.name == "postgresql":
         old = dialect.server_version_info is not None and dialect.server_version_info < (13,)
-        number, read_only = connection.execute(_PG_VERSION_OLD if old else _PG_VERSION).one()
-        if number is None or not read_only:  # the row is gone (a TRUNCATE) until the next write
+        assigned = func.txid_current_if_assigned() if old else func.pg_current_xact_id_if_assigned()
+        rows = connection.execute(query.add_columns(assigned.is_(None))).all()
+        if not all(read_only for _id, _n, read_only in rows):  # this transaction has written
             return None
-        return DataVersion(("postgresql", connection.engine.url.render_as_string(hide_password=True)), number)
-    return None
+        rows = [(campaign_id, n) for campaign_id, n, _ in rows]
+    else:
+        return None
+    numbers = dict(rows)
+    if NO_CAMPAIGN not in numbers or (wanted is not None and len(numbers) != len(wanted)):
+        return None
+    return Versions((dialect.name, connection.engine.url.render_as_string(hide_password=True)), tuple(sorted(rows)))
 
 
 class VersionedCache:
-    """A small LRU of computed values, each valid only under the database version it was computed
-    in. Per process; safe to share between threads."""
+    """A small LRU of computed values, each valid only under the campaign versions it was
+    computed in. Per process; safe to share between threads."""
 
     def __init__(self, max_entries: int = 512):
         self.max_entries = max_entries
@@ -99,24 +93,27 @@ class VersionedCache:
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get_or_compute(self, session: Session, key: Hashable, compute: Callable[[], Any]) -> Any:
-        version = database_version(session)
-        if version is None:
+    def get_or_compute(
+        self, session: Session, key: Hashable, compute: Callable[[], Any], campaign_ids: Iterable[int] | None
+    ) -> Any:
+        """`compute()`, or the value it gave before if nothing it reads has been written since:
+        it reads the data of `campaign_ids` (None: of every campaign) and the data no campaign owns."""
+        versions = campaign_versions(session, campaign_ids)
+        if versions is None:
             return compute()
-        # One entry per source: on SQLite each pooled connection counts for itself.
-        key = (key, version.source)
+        key = (key, versions.source)
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None and entry[0] == version.reading:
+            if entry is not None and entry[0] == versions.reading:
                 self._entries.move_to_end(key)
                 self.hits += 1
                 return entry[1]
             self.misses += 1
         value = compute()
-        # Under the version read before computing: if something committed meanwhile, no later
-        # request reads that version again, so a value that may have seen it is never served.
+        # Under the numbers read before computing: if something committed meanwhile, no later
+        # request reads those numbers again, so a value that may have seen it is never served.
         with self._lock:
-            self._entries[key] = (version.reading, value)
+            self._entries[key] = (versions.reading, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
@@ -182,5 +179,5 @@ def dashboard_data(
     seen = None if visible is None else tuple(sorted(visible))
     key = ("dashboard", everything, None if everything else user_id, seen, today, soon_days)
     return dashboard_cache.get_or_compute(
-        session, key, lambda: compute_dashboard(session, everything, user_id, today, soon_days, visible)
+        session, key, lambda: compute_dashboard(session, everything, user_id, today, soon_days, visible), visible
     )

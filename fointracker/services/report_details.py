@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ..domain.figures import QuestionType
-from .report import (
-    VALUE_STATES,
-    PairCouncilRow,
+from ..domain.report_statistics import VALUE_STATES, PairCouncilRow
+from .report_answers import (
     QuestionInfo,
     campaign_questions,
     pairs_council_rows,
@@ -27,8 +26,8 @@ from .report import (
 
 
 def counted(qtype: str, row) -> bool:
-    """Whether the report counts this answer in the question's n (services.report's
-    figures_statement): a figure or an estimate with a value of the question's kind."""
+    """Whether the report counts this answer in the question's n (domain.report_statistics):
+    a figure or an estimate with a value of the question's kind."""
     if row.state not in VALUE_STATES:
         return False
     if QuestionType(qtype).is_numeric:

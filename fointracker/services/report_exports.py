@@ -33,24 +33,19 @@ from .. import clock
 from ..charts import bar_chart, change_histogram, top_cuts_chart
 from ..domain.figures import AnswerState, QuestionType
 from ..domain.lifecycle import Outcome, Status
+from ..domain.report_statistics import CHANGE_BINS
 from ..domain.text import replace_control_characters
 from ..exports import csv_stream, neutralise
 from ..models import Campaign
-from .report import (
-    CHANGE_BINS,
+from .report import Report, build_report, pair_council_rows, report_json
+from .report_answers import (
     QuestionInfo,
-    Report,
-    answer_text,
-    build_report,
     campaign_questions,
     council_answers_statement,
     iter_rows,
-    pair_council_rows,
     question_council_rows,
-    report_json,
-    show_figure,
-    show_percent,
 )
+from .report_display import answer_text, show_figure, show_percent
 
 TIDY_COLUMNS = (
     "council_code",
@@ -617,12 +612,13 @@ def export_chunks(session: Session, campaign: Campaign, fmt: str) -> Iterator:
 # ---------------------------------------------------------------- the page (and the standalone HTML file)
 
 
-def page_context(session: Session, campaign: Campaign, standalone: bool = False) -> dict:
-    """What templates/reports/report.html and standalone.html render: the report, its charts
-    (SVG text) and, for the standalone file, the per-council tables behind the figures."""
+def page_context(session: Session, campaign: Campaign, standalone: bool = False, report: Report | None = None) -> dict:
+    """What templates/reports/report.html and standalone.html render: the report (`report` if
+    given: reports.views passes its cached one), its charts (SVG text) and, for the standalone
+    file, the per-council tables behind the figures."""
     from markupsafe import Markup
 
-    report = build_report(session, campaign)
+    report = report or build_report(session, campaign)
     o = report.responses.overall
     charts = {
         "responses": Markup(

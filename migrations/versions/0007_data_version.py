@@ -24,6 +24,9 @@ Not counted: scheduler_lease (the scheduler's heartbeat, every 30 s) and login_a
 login), which no cached page reads; a cache of a page that reads them must count them first.
 Every other table must be counted: tests/test_read_cache.py checks it, so a new table's
 migration adds `count_writes(table)`, as below.
+
+Superseded by 0012 (a number per campaign, on both backends): a table created after 0012 calls
+0012's `count_campaign_writes(table)` instead.
 """
 
 import sqlalchemy as sa

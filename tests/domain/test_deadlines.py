@@ -627,6 +627,45 @@ def test_dates_outside_the_precomputed_range():
     )
 
 
+def test_a_calendar_covers_only_the_years_in_use():
+    """Nothing is built until asked, then the year asked about and two either side; more on demand.
+    (Building 1990-2080 up front cost every web worker its first request: see calendar.py.)"""
+    cal = dl.WorkingCalendar(CalendarName.UK)
+    assert cal._years is None
+    assert cal.add_working_days(D(2026, 11, 23), 20) == D(2026, 12, 22)
+    assert cal._years == (2024, 2028)
+    assert cal.why_not_working(D(2021, 12, 28)) == "Boxing Day (observed) (England, Wales, Scotland, Northern Ireland)"
+    assert cal._years == (2019, 2028)
+
+
+@pytest.mark.parametrize("name", list(CalendarName))
+def test_a_far_date_asked_first_works(name):
+    """A fresh calendar whose first question is centuries away answers as the holidays package says,
+    then still answers for today's dates."""
+    cal = dl.WorkingCalendar(name)
+    start = D(2399, 12, 20)
+    off = {day for subdiv in NAIVE_SUBDIVS[name] for day in holidays.UK(subdiv=subdiv, years=range(2399, 2401))}
+    off |= {D(2399, 12, 25), D(2400, 12, 25)}
+    day, n = start, 0
+    while n < 30:
+        day += timedelta(days=1)
+        n += day.weekday() < 5 and day not in off
+    assert cal.add_working_days(start, 30) == day
+    assert cal.working_days_between(start, day) == 30
+    assert cal.why_not_working(D(2400, 12, 25)).startswith("Christmas Day")  # a Monday
+    assert cal.add_working_days(D(2026, 3, 2), 20) == naive_add(D(2026, 3, 2), 20, name)
+
+
+def test_overrides_are_judged_whatever_years_are_built():
+    """Whether an override can apply (a bank holiday made a working day, not a weekend) does not
+    depend on which years the calendar has built yet."""
+    easter_1985 = ClosureOverride(D(1985, 4, 8), "Easter Monday worked", remove=True)
+    saturday = ClosureOverride(D(2026, 3, 7), "Saturday opening", remove=True)
+    cal = dl.WorkingCalendar(CalendarName.UK, [easter_1985, saturday])
+    assert cal.ignored_overrides == (saturday,)
+    assert cal.is_working_day(D(1985, 4, 8)) and not UK.is_working_day(D(1985, 4, 8))
+
+
 # --------------------------------------------------------------------------- properties of deadlines
 
 

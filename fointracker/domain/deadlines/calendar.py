@@ -17,10 +17,16 @@ Holidays
 
 Performance
     Each calendar keeps a sorted list of working-day ordinals and a prefix count
-    indexed by date ordinal (1990-2080, extended on demand), so adding or counting
-    working days is two list look-ups. The ordinal methods (``_add``, ``_between``,
-    ``_working`` and the ``_st`` tables) are the deadline rules' fast interface
-    (``rules.py``); everyone else uses the date methods.
+    indexed by date ordinal, so adding or counting working days is two list
+    look-ups. The tables cover only the years in use: nothing until the first
+    question, then that year and _MARGIN_YEARS either side, extended on demand.
+    Every web worker used to build 1990-2080 on its first request (~70 ms of CPU
+    for both calendars, most of it the holidays package at ~1.5 ms per year and
+    nation; now ~10 ms); holidays are computed once per year and calendar, so an
+    extension computes only the new years. (Importing the holidays package, ~0.2 s,
+    is still paid once per process, on first use.) The ordinal methods (``_add``,
+    ``_between``, ``_working`` and the ``_st`` tables) are the deadline rules' fast
+    interface (``rules.py``); everyone else uses the date methods.
 
 Pure module: no Flask, no database.
 """
@@ -31,7 +37,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from ..regimes import CalendarName
 
@@ -40,8 +46,8 @@ _CALENDAR_SUBDIVISIONS = {
     CalendarName.UK: _NATIONS,
     CalendarName.SCOTLAND: (("SCT", "Scotland"),),
 }
-_FIRST_YEAR = 1990
-_LAST_YEAR = 2080
+_MARGIN_YEARS = 2  # built around a year asked about, each side
+_MIN_YEAR, _MAX_YEAR = 1, 9998
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_ABBR = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -78,28 +84,34 @@ class SkippedDay:
     reason: str
 
 
-@lru_cache(maxsize=32)
-def _holiday_reasons(name: CalendarName, first_year: int, last_year: int) -> dict[int, str]:
-    """{date ordinal: "Easter Monday (England, Wales, Northern Ireland)"} for the years."""
+@cache  # a few hundred bytes a year; years are asked for again as the tables grow
+def _holiday_reasons_in(name: CalendarName, year: int) -> dict[int, str]:
+    """{date ordinal: "Easter Monday (England, Wales, Northern Ireland)"} for one year."""
     import holidays as holidays_package  # imported lazily: it is the slow part of start-up
 
-    years = range(first_year, last_year + 1)
     nations = _CALENDAR_SUBDIVISIONS[name]
     table: dict[int, dict[str, list[str]]] = {}
     for code, nation in nations:
-        for day, names in holidays_package.UK(subdiv=code, years=years).items():
+        for day, names in holidays_package.UK(subdiv=code, years=year).items():
             entry = table.setdefault(day.toordinal(), {})
             for holiday_name in names.split("; "):
                 entry.setdefault(holiday_name.strip(), []).append(nation)
-    all_nations = [nation for _, nation in nations]
-    for year in years:  # Christmas Day is a non-working day by statute, whatever the package says
-        entry = table.setdefault(date(year, 12, 25).toordinal(), {})
-        if not any(holiday_name.startswith("Christmas Day") for holiday_name in entry):
-            entry["Christmas Day"] = list(all_nations)
+    # Christmas Day is a non-working day by statute, whatever the package says.
+    entry = table.setdefault(date(year, 12, 25).toordinal(), {})
+    if not any(holiday_name.startswith("Christmas Day") for holiday_name in entry):
+        entry["Christmas Day"] = [nation for _, nation in nations]
     return {
         ordinal: "; ".join(f"{holiday_name} ({', '.join(where)})" for holiday_name, where in entry.items())
         for ordinal, entry in table.items()
     }
+
+
+def _holiday_reasons(name: CalendarName, first_year: int, last_year: int) -> dict[int, str]:
+    """{date ordinal: reason} for the years first_year..last_year."""
+    reasons: dict[int, str] = {}
+    for year in range(first_year, last_year + 1):
+        reasons.update(_holiday_reasons_in(name, year))
+    return reasons
 
 
 def _is_weekend(ordinal: int) -> bool:
@@ -110,28 +122,25 @@ class WorkingCalendar:
     """Working days under one of the two statutory calendars, with admin overrides.
 
     Instances are immutable from the outside and shared (see ``get_calendar``);
-    the covered range of years grows on demand behind a lock.
+    the covered range of years, none at first, grows on demand behind a lock.
     """
 
     def __init__(self, name: CalendarName | str, overrides: Iterable[ClosureOverride] = ()):
         self.name = CalendarName(name)
         self.overrides = frozenset(o for o in overrides if o.calendar is None or o.calendar is self.name)
         self._lock = threading.Lock()
-        self._years = (0, -1)
-        self._st: tuple[int, list[int], list[int]] = (0, [0], [])
-        self._info: tuple[dict[int, str], dict[int, str], dict[int, str]] = ({}, {}, {})
-        self.ignored_overrides: tuple[ClosureOverride, ...] = ()
-        self._build(_FIRST_YEAR, _LAST_YEAR)
+        self._years: tuple[int, int] | None = None  # (first, last) year covered; None: nothing built yet
+        self._st: tuple[int, list[int], list[int]] = (0, [0], [])  # covers no day: every look-up builds
+        self._closures, self._removed, self.ignored_overrides = self._classify_overrides()
+        self._info: tuple[dict[int, str], dict[int, str], dict[int, str]] = ({}, self._closures, self._removed)
 
     def __repr__(self) -> str:
         return f"<WorkingCalendar {self.name.value} overrides={len(self.overrides)}>"
 
     # ---------------------------------------------------------------- building
 
-    def _build(self, first_year: int, last_year: int) -> None:
-        holidays = _holiday_reasons(self.name, first_year, last_year)
-        base = date(first_year, 1, 1).toordinal()
-        end = date(last_year + 1, 1, 1).toordinal()
+    def _classify_overrides(self) -> tuple[dict[int, str], dict[int, str], tuple[ClosureOverride, ...]]:
+        """(closure days, bank holidays made working days, overrides that cannot apply), by ordinal."""
         closures: dict[int, str] = {}
         removed: dict[int, str] = {}
         ignored = []
@@ -140,7 +149,7 @@ class WorkingCalendar:
             if not override.remove:
                 closures[ordinal] = override.name
             elif (
-                ordinal in holidays
+                ordinal in _holiday_reasons_in(self.name, override.day.year)
                 and not _is_weekend(ordinal)
                 and not (override.day.month == 12 and override.day.day == 25)
             ):
@@ -149,6 +158,13 @@ class WorkingCalendar:
                 ignored.append(override)
         for ordinal in closures:
             removed.pop(ordinal, None)
+        return closures, removed, tuple(ignored)
+
+    def _build(self, first_year: int, last_year: int) -> None:
+        holidays = _holiday_reasons(self.name, first_year, last_year)
+        base = date(first_year, 1, 1).toordinal()
+        end = date(last_year + 1, 1, 1).toordinal()
+        closures, removed = self._closures, self._removed
         prefix = [0] * (end - base + 1)
         work = []
         count = 0
@@ -159,7 +175,6 @@ class WorkingCalendar:
                 work.append(ordinal)
             prefix[i + 1] = count
             weekday = 0 if weekday == 6 else weekday + 1
-        self.ignored_overrides = tuple(ignored)
         self._info = (holidays, closures, removed)
         self._years = (first_year, last_year)
         self._st = (base, prefix, work)  # assigned last, in one step: readers see old or new
@@ -168,9 +183,9 @@ class WorkingCalendar:
         """Cover `ordinal` and at least `extra_working_days` working days after it."""
         with self._lock:
             year = date.fromordinal(max(1, min(ordinal, date.max.toordinal()))).year
-            first, last = self._years
-            first = min(first, max(1, year - 5))
-            last = max(last, min(9998, year + 5))
+            first, last = self._years or (year, year)
+            first = min(first, max(_MIN_YEAR, year - _MARGIN_YEARS))
+            last = max(last, min(_MAX_YEAR, year + _MARGIN_YEARS))
             while True:
                 if (first, last) != self._years:
                     self._build(first, last)
@@ -180,9 +195,9 @@ class WorkingCalendar:
                     raise ValueError(f"{ordinal} is outside the supported range of dates")
                 if extra_working_days <= 0 or prefix[i] + extra_working_days - 1 < len(work):
                     return
-                if last >= 9998:
+                if last >= _MAX_YEAR:
                     raise ValueError("the result is outside the supported range of dates")
-                last = min(9998, last + max(10, extra_working_days // 200 + 2))
+                last = min(_MAX_YEAR, last + max(_MARGIN_YEARS, extra_working_days // 200 + 2))
 
     # ---------------------------------------------------------------- ordinal core
 

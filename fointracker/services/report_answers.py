@@ -1,0 +1,287 @@
+"""What the campaign report reads: the campaign's questions, its answers, and the
+per-council tables behind its figures.
+
+The report's figures come from one SELECT of the campaign's answers with each council's
+region and type (`answers_statement`), which domain.report_statistics goes through once;
+the before/after tables name their councils from one more small read (`read_councils`).
+
+On SQLite a figure is stored as a REAL; models.figures.ExactNumber reads it through SQLite's
+own text form, exact for every figure the app accepts (at most 15 significant digits,
+domain.figures.MAX_SIGNIFICANT_DIGITS), so both backends give the same Decimals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, distinct, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ..domain.figures import QuestionType
+from ..domain.report_statistics import VALUE_STATES, PairCouncilRow, largest_cut_first, pair_rows, tally_answers
+from ..models import Answer, Authority, FoiRequest, Question
+
+# ---------------------------------------------------------------- questions
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    id: int
+    code: str
+    label: str
+    qtype: str
+    period_label: str
+    pair_group: str
+    position: int
+    help_text: str
+    choices: tuple[str, ...]
+
+    @property
+    def is_numeric(self) -> bool:
+        return QuestionType(self.qtype).is_numeric
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} ({self.period_label})" if self.period_label else self.label
+
+    @property
+    def type_label(self) -> str:
+        return QuestionType(self.qtype).label
+
+
+def campaign_questions(session: Session, campaign_id: int) -> list[QuestionInfo]:
+    """The campaign's questions in order (position, then id)."""
+    rows = session.scalars(
+        select(Question).where(Question.campaign_id == campaign_id).order_by(Question.position, Question.id)
+    )
+    return [
+        QuestionInfo(
+            q.id,
+            q.code,
+            q.label,
+            q.qtype,
+            q.period_label or "",
+            q.pair_group or "",
+            q.position or 0,
+            q.help_text or "",
+            tuple(q.choices or ()),
+        )
+        for q in rows
+    ]
+
+
+def question_pairs(questions: Sequence[QuestionInfo]) -> tuple[list[tuple[QuestionInfo, QuestionInfo]], list[str]]:
+    """The before/after pairs, and why any pair group is not compared.
+
+    Numeric questions sharing a pair group are ordered by position (then period label):
+    two make one pair, "before" first; three or more make consecutive pairs (a series of
+    years). A group with questions of different types, or only one numeric question, is
+    not compared.
+    """
+    groups: dict[str, list[QuestionInfo]] = defaultdict(list)
+    for question in questions:
+        if question.pair_group:
+            groups[question.pair_group].append(question)
+    pairs, unpaired = [], []
+    for name, members in groups.items():
+        numeric = sorted((q for q in members if q.is_numeric), key=lambda q: (q.position, q.period_label, q.id))
+        if len(numeric) < 2:
+            unpaired.append(f"Pair group “{name}” has fewer than two numeric questions, so nothing is compared.")
+            continue
+        if len({q.qtype for q in numeric}) > 1:
+            unpaired.append(
+                f"Pair group “{name}” mixes questions of different types "
+                f"({', '.join(q.code for q in numeric)}), so they are not compared."
+            )
+            continue
+        pairs.extend(zip(numeric, numeric[1:]))
+    return pairs, unpaired
+
+
+# ---------------------------------------------------------------- the answers, once
+
+
+def answers_statement(campaign_id: int, question_ids: Sequence[int] | None = None) -> Select:
+    """Every answer to the campaign's requests (or only to `question_ids`), with its council:
+    the columns of domain.report_statistics.ANSWER_FIELDS."""
+    a = Answer
+    stmt = (
+        select(
+            a.question_id,
+            Authority.region,
+            Authority.type_name,
+            a.state,
+            and_(a.state.in_(VALUE_STATES), a.value_number.is_not(None)).label("counted"),
+            a.bound_high.is_not(None).label("suppressed"),
+            a.value_bool,
+            a.value_text,
+            a.value_number,
+            a.request_id,
+        )
+        .select_from(a)
+        .join(FoiRequest, FoiRequest.id == a.request_id)
+        .join(Authority, Authority.id == FoiRequest.authority_id)
+        .where(FoiRequest.campaign_id == campaign_id)
+    )
+    if question_ids is not None:
+        stmt = stmt.where(a.question_id.in_(list(question_ids)))
+    return stmt
+
+
+def read_councils(session: Session, campaign_id: int) -> dict[int, tuple[str, str]]:
+    """{request id: its council's (code, short name)} for the campaign's requests: the names
+    of the councils in the before/after tables (read apart: the answers need only the groups)."""
+    rows = session.execute(
+        select(FoiRequest.id, Authority.code, Authority.short_name)
+        .join(Authority, Authority.id == FoiRequest.authority_id)
+        .where(FoiRequest.campaign_id == campaign_id)
+    )
+    return {request_id: (code, name) for request_id, code, name in rows}
+
+
+def read_answers(session: Session, campaign_id: int) -> list:
+    """The campaign's answers (`answers_statement`), as Core rows: the ORM adds nothing to plain columns."""
+    return session.connection().execute(answers_statement(campaign_id)).all()
+
+
+@dataclass
+class Period:
+    first_sent: date | None = None
+    last_sent: date | None = None
+    last_response: date | None = None
+    requests: int = 0  # sent
+    councils: int = 0  # distinct councils sent one
+
+
+def read_period(session: Session, campaign_id: int) -> Period:
+    """When the campaign's requests went out and the last response came back."""
+    r = FoiRequest
+    first, last, last_response, requests, councils = session.execute(
+        select(
+            func.min(r.sent_on),
+            func.max(r.sent_on),
+            func.max(r.responded_on),
+            func.count(r.id),
+            func.count(distinct(r.authority_id)),
+        ).where(r.campaign_id == campaign_id, r.sent_on.is_not(None))
+    ).one()
+    return Period(first, last, last_response, requests or 0, councils or 0)
+
+
+# ---------------------------------------------------------------- per-council tables
+
+
+def request_filter(campaign_id: int):
+    """The requests a report's per-council tables list: the campaign's sent requests, and any
+    other of its requests that has an answer recorded."""
+    other = aliased(Answer, name="any_answer")
+    has_answer = exists().where(other.request_id == FoiRequest.id).correlate(FoiRequest)
+    return and_(FoiRequest.campaign_id == campaign_id, or_(FoiRequest.sent_on.is_not(None), has_answer))
+
+
+def council_answers_statement(campaign_id: int) -> Select:
+    """One row per council (request) and question, with the answer if there is one, in
+    council order: the tidy table, and the source of the wide one."""
+    a = Answer
+    return (
+        select(
+            FoiRequest.id.label("request_id"),
+            FoiRequest.status,
+            FoiRequest.outcome,
+            FoiRequest.responded_on,
+            FoiRequest.responded_on_time,
+            FoiRequest.response_working_days,
+            Authority.code,
+            Authority.gss_code,
+            Authority.short_name,
+            Authority.region,
+            Authority.type_name,
+            Authority.nation,
+            Question.id.label("question_id"),
+            Question.code.label("question_code"),
+            Question.label.label("question"),
+            Question.period_label,
+            Question.qtype,
+            a.state,
+            a.value_number,
+            a.bound_low,
+            a.bound_high,
+            a.value_bool,
+            a.value_text,
+            a.raw,
+            a.exemption,
+            a.note,
+        )
+        .select_from(FoiRequest)
+        .join(Authority, Authority.id == FoiRequest.authority_id)
+        .join(Question, Question.campaign_id == FoiRequest.campaign_id)
+        .outerjoin(a, and_(a.request_id == FoiRequest.id, a.question_id == Question.id))
+        .where(request_filter(campaign_id))
+        .order_by(Authority.short_name, Authority.code, FoiRequest.id, Question.position, Question.id)
+    )
+
+
+def question_council_rows(session: Session, campaign_id: int, question_id: int | None = None) -> dict[int, list]:
+    """{question id: the answers to it, council by council}: the table behind each question's
+    figures (every question's, or only `question_id`'s)."""
+    a = Answer
+    stmt = (
+        select(
+            a.question_id,
+            Authority.code,
+            Authority.short_name,
+            Authority.region,
+            Authority.type_name,
+            a.state,
+            a.value_number,
+            a.bound_low,
+            a.bound_high,
+            a.value_bool,
+            a.value_text,
+            a.raw,
+            a.exemption,
+            a.note,
+        )
+        .select_from(a)
+        .join(FoiRequest, FoiRequest.id == a.request_id)
+        .join(Authority, Authority.id == FoiRequest.authority_id)
+        .where(FoiRequest.campaign_id == campaign_id)
+        .order_by(a.question_id, Authority.short_name, Authority.code, FoiRequest.id)
+    )
+    if question_id is not None:
+        stmt = stmt.where(a.question_id == question_id)
+    rows: dict[int, list] = defaultdict(list)
+    for row in session.execute(stmt.execution_options(yield_per=2000)):
+        rows[row.question_id].append(row)
+    return rows
+
+
+def pairs_council_rows(
+    session: Session, campaign_id: int, pairs: Sequence[tuple[QuestionInfo, QuestionInfo]]
+) -> dict[int, list[PairCouncilRow]]:
+    """{place in `pairs`: the councils that gave both figures of that (before, after) pair,
+    largest cut first}: the table behind each pair's figures."""
+    if not pairs:
+        return {}
+    paired = {q.id for pair in pairs for q in pair}
+    tally = tally_answers(session.execute(answers_statement(campaign_id, sorted(paired))).all(), paired)
+    councils = read_councils(session, campaign_id)
+    tables: dict[int, list[PairCouncilRow]] = defaultdict(list)
+    for index, (before, after) in enumerate(pairs):
+        for b, a, estimate, _pct, _bin, region, type_name, request_id, _change in sorted(
+            pair_rows(tally, before.id, after.id), key=largest_cut_first(councils)
+        ):
+            code, name = councils[request_id]
+            tables[index].append(PairCouncilRow(code, name, region, type_name, b, a, estimate))
+    return tables
+
+
+def iter_rows(session: Session, stmt: Select, batch: int = 1000) -> Iterator:
+    """A statement's rows, read from the database `batch` at a time (a server-side cursor on
+    PostgreSQL), so exports stream with flat memory."""
+    result = session.execute(stmt.execution_options(yield_per=batch))
+    for partition in result.partitions():
+        yield from partition
