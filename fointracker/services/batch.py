@@ -29,7 +29,7 @@ from .deadlines import Calendars, recompute_loaded_requests, recompute_requests
 from .foi_requests import RequestError
 
 # add_event's own steps, shared so that a bulk event obeys the same rules (see _add_events)
-from .timeline import EVENT_FIELDS, REQUEST_STATE_FIELDS, TimelineError, _apply, _check_event
+from .timeline import EVENT_FIELDS, REQUEST_STATE_FIELDS, TimelineError, apply_events, check_event
 
 
 class BatchError(ValueError):
@@ -295,7 +295,7 @@ def _add_events(
     refusals, added = [], []
     for foi_request in requests:
         try:
-            _check_event(foi_request, kind, occurred_on, details, today)
+            check_event(foi_request, kind, occurred_on, details, today)
             before = snapshot(foi_request, REQUEST_STATE_FIELDS)
             event = RequestEvent(
                 kind=kind.value,
@@ -304,7 +304,7 @@ def _add_events(
                 note=note.strip(),
                 created_by_id=user_id,
             )
-            _apply(session, foi_request, list(foi_request.events) + [event])
+            apply_events(session, foi_request, list(foi_request.events) + [event])
         except TimelineError as exc:
             refusals.append(Refusal(foi_request.id, foi_request.authority.short_name, exc.message))
             continue

@@ -182,6 +182,11 @@ def request_filter(campaign_id: int):
     return and_(FoiRequest.campaign_id == campaign_id, or_(FoiRequest.sent_on.is_not(None), has_answer))
 
 
+def _answer_as_shown(a) -> tuple:
+    """An answer's columns as the per-council tables show it (answer_text's arguments, and more)."""
+    return (a.state, a.value_number, a.bound_low, a.bound_high, a.value_bool, a.value_text, a.raw, a.exemption, a.note)
+
+
 def council_answers_statement(campaign_id: int) -> Select:
     """One row per council (request) and question, with the answer if there is one, in
     council order: the tidy table, and the source of the wide one."""
@@ -205,15 +210,7 @@ def council_answers_statement(campaign_id: int) -> Select:
             Question.label.label("question"),
             Question.period_label,
             Question.qtype,
-            a.state,
-            a.value_number,
-            a.bound_low,
-            a.bound_high,
-            a.value_bool,
-            a.value_text,
-            a.raw,
-            a.exemption,
-            a.note,
+            *_answer_as_shown(a),
         )
         .select_from(FoiRequest)
         .join(Authority, Authority.id == FoiRequest.authority_id)
@@ -235,15 +232,7 @@ def question_council_rows(session: Session, campaign_id: int, question_id: int |
             Authority.short_name,
             Authority.region,
             Authority.type_name,
-            a.state,
-            a.value_number,
-            a.bound_low,
-            a.bound_high,
-            a.value_bool,
-            a.value_text,
-            a.raw,
-            a.exemption,
-            a.note,
+            *_answer_as_shown(a),
         )
         .select_from(a)
         .join(FoiRequest, FoiRequest.id == a.request_id)

@@ -36,7 +36,9 @@ def _ordered(events: list[RequestEvent]) -> list[RequestEvent]:
     return sorted(events, key=lambda e: (e.occurred_on, e.id if e.id is not None else float("inf")))
 
 
-def _check_event(foi_request: FoiRequest, kind: EventKind, occurred_on: date, details: dict, today: date) -> None:
+def check_event(foi_request: FoiRequest, kind: EventKind, occurred_on: date, details: dict, today: date) -> None:
+    """Refuse (TimelineError) an event this request cannot take: the rules add_event and the bulk
+    actions (services.batch) share."""
     if occurred_on > today:
         raise TimelineError("the date is in the future; record events once they have happened", "occurred_on")
     if kind is not EventKind.SENT and foi_request.sent_on and occurred_on < foi_request.sent_on:
@@ -49,7 +51,7 @@ def _check_event(foi_request: FoiRequest, kind: EventKind, occurred_on: date, de
         raise TimelineError("; ".join(reason for _, reason in problems), field)
 
 
-def _apply(session: Session, foi_request: FoiRequest, events: list[RequestEvent]) -> None:
+def apply_events(session: Session, foi_request: FoiRequest, events: list[RequestEvent]) -> None:
     """Derive status, outcome and the sent/received dates from `events`, then the deadlines."""
     ordered = _ordered(events)
     try:
@@ -109,12 +111,12 @@ def add_event(
     """Record one event (bulk actions call it once per request, then commit all or nothing)."""
     kind = EventKind(kind)
     details = {k: v for k, v in (details or {}).items() if v not in (None, "", [])}
-    _check_event(foi_request, kind, occurred_on, details, today or clock.today())
+    check_event(foi_request, kind, occurred_on, details, today or clock.today())
     before = snapshot(foi_request, REQUEST_STATE_FIELDS)
     event = RequestEvent(
         kind=kind.value, occurred_on=occurred_on, details=details, note=note.strip(), created_by_id=user_id
     )
-    _apply(session, foi_request, list(foi_request.events) + [event])
+    apply_events(session, foi_request, list(foi_request.events) + [event])
     foi_request.events.append(event)
     _finish(session, foi_request, before, user_id, event, "event added", None)
     return event
@@ -136,11 +138,11 @@ def update_event(
     foi_request = event.request
     kind = EventKind(event.kind)
     details = {k: v for k, v in (details or {}).items() if v not in (None, "", [])}
-    _check_event(foi_request, kind, occurred_on, details, today or clock.today())
+    check_event(foi_request, kind, occurred_on, details, today or clock.today())
     before = snapshot(foi_request, REQUEST_STATE_FIELDS)
     event_before = snapshot(event, EVENT_FIELDS)
     event.occurred_on, event.details, event.note = occurred_on, details, note.strip()
-    _apply(session, foi_request, list(foi_request.events))
+    apply_events(session, foi_request, list(foi_request.events))
     _finish(session, foi_request, before, user_id, event, "event edited", event_before, reason.strip())
     return event
 
@@ -153,7 +155,7 @@ def remove_event(session: Session, event: RequestEvent, *, reason: str, user_id:
     event_before = snapshot(event, EVENT_FIELDS)
     remaining = [e for e in foi_request.events if e is not event]
     try:
-        _apply(session, foi_request, remaining)
+        apply_events(session, foi_request, remaining)
     except TimelineError as exc:
         raise TimelineError(f"removing it would leave the timeline inconsistent: {exc.message}") from None
     foi_request.events.remove(event)  # delete-orphan cascade deletes the row
