@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from itertools import groupby, takewhile
+from itertools import takewhile
 from operator import gt, itemgetter, lt
 
 MONEY = "money"
@@ -231,11 +231,11 @@ ANSWER_FIELDS = (
 )
 QUESTION, REGION, TYPE, STATE, COUNTED, SUPPRESSED, BOOL, TEXT, NUMBER, REQUEST = range(len(ANSWER_FIELDS))
 _KIND = itemgetter(slice(QUESTION, NUMBER))  # what answers are counted by: question, group and kind
-_NUMBER = itemgetter(NUMBER)
-_COUNTED = itemgetter(COUNTED)
-_GROUP_OF = {"region": itemgetter(REGION), "type": itemgetter(TYPE)}
 # FigureStats' counts, in the order `_counts_of` refers to them.
 _COUNTS = ("answers", "n_number", "yes", "no", "n_text", "estimates", "suppressed", *NO_VALUE_STATES)
+# A counted figure of a numeric question, as `tally_answers` sets it apart: a tuple of these.
+FIGURE_FIELDS = ("value", "region", "type_name", "request_id", "estimate")
+_VALUE = itemgetter(0)
 
 
 def _counts_of(state: str, counted, suppressed, boolean: bool | None, text: str | None) -> tuple[int, ...]:
@@ -261,19 +261,24 @@ class AnswerTally:
 
     # ANSWER_FIELDS up to value_text (question, region, type and what was answered): how many answers
     kinds: Counter
-    # question id: the counted answers to it (numeric questions only)
+    # question id: its counted figures (FIGURE_FIELDS tuples), smallest first (numeric questions only)
     figures: dict[int, list[tuple]]
 
 
 def tally_answers(answers: Iterable[tuple], numeric: Iterable[int]) -> AnswerTally:
-    """The answers (tuples in ANSWER_FIELDS order), counted by question, region, type and
-    kind, and the counted figures of the `numeric` questions sorted out by question."""
+    """The answers (tuples in ANSWER_FIELDS order; a figure as a Decimal or its exact text),
+    counted by question, region, type and kind, and the counted figures of the `numeric`
+    questions set apart by question, in order: every group's figures, taken from them in
+    turn, come out in order too, so nothing is sorted twice."""
     answers = answers if isinstance(answers, list) else list(answers)
     figures: dict[int, list[tuple]] = {qid: [] for qid in numeric}
-    for answer in filter(_COUNTED, answers):
-        found = figures.get(answer[QUESTION])
-        if found is not None:
-            found.append(answer)
+    for qid, region, type_name, state, counted, _suppressed, _bool, _text, number, request_id in answers:
+        if counted:
+            found = figures.get(qid)
+            if found is not None:
+                found.append((Decimal(number), region, type_name, request_id, state == ESTIMATE))
+    for found in figures.values():
+        found.sort(key=_VALUE)
     return AnswerTally(Counter(map(_KIND, answers)), figures)
 
 
@@ -331,15 +336,19 @@ def question_figures(
                 s.choices = dict(chosen[group])
         return s
 
-    for qid, answers in tally.figures.items():
-        if qid not in qtypes or not answers:
+    for qid, figures in tally.figures.items():
+        if qid not in qtypes or not figures:
             continue
         qtype = qtypes[qid]
-        answers.sort(key=_NUMBER)
-        _add_figures(stats_for((qid, "all", ALL_COUNCILS)), list(map(_NUMBER, answers)), qtype)
-        for dim, group_of in _GROUP_OF.items():  # a stable sort by group keeps each group's figures in order
-            for grp, members in groupby(sorted(answers, key=group_of), group_of):
-                _add_figures(stats_for((qid, dim, grp or NO_GROUP)), list(map(_NUMBER, members)), qtype)
+        by_region: dict[str, list[Decimal]] = defaultdict(list)
+        by_type: dict[str, list[Decimal]] = defaultdict(list)
+        for value, region, type_name, _request, _estimate in figures:  # in order: so is each group's list
+            by_region[region or NO_GROUP].append(value)
+            by_type[type_name or NO_GROUP].append(value)
+        _add_figures(stats_for((qid, "all", ALL_COUNCILS)), list(map(_VALUE, figures)), qtype)
+        for dim, groups in (("region", by_region), ("type", by_type)):
+            for label, values in groups.items():
+                _add_figures(stats_for((qid, dim, label)), values, qtype)
 
     labels: dict[tuple[int, str], set[str]] = defaultdict(set)
     for qid, dim, label in counts:
@@ -387,19 +396,20 @@ def _add_figures(s: FigureStats, ordered: list[Decimal], qtype: str) -> None:
 
 def pair_rows(tally: AnswerTally, before_id: int, after_id: int) -> list[tuple]:
     """The councils (requests) that gave both figures of a pair, each a PAIR_FIELDS tuple."""
-    after_side = {answer[REQUEST]: answer for answer in tally.figures.get(after_id, ())}
+    after_side = {figure[3]: figure for figure in tally.figures.get(after_id, ())}
     rows = []
-    for b in tally.figures.get(before_id, ()):
-        a = after_side.get(b[REQUEST])
+    for before, region, type_name, request_id, estimate in tally.figures.get(before_id, ()):
+        a = after_side.get(request_id)
         if a is not None:
-            before, after = b[NUMBER], a[NUMBER]
+            after = a[0]
             change = after - before
-            estimate = b[STATE] == ESTIMATE or a[STATE] == ESTIMATE
             if before > _ZERO:
                 pct = change * _HUNDRED / before
-                rows.append((before, after, estimate, pct, change_bin(pct), b[REGION], b[TYPE], b[REQUEST], change))
+                rows.append(
+                    (before, after, estimate or a[4], pct, change_bin(pct), region, type_name, request_id, change)
+                )
             else:  # no percentage change from nothing
-                rows.append((before, after, estimate, None, None, b[REGION], b[TYPE], b[REQUEST], change))
+                rows.append((before, after, estimate or a[4], None, None, region, type_name, request_id, change))
     return rows
 
 
@@ -436,12 +446,15 @@ def pair_figures(rows: Sequence[tuple], qtype: str, councils: Mapping[int, tuple
     items = sorted((row for row in rows if row[3] is not None), key=_PCT)
     items += (row for row in rows if row[3] is None)
     overall = _pair_stats(ALL_COUNCILS, items, qtype)
-    groups = {}
-    for dim, group_of in _PAIR_GROUP_OF.items():
-        found: dict[str, list[tuple]] = {}
-        for grp, members in groupby(sorted(items, key=group_of), group_of):
-            found.setdefault(grp or NO_GROUP, []).extend(members)
-        groups[dim] = [_pair_stats(label, found[label], qtype) for label in sorted(found)]
+    by_region: dict[str, list[tuple]] = defaultdict(list)
+    by_type: dict[str, list[tuple]] = defaultdict(list)
+    for row in items:
+        by_region[row[5] or NO_GROUP].append(row)
+        by_type[row[6] or NO_GROUP].append(row)
+    groups = {
+        dim: [_pair_stats(label, found[label], qtype) for label in sorted(found)]
+        for dim, found in (("region", by_region), ("type", by_type))
+    }
     top_cuts = []
     for rank, (b, a, estimate, _pct, _bin, region, type_name, request_id, _change) in enumerate(
         largest_cuts(rows, councils), 1
@@ -453,7 +466,6 @@ def pair_figures(rows: Sequence[tuple], qtype: str, councils: Mapping[int, tuple
 
 
 _BEFORE, _AFTER, _ESTIMATE, _PCT, _BIN = (itemgetter(i) for i in range(5))
-_PAIR_GROUP_OF = {"region": itemgetter(5), "type": itemgetter(6)}
 
 
 def _pair_stats(label: str, items: list[tuple], qtype: str) -> PairStats:

@@ -5,7 +5,7 @@ The report's figures come from one SELECT of the campaign's answers with each co
 region and type (`answers_statement`), which domain.report_statistics goes through once;
 the before/after tables name their councils from one more small read (`read_councils`).
 
-On SQLite a figure is stored as a REAL; models.figures.ExactNumber reads it through SQLite's
+On SQLite a figure is stored as a REAL; models.figures.exact_figure reads it through SQLite's
 own text form, exact for every figure the app accepts (at most 15 significant digits,
 domain.figures.MAX_SIGNIFICANT_DIGITS), so both backends give the same Decimals.
 """
@@ -17,12 +17,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, distinct, exists, func, or_, select
+from sqlalchemy import Integer, Select, and_, distinct, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.figures import QuestionType
 from ..domain.report_statistics import VALUE_STATES, PairCouncilRow, largest_cut_first, pair_rows, tally_answers
 from ..models import Answer, Authority, FoiRequest, Question
+from ..models.figures import exact_figure
 
 # ---------------------------------------------------------------- questions
 
@@ -106,7 +107,8 @@ def question_pairs(questions: Sequence[QuestionInfo]) -> tuple[list[tuple[Questi
 
 def answers_statement(campaign_id: int, question_ids: Sequence[int] | None = None) -> Select:
     """Every answer to the campaign's requests (or only to `question_ids`), with its council:
-    the columns of domain.report_statistics.ANSWER_FIELDS."""
+    the columns of domain.report_statistics.ANSWER_FIELDS (the figure as models.figures.exact_figure
+    reads it, the flags as 0 or 1)."""
     a = Answer
     stmt = (
         select(
@@ -114,11 +116,12 @@ def answers_statement(campaign_id: int, question_ids: Sequence[int] | None = Non
             Authority.region,
             Authority.type_name,
             a.state,
-            and_(a.state.in_(VALUE_STATES), a.value_number.is_not(None)).label("counted"),
-            a.bound_high.is_not(None).label("suppressed"),
-            a.value_bool,
+            # Flags as the integers SQLite stores, not converted to bool value by value (bench_report).
+            type_coerce(and_(a.state.in_(VALUE_STATES), a.value_number.is_not(None)), Integer).label("counted"),
+            type_coerce(a.bound_high.is_not(None), Integer).label("suppressed"),
+            type_coerce(a.value_bool, Integer).label("value_bool"),
             a.value_text,
-            a.value_number,
+            exact_figure(a.value_number).label("value_number"),
             a.request_id,
         )
         .select_from(a)
