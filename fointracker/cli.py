@@ -211,14 +211,23 @@ def _iso_date(_ctx, param, value):
     metavar="WORKING_DAYS",
     help="Working days added after the statutory due date.",
 )
+@click.option(
+    "--extension-claimed",
+    callback=_iso_date,
+    metavar="DATE",
+    help="Date (YYYY-MM-DD) the council claimed the --extension. A claim after the statutory due date "
+    "does not move it (FOIA s.17(1)-(2), EIR reg 7(3)): the extension is then ignored and the request is late.",
+)
 @click.option("--explain", is_flag=True, help="List the days counted and skipped after the date.")
-def deadline_command(regime, received, clarified, fee_notice, fee_paid, extension, explain):
-    """Print the response due date (YYYY-MM-DD) on the first line.
+def deadline_command(regime, received, clarified, fee_notice, fee_paid, extension, extension_claimed, explain):
+    """Print the statutory response due date (YYYY-MM-DD) on the first line.
 
-    The calendar includes the closure days admins have added, when the database has them.
+    The calendar includes the bank holidays admins have removed (moved by proclamation). The
+    admins' office closure days are working days in law (FOIA s.10(6), FOISA s.73): they do
+    not move the date; --explain names the council's own expected date when they would.
     """
-    from .domain.deadlines import ClockEvents, compute_deadlines
-    from .services.deadlines import Calendars
+    from .domain.deadlines import ClockEvents, compute_deadlines, format_uk_date
+    from .services.deadlines import Calendars, council_expected_due
 
     if (fee_notice is None) != (fee_paid is None):
         raise click.UsageError("--fee-notice and --fee-paid go together")
@@ -230,13 +239,19 @@ def deadline_command(regime, received, clarified, fee_notice, fee_paid, extensio
         clarification_received=clarified,
         fee_pauses=((fee_notice, fee_paid),) if fee_notice else (),
         extension_working_days=extension,
+        extension_claimed_on=extension_claimed,
     )
-    deadlines = compute_deadlines(regime, received, events, _cli_calendars(Calendars).for_regime(regime))
+    calendars = _cli_calendars(Calendars)
+    deadlines = compute_deadlines(regime, received, events, calendars.for_regime(regime))
     click.echo(deadlines.response_due.isoformat())
     if explain:
-        click.echo(deadlines.explain().text())
-        for warning in deadlines.warnings:
-            click.echo(f"warning: {warning}")
+        click.echo(deadlines.explain().text())  # its last lines are the warnings, each once
+        expected = council_expected_due(regime, received, events, calendars)
+        if expected is not None:
+            click.echo(
+                f"The council's own expected date, with its office closures: {format_uk_date(expected)} "
+                "(closures are working days in law: FOIA s.10(6), FOISA s.73)."
+            )
 
 
 def _cli_calendars(calendars_cls):

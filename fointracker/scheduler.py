@@ -179,6 +179,20 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
                     log.error("lost the scheduler lease; stopping")
                     scheduler.shutdown(wait=False)
 
+        def fee_lapse_job():
+            # Unpaid fees lapse (FOIA s.9(2), FOISA s.9(4); EIR: 60 working days): once a day
+            # and at start-up, so a day missed in an outage is caught up.
+            from .services.deadlines import lapse_unpaid_fees
+
+            with app.app_context():
+                try:
+                    lapsed = lapse_unpaid_fees(db.session, clock.today())
+                    db.session.commit()
+                    log.info("fees lapsed: %s request(s)", lapsed)
+                except Exception:  # logged with its traceback; tomorrow's run tries again
+                    db.session.rollback()
+                    log.exception("fee lapse job failed")
+
         def heartbeat_job():
             with app.app_context():
                 if not lock.heartbeat():
@@ -193,6 +207,16 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
             max_instances=1,
             coalesce=True,
             id="sweep",
+        )
+        scheduler.add_job(
+            fee_lapse_job,
+            "cron",
+            hour=1,
+            minute=30,
+            next_run_time=clock.now(),
+            max_instances=1,
+            coalesce=True,
+            id="fee_lapse",
         )
         scheduler.add_job(
             heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, max_instances=1, coalesce=True, id="heartbeat"

@@ -224,7 +224,8 @@ def test_deadline_bad_input_is_one_line_and_exit_2(app, args, message):
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr, result.stderr
 
 
-def test_deadline_uses_admin_closure_days(app):
+def test_deadline_keeps_the_statutory_date_despite_admin_closure_days(app):
+    """FOIA s.10(6): an office closure is a working day; --explain names the council's own date."""
     from datetime import date
 
     from fointracker.services.calendar import add_closure
@@ -233,7 +234,10 @@ def test_deadline_uses_admin_closure_days(app):
         add_closure(db.session, day=date(2009, 4, 14), name="Flood", calendar="all", remove=False, user_id=None)
         db.session.commit()
     result = run_cli(app, "deadline", "--regime", "foia", "--received", "2009-03-12")
-    assert result.stdout.strip() == "2009-04-15"
+    assert result.stdout.strip() == "2009-04-14"
+    result = run_cli(app, "deadline", "--regime", "foia", "--received", "2009-03-12", "--explain")
+    assert result.stdout.splitlines()[0] == "2009-04-14"
+    assert "The council's own expected date, with its office closures: Wed 15 Apr 2009" in result.stdout
 
 
 def test_deadlines_recompute_command(app):

@@ -161,7 +161,8 @@ def test_staff_sees_their_own_requests_by_default(login_as, app, scene):
     assert counts == {
         "very_overdue": 1,
         "overdue": 2,
-        "due_this_week": 0,
+        "due_next_working_days": 0,
+        "overdue_not_chased": 2,
         "clarification_owed": 0,
         "figures_missing": 0,
         "review_due": 0,
@@ -188,7 +189,8 @@ def test_coordinator_sees_owned_requests_and_coordinated_campaigns(login_as, app
     assert counts == {
         "very_overdue": 0,
         "overdue": 1,
-        "due_this_week": 0,
+        "due_next_working_days": 0,
+        "overdue_not_chased": 1,
         "clarification_owed": 1,
         "figures_missing": 1,
         "review_due": 1,
@@ -210,7 +212,8 @@ def test_admin_and_author_see_everything_by_default(app, scene):
     assert counts == {
         "very_overdue": 1,
         "overdue": 2,
-        "due_this_week": 1,
+        "due_next_working_days": 1,
+        "overdue_not_chased": 2,
         "clarification_owed": 1,
         "figures_missing": 1,
         "review_due": 1,
@@ -221,9 +224,9 @@ def test_admin_and_author_see_everything_by_default(app, scene):
         assert 'aria-current="page">Everything<' in html and "Every request in every campaign." in html
         for name in TODO_BUCKETS:
             assert todo_number(html, name) == counts[name]
-        assert links(todo_cell(html, "due_this_week")) == [{"deadline": "due_this_week"}]
+        assert links(todo_cell(html, "due_next_working_days")) == [{"todo": "due_next_working_days"}]
         assert links(todo_cell(html, "figures_missing")) == [{"todo": "figures_missing"}]
-        assert listed(client, {"deadline": "due_this_week"}) == 1
+        assert listed(client, {"todo": "due_next_working_days"}) == 1
         assert listed(client, {"deadline": "overdue"}) == 2
 
 
@@ -242,7 +245,7 @@ def test_todo_links_list_what_they_count(app, scene):
             for query, n in zip(links(cell), numbers):
                 assert listed(client, query) == int(n), (role, name, query)
                 checked += 1
-    assert checked == 6 + 4 + 2  # admin: every bucket; coordinator: 4 parts; staff: 2 buckets
+    assert checked == 7 + 5 + 3  # admin: every bucket; coordinator: 5 parts; staff: 3 buckets (with "not chased")
     assert listed(admin, {"todo": "outstanding", "campaign": scene["b"]}) == 3
 
 

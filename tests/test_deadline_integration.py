@@ -178,7 +178,8 @@ def test_review_due_date_is_stored_while_in_review(session, campaign_id):
     assert req.review_due_on == get_calendar("uk").add_working_days(date(2026, 4, 1), 20)
 
 
-def test_closure_day_recomputes_open_requests_only(session, campaign_id, users):
+def test_holiday_removal_recomputes_open_requests_only(session, campaign_id, users):
+    """A bank holiday moved by proclamation (remove=True) moves open FOIA dates (s.10(6)); not the answered."""
     open_req = new_request(session, campaign_id, sent=date(2026, 3, 2))
     answered = new_request(session, campaign_id, code="MAN", sent=date(2026, 3, 2))
     add_event(
@@ -192,16 +193,22 @@ def test_closure_day_recomputes_open_requests_only(session, campaign_id, users):
     )
     scottish = new_request(session, campaign_id, code="GLG", sent=date(2026, 3, 2))
     before_uk, before_scot = open_req.response_due_on, scottish.response_due_on
+    assert (
+        add_closure(
+            session, day=date(2026, 3, 16), name="Office move", calendar="uk", remove=False, user_id=users["admin"]
+        )
+        == 0
+    )  # an office closure is a working day in law (FOIA s.10(6)): nothing moves
     moved = add_closure(
-        session, day=date(2026, 3, 16), name="Office move", calendar="uk", remove=False, user_id=users["admin"]
+        session, day=date(2026, 3, 17), name="Proclamation", calendar="uk", remove=True, user_id=users["admin"]
     )
     assert moved == 1
     session.expire_all()
-    assert open_req.response_due_on == get_calendar("uk").add_working_days(before_uk, 1)
+    assert before_uk == date(2026, 3, 31) and open_req.response_due_on == date(2026, 3, 30)  # St Patrick's Day
     assert scottish.response_due_on == before_scot  # the Scottish calendar was not touched
     assert answered.response_due_on is None
-    closure = session.scalars(select(ClosureDay)).one()
-    delete_closure(session, closure, users["admin"])
+    removal = session.scalars(select(ClosureDay).where(ClosureDay.remove.is_(True))).one()
+    delete_closure(session, removal, users["admin"])
     session.expire_all()
     assert open_req.response_due_on == before_uk
 
@@ -255,7 +262,8 @@ def test_calculator_page(login_as):
     assert "Received by the council: Not a valid date value." in html
 
 
-def test_admin_closure_page_recomputes(login_as, app, campaign_id):
+def test_admin_closure_page_keeps_statutory_dates(login_as, app, campaign_id):
+    """FOIA s.10(6), FOISA s.73: a closure is a working day; it gives the council's expected date only."""
     with app.app_context():
         req_id = new_request(db.session, campaign_id, sent=date(2026, 3, 2)).id
         before = db.session.get(FoiRequest, req_id).response_due_on
@@ -266,9 +274,9 @@ def test_admin_closure_page_recomputes(login_as, app, campaign_id):
         {"day": "2026-03-16", "name": "Strike day", "calendar": "all"},
         follow_redirects=True,
     )
-    assert "1 request(s) moved" in response.get_data(as_text=True)
+    assert "Statutory deadlines do not move" in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(FoiRequest, req_id).response_due_on > before
+        assert db.session.get(FoiRequest, req_id).response_due_on == before
     bad = post(client, "/deadlines/closures", {"day": "2026-03-14", "name": "x", "calendar": "all", "remove": "y"})
     assert "weekends are never working days" in bad.get_data(as_text=True)
     page = client.get("/deadlines/closures?year=2026").get_data(as_text=True)

@@ -539,7 +539,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "foi_requests.add": Endpoint(
         lambda w: f"/requests/{w.answered}/events",
         page=lambda w: f"/requests/{w.answered}",
-        hints={"kind": ["note", "review_requested", "acknowledged"]},
+        hints={"kind": ["note", "review_requested", "acknowledged", "chased", "partial_response"], "method": ["email"]},
         prefill={"kind": ["note"], "occurred_on": ["2026-03-25"], "note": ["Called"]},
     ),
     "foi_requests.edit_event": Endpoint(

@@ -86,7 +86,7 @@ def fresh_page(client, scope: str, cache=dashboard_cache) -> str:
 
 def overdue_by_a_day(session, campaign_id: int, owner_id: int) -> FoiRequest:
     """A real request (sent, deadlines computed) whose response was due on the last working day
-    before today, and which is so overdue: an office closure on that day makes it not overdue."""
+    before today, and which is so overdue (an office closure on that day does not change that: FOIA s.10(6))."""
     calendar = Calendars.from_db(session).for_regime("foia")
     due = calendar.previous_or_same_working_day(clock.today() - timedelta(days=1))
     sent = received_for_due(calendar, due)
@@ -161,12 +161,13 @@ def test_each_kind_of_write_shows_on_the_dashboard_at_once(app, scene):  # noqa:
     write_then_check(other_process)
 
     # An office closure: every request's deadlines are recomputed from its timeline (the scene's
-    # hand-made rows have none, so theirs go), and the request due on that day is no longer overdue.
+    # hand-made rows have none, so theirs go); a closure is a working day in law (FOIA s.10(6)), so
+    # the request due on that day keeps its statutory date and stays overdue.
     write_then_check(
         lambda s: add_closure(s, day=due, name="Office move", calendar="all", remove=False, user_id=users["admin"])
     )
     with app.app_context():
-        assert db.session.get(FoiRequest, request_id).response_due_on >= clock.today()
+        assert db.session.get(FoiRequest, request_id).response_due_on == due < clock.today()
 
     # A campaign renamed (the progress table shows titles), and a new one.
     values = {"title": "A: social care budgets", "description": "", "default_regime": "foia", "letter_template": ""}

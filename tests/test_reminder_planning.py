@@ -399,20 +399,31 @@ def test_a_new_owner_takes_over_the_owners_reminders(session, people, campaign_i
     assert {r.status for r in reminder_rows(session, Reminder.recipient_id == people["other"])} == {"superseded"}
 
 
-def test_a_closure_day_moves_the_reminders_and_deleting_it_moves_them_back(session, people, campaign_id):
+def test_an_office_closure_leaves_the_reminders_alone(session, people, campaign_id):
+    """An office closure is a working day in law (FOIA s.10(6), ICO LTT47): reminders keep the statutory date."""
     req = add_request(session, campaign_id, sent_on=SENT, owner_id=people["owner"])
-    before = {r.id: r for r in reminder_rows(session)}
+    before = {(r.id, r.status, r.target_date, r.due_at) for r in reminder_rows(session)}
     add_closure(session, day=date(2026, 3, 18), name="Office move", calendar="all", remove=False, user_id=None)
     session.refresh(req)
-    assert req.response_due_on == date(2026, 4, 1)  # one working day later
+    assert req.response_due_on == date(2026, 3, 31)
+    assert {(r.id, r.status, r.target_date, r.due_at) for r in reminder_rows(session)} == before
+
+
+def test_a_holiday_removal_moves_the_reminders_and_deleting_it_moves_them_back(session, people, campaign_id):
+    """St Patrick's Day 2026 (NI) declared a working day: the FOIA date (s.10(6)) is a working day earlier."""
+    req = add_request(session, campaign_id, sent_on=SENT, owner_id=people["owner"])
+    before = {r.id: r for r in reminder_rows(session)}
+    add_closure(session, day=date(2026, 3, 17), name="Moved by proclamation", calendar="all", remove=True, user_id=None)
+    session.refresh(req)
+    assert req.response_due_on == date(2026, 3, 30)  # one working day earlier
     rows = reminder_rows(session)
     moved = [r for r in rows if r.id not in before]
     assert {r.status for r in rows if r.id in before} == {"superseded"}
-    assert {r.target_date for r in moved if r.kind in ("due_soon", "due_today", "overdue")} == {date(2026, 4, 1)}
+    assert {r.target_date for r in moved if r.kind in ("due_soon", "due_today", "overdue")} == {date(2026, 3, 30)}
     soon = {(r.days_before, r.recipient): r for r in moved if r.kind == "due_soon"}
     calendar = get_calendar("uk", _overrides(session))
     for (n, _recipient), row in soon.items():
-        assert as_utc(row.due_at) == fire_at(working_days_before(calendar, date(2026, 4, 1), n))
+        assert as_utc(row.due_at) == fire_at(working_days_before(calendar, date(2026, 3, 30), n))
     from fointracker.models import ClosureDay
 
     delete_closure(session, session.scalar(select(ClosureDay)), None)

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, join, select
 
-from fointracker.domain.deadlines import DeadlineState
-from fointracker.domain.lifecycle import EXEMPTIONS, OPEN_STATUSES
+from fointracker.domain.deadlines import DeadlineState, calendar_name_for, get_calendar
+from fointracker.domain.event_details import EXEMPTIONS
+from fointracker.domain.lifecycle import OPEN_STATUSES
 from fointracker.domain.report_statistics import percentage
 from fointracker.models import AuditEntry, Authority, Campaign, FoiRequest, User
 from fointracker.services.deadlines import Calendars, request_state
@@ -172,8 +173,19 @@ def python_bucket(req: FoiRequest, name: str, today: date) -> bool:
         return req.very_overdue_on is not None and req.very_overdue_on < today
     if name == "overdue":
         return req.response_due_on is not None and req.response_due_on < today
-    if name == "due_this_week":
-        return req.response_due_on is not None and today <= req.response_due_on <= sunday
+    if name == "due_next_working_days":  # services.chasing: today and the next 5 working days
+        calendar = get_calendar(calendar_name_for(req.regime))
+        due = req.response_due_on
+        return due is not None and today <= due <= calendar.add_working_days(today, 5)
+    if name == "overdue_not_chased":  # past the deferred date, not chased on the last 5 working days
+        calendar = get_calendar(calendar_name_for(req.regime))
+        due = req.response_due_on
+        chased = req.last_chased_on
+        return (
+            due is not None
+            and (req.deferred_due_on or due) < today
+            and (chased is None or calendar.working_days_between(chased, today) >= 5)
+        )
     if name == "clarification_owed":
         return req.status == "clarification_requested"
     if name == "figures_missing":
@@ -389,7 +401,8 @@ def test_a_small_campaign_by_hand(session, world):
     assert todo_counts(session, TODAY, calendars, SOON) == {
         "very_overdue": 1,  # Glasgow
         "overdue": 2,  # Glasgow and Birmingham
-        "due_this_week": 1,  # Cambridgeshire, due tomorrow
+        "due_next_working_days": 1,  # Cambridgeshire, due tomorrow
+        "overdue_not_chased": 2,  # Glasgow and Birmingham, never chased
         "clarification_owed": 0,
         "figures_missing": 2,  # the successful and the partially successful answers (not the refusal)
         "review_due": 1,  # East Sussex's review, overdue since 11 Nov, still counts
@@ -399,7 +412,8 @@ def test_a_small_campaign_by_hand(session, world):
     assert todo_counts(session, TODAY, calendars, SOON, Scope.mine(session, staff)) == {
         "very_overdue": 0,
         "overdue": 1,
-        "due_this_week": 0,
+        "due_next_working_days": 0,
+        "overdue_not_chased": 1,
         "clarification_owed": 0,
         "figures_missing": 1,
         "review_due": 0,

@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import clock
 from ..formatting import uk_date
 from ..models import FoiRequest, User, campaign_coordinators
 from ..services.access import campaign_scope
+from ..services.deadlines import Calendars
+from ..services.our_deadlines import STATUSES_WITH_WINDOWS, for_request, has_recent_step
 
 UID_DOMAIN = "fointracker"
 
@@ -28,24 +30,28 @@ class Deadline:
 
 def their_requests(session: Session, user: User) -> list[FoiRequest]:
     """Requests the user owns, and every request in the campaigns they coordinate, with an open
-    deadline: only in the campaigns the user may see (services.access)."""
+    deadline, or with one of our own windows (services.our_deadlines) maybe still open: only in the
+    campaigns the user may see (services.access)."""
+    ours = and_(FoiRequest.status.in_(STATUSES_WITH_WINDOWS), has_recent_step(clock.today()))
     coordinated = select(campaign_coordinators.c.campaign_id).where(campaign_coordinators.c.user_id == user.id)
     return list(
         session.scalars(
             select(FoiRequest)
-            .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign))
+            .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign), selectinload(FoiRequest.events))
             .where(
                 or_(FoiRequest.owner_id == user.id, FoiRequest.campaign_id.in_(coordinated)),
                 campaign_scope(user),
-                or_(FoiRequest.response_due_on.is_not(None), FoiRequest.review_due_on.is_not(None)),
+                or_(FoiRequest.response_due_on.is_not(None), FoiRequest.review_due_on.is_not(None), ours),
             )
             .order_by(FoiRequest.id)
         )
     )
 
 
-def deadlines(requests: list[FoiRequest], base_url: str) -> list[Deadline]:
-    """One entry per open deadline. The columns are only set while a deadline applies."""
+def deadlines(requests: list[FoiRequest], base_url: str, calendars: Calendars | None = None) -> list[Deadline]:
+    """One entry per open deadline: the council's (the columns are only set while one applies) and
+    ours (domain.our_deadlines: the last day to ask for a review, complain or appeal)."""
+    calendars = calendars or Calendars(())
     result = []
     for req in requests:
         council = req.authority.short_name
@@ -77,6 +83,17 @@ def deadlines(requests: list[FoiRequest], base_url: str) -> list[Deadline]:
                     req.review_due_on,
                     f"Internal review due: {council} — {req.subject}",
                     "\n".join([*lines, url]),
+                    url,
+                )
+            )
+        for ours in for_request(req, calendars):
+            what = ours.label.removesuffix(" by")
+            result.append(
+                Deadline(
+                    f"request-{req.id}-ours-{ours.window.value}@{UID_DOMAIN}",
+                    ours.due,
+                    f"Our last day — {what}: {council} — {req.subject}",
+                    "\n".join([*lines, f"{ours.label} {uk_date(ours.due)}: {ours.rule}.", url]),
                     url,
                 )
             )

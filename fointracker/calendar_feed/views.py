@@ -1,6 +1,7 @@
 from flask import Response, abort, current_app
 
 from ..extensions import db
+from ..services.deadlines import Calendars
 from ..services.preferences import user_for_calendar_token
 from . import bp
 from .feed import deadlines, their_requests, to_ical
@@ -17,7 +18,8 @@ def feed(token: str):
         abort(404)
     base_url = current_app.config.get("BASE_URL") or DEFAULT_BASE_URL
     body = to_ical(
-        deadlines(their_requests(db.session, user), base_url), f"fointracker: {user.display_name}'s deadlines"
+        deadlines(their_requests(db.session, user), base_url, Calendars.from_db(db.session)),
+        f"fointracker: {user.display_name}'s deadlines",
     )
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'attachment; filename="fointracker-deadlines.ics"'

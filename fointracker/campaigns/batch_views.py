@@ -26,7 +26,7 @@ from ..extensions import db
 from ..foi_requests.views import _owner_choices
 from ..forms import FilterForm, Form, OptionalIntSelect, coerce_id
 from ..models import Authority, Campaign
-from ..services.batch import BatchError, create_batch, preview, select_councils
+from ..services.batch import BatchError, create_batch, preview, preview_aggregation, select_councils
 from . import bp
 
 CHUNK_SIZE = 25  # councils per JSON call from batch.js
@@ -132,7 +132,11 @@ def batch(campaign_id: int):
                 db.session.commit()
                 flash(_summary(result), "success")
                 return redirect(url_for("foi_requests.index", campaign=campaign.id, sort="council"))
-            rows = preview(db.session, campaign, form.authority_ids.data, form.sent_on.data or clock.today())
+            batch_date = form.sent_on.data or clock.today()
+            rows = preview(db.session, campaign, form.authority_ids.data, batch_date)
+            aggregated = preview_aggregation(
+                db.session, campaign, rows, batch_date, allow_duplicates=form.allow_duplicates.data
+            )
         except BatchError as exc:
             db.session.rollback()
             _refuse(form, exc)
@@ -142,6 +146,9 @@ def batch(campaign_id: int):
                 campaign=campaign,
                 form=form,
                 rows=rows,
+                batch_date=batch_date,
+                aggregated=aggregated,
+                aggregated_ids={row.authority.id for row, _ in aggregated},
                 chunk_size=CHUNK_SIZE,
                 to_create=sum(1 for row in rows if form.allow_duplicates.data or not row.already_requested),
             )

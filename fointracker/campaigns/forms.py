@@ -19,6 +19,14 @@ class CampaignForm(Form):
         validators=[Length(max=50000)],
         description="Placeholders: " + ", ".join("{" + name + "}" for name in PLACEHOLDERS),
     )
+    aggregation_group = StringField(
+        "Aggregation group",
+        validators=[Length(max=80)],
+        description="Optional. Campaigns with the same group name count together when a batch checks whether a "
+        "council may add our requests together for the cost limit (Fees Regulations 2004 reg 5: requests made "
+        "in pursuance of a campaign within 60 working days). Give related campaigns, e.g. “Social care 2026”, "
+        "the same group; leave blank for a campaign that stands alone.",
+    )
     coordinators = SelectMultipleField(
         "Coordinators", coerce=int, description="They receive the campaign's reminders, with each request's owner."
     )

@@ -23,6 +23,11 @@ class CalculatorForm(FilterForm):
         validators=[Optional(), NumberRange(min=0, max=200)],
         description="Working days added after the statutory due date.",
     )
+    extension_claimed = DateField(
+        "Extension claimed on",
+        validators=[Optional()],
+        description="A claim after the statutory due date does not move it (FOIA s.17(1)–(2), EIR reg 7(3)).",
+    )
 
     def validate_clarified(self, field):
         if field.data and self.received.data and field.data < self.received.data:
@@ -39,7 +44,7 @@ class CalculatorForm(FilterForm):
             elif paid and paid < notice:
                 self.fee_paid.errors.append("is before the fees notice")
                 valid = False
-        for field in (self.received, self.clarified, self.fee_notice, self.fee_paid):
+        for field in (self.received, self.clarified, self.fee_notice, self.fee_paid, self.extension_claimed):
             if field.data and field.data.year not in CALCULABLE_YEARS:
                 field.errors.append(f"give a date between {CALCULABLE_YEARS[0]} and {CALCULABLE_YEARS[-1]}")
                 valid = False
@@ -54,5 +59,8 @@ class ClosureForm(Form):
         description="e.g. “Council offices closed: system migration”",
     )
     calendar = SelectField("Calendar", choices=list(CALENDAR_CHOICES.items()))
-    remove = BooleanField("This day is a working day after all (remove a holiday)")
+    remove = BooleanField(
+        "This day is a working day after all (remove a holiday)",
+        description="A bank holiday moved by proclamation. Weekends, Christmas Day and Good Friday cannot be removed.",
+    )
     submit = SubmitField("Add")

@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from ..services.calendar import (
     add_closure,
     delete_closure,
 )
-from ..services.deadlines import Calendars
+from ..services.deadlines import Calendars, council_expected_due, council_expected_due_for
 from . import bp
 from .forms import CalculatorForm, ClosureForm
 
@@ -23,19 +23,24 @@ from .forms import CalculatorForm, ClosureForm
 @bp.route("/calculator")
 def calculator():
     form = CalculatorForm(request.args)
-    deadlines = None
+    deadlines = expected = None
     if request.args and form.validate():
         events = ClockEvents(
             clarification_received=form.clarified.data,
             fee_pauses=((form.fee_notice.data, form.fee_paid.data),) if form.fee_notice.data else (),
             extension_working_days=form.extension.data or 0,
+            extension_claimed_on=form.extension_claimed.data,
         )
-        calendar = Calendars.from_db(db.session).for_regime(form.regime.data)
-        deadlines = compute_deadlines(form.regime.data, form.received.data, events, calendar)
+        calendars = Calendars.from_db(db.session)
+        deadlines = compute_deadlines(
+            form.regime.data, form.received.data, events, calendars.for_regime(form.regime.data)
+        )
+        expected = council_expected_due(form.regime.data, form.received.data, events, calendars)
     return render_template(
         "deadlines/calculator.html",
         form=form,
         deadlines=deadlines,
+        expected=expected,
         submitted=bool(request.args),
         today=clock.today(),
         soon_days=current_app.config["DUE_SOON_WORKING_DAYS"],
@@ -61,7 +66,14 @@ def closures():
             db.session.rollback()
             getattr(form, exc.field).errors.append(exc.message)
         else:
-            flash(f"Calendar changed; deadlines recomputed ({moved} request(s) moved).", "success")
+            if form.remove.data:
+                flash(f"Holiday removed; deadlines recomputed ({moved} request(s) moved).", "success")
+            else:  # a closure is a working day in law: only the council's expected dates move
+                flash(
+                    "Closure day added. Statutory deadlines do not move (office closures are working days in law: "
+                    "FOIA s.10(6), FOISA s.73); requests show the council's expected date beside them.",
+                    "success",
+                )
             return redirect(url_for(".closures"))
     rows = db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())).all()
     year = request.args.get("year", clock.today().year, type=int)
@@ -72,7 +84,7 @@ def closures():
     holidays = {
         CALENDAR_CHOICES[name.value]: [
             d
-            for d in calendars.for_regime(name.regimes[0]).skipped_days(before, last)
+            for d in calendars.council_for_regime(name.regimes[0]).skipped_days(before, last)
             if d.reason not in ("Saturday", "Sunday")
         ]
         for name in CalendarName
@@ -90,3 +102,12 @@ def delete(closure_id: int):
     db.session.commit()
     flash(f"Removed; deadlines recomputed ({moved} request(s) moved).", "success")
     return redirect(url_for(".closures"))
+
+
+@bp.app_template_global("council_expected_due_of")
+def council_expected_due_of(foi_request):
+    """The council's own expected date for a request (its office closures counted), or None
+    when it is the statutory date. One calendar load per page (shared with deadline_state_of)."""
+    if "calendars" not in g:
+        g.calendars = Calendars.from_db(db.session)
+    return council_expected_due_for(foi_request, g.calendars)

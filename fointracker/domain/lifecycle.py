@@ -3,12 +3,40 @@
 Pure module: no Flask, no database. The two are separate on purpose: a request
 can be "closed" with the outcome "refused", or "in internal review" after a
 "partially successful" answer.
+
+The rest of a request's life after the first answer (DESIGN.md §2, "After the review
+and the complaint"), and the choices made where the law leaves one:
+
+- A *partial response* leaves the request awaiting the rest (its status does not move;
+  an extension for the rest can follow); the *further response* is the final answer, and
+  the outcome and the on-time figures come from it (services.deadlines judges the first
+  final answer, never a partial one). A further response needs a partial one before it.
+- *Disclosure* follows an internal review, a regulator's decision or a tribunal
+  (details.after: review / decision / appeal), each needing that step earlier on the
+  timeline. Disclosure after a decision notice closes the request (the council complied).
+- A *decision notice* (ICO, or the SIC) moves a complaint to "Regulator's decision"; the
+  dates it starts (comply by, appeal by) are computed, never stored: domain.decision_notices.
+  An *appeal* to the First-tier Tribunal (ICO) or the Court of Session (SIC, FOISA s.56)
+  follows it; the appeal's decision closes the request.
+- *Reopening* a withdrawn or closed request puts it back where it was just before it was
+  withdrawn or closed, with the outcome it had then: a lapsed clarification is again awaiting
+  our clarification, a withdrawn request again awaiting its answer, a closed complaint again
+  a complaint. The replay knows that status; next_status alone (no history) assumes the
+  request is awaiting a response again.
+- A *transfer* ("not held, try X") answers the request as not held and closes it (from a
+  not-held response already recorded, it only closes it); services.foi_requests creates the
+  linked draft to the other council. A *refined* request after a s.12 refusal (s.16 advice)
+  leaves this one as it is and creates a linked draft to the same council: a new request with
+  a new clock (DESIGN.md §2, campaign risk).
+- A clarification or a fee that goes unanswered *lapses*: the request is closed, outcome none
+  (FOIA s.1(3), s.9(2): three months for a fee; EIR: the ICO uses 60 working days).
+- *Chased* records a chaser (details.method) while anything is owed; it never moves the status,
+  and services.timeline keeps foi_request.last_chased_on from it.
 """
 
 from __future__ import annotations
 
 import enum
-from datetime import date
 
 
 class Status(str, enum.Enum):
@@ -20,6 +48,8 @@ class Status(str, enum.Enum):
     RESPONDED = "responded"
     INTERNAL_REVIEW = "internal_review"
     COMPLAINT = "complaint"
+    DECIDED = "decided"  # the regulator has issued a decision notice
+    APPEAL = "appeal"  # to the First-tier Tribunal or the Court of Session
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
 
@@ -42,6 +72,8 @@ STATUS_LABELS = {
     Status.RESPONDED: "Responded",
     Status.INTERNAL_REVIEW: "Internal review",
     Status.COMPLAINT: "Complaint to regulator",
+    Status.DECIDED: "Regulator's decision",
+    Status.APPEAL: "Appeal to tribunal",
     Status.CLOSED: "Closed",
     Status.WITHDRAWN: "Withdrawn",
 }
@@ -50,7 +82,10 @@ OPEN_STATUSES = frozenset(
     {Status.AWAITING_RESPONSE, Status.CLARIFICATION_REQUESTED, Status.FEE_REQUESTED, Status.EXTENDED}
 )
 # The council has answered (whatever happened next).
-ANSWERED_STATUSES = tuple(s.value for s in (Status.RESPONDED, Status.CLOSED, Status.INTERNAL_REVIEW, Status.COMPLAINT))
+ANSWERED_STATUSES = tuple(
+    s.value
+    for s in (Status.RESPONDED, Status.CLOSED, Status.INTERNAL_REVIEW, Status.COMPLAINT, Status.DECIDED, Status.APPEAL)
+)
 
 
 class Outcome(str, enum.Enum):
@@ -95,10 +130,41 @@ class EventKind(str, enum.Enum):
     COMPLAINT_DECISION = "complaint_decision"
     WITHDRAWN = "withdrawn"
     NOTE = "note"
+    PARTIAL_RESPONSE = "partial_response"
+    FURTHER_RESPONSE = "further_response"
+    DISCLOSURE = "disclosure"
+    DECISION_NOTICE = "decision_notice"
+    APPEAL_LODGED = "appeal_lodged"
+    APPEAL_DECISION = "appeal_decision"
+    REOPENED = "reopened"
+    TRANSFERRED = "transferred"
+    REFINED = "refined"
+    CLARIFICATION_LAPSED = "clarification_lapsed"
+    FEE_LAPSED = "fee_lapsed"
+    CHASED = "chased"
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return EVENT_LABELS.get(self) or self.value.replace("_", " ").capitalize()
+
+
+EVENT_LABELS = {
+    EventKind.PARTIAL_RESPONSE: "Partial response",
+    EventKind.FURTHER_RESPONSE: "Further response (the rest)",
+    EventKind.DISCLOSURE: "Disclosure",
+    EventKind.DECISION_NOTICE: "Regulator's decision notice",
+    EventKind.APPEAL_LODGED: "Appeal lodged",
+    EventKind.APPEAL_DECISION: "Appeal decided",
+    EventKind.REOPENED: "Reopened",
+    EventKind.TRANSFERRED: "Transferred (not held: try another council)",
+    EventKind.REFINED: "Refined request (after s.12 advice)",
+    EventKind.CLARIFICATION_LAPSED: "Clarification lapsed (never given)",
+    EventKind.FEE_LAPSED: "Fee lapsed (never paid)",
+    EventKind.CHASED: "Chased",
+}
+# The council's final answer to the request: the first of these sets responded_on and the
+# on-time figures (services.deadlines); a partial response does not.
+FINAL_RESPONSE_KINDS = (EventKind.RESPONSE_RECEIVED, EventKind.FURTHER_RESPONSE, EventKind.TRANSFERRED)
 
 
 def choices(enum_cls) -> list[tuple[str, str]]:
@@ -110,6 +176,9 @@ def choices(enum_cls) -> list[tuple[str, str]]:
 
 ANY_LIVE = frozenset(set(Status) - {Status.DRAFT, Status.WITHDRAWN, Status.CLOSED})
 AWAITING = frozenset({Status.AWAITING_RESPONSE, Status.EXTENDED})
+# Something is owed to us (an answer, a review, a regulator's or a council's compliance): a chaser fits.
+CHASEABLE = OPEN_STATUSES | {Status.INTERNAL_REVIEW, Status.COMPLAINT, Status.DECIDED}
+FINISHED = frozenset({Status.WITHDRAWN, Status.CLOSED})
 
 # event kind -> (statuses it may happen in, status it leads to; None keeps the status, why it may not happen)
 TRANSITIONS: dict[EventKind, tuple[frozenset[Status], Status | None, str]] = {
@@ -159,6 +228,66 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status], Status | None, str]] = {
     EventKind.COMPLAINT_DECISION: (frozenset({Status.COMPLAINT}), Status.CLOSED, "no complaint is open"),
     EventKind.WITHDRAWN: (ANY_LIVE | {Status.DRAFT}, Status.WITHDRAWN, "the request is already finished"),
     EventKind.NOTE: (frozenset(Status), None, ""),
+    EventKind.PARTIAL_RESPONSE: (
+        AWAITING,
+        None,
+        "a partial answer comes only while the council owes one (the request stays awaiting the rest)",
+    ),
+    EventKind.FURTHER_RESPONSE: (OPEN_STATUSES, Status.RESPONDED, "the request is not awaiting the rest of an answer"),
+    EventKind.DISCLOSURE: (
+        frozenset({Status.RESPONDED, Status.DECIDED, Status.CLOSED}),
+        None,
+        "disclosure follows an internal review, a regulator's decision or a tribunal",
+    ),
+    EventKind.DECISION_NOTICE: (
+        frozenset({Status.COMPLAINT}),
+        Status.DECIDED,
+        "a decision notice answers a complaint to the regulator",
+    ),
+    EventKind.APPEAL_LODGED: (
+        frozenset({Status.DECIDED}),
+        Status.APPEAL,
+        "an appeal is against a regulator's decision notice",
+    ),
+    EventKind.APPEAL_DECISION: (frozenset({Status.APPEAL}), Status.CLOSED, "no appeal is under way"),
+    EventKind.REOPENED: (FINISHED, None, "only a withdrawn or closed request can be reopened"),
+    EventKind.TRANSFERRED: (
+        OPEN_STATUSES | {Status.RESPONDED},
+        Status.CLOSED,
+        "a transfer is the council's answer (not held: try another) to a request it still owes or has just answered",
+    ),
+    EventKind.REFINED: (
+        frozenset({Status.RESPONDED, Status.INTERNAL_REVIEW, Status.CLOSED}),
+        None,
+        "a refined request follows a refusal (s.12 advice and assistance, s.16)",
+    ),
+    EventKind.CLARIFICATION_LAPSED: (
+        frozenset({Status.CLARIFICATION_REQUESTED}),
+        Status.CLOSED,
+        "there is no request for clarification outstanding to lapse",
+    ),
+    EventKind.FEE_LAPSED: (
+        frozenset({Status.FEE_REQUESTED}),
+        Status.CLOSED,
+        "there is no unpaid fees notice to lapse",
+    ),
+    EventKind.CHASED: (
+        CHASEABLE,
+        None,
+        "a chaser fits only while the council owes an answer, a review or compliance",
+    ),
+}
+
+# Disclosure after X needs X earlier on the timeline (details.after -> the event that must precede it).
+DISCLOSURE_AFTER = {
+    "review": EventKind.REVIEW_OUTCOME,
+    "decision": EventKind.DECISION_NOTICE,
+    "appeal": EventKind.APPEAL_DECISION,
+}
+DISCLOSURE_AFTER_LABELS = {
+    "review": "after an internal review",
+    "decision": "after the regulator's decision",
+    "appeal": "after a tribunal",
 }
 
 
@@ -170,129 +299,83 @@ class TransitionError(ValueError):
         super().__init__(f"“{kind.label}” cannot be recorded while the request is “{status.label}”: {reason}.")
 
 
-def next_status(status: Status, kind: EventKind, details: dict | None = None) -> Status:
-    """The status after `kind` happens in `status`, or TransitionError saying why it cannot."""
+def next_status(
+    status: Status, kind: EventKind, details: dict | None = None, reopen_to: Status | None = None
+) -> Status:
+    """The status after `kind` happens in `status`, or TransitionError saying why it cannot.
+    `reopen_to`: for "reopened", the status before the request was withdrawn or closed (replay
+    knows it; without it the request is awaiting a response again)."""
     allowed, target, reason = TRANSITIONS[kind]
     if status not in allowed:
         raise TransitionError(kind, status, reason)
     if kind is EventKind.EXTENSION_CLAIMED and status is Status.INTERNAL_REVIEW:
         return Status.INTERNAL_REVIEW  # the review is extended, not the original answer
+    if kind is EventKind.REOPENED:
+        return reopen_to or Status.AWAITING_RESPONSE
+    if kind is EventKind.DISCLOSURE and status is Status.DECIDED:
+        return Status.CLOSED  # the council complied with the decision notice
     return status if target is None else target
+
+
+def _history_problem(kind: EventKind, details: dict, seen: set[EventKind], regulator: str | None) -> str | None:
+    """Why an event the status allows still cannot follow this timeline (None when it can)."""
+    if kind is EventKind.FURTHER_RESPONSE and EventKind.PARTIAL_RESPONSE not in seen:
+        return "a further response completes a partial one; record “Response received” for a whole answer"
+    if kind is EventKind.DISCLOSURE:
+        needed = DISCLOSURE_AFTER.get(details.get("after"))
+        if needed is not None and needed not in seen:
+            return f"disclosure {DISCLOSURE_AFTER_LABELS[details['after']]} needs a “{needed.label}” earlier"
+    if kind is EventKind.APPEAL_LODGED and details.get("tribunal") and regulator in APPEAL_TRIBUNALS:
+        if details["tribunal"] != APPEAL_TRIBUNALS[regulator]:
+            return f"a decision of the {regulator} is appealed to the {TRIBUNALS[APPEAL_TRIBUNALS[regulator]]}"
+    return None
 
 
 def replay(events) -> tuple[Status, Outcome | None]:
     """Status and outcome after a timeline, given as (kind, details) pairs in date order."""
     status, outcome = Status.DRAFT, None
+    seen: set[EventKind] = set()
+    regulator = None  # of the latest decision notice
+    before_finish: tuple[Status, Outcome | None] | None = None  # where a reopening goes back to
     for position, (kind, details) in enumerate(events):
         kind = EventKind(kind)
         details = details or {}
         try:
-            status = next_status(status, kind, details)
+            reopen_to = before_finish[0] if before_finish else None
+            new_status = next_status(status, kind, details, reopen_to)
+            problem = _history_problem(kind, details, seen, regulator)
+            if problem:
+                raise TransitionError(kind, status, problem)
         except TransitionError as exc:
             exc.position = position
             raise
-        if kind in (EventKind.RESPONSE_RECEIVED, EventKind.REVIEW_OUTCOME) and details.get("outcome"):
+        if new_status in FINISHED and status not in FINISHED:
+            before_finish = (status, outcome)
+        if kind is EventKind.REOPENED:
+            outcome = before_finish[1] if before_finish else None
+            before_finish = None
+        elif kind in (EventKind.RESPONSE_RECEIVED, EventKind.REVIEW_OUTCOME, EventKind.FURTHER_RESPONSE):
+            if details.get("outcome"):
+                outcome = Outcome(details["outcome"])
+        elif kind is EventKind.DISCLOSURE and details.get("outcome"):
             outcome = Outcome(details["outcome"])
+        elif kind is EventKind.TRANSFERRED and status is not Status.RESPONDED:
+            outcome = Outcome.NOT_HELD
+        elif kind in (EventKind.CLARIFICATION_LAPSED, EventKind.FEE_LAPSED):
+            outcome = None
         elif kind is EventKind.WITHDRAWN:
             outcome = Outcome.WITHDRAWN
+        elif kind is EventKind.DECISION_NOTICE:
+            regulator = details.get("regulator")
+        status = new_status
+        seen.add(kind)
     return status, outcome
 
 
-# ---------------------------------------------------------------- event details
-
-EXEMPTIONS = {
-    "s12": "s.12 cost limit",
-    "s14": "s.14 vexatious or repeated",
-    "s21": "s.21 reasonably accessible elsewhere",
-    "s22": "s.22 intended for future publication",
-    "s30": "s.30 investigations",
-    "s31": "s.31 law enforcement",
-    "s36": "s.36 prejudice to the conduct of public affairs",
-    "s40": "s.40 personal data",
-    "s41": "s.41 information provided in confidence",
-    "s42": "s.42 legal professional privilege",
-    "s43": "s.43 commercial interests",
-    "eir_12_4_a": "EIR 12(4)(a) not held",
-    "eir_12_4_b": "EIR 12(4)(b) manifestly unreasonable",
-    "eir_12_4_d": "EIR 12(4)(d) unfinished documents",
-    "eir_12_5_e": "EIR 12(5)(e) commercial confidentiality",
-    "foisa_s12": "FOISA s.12 excessive cost",
-    "foisa_s14": "FOISA s.14 vexatious or repeated",
-    "foisa_s25": "FOISA s.25 otherwise accessible",
-    "foisa_s38": "FOISA s.38 personal information",
-}
-EXTENSION_REASONS = {
-    "public_interest": "Public-interest test (FOIA s.10(3)): the council names a new date",
-    "eir_complex": "Complex and voluminous (EIR reg 7): 40 working days",
-    "review": "Internal review extended (to 40 working days)",
-}
-REGULATORS = {"ICO": "Information Commissioner's Office", "SIC": "Scottish Information Commissioner"}
-
-
-def check_details(kind: EventKind, occurred_on: date, details: dict) -> list[tuple[str, str]]:
-    """Problems with an event's details, as (field, reason) pairs; empty when all is well."""
-    problems = []
-    if kind is EventKind.RESPONSE_RECEIVED:
-        if details.get("outcome") not in {o.value for o in Outcome} - {Outcome.WITHDRAWN.value}:
-            problems.append(("outcome", "say what the answer was"))
-    if kind is EventKind.REVIEW_OUTCOME and details.get("outcome"):
-        if details["outcome"] not in {o.value for o in Outcome} - {Outcome.WITHDRAWN.value}:
-            problems.append(("outcome", "not a known outcome"))
-    if kind in (EventKind.RESPONSE_RECEIVED, EventKind.REVIEW_OUTCOME):
-        unknown = [e for e in details.get("exemptions", []) if e not in EXEMPTIONS]
-        if unknown:
-            problems.append(("exemptions", f"unknown exemption(s): {', '.join(unknown)}"))
-        if details.get("exemptions") and details.get("outcome") in (Outcome.SUCCESSFUL.value, Outcome.NOT_HELD.value):
-            problems.append(("exemptions", "a successful or not-held answer cites no exemption"))
-    if kind is EventKind.EXTENSION_CLAIMED:
-        reason = details.get("reason")
-        if reason not in EXTENSION_REASONS:
-            problems.append(("reason", "choose why the council extended"))
-        if reason == "public_interest":
-            new_date = details.get("new_date")
-            if not new_date:
-                problems.append(("new_date", "give the date the council now promises"))
-            elif date.fromisoformat(new_date) <= occurred_on:
-                problems.append(("new_date", "the new date must be after the day the extension was claimed"))
-    if kind is EventKind.SENT and details.get("received_on"):
-        if date.fromisoformat(details["received_on"]) < occurred_on:
-            problems.append(("received_on", "the council cannot receive the request before it was sent"))
-    if kind is EventKind.COMPLAINT_LODGED and details.get("regulator") not in REGULATORS:
-        problems.append(("regulator", "choose the ICO or the Scottish Information Commissioner"))
-    return problems
-
-
-# Which details each kind of event carries (the rest of the form is ignored for it).
-DETAIL_FIELDS: dict[EventKind, tuple[str, ...]] = {
-    EventKind.SENT: ("received_on",),
-    EventKind.RESPONSE_RECEIVED: ("outcome", "exemptions"),
-    EventKind.REVIEW_OUTCOME: ("outcome", "exemptions"),
-    EventKind.EXTENSION_CLAIMED: ("reason", "new_date"),
-    EventKind.COMPLAINT_LODGED: ("regulator",),
-}
+TRIBUNALS = {"first_tier": "First-tier Tribunal (Information Rights)", "court_of_session": "Court of Session"}
+APPEAL_TRIBUNALS = {"ICO": "first_tier", "SIC": "court_of_session"}  # FOIA s.57; FOISA s.56
 
 
 def allowed_kinds(status: Status) -> list[EventKind]:
     """The events that make sense next, in the order the form offers them."""
     return [kind for kind, (allowed, _, _) in TRANSITIONS.items() if status in allowed]
-
-
-def describe(kind: EventKind, details: dict, occurred_on: date | None = None) -> str:
-    """A short human summary of an event's details, for the timeline."""
-    from .deadlines import format_uk_date
-
-    parts = []
-    if details.get("outcome"):
-        parts.append(Outcome(details["outcome"]).label)
-    if details.get("exemptions"):
-        parts.append("citing " + ", ".join(EXEMPTIONS.get(code, code) for code in details["exemptions"]))
-    if details.get("reason"):
-        parts.append(EXTENSION_REASONS.get(details["reason"], details["reason"]).split(":")[0])
-    if details.get("new_date"):
-        parts.append("new date " + format_uk_date(date.fromisoformat(details["new_date"])))
-    if details.get("regulator"):
-        parts.append("to the " + REGULATORS.get(details["regulator"], details["regulator"]))
-    received = details.get("received_on")
-    if kind is EventKind.SENT and received and received != (occurred_on.isoformat() if occurred_on else None):
-        parts.append("received by the council " + format_uk_date(date.fromisoformat(received)))
-    return "; ".join(parts)

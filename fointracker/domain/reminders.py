@@ -4,6 +4,11 @@ A reminder is identified by (request, kind, target date, recipient, channel); th
 target date is the deadline it is about. When a deadline moves, the old key is no
 longer planned (its row is superseded) and a new key appears; when it moves back,
 the old key is planned again and its row comes back to life.
+
+Besides the council's deadlines, the requester's own (domain.our_deadlines): a warning
+`window_closes_working_days` working days before each window to ask for a review, complain or
+appeal closes (one kind per window, so each can be turned off and described), and "review
+overdue" the working day after an internal review's answer was due and has not come.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import UTC, date, datetime, time
 
 from .deadlines import WorkingCalendar
 from .localtime import LONDON
+from .our_deadlines import Window, our_deadlines
 
 SEND_AT = time(7, 0)  # immediate alerts go out from 07:00 London time on the day they fall due
 
@@ -24,6 +30,10 @@ class ReminderKind(str, enum.Enum):
     OVERDUE = "overdue"
     VERY_OVERDUE = "very_overdue"
     REVIEW_DUE = "review_due"
+    REVIEW_OVERDUE = "review_overdue"  # the council has not answered the internal review by its due date
+    REVIEW_WINDOW_CLOSES = "review_window_closes"  # our last day to ask for an internal review
+    COMPLAINT_WINDOW_CLOSES = "complaint_window_closes"  # our last day to complain to the ICO / apply to the SIC
+    APPEAL_WINDOW_CLOSES = "appeal_window_closes"  # our last day to appeal the regulator's decision
     CLARIFICATION_OWED = "clarification_owed"
     FIGURES_MISSING = "figures_missing"
 
@@ -38,6 +48,10 @@ KIND_LABELS = {
     ReminderKind.OVERDUE: "Response overdue",
     ReminderKind.VERY_OVERDUE: "Response very overdue",
     ReminderKind.REVIEW_DUE: "Internal review due",
+    ReminderKind.REVIEW_OVERDUE: "Internal review overdue",
+    ReminderKind.REVIEW_WINDOW_CLOSES: "Our window to ask for a review closes",
+    ReminderKind.COMPLAINT_WINDOW_CLOSES: "Our window to complain to the regulator closes",
+    ReminderKind.APPEAL_WINDOW_CLOSES: "Our window to appeal closes",
     ReminderKind.CLARIFICATION_OWED: "Clarification we owe",
     ReminderKind.FIGURES_MISSING: "Response without figures",
 }
@@ -55,6 +69,8 @@ class RequestFacts:
     clarification_requested_on: date | None  # latest unanswered request for clarification
     responded_on: date | None
     figures_wanted: bool  # a successful or partial answer whose figures are not entered
+    regime: str | None = None  # with `timeline`, for our own deadlines (none without them)
+    timeline: tuple[tuple[str, date], ...] = ()  # (event kind, date) of the steps domain.our_deadlines reads
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,17 @@ class ReminderSettings:
     due_soon_working_days: tuple[int, ...] = (5, 1)
     clarification_after_working_days: int = 3  # remind when we have owed it for more than this
     figures_after_working_days: int = 5
+    window_closes_working_days: int = 5  # warn this many working days before each of our deadlines closes
+
+
+WINDOW_KINDS = {
+    Window.REVIEW_REQUEST: ReminderKind.REVIEW_WINDOW_CLOSES,
+    Window.ICO_COMPLAINT: ReminderKind.COMPLAINT_WINDOW_CLOSES,
+    Window.SIC_APPLICATION: ReminderKind.COMPLAINT_WINDOW_CLOSES,
+    Window.SIC_APPLICATION_UNANSWERED: ReminderKind.COMPLAINT_WINDOW_CLOSES,
+    Window.TRIBUNAL_APPEAL: ReminderKind.APPEAL_WINDOW_CLOSES,
+    Window.COURT_OF_SESSION_APPEAL: ReminderKind.APPEAL_WINDOW_CLOSES,
+}
 
 
 def working_days_before(calendar: WorkingCalendar, day: date, n: int) -> date:
@@ -110,6 +137,17 @@ def plan(
         )
     if facts.review_due_on is not None and facts.status == "internal_review":
         planned.append(PlannedReminder(ReminderKind.REVIEW_DUE, 0, facts.review_due_on, facts.review_due_on))
+        # review_due_on is set only while the review is under way: a day later, it is overdue.
+        planned.append(
+            PlannedReminder(
+                ReminderKind.REVIEW_OVERDUE, 0, facts.review_due_on, calendar.next_working_day(facts.review_due_on)
+            )
+        )
+    if facts.regime is not None and facts.timeline:
+        n = settings.window_closes_working_days
+        for ours in our_deadlines(facts.regime, facts.timeline, calendar):
+            fire = working_days_before(calendar, ours.due, n)
+            planned.append(PlannedReminder(WINDOW_KINDS[ours.window], n, ours.due, fire))
     if facts.clarification_requested_on is not None and facts.status == "clarification_requested":
         fire = calendar.add_working_days(
             facts.clarification_requested_on, settings.clarification_after_working_days + 1
@@ -130,4 +168,15 @@ def fire_at(day: date) -> datetime:
 
 def is_stale(kind: ReminderKind, target_date: date, today: date) -> bool:
     """A warning about a deadline that has already passed is not worth sending."""
-    return kind in (ReminderKind.DUE_SOON, ReminderKind.DUE_TODAY) and target_date < today
+    return kind in STALE_AFTER_TARGET and target_date < today
+
+
+STALE_AFTER_TARGET = frozenset(
+    {
+        ReminderKind.DUE_SOON,
+        ReminderKind.DUE_TODAY,
+        ReminderKind.REVIEW_WINDOW_CLOSES,
+        ReminderKind.COMPLAINT_WINDOW_CLOSES,
+        ReminderKind.APPEAL_WINDOW_CLOSES,
+    }
+)

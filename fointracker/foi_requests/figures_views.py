@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can, get_request_or_404
+from ..domain.event_details import EXEMPTIONS
 from ..domain.figures import AnswerState, QuestionType, implied_state
-from ..domain.lifecycle import EXEMPTIONS
 from ..extensions import db
 from ..forms import Form
 from ..models import Answer, Attachment, AuditEntry, FoiRequest, Question, RequestEvent

@@ -13,31 +13,62 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..auth.permissions import get_attachment_or_404, get_request_or_404, requires
-from ..domain.lifecycle import DETAIL_FIELDS, EventKind, Status, allowed_kinds
+from ..domain.lifecycle import EventKind, Status, allowed_kinds
 from ..extensions import db
-from ..models import FoiRequest, RequestEvent
+from ..models import Attachment, Authority, FoiRequest, RequestEvent
 from ..services.attachments import AttachmentError, attach, discard
 from ..services.timeline import (
+    JOINT_KINDS,
     TimelineError,
     add_event,
+    record_joint_reply,
     remove_event,
     set_figures_entered,
     update_event,
 )
 from . import bp
-from .timeline_forms import AddEventForm, AttachForm, EditEventForm, RemoveEventForm
+from .timeline_forms import AddEventForm, AttachForm, EditEventForm, RemoveEventForm, form_fields
 
 
 def add_event_form(foi_request: FoiRequest) -> AddEventForm:
     """The form offers only the events that make sense in the request's state."""
     form = AddEventForm()
-    form.kind.choices = [(k.value, k.label) for k in allowed_kinds(Status(foi_request.status))]
+    kinds = allowed_kinds(Status(foi_request.status))
+    form.kind.choices = [(k.value, k.label) for k in kinds]
+    if EventKind.TRANSFERRED in kinds:
+        form.authority_id.choices = [("", "— choose —")] + [
+            (i, f"{name} ({code})")
+            for i, name, code in db.session.execute(
+                select(Authority.id, Authority.short_name, Authority.code)
+                .where(Authority.end_date.is_(None), Authority.id != foi_request.authority_id)
+                .order_by(Authority.short_name)
+            )
+        ]
+    if any(kind in JOINT_KINDS for kind in kinds):
+        # The other requests of the campaign (its members may see them all: access is per campaign).
+        form.also_answers.choices = [
+            (other.id, f"{other.authority.short_name}: {other.subject}")
+            for other in db.session.scalars(
+                select(FoiRequest)
+                .join(FoiRequest.authority)
+                .options(joinedload(FoiRequest.authority))
+                .where(FoiRequest.campaign_id == foi_request.campaign_id, FoiRequest.id != foi_request.id)
+                .order_by(Authority.short_name, FoiRequest.id)
+            )
+        ]
     if request.method == "GET":
         form.occurred_on.data = clock.today()
     return form
+
+
+def _flash_warnings(warnings: list[str]) -> None:
+    for warning in dict.fromkeys(warnings):  # once each, though a joint reply meets it per request
+        flash(warning, "warning")
 
 
 def _event_of(request_id: int, event_id: int) -> RequestEvent:
@@ -66,18 +97,24 @@ def add(request_id: int):
     if not form.validate_on_submit():
         return _show_with(foi_request, event_form=form)
     kind = EventKind(form.kind.data)
-    written = []
+    written, warnings = [], []
+    also = form.also_answers.data if kind in JOINT_KINDS else []
     try:
         event = add_event(
             db.session,
             foi_request,
             kind=kind.value,
             occurred_on=form.occurred_on.data,
-            details=form.details(DETAIL_FIELDS.get(kind, ())),
+            details=form.details(kind),
             note=form.note.data or "",
             user_id=current_user.id,
+            warnings=warnings,
         )
         written = attach(db.session, event, request.files.getlist("files"), *_upload_args(), current_user.id)
+        if also:
+            others = db.session.scalars(select(FoiRequest).where(FoiRequest.id.in_(also)).order_by(FoiRequest.id))
+            db.session.refresh(event, ["attachments"])
+            record_joint_reply(db.session, event, list(others), user_id=current_user.id, warnings=warnings)
         db.session.commit()
     except (TimelineError, AttachmentError) as exc:
         db.session.rollback()
@@ -90,7 +127,8 @@ def add(request_id: int):
         db.session.rollback()
         discard(written)
         raise
-    flash(f"{kind.label} recorded.", "success")
+    flash(f"{kind.label} recorded" + (f" on this and {len(also)} other request(s)." if also else "."), "success")
+    _flash_warnings(warnings)
     return redirect(url_for(".show", request_id=request_id) + f"#event-{event.id}")
 
 
@@ -103,7 +141,7 @@ def edit_event(request_id: int, event_id: int):
         data={
             "occurred_on": event.occurred_on,
             "note": event.note,
-            **{k: _form_value(v) for k, v in (event.details or {}).items()},
+            **EditEventForm.data_from(kind, {k: _form_value(v) for k, v in (event.details or {}).items()}),
         }
     )
     if form.validate_on_submit():
@@ -112,7 +150,7 @@ def edit_event(request_id: int, event_id: int):
                 db.session,
                 event,
                 occurred_on=form.occurred_on.data,
-                details=form.details(DETAIL_FIELDS.get(kind, ())),
+                details=form.details(kind),
                 note=form.note.data or "",
                 reason=form.change_reason.data,
                 user_id=current_user.id,
@@ -131,7 +169,7 @@ def edit_event(request_id: int, event_id: int):
         form=form,
         event=event,
         kind=kind,
-        fields=DETAIL_FIELDS.get(kind, ()),
+        fields=form_fields(kind),
         remove_form=RemoveEventForm(),
     )
 
@@ -190,9 +228,8 @@ def add_attachments(request_id: int, event_id: int):
     return redirect(url_for(".show", request_id=request_id) + f"#event-{event_id}")
 
 
-@bp.route("/attachments/<id:attachment_id>")
-def download(attachment_id: int):
-    attachment = get_attachment_or_404(attachment_id)
+def _send_attachment(attachment: Attachment):
+    """The stored file, as a download under its original name (never shown inline)."""
     return send_from_directory(
         current_app.config["UPLOAD_FOLDER"],
         attachment.stored_name,
@@ -201,6 +238,28 @@ def download(attachment_id: int):
         mimetype=attachment.content_type,
         max_age=0,
     )
+
+
+@bp.route("/attachments/<id:attachment_id>")
+def download(attachment_id: int):
+    attachment = get_attachment_or_404(attachment_id)
+    return _send_attachment(attachment)
+
+
+@bp.route("/<id:request_id>/documents/<id:attachment_id>")
+def request_document(request_id: int, attachment_id: int):
+    """A document of this request: one of its own events', or a joint reply's that one of its
+    events names (details.joint_attachment_ids: one stored copy for every council it answers).
+    Offered to whoever may see this request (its campaign's members)."""
+    foi_request = get_request_or_404(request_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        abort(404)
+    own = attachment.event.request_id == foi_request.id
+    shared = any(attachment_id in (e.details or {}).get("joint_attachment_ids", []) for e in foi_request.events)
+    if not (own or shared) or attachment.event.request.campaign_id != foi_request.campaign_id:
+        abort(404)
+    return _send_attachment(attachment)
 
 
 @bp.route("/<id:request_id>/figures-entered", methods=["POST"])

@@ -8,17 +8,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import clock
 from ..auth.permissions import get_request_or_404, requires, visible_campaigns
 from ..domain.deadlines import calendar_name_for
-from ..domain.lifecycle import (
-    DETAIL_FIELDS,
-    EventKind,
-    Outcome,
-    Status,
-    choices,
-    describe,
-)
+from ..domain.decision_notices import appeal_by, comply_by
+from ..domain.event_details import DETAIL_FIELDS, describe
+from ..domain.lifecycle import EventKind, Outcome, Status, choices
 from ..domain.regimes import Regime, regime_for_authority
 from ..extensions import db
-from ..models import AuditEntry, Authority, Campaign, FoiRequest, RequestEvent, User
+from ..models import Attachment, AuditEntry, Authority, Campaign, FoiRequest, RequestEvent, User
 from ..services.deadlines import (
     DEADLINE_FILTERS,
     Calendars,
@@ -195,7 +190,7 @@ def show(request_id: int):
 
 def render_request_page(foi_request: FoiRequest, status: int = 200, event_form=None):
     """The request page; a timeline form with errors is passed back in to show them."""
-    from .timeline_forms import AttachForm
+    from .timeline_forms import AttachForm, field_kinds
     from .timeline_views import add_event_form
 
     audit = db.session.scalars(
@@ -220,9 +215,51 @@ def render_request_page(foi_request: FoiRequest, status: int = 200, event_form=N
         event_form=event_form or add_event_form(foi_request),
         attach_form=AttachForm(),
         detail_fields=DETAIL_FIELDS,
+        field_kinds=field_kinds(),
         describe=describe,
         EventKind=EventKind,
+        **_linked_and_joint(foi_request, events),
     ), status
+
+
+def _linked_and_joint(foi_request: FoiRequest, events) -> dict:
+    """What the timeline links to: the requests a transfer or refinement made (and the one this
+    was made from), the requests a joint reply also answers, the joint reply's documents, and
+    the dates each decision notice starts (domain.decision_notices: computed, never stored)."""
+    made_from_this = db.session.scalars(
+        select(FoiRequest)
+        .options(joinedload(FoiRequest.authority))
+        .where(FoiRequest.linked_request_id == foi_request.id)
+        .order_by(FoiRequest.id)
+    ).all()
+    ids = {foi_request.linked_request_id} | {r.id for r in made_from_this}
+    attachment_ids = set()
+    for event in events:
+        details = event.details or {}
+        ids |= {details.get("linked_request_id")} | set(details.get("joint_request_ids", []))
+        attachment_ids |= set(details.get("joint_attachment_ids", []))
+    ids.discard(None)
+    linked = {
+        r.id: r
+        for r in db.session.scalars(
+            select(FoiRequest).options(joinedload(FoiRequest.authority)).where(FoiRequest.id.in_(ids))
+        )
+    }
+    joint_documents = {a.id: a for a in db.session.scalars(select(Attachment).where(Attachment.id.in_(attachment_ids)))}
+    notice_dates = {
+        event.id: (
+            comply_by(event.details.get("regulator"), event.occurred_on),
+            appeal_by(event.details.get("regulator"), event.occurred_on),
+        )
+        for event in events
+        if event.kind == EventKind.DECISION_NOTICE.value and event.details
+    }
+    return {
+        "linked": linked,
+        "made_from_this": made_from_this,
+        "joint_documents": joint_documents,
+        "notice_dates": notice_dates,
+    }
 
 
 @bp.route("/<id:request_id>/deadline")

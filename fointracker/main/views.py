@@ -7,6 +7,9 @@ from ..domain.lifecycle import Status
 from ..extensions import db
 from ..scheduler import LEASE_SECONDS, heartbeat_status
 from ..services.access import visible_campaign_ids
+from ..services.chasing import drafts_query
+from ..services.deadlines import Calendars
+from ..services.our_deadlines import CLOSING_SOON_WORKING_DAYS, closing_soon, for_request
 from ..services.read_cache import dashboard_data
 from ..services.stats import DEADLINE_BUCKETS, TODO_BUCKETS, Scope, default_scope
 from . import bp
@@ -44,12 +47,35 @@ def _todo_rows(todo, scope: Scope, titles: dict[int, str]) -> list[dict]:
     return rows
 
 
+class ListPage:
+    """One page of a list computed in Python, with what templates/_macros.html's pager reads
+    (the attributes of Flask-SQLAlchemy's Pagination)."""
+
+    def __init__(self, items: list, page: int, per_page: int):
+        self.total = len(items)
+        self.per_page = per_page
+        self.pages = max(1, -(-self.total // per_page))
+        self.page = min(max(page, 1), self.pages)
+        self.items = items[(self.page - 1) * per_page : self.page * per_page]
+        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
+        self.prev_num, self.next_num = self.page - 1, self.page + 1
+
+
+@bp.app_template_global()
+def our_deadlines_of(foi_request):
+    """For templates/foi_requests/_our_deadlines.html: the request's own windows (ours, not the
+    council's), each with whether it has closed today."""
+    today = clock.today()
+    return [(d, d.closed_on(today)) for d in for_request(foi_request, Calendars.from_db(db.session))]
+
+
 @bp.route("/")
 def dashboard():
     scope_name = request.args.get("scope")
     if scope_name not in SCOPES:
         scope_name = default_scope(current_user.role)
     today = clock.today()
+    visible = visible_campaign_ids(db.session, current_user)
     # Cached per worker while the campaigns the user may see (and the data no campaign owns) are
     # unchanged: services.read_cache says why that is safe. Uncached it costs ~15-25 ms at the load
     # test's size, ~10x /healthz: benchmarks/load.py's dashboard throughput goal needs the cache.
@@ -59,10 +85,24 @@ def dashboard():
         current_user.id,
         today,
         current_app.config["DUE_SOON_WORKING_DAYS"],
-        visible_campaign_ids(db.session, current_user),  # what the user may see: the cache keys on it
+        visible,  # what the user may see: the cache keys on it
     )
     scope, todo, progress, any_campaign = data.scope, data.todo, data.progress, data.any_campaign
     titles = {row.id: row.title for row in progress}
+    # Not cached with the counts: the drafts are the signed-in user's whatever the scope, and the
+    # windows come from the timeline (services.our_deadlines).
+    per_page = current_app.config["PER_PAGE"]
+    drafts = db.paginate(
+        drafts_query(current_user.id, visible),
+        page=request.args.get("drafts_page", 1, type=int),
+        per_page=per_page,
+        error_out=False,
+    )
+    windows = ListPage(
+        closing_soon(db.session, scope.condition(), today, Calendars.from_db(db.session)),
+        request.args.get("windows_page", 1, type=int),
+        per_page,
+    )
     return render_template(
         "main/dashboard.html",
         scope_name=scope_name,
@@ -73,6 +113,9 @@ def dashboard():
         progress=progress,
         any_campaign=any_campaign,
         today=today,
+        drafts=drafts,
+        windows=windows,
+        closing_soon_days=CLOSING_SOON_WORKING_DAYS,
     )
 
 

@@ -36,6 +36,9 @@ class Campaign(db.Model):
     default_regime: Mapped[str] = mapped_column(String(8), default=Regime.FOIA.value)
     letter_template: Mapped[str] = mapped_column(Text, default="")
     webhook_url: Mapped[str] = mapped_column(String(500), default="", server_default="")  # Slack/Teams/Mattermost
+    # Campaigns of the same group count together for the s.12 aggregation warning (Fees
+    # Regulations 2004 reg 5: requests "in pursuance of a campaign" within 60 working days).
+    aggregation_group: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

@@ -65,12 +65,20 @@ class FoiRequest(db.Model):
     response_working_days: Mapped[int | None] = mapped_column()  # working days from receipt to the first response
     figures_entered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     outcome: Mapped[str | None] = mapped_column(String(30), index=True)
+    # The latest "chased" event's date, derived from the timeline like the status (migration 0013).
+    last_chased_on: Mapped[date | None] = mapped_column(Date)
+    # The request this one was transferred or refined from ("not held, try X"; s.16 advice after a
+    # s.12 refusal): a new request with its own clock. Deleting the original leaves this one.
+    linked_request_id: Mapped[int | None] = mapped_column(ForeignKey("foi_request.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
 
     campaign: Mapped[Campaign] = relationship()
     authority: Mapped[Authority] = relationship()
     owner: Mapped[User | None] = relationship()
+    linked_request: Mapped[FoiRequest | None] = relationship(
+        remote_side="FoiRequest.id", foreign_keys=[linked_request_id]
+    )
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request",
         order_by="(RequestEvent.occurred_on, RequestEvent.id)",

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import clock
+from ..domain.event_details import EXEMPTIONS
 from ..domain.figures import (
     AnswerState,
     FigureError,
@@ -24,7 +25,6 @@ from ..domain.figures import (
     parse_state,
     stored_number,
 )
-from ..domain.lifecycle import EXEMPTIONS
 from ..domain.text import CONTROL_CHARACTER_MESSAGE, control_character
 from ..models import Answer, Attachment, FoiRequest, Question, RequestEvent
 from .audit import record, snapshot
@@ -147,7 +147,7 @@ _EXEMPTION_KEYS = _exemption_keys()
 
 
 def parse_exemption(text: str | None) -> str:
-    """An exemption code from lifecycle.EXEMPTIONS as people write it ("s40", "s.40",
+    """An exemption code from event_details.EXEMPTIONS as people write it ("s40", "s.40",
     "section 40", "EIR 12(4)(b)", "eir_12_4_b"); blank gives ""."""
     value = " ".join((text or "").split())
     if not value:

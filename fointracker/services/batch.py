@@ -22,6 +22,7 @@ from ..domain.letters import template_problems
 from ..domain.lifecycle import EventKind
 from ..domain.regimes import regime_for_authority
 from ..models import Authority, Campaign, FoiRequest, RequestEvent, User
+from .aggregation import AggregationWarning, aggregation_warnings
 from .audit import record, snapshot
 from .bulk_requests import create_requests
 from .campaigns import letter_for
@@ -186,6 +187,18 @@ def preview(session: Session, campaign: Campaign, authority_ids: Iterable[int], 
             PreviewRow(authority, regime, letter_for(campaign, authority, regime, today), authority.id in asked)
         )
     return rows
+
+
+def preview_aggregation(
+    session: Session, campaign: Campaign, rows: Sequence[PreviewRow], sent_on: date, *, allow_duplicates: bool
+) -> list[tuple[PreviewRow, AggregationWarning]]:
+    """The previewed councils the batch would send a request that they may add to another of
+    the campaign (or its group) for the s.12 cost limit, with the other requests: one query for
+    the batch (services.aggregation). A council the batch skips (already asked) is left out.
+    `sent_on` is the batch's date: a request sent by email is received the same day."""
+    to_send = [row for row in rows if allow_duplicates or not row.already_requested]
+    found = aggregation_warnings(session, campaign, [row.authority for row in to_send], sent_on)
+    return [(row, found[row.authority.id]) for row in to_send if row.authority.id in found]
 
 
 def create_batch(

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.deadlines import why_never_working
 from ..domain.regimes import CalendarName
 from ..models import ClosureDay
 from .audit import record, snapshot
@@ -36,10 +37,8 @@ def add_closure(session: Session, *, day: date, name: str, calendar: str, remove
         raise ClosureError("calendar", "choose a calendar")
     if not name.strip():
         raise ClosureError("name", "give the day a name, e.g. “Office move”")
-    if remove and day.weekday() >= 5:
-        raise ClosureError("day", "weekends are never working days")
-    if remove and (day.month, day.day) == (12, 25):
-        raise ClosureError("day", "Christmas Day is never a working day")
+    if remove and why_never_working(day):  # weekends, Christmas Day, Good Friday (FOIA s.10(6))
+        raise ClosureError("day", why_never_working(day))
     clash = session.scalar(
         select(ClosureDay.id).where(
             ClosureDay.day == day, ClosureDay.calendar == calendar, ClosureDay.remove.is_(remove)

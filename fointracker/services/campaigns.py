@@ -12,7 +12,7 @@ from .audit import record, snapshot
 from .clashes import refused_on_clash
 
 TITLE_TAKEN = "another campaign already has this title"
-CAMPAIGN_FIELDS = ("title", "description", "default_regime", "letter_template", "webhook_url")
+CAMPAIGN_FIELDS = ("title", "description", "default_regime", "letter_template", "webhook_url", "aggregation_group")
 
 
 class CampaignError(ValueError):
@@ -70,6 +70,8 @@ def save_campaign(
     values["title"] = values["title"].strip()
     if "webhook_url" in values:
         values["webhook_url"] = (values["webhook_url"] or "").strip()
+    if "aggregation_group" in values:  # blank: in no group (NULL), so blanks never match each other
+        values["aggregation_group"] = values["aggregation_group"].strip()[:80] or None
     _check(session, values, campaign.id if campaign else None, webhook_allowed_hosts)
     if coordinator_ids is None:
         coordinators = list(campaign.coordinators) if campaign else []

@@ -2,6 +2,12 @@
 
 The rules live in the pure module `domain.deadlines`; this module only reads the
 timeline and the admins' closure days from the database and writes the dates back.
+
+The stored dates (and so on-time figures, "overdue" and reminders) are statutory: an
+admin's office closure is still a working day in law (FOIA s.10(6), FOISA s.73, ICO
+LTT47), so it only gives the council's own expected date (``council_expected_due``),
+shown beside the statutory one. A holiday removal (a bank holiday moved by
+proclamation) does change the statutory calendar.
 """
 
 from __future__ import annotations
@@ -25,9 +31,10 @@ from ..domain.deadlines import (
     calendar_name_for,
     compute_deadlines,
     deadline_state,
+    fee_lapses_on,
     get_calendar,
 )
-from ..domain.lifecycle import EventKind, Status
+from ..domain.lifecycle import FINAL_RESPONSE_KINDS, EventKind, Status
 from ..models import ClosureDay, FoiRequest, RequestEvent
 
 DEADLINE_COLUMNS = (
@@ -60,6 +67,7 @@ def clock_from_timeline(events: Iterable[RequestEvent]) -> TimelineClock:
     claimed_due = None
     review_requested = None
     review_extended = False
+    claimed_on = None  # the first claim that extends the response (FOIA s.17(1)-(2): it must be in time)
     for event in sorted(events, key=lambda e: (e.occurred_on, e.id or 0)):
         kind = event.kind
         details = event.details or {}
@@ -74,12 +82,17 @@ def clock_from_timeline(events: Iterable[RequestEvent]) -> TimelineClock:
         elif kind == EventKind.FEE_PAID.value and fee_pauses and fee_pauses[-1][1] is None:
             fee_pauses[-1][1] = event.occurred_on
         elif kind == EventKind.EXTENSION_CLAIMED.value:
+            if details.get("reason") == "review":
+                review_extended = True
+                continue
             if details.get("reason") == "eir_complex":
                 eir_extended = True
-            elif details.get("reason") == "review":
-                review_extended = True
             elif details.get("new_date"):
                 claimed_due = date.fromisoformat(details["new_date"])
+            else:
+                continue
+            if claimed_on is None:
+                claimed_on = event.occurred_on
         elif kind == EventKind.REVIEW_REQUESTED.value:
             review_requested = event.occurred_on
     return TimelineClock(
@@ -88,6 +101,7 @@ def clock_from_timeline(events: Iterable[RequestEvent]) -> TimelineClock:
             fee_pauses=tuple((start, end) for start, end in fee_pauses),
             eir_extended=eir_extended,
             extension_claimed_due=claimed_due,
+            extension_claimed_on=claimed_on,
             review_requested=review_requested,
             review_extended=review_extended,
         ),
@@ -109,21 +123,34 @@ def load_overrides(session: Session) -> tuple[ClosureOverride, ...]:
 
 
 class Calendars:
-    """The two working-day calendars with the admins' closure days applied."""
+    """The two working-day calendars and the admins' changes to them.
+
+    ``for_regime`` is the statutory calendar, with the holiday removals (a bank holiday moved
+    by proclamation) but not the office closures, which are working days in law (FOIA
+    s.10(6), FOISA s.73): every stored date, statistic and reminder uses it.
+    ``council_for_regime`` adds the closures: the council's own expectation."""
 
     def __init__(self, overrides: Sequence[ClosureOverride]):
         self.overrides = tuple(overrides)
-        self._cache: dict[CalendarName, WorkingCalendar] = {}
+        self._statutory_overrides = tuple(o for o in self.overrides if o.remove)
+        self.has_closures = len(self._statutory_overrides) != len(self.overrides)
+        self._cache: dict[tuple[CalendarName, bool], WorkingCalendar] = {}
 
     @classmethod
     def from_db(cls, session: Session) -> Calendars:
         return cls(load_overrides(session))
 
     def for_regime(self, regime: str) -> WorkingCalendar:
-        name = calendar_name_for(regime)
-        if name not in self._cache:
-            self._cache[name] = get_calendar(name, self.overrides)
-        return self._cache[name]
+        return self._calendar(calendar_name_for(regime), council=False)
+
+    def council_for_regime(self, regime: str) -> WorkingCalendar:
+        return self._calendar(calendar_name_for(regime), council=True)
+
+    def _calendar(self, name: CalendarName, council: bool) -> WorkingCalendar:
+        key = (name, council)
+        if key not in self._cache:
+            self._cache[key] = get_calendar(name, self.overrides if council else self._statutory_overrides)
+        return self._cache[key]
 
 
 def deadlines_for(foi_request: FoiRequest, events: Iterable[RequestEvent], calendars: Calendars) -> Deadlines | None:
@@ -133,6 +160,29 @@ def deadlines_for(foi_request: FoiRequest, events: Iterable[RequestEvent], calen
     return compute_deadlines(
         foi_request.regime, foi_request.received_on, clock.events, calendars.for_regime(foi_request.regime)
     )
+
+
+def council_expected_due(
+    regime: str, received_on: date | None, events: ClockEvents, calendars: Calendars
+) -> date | None:
+    """The response date the council itself expects, counting its office closures as
+    non-working days; None when that is the statutory date (or no date runs). Shown
+    beside the statutory date, never instead of it (FOIA s.10(6), FOISA s.73)."""
+    if received_on is None or not calendars.has_closures:
+        return None
+    statutory = compute_deadlines(regime, received_on, events, calendars.for_regime(regime)).response_due
+    expected = compute_deadlines(regime, received_on, events, calendars.council_for_regime(regime)).response_due
+    return expected if expected != statutory else None
+
+
+def council_expected_due_for(
+    foi_request: FoiRequest, calendars: Calendars, events: Iterable[RequestEvent] | None = None
+) -> date | None:
+    """``council_expected_due`` for a request still awaiting its answer (its timeline's clock)."""
+    if foi_request.received_on is None or not calendars.has_closures or foi_request.response_due_on is None:
+        return None
+    clock = clock_from_timeline(foi_request.events if events is None else events)
+    return council_expected_due(foi_request.regime, foi_request.received_on, clock.events, calendars)
 
 
 def _column_values(foi_request, events: Sequence, calendars: Calendars) -> dict:
@@ -157,7 +207,8 @@ def _column_values(foi_request, events: Sequence, calendars: Calendars) -> dict:
             values["response_due_on"] = deadlines.response_due
             values["deferred_due_on"] = deadlines.deferred_receipt_due
             values["very_overdue_on"] = deadlines.very_overdue
-    responses = [e.occurred_on for e in events if e.kind == EventKind.RESPONSE_RECEIVED.value]
+    final = {k.value for k in FINAL_RESPONSE_KINDS}  # a partial response is not the answer (domain.lifecycle)
+    responses = [e.occurred_on for e in events if e.kind in final]
     if responses:
         responded_on = min(responses)
         values["responded_on"] = responded_on
@@ -287,6 +338,35 @@ def recompute_requests(session: Session, batch_size: int = 5000, *, where=None, 
     return len(updates)
 
 
+def lapse_unpaid_fees(session: Session, today: date) -> int:
+    """Record a "fee_lapsed" event, dated the day the fee lapsed, on every request still
+    waiting for a fee whose notice has lapsed by `today` (FOIA s.9(2), FOISA s.9(4): three
+    months; EIR/EISR: the ICO's 60 working days; ``domain.deadlines.fee_lapses_on``).
+    Returns how many lapsed; the caller (the scheduler's daily job) commits. A request whose
+    timeline refuses the event (nothing is written for it) is left for a person to look at."""
+    from .timeline import TimelineError, add_event  # timeline builds on this module
+
+    calendars = Calendars.from_db(session)
+    waiting = session.scalars(
+        select(FoiRequest).where(FoiRequest.status == Status.FEE_REQUESTED.value).order_by(FoiRequest.id)
+    ).all()
+    lapsed = 0
+    for foi_request in waiting:
+        notices = [e.occurred_on for e in foi_request.events if e.kind == EventKind.FEE_NOTICE.value]
+        if not notices:
+            continue
+        lapses_on = fee_lapses_on(foi_request.regime, max(notices), calendars.for_regime(foi_request.regime))
+        if lapses_on <= today:
+            try:
+                add_event(
+                    session, foi_request, kind=EventKind.FEE_LAPSED, occurred_on=lapses_on, user_id=None, today=today
+                )
+            except TimelineError:
+                continue
+            lapsed += 1
+    return lapsed
+
+
 def due_soon_limit(calendars: Calendars, regime: str, today: date, working_days: int) -> date:
     """The last due date that still counts as "due soon" on `today`."""
     return calendars.for_regime(regime).add_working_days(today, working_days)
@@ -358,5 +438,11 @@ _CLOCK_KINDS = [
         EventKind.EXTENSION_CLAIMED,
         EventKind.REVIEW_REQUESTED,
         EventKind.RESPONSE_RECEIVED,
+        EventKind.FURTHER_RESPONSE,
+        EventKind.TRANSFERRED,
     )
 ]
+# ... and the reminder planner reads these for our own deadlines (domain.our_deadlines).
+from ..domain.our_deadlines import TIMELINE_KINDS as _OUR_DEADLINE_KINDS  # noqa: E402
+
+_CLOCK_KINDS = sorted({*_CLOCK_KINDS, *_OUR_DEADLINE_KINDS})

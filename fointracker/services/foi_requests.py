@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ..domain.lifecycle import EventKind, Status
-from ..domain.regimes import regime_problem
+from ..domain.regimes import regime_for_authority, regime_problem
 from ..models import Authority, Campaign, FoiRequest, RequestEvent
 from .audit import record, snapshot
 from .deadlines import recompute_request
@@ -126,3 +126,30 @@ def update_request(session: Session, foi_request: FoiRequest, values: dict, user
     )
     session.flush()
     return foi_request
+
+
+def create_linked_request(session: Session, original: FoiRequest, authority_id: int, user_id: int | None) -> FoiRequest:
+    """A draft request linked back to `original` (linked_request_id), in its campaign, with its
+    subject, text and owner: to another council after a transfer ("not held, try X"), or to
+    the same council after a s.12 refusal (a refined request, s.16 advice and assistance). A
+    new request with its own clock, sent when staff send it. The caller commits."""
+    authority = session.get(Authority, authority_id)
+    if authority is None:
+        raise RequestError("authority_id", "choose a council from the register")
+    regime = (
+        original.regime
+        if authority_id == original.authority_id
+        else regime_for_authority(original.regime, authority.nation)
+    )
+    values = {
+        "campaign_id": original.campaign_id,
+        "authority_id": authority_id,
+        "regime": regime,
+        "subject": original.subject,
+        "body": original.body or "",
+        "owner_id": original.owner_id,
+    }
+    linked = create_request(session, values, user_id)
+    linked.linked_request_id = original.id
+    session.flush()
+    return linked

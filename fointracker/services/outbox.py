@@ -399,6 +399,10 @@ def describe(reminder: Reminder, today: date | None = None) -> str:
         ReminderKind.OVERDUE: f"was due {uk_date(reminder.target_date)}",
         ReminderKind.VERY_OVERDUE: f"very overdue since {uk_date(reminder.target_date)}",
         ReminderKind.REVIEW_DUE: f"internal review due {uk_date(reminder.target_date)}",
+        ReminderKind.REVIEW_OVERDUE: f"the internal review was due {uk_date(reminder.target_date)}",
+        ReminderKind.REVIEW_WINDOW_CLOSES: f"ask for a review by {uk_date(reminder.target_date)} ({days} left)",
+        ReminderKind.COMPLAINT_WINDOW_CLOSES: f"complain by {uk_date(reminder.target_date)} ({days} left)",
+        ReminderKind.APPEAL_WINDOW_CLOSES: f"appeal by {uk_date(reminder.target_date)} ({days} left)",
         ReminderKind.CLARIFICATION_OWED: f"the council asked us on {uk_date(reminder.target_date)}",
         ReminderKind.FIGURES_MISSING: f"answered {uk_date(reminder.target_date)}, figures not entered",
     }[kind]

@@ -20,6 +20,7 @@ from .. import clock
 from ..domain.deadlines import WorkingCalendar
 from ..domain.lifecycle import ANSWERED_STATUSES, FIGURE_OUTCOMES, EventKind, Status
 from ..domain.localtime import LONDON
+from ..domain.our_deadlines import TIMELINE_KINDS
 from ..domain.reminders import ReminderSettings, RequestFacts, fire_at, is_stale, plan
 from ..models import Campaign, FoiRequest, Reminder, campaign_coordinators
 
@@ -40,7 +41,9 @@ DEFAULT_SETTINGS = ReminderSettings()
 
 
 def facts_for(row, events: Iterable) -> RequestFacts:
-    """The planner's view of a request (a FoiRequest or a row with its columns) and its events."""
+    """The planner's view of a request (a FoiRequest or a row with its columns) and its events
+    (every event of the kinds domain.our_deadlines reads must be among them)."""
+    events = list(events)
     clarification_on = None
     if row.status == Status.CLARIFICATION_REQUESTED.value:
         asked = [e.occurred_on for e in events if e.kind == EventKind.CLARIFICATION_REQUESTED.value]
@@ -54,6 +57,12 @@ def facts_for(row, events: Iterable) -> RequestFacts:
         clarification_requested_on=clarification_on,
         responded_on=row.responded_on,
         figures_wanted=(row.outcome in FIGURE_OUTCOMES and not row.figures_entered and row.status in ANSWERED_STATUSES),
+        regime=getattr(row, "regime", None),
+        timeline=tuple(
+            (e.kind, e.occurred_on)
+            for e in sorted(events, key=lambda e: (e.occurred_on, getattr(e, "id", None) or 0))
+            if e.kind in TIMELINE_KINDS
+        ),
     )
 
 

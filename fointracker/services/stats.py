@@ -26,9 +26,11 @@ from functools import lru_cache
 from sqlalchemy import and_, case, distinct, func, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
-from ..domain.lifecycle import ANSWERED_STATUSES, EXEMPTIONS, FIGURE_OUTCOMES, OPEN_STATUSES, EventKind, Outcome, Status
+from ..domain.event_details import EXEMPTIONS
+from ..domain.lifecycle import ANSWERED_STATUSES, FIGURE_OUTCOMES, OPEN_STATUSES, EventKind, Outcome, Status
 from ..domain.report_statistics import percentage
 from ..models import Authority, Campaign, FoiRequest, RequestEvent, Role, campaign_coordinators
+from .chasing import CHASING_BUCKETS, chasing_condition
 from .deadlines import Calendars, state_condition
 from .sql_stats import median_select
 
@@ -37,7 +39,7 @@ from .sql_stats import median_select
 TODO_BUCKETS = {
     "very_overdue": "Very overdue",
     "overdue": "Overdue (including very overdue)",
-    "due_this_week": "Due this week (by Sunday)",
+    **CHASING_BUCKETS,  # "due in the next 5 working days" (not "by Sunday"), "overdue and not chased"
     "clarification_owed": "Clarification we owe the council",
     "figures_missing": "Responses whose figures are not entered",
     "review_due": "Internal reviews due by Sunday (or overdue)",
@@ -59,6 +61,8 @@ def todo_condition(name: str, today: date, calendars: Calendars, soon_days: int)
     """A SQL condition selecting the requests in to-do bucket `name` on `today`."""
     if name in DEADLINE_BUCKETS:
         return state_condition(name, today, calendars, soon_days)
+    if name in CHASING_BUCKETS:
+        return chasing_condition(name, today, calendars)
     if name == "clarification_owed":
         return FoiRequest.status == Status.CLARIFICATION_REQUESTED.value
     if name == "figures_missing":

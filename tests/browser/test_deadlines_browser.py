@@ -32,7 +32,7 @@ def test_request_page_links_to_its_explanation(logged_in):
     page.get_by_label("Subject").fill("Care budgets")
     page.get_by_label("Date sent").fill("2026-03-20")
     page.get_by_role("button", name="Save request").click()
-    expect(page.get_by_text("Mon 20 Apr 2026")).to_be_visible()  # FOISA: Easter Monday is not skipped
+    expect(page.get_by_text("Mon 20 Apr 2026", exact=True)).to_be_visible()  # FOISA: Easter Monday is not skipped
     page.get_by_role("link", name="How was this worked out?").click()
     expect(page.get_by_role("heading", name="How the deadline was worked out")).to_be_visible()
     expect(page.locator(".facts")).to_contain_text("Scottish bank holidays")

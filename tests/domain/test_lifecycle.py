@@ -4,19 +4,11 @@ from datetime import date
 
 import pytest
 
-from fointracker.domain.lifecycle import (
-    EventKind,
-    Outcome,
-    Status,
-    TransitionError,
-    allowed_kinds,
-    check_details,
-    next_status,
-    replay,
-)
+from fointracker.domain.event_details import check_details
+from fointracker.domain.lifecycle import EventKind, Outcome, Status, TransitionError, allowed_kinds, next_status, replay
 
 S, K = Status, EventKind
-AWAIT, CLAR, FEE, EXT, RESP, REV, COMP, CLOSED, WD, DRAFT = (
+AWAIT, CLAR, FEE, EXT, RESP, REV, COMP, CLOSED, WD, DRAFT, DEC, APP = (
     S.AWAITING_RESPONSE,
     S.CLARIFICATION_REQUESTED,
     S.FEE_REQUESTED,
@@ -27,6 +19,8 @@ AWAIT, CLAR, FEE, EXT, RESP, REV, COMP, CLOSED, WD, DRAFT = (
     S.CLOSED,
     S.WITHDRAWN,
     S.DRAFT,
+    S.DECIDED,
+    S.APPEAL,
 )
 
 # (event, status before) -> status after. Every pair not listed must be refused.
@@ -51,6 +45,23 @@ ALLOWED = {
     (K.COMPLAINT_DECISION, COMP): CLOSED,
     **{(K.WITHDRAWN, s): WD for s in set(Status) - {WD, CLOSED}},
     **{(K.NOTE, s): s for s in Status},
+    # The rest of a request's life (issue #15; DESIGN.md §2, "After the review and the complaint").
+    (K.PARTIAL_RESPONSE, AWAIT): AWAIT,  # still awaiting the rest
+    (K.PARTIAL_RESPONSE, EXT): EXT,
+    **{(K.FURTHER_RESPONSE, s): RESP for s in (AWAIT, CLAR, FEE, EXT)},
+    (K.DISCLOSURE, RESP): RESP,  # after an internal review
+    (K.DISCLOSURE, DEC): CLOSED,  # the council complied with the decision notice
+    (K.DISCLOSURE, CLOSED): CLOSED,  # after a tribunal
+    (K.DECISION_NOTICE, COMP): DEC,
+    (K.APPEAL_LODGED, DEC): APP,
+    (K.APPEAL_DECISION, APP): CLOSED,
+    (K.REOPENED, WD): AWAIT,  # without the history; replay goes back to the status before
+    (K.REOPENED, CLOSED): AWAIT,
+    **{(K.TRANSFERRED, s): CLOSED for s in (AWAIT, CLAR, FEE, EXT, RESP)},
+    **{(K.REFINED, s): s for s in (RESP, REV, CLOSED)},
+    (K.CLARIFICATION_LAPSED, CLAR): CLOSED,
+    (K.FEE_LAPSED, FEE): CLOSED,
+    **{(K.CHASED, s): s for s in (AWAIT, CLAR, FEE, EXT, REV, COMP, DEC)},
 }
 
 ALL_PAIRS = [(kind, status) for kind in EventKind for status in Status]
@@ -73,7 +84,7 @@ def test_refused_transition_says_why(kind, status):
 
 
 def test_table_covers_every_pair():
-    assert len(ALL_PAIRS) == len(EventKind) * len(Status) == 140
+    assert len(ALL_PAIRS) == len(EventKind) * len(Status) == 26 * 12
 
 
 def test_replay_gives_status_and_outcome():

@@ -104,6 +104,7 @@ ACCESS: dict[str, Access] = {
     "foi_requests.show": Access(get=LOGGED_IN),
     "foi_requests.deadline": Access(get=LOGGED_IN),
     "foi_requests.download": Access(get=LOGGED_IN),
+    "foi_requests.request_document": Access(get=LOGGED_IN),  # its own or a joint reply's document
     "foi_requests.create": Access(get=REQUEST_EDIT, post=REQUEST_EDIT),
     "foi_requests.edit": Access(get=REQUEST_EDIT, post=REQUEST_EDIT),
     "foi_requests.bulk": Access(post=REQUEST_EDIT),

@@ -15,6 +15,19 @@ Holidays
     Admins change a calendar with ``ClosureOverride``; ``get_calendar`` returns
     the shared calendar for a set of overrides.
 
+Closures and removals
+    An office closure (``remove=False``) is still a working day in law (FOIA
+    s.10(6), FOISA s.73; the ICO's LTT47: "where offices close for privilege
+    days ... these do not count as non-working days"). A calendar with closures
+    is therefore only the council's own expectation; the statutory deadlines use
+    a calendar with the removals alone (``services.deadlines.Calendars``). A
+    removal (``remove=True``: a bank holiday moved by proclamation under the
+    Banking and Financial Dealings Act 1971 s.1(3)) does change the statutory
+    calendar, except for the days no proclamation can touch: weekends, Christmas
+    Day and Good Friday, which FOIA s.10(6) names (``why_never_working``; for
+    FOISA, Good Friday is a Scottish bank holiday in the 1971 Act's Schedule 1,
+    and the same rule is kept for both calendars).
+
 Performance
     Each calendar keeps a sorted list of working-day ordinals and a prefix count
     indexed by date ordinal, so adding or counting working days is two list
@@ -59,9 +72,9 @@ class ClosureOverride:
     """An admin's change to a calendar.
 
     ``remove=False``: an extra closure day (a non-working day).
-    ``remove=True``: a bank holiday declared a working day. Weekends and Christmas
-    Day are non-working by statute and cannot be removed (such overrides are
-    listed in ``WorkingCalendar.ignored_overrides``). When one day has both an
+    ``remove=True``: a bank holiday declared a working day. Weekends, Christmas
+    Day and Good Friday are non-working by statute and cannot be removed (such
+    overrides are listed in ``WorkingCalendar.ignored_overrides``). When one day has both an
     addition and a removal, the addition wins.
     ``calendar=None`` applies to both calendars.
     """
@@ -76,6 +89,18 @@ class ClosureOverride:
             object.__setattr__(self, "day", self.day.date())
         if self.calendar is not None and not isinstance(self.calendar, CalendarName):
             object.__setattr__(self, "calendar", CalendarName(self.calendar))
+
+
+def why_never_working(day: date) -> str | None:
+    """Why `day` can never be made a working day (FOIA s.10(6) names Saturdays, Sundays,
+    Christmas Day and Good Friday), or None when an admin may remove its holiday."""
+    if day.weekday() >= 5:
+        return "weekends are never working days"
+    if (day.month, day.day) == (12, 25):
+        return "Christmas Day is never a working day (FOIA s.10(6), FOISA s.73 name it)"
+    if "Good Friday" in _holiday_reasons_in(CalendarName.UK, day.year).get(day.toordinal(), ""):
+        return "Good Friday is never a working day (FOIA s.10(6) names it)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -114,10 +139,6 @@ def _holiday_reasons(name: CalendarName, first_year: int, last_year: int) -> dic
     return reasons
 
 
-def _is_weekend(ordinal: int) -> bool:
-    return (ordinal - 1) % 7 >= 5  # ordinal 1 (1 Jan 0001) was a Monday
-
-
 class WorkingCalendar:
     """Working days under one of the two statutory calendars, with admin overrides.
 
@@ -149,9 +170,7 @@ class WorkingCalendar:
             if not override.remove:
                 closures[ordinal] = override.name
             elif (
-                ordinal in _holiday_reasons_in(self.name, override.day.year)
-                and not _is_weekend(ordinal)
-                and not (override.day.month == 12 and override.day.day == 25)
+                ordinal in _holiday_reasons_in(self.name, override.day.year) and why_never_working(override.day) is None
             ):
                 removed[ordinal] = override.name
             else:

@@ -51,7 +51,9 @@ def explain(d: Deadlines) -> Explanation:
     fmt = format_uk_date
     lines: list[str] = []
     segments: list[ExplanationSegment] = []
-    environmental_extension = ev.eir_extended and d.regime.is_environmental
+    # A late claim (d.extension_late) is recorded but moves nothing: count as if there were none.
+    extensions_apply = not d.extension_late
+    environmental_extension = ev.eir_extended and d.regime.is_environmental and extensions_apply
     target = EXTENDED_LIMIT_WORKING_DAYS if environmental_extension else TIME_LIMIT_WORKING_DAYS
 
     lines.append(
@@ -158,7 +160,7 @@ def explain(d: Deadlines) -> Explanation:
     else:
         walked_to = last_day
         n = ev.extension_working_days
-        if n and d.regime is not Regime.FOISA:
+        if n and d.regime is not Regime.FOISA and extensions_apply:
             first = walked_to + timedelta(days=1)
             ext_counted, ext_skipped = [], []
             for i in range(1, n + 1):
@@ -175,7 +177,7 @@ def explain(d: Deadlines) -> Explanation:
                 else:
                     lines.append(f"  skipped {fmt(item.day)}: {item.reason}")
         lines.append(f"Statutory due date: {fmt(d.statutory_due)}.")
-        if ev.extension_claimed_due is not None and d.regime is not Regime.FOISA:
+        if ev.extension_claimed_due is not None and d.regime is not Regime.FOISA and extensions_apply:
             lines.append(f"The authority claimed an extension to {fmt(ev.extension_claimed_due)}.")
         lines.append(f"Response due by: {fmt(d.response_due)}.")
         if d.deferred_receipt_due != d.response_due:

@@ -43,8 +43,25 @@ Extensions
       the 40th working day, with a warning.
     * FOISA has no extension of any kind: claims and extension days are ignored
       with a warning, and the statutory date stands.
+    * A late claim does not move the date: the notice of a s.10(3) extension must
+      be given within the 20 working days (FOIA s.17(1)-(2)), and so must an EIR
+      reg 7 one (reg 7(3)). When ``ClockEvents.extension_claimed_on`` is after the
+      statutory date, every extension above is ignored with a warning:
+      ``response_due`` stays the statutory date and a later answer is late. (The
+      timeline gives the date of the first claim that extends the response;
+      ``services.deadlines.clock_from_timeline``.) A claim on the statutory date
+      itself is in time.
     ``statutory_due`` is always the plain 20-working-day date (after
     clarification and fee pauses); ``response_due`` includes the extensions.
+
+Fees that lapse (``fee_lapses_on``)
+    FOIA s.9(2) and FOISA s.9(4): the fee must be paid within three months
+    beginning with the day the fees notice is given, so an unpaid fee lapses on
+    the same day number three months on (the period ends the day before); when
+    that month has no such day, on the month's last day (the shorter reading,
+    which never keeps a request alive longer than the Act). EIR/EISR say only "a
+    reasonable period": the ICO uses 60 working days, so the fee lapses on the
+    day after the 60th working day after the notice.
 
 Internal review (day 0 is the day the review request was received)
     FOIA: 20 working days (s.45 Code of Practice), 40 when ``review_extended``.
@@ -94,6 +111,8 @@ TIME_LIMIT_WORKING_DAYS = 20
 CALCULABLE_YEARS = range(1900, 2200)
 EXTENDED_LIMIT_WORKING_DAYS = 40
 VERY_OVERDUE_WORKING_DAYS = 20
+FEE_PAYMENT_MONTHS = 3  # FOIA s.9(2), FOISA s.9(4)
+EIR_FEE_PAYMENT_WORKING_DAYS = 60  # "a reasonable period": the ICO's figure
 FOIA_PI_EXTENSION_EXPECTED_WORKING_DAYS = 20
 REVIEW_REQUEST_WINDOW_WORKING_DAYS = 40
 
@@ -111,6 +130,7 @@ class ClockEvents:
     eir_extended: bool = False
     extension_working_days: int = 0
     extension_claimed_due: date | None = None
+    extension_claimed_on: date | None = None  # the day the authority claimed the extension
     review_requested: date | None = None
     review_extended: bool = False
 
@@ -142,6 +162,7 @@ class Deadlines:
     review_due: date | None
     paused: bool
     warnings: tuple[str, ...] = ()
+    extension_late: bool = False  # claimed after the statutory date: recorded, ignored
     events: ClockEvents = field(default=NO_EVENTS, repr=False, compare=False)
     calendar: WorkingCalendar | None = field(default=None, repr=False, compare=False)
 
@@ -402,6 +423,9 @@ def compute_deadlines(
     simple = not (ev.eir_extended or ev.extension_working_days or ev.extension_claimed_due is not None)
 
     statutory = _due_after(cal, start, TIME_LIMIT_WORKING_DAYS, pauses)
+    extension_late = False
+    if not simple and statutory is not None and _claimed_late(regime, ev, statutory, warnings):
+        simple = extension_late = True
     if statutory is None:
         statutory_due = response_due = deferred_due = very_overdue = None
         paused = True
@@ -446,9 +470,25 @@ def compute_deadlines(
         review_due=review_due,
         paused=paused,
         warnings=tuple(warnings),
+        extension_late=extension_late,
         events=ev,
         calendar=cal,
     )
+
+
+def _claimed_late(regime: Regime, ev: ClockEvents, statutory: int, warnings: list[str]) -> bool:
+    """True when the extension in `ev` was claimed after the statutory date (`statutory`, an
+    ordinal): the claim is recorded but does not move the date (FOIA s.17(1)-(2), EIR reg 7(3))."""
+    claimed_on = ev.extension_claimed_on
+    if claimed_on is None or claimed_on.toordinal() <= statutory or regime is Regime.FOISA:
+        return False  # FOISA: no extension at all, which _extended_due already says
+    rule = {Regime.FOIA: "FOIA s.17(1)-(2)", Regime.EIR: "EIR reg 7(3)"}.get(regime, f"{regime.label} reg 7")
+    warnings.append(
+        f"The extension was claimed on {format_uk_date(claimed_on)}, after the statutory due date "
+        f"{format_uk_date(date.fromordinal(statutory))}: {rule} requires the notice within the 20 working days. "
+        "It is recorded but does not move the date; the request is late."
+    )
+    return True
 
 
 def review_request_deadline(
@@ -468,8 +508,26 @@ def complaint_deadline(regime: Regime | str, final_response: date) -> date:
     regime = Regime(regime)
     if not regime.is_scottish:
         return final_response + timedelta(weeks=6)
-    month = final_response.month + 6
-    year = final_response.year + (month - 1) // 12
+    return _add_months(final_response, 6)
+
+
+def fee_lapses_on(regime: Regime | str, notice_given: date, calendar: WorkingCalendar | None = None) -> date:
+    """The first day on which a fee still unpaid has lapsed (the request need not be answered).
+
+    FOIA s.9(2), FOISA s.9(4): three months beginning with the day the fees notice is given,
+    so the same day number three months on (or that month's last day). EIR/EISR: a reasonable
+    period, which the ICO takes as 60 working days: the day after the 60th working day.
+    `calendar` defaults to the regime's statutory calendar."""
+    regime = Regime(regime)
+    if not regime.is_environmental:
+        return _add_months(notice_given, FEE_PAYMENT_MONTHS)
+    cal = calendar if calendar is not None else statutory_calendar(regime.calendar_name)
+    return cal.add_working_days(notice_given, EIR_FEE_PAYMENT_WORKING_DAYS) + timedelta(days=1)
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day number `months` later, or that month's last day."""
+    month = day.month + months
+    year = day.year + (month - 1) // 12
     month = (month - 1) % 12 + 1
-    day = min(final_response.day, _stdcalendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    return date(year, month, min(day.day, _stdcalendar.monthrange(year, month)[1]))

@@ -1,0 +1,118 @@
+"""Our own deadlines (domain.our_deadlines) read from the database: for one request, and the
+windows closing soon across a dashboard scope.
+
+The windows depend on the timeline and on working days, so they are not stored columns: SQL
+narrows the requests to those with a step recent enough to open a window that may still be
+open (a response in the last 90 days, a review outcome or an unanswered review in the last 8
+months, a decision in the last 45 days), and the pure module gives the exact dates for those.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from ..domain.lifecycle import Status
+from ..domain.our_deadlines import (
+    DECISION_KINDS,
+    RESPONSE_KINDS,
+    REVIEW_OUTCOME,
+    REVIEW_REQUESTED,
+    TIMELINE_KINDS,
+    OurDeadline,
+    our_deadlines,
+)
+from ..models import FoiRequest, RequestEvent
+from .deadlines import Calendars
+
+CLOSING_SOON_WORKING_DAYS = 10  # the dashboard lists windows closing within this many working days
+# A window may still be open only if the step that opened it is at most this old (calendar days):
+# 40 working days are at most ~62 calendar days; six months ~184; 28 or 42 days.
+RECENT_ENOUGH = {
+    "response": 90,
+    "review_outcome": 190,
+    "review_requested": 240,  # s.47(4)(b): six months after a review due 20 working days later
+    "decision": 45,
+}
+# The statuses in which one of our windows can be open (none while the council owes the answer
+# or a complaint is with the regulator).
+STATUSES_WITH_WINDOWS = (Status.RESPONDED.value, Status.INTERNAL_REVIEW.value, Status.CLOSED.value)
+
+
+def for_request(foi_request: FoiRequest, calendars: Calendars) -> list[OurDeadline]:
+    """The windows still open to us on this request (or closed since its last step), by date."""
+    if foi_request.status == Status.DRAFT.value:
+        return []
+    return our_deadlines(foi_request.regime, foi_request.events, calendars.for_regime(foi_request.regime))
+
+
+@dataclass(frozen=True)
+class ClosingWindow:
+    request: FoiRequest
+    deadline: OurDeadline
+
+
+def has_recent_step(today: date):
+    """SQL: the request has a step recent enough that one of our windows may still be open."""
+
+    def since(days: int) -> date:
+        return today - timedelta(days=days)
+
+    e = aliased(RequestEvent)  # the caller may select from request_event itself
+    return exists().where(
+        e.request_id == FoiRequest.id,
+        or_(
+            and_(e.kind.in_(sorted(RESPONSE_KINDS)), e.occurred_on >= since(RECENT_ENOUGH["response"])),
+            and_(e.kind == REVIEW_OUTCOME, e.occurred_on >= since(RECENT_ENOUGH["review_outcome"])),
+            and_(e.kind == REVIEW_REQUESTED, e.occurred_on >= since(RECENT_ENOUGH["review_requested"])),
+            and_(e.kind.in_(sorted(DECISION_KINDS)), e.occurred_on >= since(RECENT_ENOUGH["decision"])),
+        ),
+    )
+
+
+def closing_soon(
+    session: Session,
+    scope_condition,
+    today: date,
+    calendars: Calendars,
+    working_days: int = CLOSING_SOON_WORKING_DAYS,
+) -> list[ClosingWindow]:
+    """Our windows closing today or within `working_days` working days, for the requests that
+    `scope_condition` (services.stats.Scope.condition()) selects; soonest first. Always two
+    statements: the candidates' timelines, then the requests whose windows close soon."""
+    timelines: dict[int, list] = defaultdict(list)
+    regimes: dict[int, str] = {}
+    for row in session.execute(
+        select(RequestEvent.id, RequestEvent.request_id, RequestEvent.kind, RequestEvent.occurred_on, FoiRequest.regime)
+        .join(FoiRequest, FoiRequest.id == RequestEvent.request_id)
+        .where(
+            scope_condition,
+            FoiRequest.status.in_(STATUSES_WITH_WINDOWS),
+            has_recent_step(today),
+            RequestEvent.kind.in_(sorted(TIMELINE_KINDS)),
+        )
+    ):
+        timelines[row.request_id].append(row)
+        regimes[row.request_id] = row.regime
+    closing: list[tuple[int, OurDeadline]] = []
+    for request_id, timeline in timelines.items():
+        calendar = calendars.for_regime(regimes[request_id])
+        last = calendar.add_working_days(today, working_days)
+        closing += [
+            (request_id, d) for d in our_deadlines(regimes[request_id], timeline, calendar) if today <= d.due <= last
+        ]
+    requests = {
+        r.id: r
+        for r in session.scalars(
+            select(FoiRequest)
+            .options(joinedload(FoiRequest.authority))
+            .where(FoiRequest.id.in_(sorted({request_id for request_id, _ in closing})))
+        )
+    }
+    result = [ClosingWindow(requests[request_id], d) for request_id, d in closing]
+    result.sort(key=lambda w: (w.deadline.due, w.request.id))
+    return result
