@@ -47,6 +47,42 @@ def import_authorities(file):
     click.echo(f"Councils: {summary}.")
 
 
+@authorities_cli.group("contacts", help="The councils' FOI addresses.")
+def contacts_cli():
+    pass
+
+
+@contacts_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_contacts_command(file):
+    """Upsert the councils' FOI addresses from FILE, a CSV (UTF-8).
+
+    Columns: authority (the council's register code or GSS code), foi_email, and optionally
+    source (default: the file's name). Each address is marked checked today. All or nothing:
+    with any error nothing is written, every error is listed, and the exit status is 2.
+    """
+    from pathlib import Path
+
+    from . import clock
+    from .services.contacts import MAX_BYTES, import_contacts
+    from .tabular import file_size
+
+    path = Path(file)
+    if path.stat().st_size > MAX_BYTES:  # checked before reading: nothing bigger is parsed anyway
+        click.echo(f"{path.name}: larger than the {file_size(MAX_BYTES)} read: split the file", err=True)
+        click.echo("nothing imported.", err=True)
+        sys.exit(2)
+    result = import_contacts(db.session, path.name, path.read_bytes(), clock.today())
+    if result.problems:
+        db.session.rollback()
+        for line in result.error_lines():
+            click.echo(line, err=True)
+        click.echo(f"nothing imported: {len(result.problems)} error(s).", err=True)
+        sys.exit(2)
+    db.session.commit()
+    click.echo(f"FOI addresses: {result}.")
+
+
 @click.group("users", help="User accounts.")
 def users_cli():
     pass

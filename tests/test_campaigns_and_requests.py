@@ -229,7 +229,7 @@ def test_admin_edits_a_council(login_as, app):
         "/councils/KEN/edit",
         {"official_name": "Kent County Council", "short_name": "Kent", "foi_email": "not-an-email", "website": ""},
     )
-    assert "FOI email address: Invalid email address." in bad.get_data(as_text=True)
+    assert "not an email address: it needs one @" in bad.get_data(as_text=True)
 
 
 def test_council_list_filters(login_as):

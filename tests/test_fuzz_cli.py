@@ -312,6 +312,9 @@ COMMANDS = {
     "authorities import": lambda w: _argv(
         mostly(st.one_of(register_rows(), any_file, table_files(list(COLUMNS))).map(lambda f: [f]), st.just([]))
     ),
+    "authorities contacts import": lambda w: _argv(
+        mostly(st.one_of(any_file, table_files(["authority", "foi_email", "source"])).map(lambda f: [f]), st.just([]))
+    ),
     "users create": lambda w: _argv(
         mostly(st.sampled_from(["new@example.org", "admin@example.org", "x@y"]), arg_text).map(lambda v: ["--email", v])
         | st.just([])

@@ -511,6 +511,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda w: "/councils/KEN/edit",
         hints={"website": ["https://www.kent.gov.uk", "javascript:alert(1)"], "foi_email": ["foi@kent.gov.uk"]},
     ),
+    "authorities.campaign_address": Endpoint(
+        lambda w: f"/councils/KEN/campaigns/{w.campaign}/address",
+        hints={"foi_email": ["foi@kent.gov.uk", "FOI <foi@kent.gov.uk>", "a@kent.gov.uk, b@kent.gov.uk", ""]},
+    ),
     "deadlines.closures": Endpoint(
         lambda w: "/deadlines/closures",
         hints={"day": ["2026-12-31", "2026-12-29"]},

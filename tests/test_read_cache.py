@@ -21,6 +21,7 @@ from fointracker.models import (
     Attachment,
     Authority,
     Campaign,
+    CampaignContact,
     ClosureDay,
     FoiRequest,
     Question,
@@ -361,6 +362,7 @@ OWNER = {
     "campaign": "campaign",
     "campaign_coordinator": "campaign",
     "campaign_member": "campaign",
+    "campaign_contact": "campaign",
     "question": "campaign",
     "foi_request": "campaign",
     "answer": "campaign (its request's)",
@@ -446,6 +448,7 @@ def campaign_b(session, users):
         )
     )
     session.add(ClosureDay(day=date(2026, 3, 3), name="Office move", calendar="all", remove=False))
+    session.add(CampaignContact(campaign_id=campaign.id, authority_id=request.authority_id, foi_email="a@kent.gov.uk"))
     session.commit()
     return campaign
 

@@ -2,12 +2,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from ..auth.permissions import requires
+from ..auth.permissions import can, get_campaign_or_404, requires
 from ..extensions import db
-from ..models import Authority
+from ..models import Authority, Campaign, CampaignContact
+from ..services.access import campaign_scope
 from ..services.authorities import update_authority
+from ..services.contacts import AddressError, campaign_address, set_campaign_address
 from . import bp
-from .forms import AuthorityFilterForm, AuthorityForm
+from .forms import AuthorityFilterForm, AuthorityForm, CampaignAddressForm
+
+MAX_CAMPAIGNS_SHOWN = 50
 
 
 def _distinct(column, blank):
@@ -65,7 +69,24 @@ def index():
 def show(code: str):
     authority = db.first_or_404(select(Authority).where(Authority.code == code.upper()))
     successors = db.session.scalars(select(Authority).where(Authority.code.in_(authority.successor_codes))).all()
-    return render_template("authorities/show.html", authority=authority, successors=successors)
+    # The campaigns the user may see, each with its own address for this council if it has one.
+    campaign_addresses = db.session.execute(
+        select(Campaign.id, Campaign.title, CampaignContact.foi_email)
+        .outerjoin(
+            CampaignContact,
+            (CampaignContact.campaign_id == Campaign.id) & (CampaignContact.authority_id == authority.id),
+        )
+        .where(campaign_scope(current_user, Campaign.id))
+        .order_by(CampaignContact.foi_email.is_(None), Campaign.title)
+        .limit(MAX_CAMPAIGNS_SHOWN)
+    ).all()
+    return render_template(
+        "authorities/show.html",
+        authority=authority,
+        successors=successors,
+        campaign_addresses=campaign_addresses,
+        may_set_campaign_address=can(current_user, "campaign.edit"),
+    )
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
@@ -74,8 +95,34 @@ def edit(code: str):
     authority = db.first_or_404(select(Authority).where(Authority.code == code.upper()))
     form = AuthorityForm(obj=authority)
     if form.validate_on_submit():
+        # The form checks the address (forms.one_address: domain.email_addresses).
         update_authority(db.session, authority, form.data, current_user.id)
         db.session.commit()
         flash(f"{authority.short_name} saved.", "success")
         return redirect(url_for(".show", code=authority.code))
     return render_template("authorities/form.html", form=form, authority=authority)
+
+
+@bp.route("/<code>/campaigns/<id:campaign_id>/address", methods=["GET", "POST"], endpoint="campaign_address")
+@requires("campaign.edit")
+def campaign_address_view(code: str, campaign_id: int):
+    """A campaign's own FOI address for a council, instead of the register's; blank clears it.
+    Coordinators who are members of the campaign, and admins (services.access)."""
+    campaign = get_campaign_or_404(campaign_id)
+    authority = db.first_or_404(select(Authority).where(Authority.code == code.upper()))
+    current = campaign_address(db.session, campaign.id, authority.id)
+    form = CampaignAddressForm(data={"foi_email": current.foi_email if current else ""})
+    if form.validate_on_submit():
+        try:
+            saved = set_campaign_address(db.session, campaign.id, authority, form.foi_email.data, current_user.id)
+            db.session.commit()
+        except AddressError as exc:
+            db.session.rollback()
+            form.foi_email.errors.append(exc.message)
+        else:
+            if saved:
+                flash(f"{campaign.title} now writes to {authority.short_name} at {saved.foi_email}.", "success")
+            else:
+                flash(f"{campaign.title} uses the council register's address for {authority.short_name}.", "success")
+            return redirect(url_for(".show", code=authority.code))
+    return render_template("authorities/campaign_address.html", form=form, authority=authority, campaign=campaign)

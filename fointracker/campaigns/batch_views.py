@@ -27,6 +27,7 @@ from ..foi_requests.views import _owner_choices
 from ..forms import FilterForm, Form, OptionalIntSelect, coerce_id
 from ..models import Authority, Campaign
 from ..services.batch import BatchError, create_batch, preview, preview_aggregation, select_councils
+from ..services.contacts import councils_without_address
 from . import bp
 
 CHUNK_SIZE = 25  # councils per JSON call from batch.js
@@ -137,6 +138,12 @@ def batch(campaign_id: int):
             aggregated = preview_aggregation(
                 db.session, campaign, rows, batch_date, allow_duplicates=form.allow_duplicates.data
             )
+            # A warning only: a request can be created (and sent by post) without an address.
+            no_address = councils_without_address(
+                db.session,
+                campaign.id,
+                [row.authority for row in rows if form.allow_duplicates.data or not row.already_requested],
+            )
         except BatchError as exc:
             db.session.rollback()
             _refuse(form, exc)
@@ -149,6 +156,7 @@ def batch(campaign_id: int):
                 batch_date=batch_date,
                 aggregated=aggregated,
                 aggregated_ids={row.authority.id for row, _ in aggregated},
+                no_address=no_address,
                 chunk_size=CHUNK_SIZE,
                 to_create=sum(1 for row in rows if form.allow_duplicates.data or not row.already_requested),
             )

@@ -1,7 +1,7 @@
 from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..domain.letters import PLACEHOLDERS
+from ..domain.letters import FOLLOW_UP_PLACEHOLDERS, PLACEHOLDERS, FollowUp
 from ..domain.regimes import REGIME_CHOICES
 from ..forms import Form
 
@@ -27,6 +27,10 @@ class CampaignForm(Form):
         "in pursuance of a campaign within 60 working days). Give related campaigns, e.g. “Social care 2026”, "
         "the same group; leave blank for a campaign that stands alone.",
     )
+    # The follow-up letters' wording (services.campaigns: checked on save; blank = built-in).
+    follow_up_chaser = TextAreaField(FollowUp.CHASER.title, validators=[Length(max=50000)])
+    follow_up_review = TextAreaField(FollowUp.REVIEW.title, validators=[Length(max=50000)])
+    follow_up_complaint = TextAreaField(FollowUp.COMPLAINT.title, validators=[Length(max=50000)])
     coordinators = SelectMultipleField(
         "Coordinators", coerce=int, description="They receive the campaign's reminders, with each request's owner."
     )
@@ -42,3 +46,6 @@ class CampaignForm(Form):
         description="Optional: a Slack, Teams or Mattermost incoming-webhook address.",
     )
     submit = SubmitField("Save campaign")
+
+
+FOLLOW_UP_HELP = "Placeholders: " + ", ".join("{" + name + "}" for name in FOLLOW_UP_PLACEHOLDERS)

@@ -3,11 +3,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..auth.permissions import get_campaign_or_404, requires, visible_campaigns
+from ..domain.letters import BUILT_IN_FOLLOW_UPS, own_follow_up
 from ..extensions import db
 from ..models import Campaign, FoiRequest, Role, User
-from ..services.campaigns import CampaignError, may_manage_members, save_campaign
+from ..services.campaigns import FOLLOW_UP_FIELDS, CampaignError, may_manage_members, save_campaign
 from . import bp
-from .forms import CampaignForm
+from .forms import FOLLOW_UP_HELP, CampaignForm
 
 
 def _coordinator_choices():
@@ -39,6 +40,16 @@ def _people_fields(form: CampaignForm, campaign: Campaign | None) -> bool:
 
 def _people(form: CampaignForm, offered: bool) -> tuple[list[int] | None, list[int] | None]:
     return (form.coordinators.data, form.members.data) if offered else (None, None)
+
+
+def _follow_up_fields(form: CampaignForm, campaign: Campaign | None) -> None:
+    """Start each follow-up letter from the campaign's own wording, else the built-in one (saved
+    unchanged or blank, it stays the built-in: services.campaigns)."""
+    if request.method != "GET":
+        return
+    for kind, name in FOLLOW_UP_FIELDS.items():
+        own = own_follow_up(kind, campaign.follow_up_templates if campaign else None)
+        form[name].data = own or BUILT_IN_FOLLOW_UPS[kind]
 
 
 def _webhook_hosts() -> dict:
@@ -75,6 +86,7 @@ def index():
 def create():
     form = CampaignForm()
     offered = _people_fields(form, None)  # always, on a new campaign
+    _follow_up_fields(form, None)
     if request.method == "GET":
         form.coordinators.data = [current_user.id] if current_user.role == Role.COORDINATOR.value else []
     if form.validate_on_submit():
@@ -90,7 +102,7 @@ def create():
         else:
             flash(f"Campaign “{campaign.title}” created.", "success")
             return redirect(url_for(".show", campaign_id=campaign.id))
-    return render_template("campaigns/form.html", form=form, campaign=None)
+    return render_template("campaigns/form.html", form=form, campaign=None, follow_up_help=FOLLOW_UP_HELP)
 
 
 @bp.route("/<id:campaign_id>")
@@ -112,6 +124,7 @@ def edit(campaign_id: int):
     campaign = get_campaign_or_404(campaign_id)
     form = CampaignForm(obj=campaign)
     offered = _people_fields(form, campaign)
+    _follow_up_fields(form, campaign)
     if form.validate_on_submit():
         coordinator_ids, member_ids = _people(form, offered)
         try:
@@ -125,4 +138,4 @@ def edit(campaign_id: int):
         else:
             flash("Campaign saved.", "success")
             return redirect(url_for(".show", campaign_id=campaign.id))
-    return render_template("campaigns/form.html", form=form, campaign=campaign)
+    return render_template("campaigns/form.html", form=form, campaign=campaign, follow_up_help=FOLLOW_UP_HELP)

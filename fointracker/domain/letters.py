@@ -292,6 +292,27 @@ def follow_up_values(kind: FollowUp, facts: LetterFacts) -> dict[str, str]:
     }
 
 
+def _plain(text: str | None) -> str:
+    """A textarea's text as stored: browsers send CRLF line endings."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def own_follow_up(kind: FollowUp, templates: Mapping | None) -> str:
+    """A campaign's own wording for `kind` (campaign.follow_up_templates), or "" for the built-in."""
+    return _plain((templates or {}).get(kind.value)) if isinstance(templates, Mapping) else ""
+
+
+def follow_up_templates(texts: Mapping[FollowUp, str | None]) -> dict[str, str] | None:
+    """What campaign.follow_up_templates stores for the texts of a form: only the ones that differ
+    from the built-in wording (blank, or the built-in text unchanged: the built-in); None for none."""
+    own = {
+        kind.value: _plain(text)
+        for kind, text in texts.items()
+        if _plain(text) and _plain(text) != _plain(BUILT_IN_FOLLOW_UPS[kind])
+    }
+    return own or None
+
+
 def render_follow_up(kind: FollowUp, facts: LetterFacts, template: str = "") -> str:
     """The follow-up letter: the campaign's own wording if it has one (`template`), else the
     built-in one, with this request's facts filled in. Plain text."""

@@ -8,6 +8,14 @@ for a review there is no "ask for a review by", once we have complained no "comp
 * Ask for an internal review: 40 working days after the response (FOISA s.20(5) and EISR reg
   16(2), statutory; EIR reg 11(2); FOIA: the s.45 Code of Practice). The latest response counts:
   a further response to a partial one opens the window again. ``review_request_deadline``.
+* Ask for an internal review when the council never answers: FOISA s.20(5)(a) and EISR reg
+  16(2): within 40 working days after "the expiry of the time allowed" for compliance (the
+  response due date, with any extension properly claimed); EIR reg 11(2): 40 working days after
+  the date the requester believes the authority failed to comply (we take the due date). FOIA
+  has no such window: the s.45 Code of Practice counts the 40 working days from a response, and
+  when none comes the ICO accepts a complaint without an internal review, so none is offered.
+  Only once the due date has passed while the council still owes the answer (``response_due``);
+  after a partial response the later of the two windows is the one shown.
 * Complain to the ICO (FOIA, EIR): six weeks after the review outcome (the ICO's complaint
   guidance; FOIA s.50(2)(b) lets it refuse a complaint made with undue delay).
   ``complaint_deadline``.
@@ -35,6 +43,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .deadlines import WorkingCalendar, complaint_deadline, review_request_deadline
+from .deadlines.rules import REVIEW_REQUEST_WINDOW_WORKING_DAYS
 from .regimes import Regime
 
 SCOTTISH_REVIEW_WORKING_DAYS = 20  # FOISA s.21(1), EISR reg 16(4): no extension
@@ -98,15 +107,29 @@ def _order(step) -> tuple[date, int]:
     return (_on(step), 0 if isinstance(step, tuple) else (getattr(step, "id", None) or 0))
 
 
-def our_deadlines(regime: Regime | str, timeline: Iterable, calendar: WorkingCalendar) -> list[OurDeadline]:
+def our_deadlines(
+    regime: Regime | str,
+    timeline: Iterable,
+    calendar: WorkingCalendar,
+    *,
+    response_due: date | None = None,
+    today: date | None = None,
+) -> list[OurDeadline]:
     """The windows still open to us after `timeline` (events with .kind and .occurred_on, or
     (kind, occurred_on) pairs, any order; other kinds are ignored), by due date. `calendar` is
-    the regime's working-day calendar (the review window counts working days)."""
+    the regime's working-day calendar (the review window counts working days).
+
+    `response_due`: the statutory date the council's response is due, given only while it still
+    owes one (awaiting a response, or extended): once it has passed, the window to ask for a
+    review of the failure to respond (FOISA s.20(5)(a), EISR reg 16(2), EIR reg 11(2); not FOIA).
+    With `today`, that window appears only after the due date; without it (the reminder planner,
+    which plans ahead and re-plans when a response comes) it is returned whenever a date is given."""
     regime = Regime(regime)
     # Same-day steps keep their order (a response and the request for its review on one day).
     steps = sorted((s for s in timeline if _kind(s) in TIMELINE_KINDS), key=_order)
     scottish = regime.is_scottish
     open_now: list[OurDeadline] = []
+    moved_on = False  # a review, complaint, decision or appeal since the last (re)start
     for step in steps:
         kind, on = _kind(step), _on(step)
         if kind in RESPONSE_KINDS:
@@ -119,6 +142,13 @@ def our_deadlines(regime: Regime | str, timeline: Iterable, calendar: WorkingCal
             open_now = []
         elif kind in DECISION_KINDS:
             open_now = [_appeal(regime, on)]
+        if kind in ENDING_KINDS:
+            moved_on = False
+        elif kind not in RESPONSE_KINDS:
+            moved_on = True
+    unanswered = _review_request_unanswered(regime, response_due, today, calendar) if not moved_on else None
+    if unanswered is not None and all(d.window is Window.REVIEW_REQUEST and d.due < unanswered.due for d in open_now):
+        open_now = [unanswered]
     return sorted(open_now, key=lambda d: d.due)
 
 
@@ -135,6 +165,23 @@ def _review_request(regime: Regime, response: date, calendar: WorkingCalendar) -
     }[regime]
     due = review_request_deadline(regime, response, calendar)
     return OurDeadline(Window.REVIEW_REQUEST, "Ask for an internal review by", due, rule, response)
+
+
+def _review_request_unanswered(
+    regime: Regime, response_due: date | None, today: date | None, calendar: WorkingCalendar
+) -> OurDeadline | None:
+    """The review window when no response came by `response_due`; None for FOIA (the ICO takes
+    a complaint about a failure to respond without a review), before the due date has passed, or
+    without one."""
+    if response_due is None or regime is Regime.FOIA or (today is not None and today <= response_due):
+        return None
+    rule = {
+        Regime.EIR: "40 working days after the response was due, when none came (EIR reg 11(2))",
+        Regime.FOISA: "40 working days after the time for a response expired, when none came (FOISA s.20(5)(a))",
+        Regime.EISR: "40 working days after the time for a response expired, when none came (EISR reg 16(2))",
+    }[regime]
+    due = calendar.add_working_days(response_due, REVIEW_REQUEST_WINDOW_WORKING_DAYS)
+    return OurDeadline(Window.REVIEW_REQUEST, "Ask for an internal review by", due, rule, response_due)
 
 
 def _complaint(regime: Regime, outcome: date) -> OurDeadline:

@@ -143,9 +143,12 @@ def plan(
                 ReminderKind.REVIEW_OVERDUE, 0, facts.review_due_on, calendar.next_working_day(facts.review_due_on)
             )
         )
-    if facts.regime is not None and facts.timeline:
+    # While the council owes the answer, its due date opens our window to ask for a review of the
+    # failure to respond (domain.our_deadlines: EIR, FOISA, EISR); a response re-plans it away.
+    owed = facts.response_due_on if facts.status in ("awaiting_response", "extended") else None
+    if facts.regime is not None and (facts.timeline or owed):
         n = settings.window_closes_working_days
-        for ours in our_deadlines(facts.regime, facts.timeline, calendar):
+        for ours in our_deadlines(facts.regime, facts.timeline, calendar, response_due=owed):
             fire = working_days_before(calendar, ours.due, n)
             planned.append(PlannedReminder(WINDOW_KINDS[ours.window], n, ours.due, fire))
     if facts.clarification_requested_on is not None and facts.status == "clarification_requested":

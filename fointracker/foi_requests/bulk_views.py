@@ -34,6 +34,7 @@ from ..extensions import db
 from ..formatting import uk_date
 from ..forms import Form, OptionalIntSelect, coerce_id
 from ..models import FoiRequest
+from ..services.aggregation import bulk_aggregation_warnings
 from ..services.batch import (
     BatchError,
     BulkError,
@@ -141,9 +142,12 @@ def bulk():
         )
         return redirect(url_for(".index", **back))
     action, ids, user_id = form.action.data, form.ids.data, current_user.id
+    aggregation: list = []
     within = visible_campaigns()  # a request of another campaign is refused as one that does not exist
     try:
         if action == "mark_sent":
+            # Read while they are still drafts; shown once they are sent (a warning, not a refusal).
+            aggregation = bulk_aggregation_warnings(db.session, ids, form.date.data)
             count = bulk_mark_sent(db.session, ids, form.date.data, user_id, within=within)
             message = f"Marked {count} request{_s(count)} as sent on {uk_date(form.date.data)}."
         elif action == "assign_owner":
@@ -166,11 +170,35 @@ def bulk():
         flash(f"Nothing was changed: {exc.message}.", "error")
     else:
         flash(message, "success")
+        _flash_aggregation(aggregation)
     return redirect(url_for(".index", **back))
 
 
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
+
+
+def _flash_aggregation(warnings: list) -> None:
+    """services.aggregation.bulk_aggregation_warnings as flashes: which council may count which
+    requests together for the cost limit, and why (Fees Regulations 2004 reg 5)."""
+    if not warnings:
+        return
+    reasons = " ".join(dict.fromkeys(found.warning.reason for found in warnings))  # one per regime
+    flash(
+        f"Sent, but {len(warnings)} council{_s(len(warnings))} may count these requests together with another "
+        f"for the cost limit (s.12). {reasons}",
+        "warning",
+    )
+    for found in warnings[:MAX_REFUSALS_SHOWN]:
+        together = [f"request #{request_id} (this batch)" for request_id in found.in_batch]
+        together += [
+            f"request #{other.request_id} ({other.campaign_title}, "
+            + ("a draft not sent yet)" if other.is_draft else f"received {uk_date(other.received_on)})")
+            for other in found.others
+        ]
+        flash(f"{found.warning.council}: " + ", ".join(together) + ".", "warning")
+    if len(warnings) > MAX_REFUSALS_SHOWN:
+        flash(f"… and {len(warnings) - MAX_REFUSALS_SHOWN} more councils.", "warning")
 
 
 @bp.route("/export.csv")

@@ -66,7 +66,7 @@ def our_deadlines_of(foi_request):
     """For templates/foi_requests/_our_deadlines.html: the request's own windows (ours, not the
     council's), each with whether it has closed today."""
     today = clock.today()
-    return [(d, d.closed_on(today)) for d in for_request(foi_request, Calendars.from_db(db.session))]
+    return [(d, d.closed_on(today)) for d in for_request(foi_request, Calendars.from_db(db.session), today)]
 
 
 @bp.route("/")

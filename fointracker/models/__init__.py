@@ -5,6 +5,7 @@ from .authority import Authority
 from .calendar import ClosureDay
 from .campaign import Campaign, campaign_coordinators, campaign_members
 from .campaign_version import CampaignVersion
+from .contacts import CampaignContact
 from .figures import Answer, Question
 from .foi_request import Attachment, FoiRequest, RequestEvent
 from .reminder import Reminder, SchedulerLease
@@ -18,6 +19,7 @@ __all__ = [
     "Authority",
     "Campaign",
     "CampaignVersion",
+    "CampaignContact",
     "ClosureDay",
     "campaign_coordinators",
     "campaign_members",

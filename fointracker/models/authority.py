@@ -29,6 +29,10 @@ class Authority(db.Model):
     replaced_by: Mapped[str] = mapped_column(String(60), default="")  # comma-separated codes
     website: Mapped[str] = mapped_column(String(300), default="")
     foi_email: Mapped[str] = mapped_column(String(254), default="")
+    # Where the FOI address came from ("council website", an imported file's name) and when someone
+    # last checked it: no licensed dataset of these addresses exists (README), so each is ours.
+    foi_email_source: Mapped[str] = mapped_column(String(200), default="")
+    foi_email_checked_on: Mapped[date | None] = mapped_column(Date)
     alt_names: Mapped[str] = mapped_column(Text, default="")  # pipe-separated
     wdtk_id: Mapped[str] = mapped_column(String(20), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -39,6 +39,9 @@ class Campaign(db.Model):
     # Campaigns of the same group count together for the s.12 aggregation warning (Fees
     # Regulations 2004 reg 5: requests "in pursuance of a campaign" within 60 working days).
     aggregation_group: Mapped[str | None] = mapped_column(String(80))
+    # Its own wording of the follow-up letters, {"chaser"|"review"|"complaint": text}; a missing
+    # key (or NULL) uses the built-in wording (domain.letters.BUILT_IN_FOLLOW_UPS).
+    follow_up_templates: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

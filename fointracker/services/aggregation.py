@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..domain.aggregation import aggregation_reason, aggregation_window, working_days_apart
 from ..domain.deadlines.calendar import statutory_calendar
@@ -133,3 +133,47 @@ def _warnings(
             reason=aggregation_reason(regime),
         )
     return warnings
+
+
+@dataclass(frozen=True)
+class BatchAggregationWarning:
+    """For one council in a bulk "mark sent": the ticked drafts to it, and the other requests of
+    their campaigns (or groups) it may aggregate them with (Fees Regulations 2004 reg 5)."""
+
+    warning: AggregationWarning
+    in_batch: tuple[int, ...]  # the ticked requests to this council
+    others: tuple[RelatedRequest, ...]  # requests outside the batch
+
+
+def bulk_aggregation_warnings(
+    session: Session, request_ids: Iterable[int], received_on: date
+) -> list[BatchAggregationWarning]:
+    """The councils a bulk "mark sent" of these drafts (received on `received_on`) would send two
+    requests of one campaign or group within the aggregation window: two ticked together, or one
+    ticked beside another already sent or still a draft. Read before the drafts are marked sent.
+    One SELECT for the drafts, then one per campaign among them."""
+    drafts = session.scalars(
+        select(FoiRequest)
+        .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign))
+        .where(FoiRequest.id.in_(set(request_ids)), FoiRequest.status == Status.DRAFT.value)
+    ).all()
+    ticked: dict[int, set[int]] = defaultdict(set)  # authority id: ticked request ids
+    by_campaign: dict[int, list[FoiRequest]] = defaultdict(list)
+    for draft in drafts:
+        ticked[draft.authority_id].add(draft.id)
+        by_campaign[draft.campaign_id].append(draft)
+    result, seen = [], set()
+    for requests in by_campaign.values():
+        targets = {r.authority_id: (r.regime, r.authority.short_name) for r in requests}
+        # Nothing excluded: a ticked draft finds itself and the other ticked drafts of its group.
+        for authority_id, warning in _warnings(session, requests[0].campaign, targets, received_on, []).items():
+            mine = ticked[authority_id]
+            related = {other.request_id for other in warning.related}
+            in_batch = tuple(sorted(related & mine))
+            others = tuple(other for other in warning.related if other.request_id not in mine)
+            key = (authority_id, frozenset(related))  # campaigns of one group find the same requests
+            if (others or len(in_batch) > 1) and key not in seen:
+                seen.add(key)
+                result.append(BatchAggregationWarning(warning, in_batch, others))
+    result.sort(key=lambda w: (w.warning.council, w.in_batch))
+    return result

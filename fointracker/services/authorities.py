@@ -11,10 +11,10 @@ from ..models import Authority
 from ..register import COLUMNS, AuthorityRecord, read_register
 from .audit import record, snapshot
 
-# Register columns copied onto Authority (all but the key). foi_email is ours (edited in the UI),
-# never overwritten.
+# Register columns copied onto Authority (all but the key). The FOI address, its source and the
+# day it was checked are ours (the council page, services.contacts), never overwritten.
 REGISTER_FIELDS = tuple(column for column in COLUMNS if column != "code")
-EDITABLE_FIELDS = ("official_name", "short_name", "foi_email", "website")
+EDITABLE_FIELDS = ("official_name", "short_name", "foi_email", "foi_email_source", "foi_email_checked_on", "website")
 
 
 @dataclass
@@ -58,8 +58,10 @@ def import_register(session: Session, source=None) -> ImportSummary:
 def update_authority(session: Session, authority: Authority, changes: dict, user_id: int | None) -> None:
     before = snapshot(authority, EDITABLE_FIELDS)
     for key in EDITABLE_FIELDS:
-        if key in changes:
-            setattr(authority, key, (changes[key] or "").strip())
+        if key not in changes:
+            continue
+        value = changes[key]
+        setattr(authority, key, value if key == "foi_email_checked_on" else (value or "").strip())
     record(
         session,
         user_id=user_id,

@@ -5,14 +5,24 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.letters import template_problems
+from ..domain.letters import FOLLOW_UP_PLACEHOLDERS, FollowUp, follow_up_templates, template_problems
 from ..domain.text import typed_id
 from ..models import Campaign, FoiRequest, Role, User
 from .audit import record, snapshot
 from .clashes import refused_on_clash
 
 TITLE_TAKEN = "another campaign already has this title"
-CAMPAIGN_FIELDS = ("title", "description", "default_regime", "letter_template", "webhook_url", "aggregation_group")
+CAMPAIGN_FIELDS = (
+    "title",
+    "description",
+    "default_regime",
+    "letter_template",
+    "webhook_url",
+    "aggregation_group",
+    "follow_up_templates",
+)
+# The form's fields for the follow-up letters' wording (stored together in follow_up_templates).
+FOLLOW_UP_FIELDS = {kind: f"follow_up_{kind.value}" for kind in FollowUp}
 
 
 class CampaignError(ValueError):
@@ -32,6 +42,10 @@ def _check(session: Session, values: dict, campaign_id: int | None, webhook_allo
     problems = template_problems(values.get("letter_template", ""))
     if problems:
         raise CampaignError("letter_template", "; ".join(problems))
+    for kind, text in (values.get("follow_up_templates") or {}).items():
+        problems = template_problems(text, FOLLOW_UP_PLACEHOLDERS)
+        if problems:
+            raise CampaignError(FOLLOW_UP_FIELDS[FollowUp(kind)], "; ".join(problems))
     webhook = (values.get("webhook_url") or "").strip()
     if webhook:
         _check_webhook(webhook, webhook_allowed_hosts)
@@ -66,7 +80,10 @@ def save_campaign(
     as they are); the caller commits. Coordinators are always members, and so is whoever creates
     or saves a campaign (nobody locks themselves out; an admin sees every campaign anyway)."""
     # A crafted form may leave out a text field (None): it is empty text, not a crash.
+    follow_ups = {kind: values[name] for kind, name in FOLLOW_UP_FIELDS.items() if name in values}
     values = {k: "" if values[k] is None else values[k] for k in CAMPAIGN_FIELDS if k in values}
+    if follow_ups:  # only the texts that differ from the built-in wording are stored
+        values["follow_up_templates"] = follow_up_templates(follow_ups)
     values["title"] = values["title"].strip()
     if "webhook_url" in values:
         values["webhook_url"] = (values["webhook_url"] or "").strip()

@@ -2,10 +2,9 @@
 complaint to the ICO or the Scottish Information Commissioner), filled with its facts.
 
 Reads what the request page has loaded (the request, its council, campaign and events) and,
-for a request already answered, the calendars (its due date is no longer stored). A campaign cannot yet store its own wording for these letters (it would need a
-column such as campaign.follow_up_templates, JSON {"chaser": ..., "review": ..., "complaint":
-...}); until then every campaign uses the built-in wording, whose placeholders
-(domain.letters.FOLLOW_UP_PLACEHOLDERS) such a column's templates would use too.
+for a request already answered, the calendars (its due date is no longer stored). Each letter
+uses the campaign's own wording where it has one (campaign.follow_up_templates, checked against
+domain.letters.FOLLOW_UP_PLACEHOLDERS when saved), else the built-in wording.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..domain.event_details import EXEMPTIONS
-from ..domain.letters import FollowUp, LetterFacts, render_follow_up
+from ..domain.letters import FollowUp, LetterFacts, LetterTemplateError, own_follow_up, render_follow_up
 from ..domain.lifecycle import EventKind, Outcome, Status
 from .deadlines import Calendars, deadlines_for
 
@@ -99,7 +98,17 @@ def follow_up_letters(
         f"; your reference: {facts.council_reference})" if facts.council_reference else ")"
     )
     prefixes = {FollowUp.CHASER: "Overdue: ", FollowUp.REVIEW: "Internal review: ", FollowUp.COMPLAINT: "Complaint: "}
+    templates = foi_request.campaign.follow_up_templates
     return [
-        FollowUpLetter(kind, kind.title, WHEN[kind], prefixes[kind] + subject, render_follow_up(kind, facts))
+        FollowUpLetter(kind, kind.title, WHEN[kind], prefixes[kind] + subject, _render(kind, facts, templates))
         for kind in FollowUp
     ]
+
+
+def _render(kind: FollowUp, facts: LetterFacts, templates) -> str:
+    """The campaign's wording, or the built-in one when it has none, or when its text cannot be
+    filled (stored outside the form, which checks it): a letter rather than a broken page."""
+    try:
+        return render_follow_up(kind, facts, own_follow_up(kind, templates))
+    except LetterTemplateError:
+        return render_follow_up(kind, facts)

@@ -4,7 +4,8 @@ windows closing soon across a dashboard scope.
 The windows depend on the timeline and on working days, so they are not stored columns: SQL
 narrows the requests to those with a step recent enough to open a window that may still be
 open (a response in the last 90 days, a review outcome or an unanswered review in the last 8
-months, a decision in the last 45 days), and the pure module gives the exact dates for those.
+months, a decision in the last 45 days; or, for EIR, FOISA and EISR, a response due date passed
+in the last 90 days with none come), and the pure module gives the exact dates for those.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from .. import clock
 from ..domain.lifecycle import Status
 from ..domain.our_deadlines import (
     DECISION_KINDS,
@@ -26,6 +28,7 @@ from ..domain.our_deadlines import (
     OurDeadline,
     our_deadlines,
 )
+from ..domain.regimes import Regime
 from ..models import FoiRequest, RequestEvent
 from .deadlines import Calendars
 
@@ -38,16 +41,30 @@ RECENT_ENOUGH = {
     "review_requested": 240,  # s.47(4)(b): six months after a review due 20 working days later
     "decision": 45,
 }
-# The statuses in which one of our windows can be open (none while the council owes the answer
-# or a complaint is with the regulator).
+# The statuses in which one of our windows can be open after a step of the timeline (none while
+# a complaint is with the regulator) ...
 STATUSES_WITH_WINDOWS = (Status.RESPONDED.value, Status.INTERNAL_REVIEW.value, Status.CLOSED.value)
+# ... and those in which the council still owes its answer: once the due date has passed, the
+# window to ask for a review of its failure to respond (domain.our_deadlines; not FOIA).
+OWING_STATUSES = (Status.AWAITING_RESPONSE.value, Status.EXTENDED.value)
 
 
-def for_request(foi_request: FoiRequest, calendars: Calendars) -> list[OurDeadline]:
+def response_due_owed(foi_request) -> date | None:
+    """The response due date while the council still owes the answer, else None."""
+    return foi_request.response_due_on if foi_request.status in OWING_STATUSES else None
+
+
+def for_request(foi_request: FoiRequest, calendars: Calendars, today: date | None = None) -> list[OurDeadline]:
     """The windows still open to us on this request (or closed since its last step), by date."""
     if foi_request.status == Status.DRAFT.value:
         return []
-    return our_deadlines(foi_request.regime, foi_request.events, calendars.for_regime(foi_request.regime))
+    return our_deadlines(
+        foi_request.regime,
+        foi_request.events,
+        calendars.for_regime(foi_request.regime),
+        response_due=response_due_owed(foi_request),
+        today=today or clock.today(),
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,17 @@ def has_recent_step(today: date):
     )
 
 
+def unanswered_recently(today: date):
+    """SQL: the council still owes the answer, its due date passed recently enough that our window
+    to ask for a review of the failure may still be open (not FOIA: domain.our_deadlines)."""
+    return and_(
+        FoiRequest.status.in_(OWING_STATUSES),
+        FoiRequest.regime != Regime.FOIA.value,
+        FoiRequest.response_due_on < today,
+        FoiRequest.response_due_on >= today - timedelta(days=RECENT_ENOUGH["response"]),
+    )
+
+
 def closing_soon(
     session: Session,
     scope_condition,
@@ -85,26 +113,40 @@ def closing_soon(
     `scope_condition` (services.stats.Scope.condition()) selects; soonest first. Always two
     statements: the candidates' timelines, then the requests whose windows close soon."""
     timelines: dict[int, list] = defaultdict(list)
-    regimes: dict[int, str] = {}
+    candidates: dict[int, tuple[str, date | None]] = {}  # request id: (regime, response due while owed)
+    # Outer join: a request the council has not answered may have no step of TIMELINE_KINDS at all.
     for row in session.execute(
-        select(RequestEvent.id, RequestEvent.request_id, RequestEvent.kind, RequestEvent.occurred_on, FoiRequest.regime)
-        .join(FoiRequest, FoiRequest.id == RequestEvent.request_id)
+        select(
+            RequestEvent.id,
+            FoiRequest.id.label("request_id"),
+            RequestEvent.kind,
+            RequestEvent.occurred_on,
+            FoiRequest.regime,
+            FoiRequest.status,
+            FoiRequest.response_due_on,
+        )
+        .select_from(FoiRequest)
+        .outerjoin(
+            RequestEvent,
+            and_(RequestEvent.request_id == FoiRequest.id, RequestEvent.kind.in_(sorted(TIMELINE_KINDS))),
+        )
         .where(
             scope_condition,
-            FoiRequest.status.in_(STATUSES_WITH_WINDOWS),
-            has_recent_step(today),
-            RequestEvent.kind.in_(sorted(TIMELINE_KINDS)),
+            or_(
+                and_(FoiRequest.status.in_(STATUSES_WITH_WINDOWS), has_recent_step(today)),
+                unanswered_recently(today),
+            ),
         )
     ):
-        timelines[row.request_id].append(row)
-        regimes[row.request_id] = row.regime
+        if row.id is not None:
+            timelines[row.request_id].append(row)
+        candidates[row.request_id] = (row.regime, response_due_owed(row))
     closing: list[tuple[int, OurDeadline]] = []
-    for request_id, timeline in timelines.items():
-        calendar = calendars.for_regime(regimes[request_id])
+    for request_id, (regime, response_due) in candidates.items():
+        calendar = calendars.for_regime(regime)
         last = calendar.add_working_days(today, working_days)
-        closing += [
-            (request_id, d) for d in our_deadlines(regimes[request_id], timeline, calendar) if today <= d.due <= last
-        ]
+        found = our_deadlines(regime, timelines[request_id], calendar, response_due=response_due, today=today)
+        closing += [(request_id, d) for d in found if today <= d.due <= last]
     requests = {
         r.id: r
         for r in session.scalars(

@@ -11,6 +11,9 @@ Create Date: 2026-12-10 12:00:00
   deleting the original leaves the new request standing.
 - campaign.aggregation_group: campaigns of the same group count together for the s.12 aggregation
   warning (Fees Regulations 2004 reg 5: requests "in pursuance of a campaign" within 60 working days).
+- campaign.follow_up_templates: the campaign's own wording of the follow-up letters, JSON
+  {"chaser": ..., "review": ..., "complaint": ...}; NULL or a missing key: the built-in wording
+  (domain.letters). A plain ADD COLUMN on both databases.
 
 On PostgreSQL these are plain ALTER TABLEs. SQLite cannot add a named foreign key with ON DELETE to
 an existing table (a REFERENCES in ADD COLUMN is neither named nor reflected with its action), so
@@ -62,6 +65,7 @@ def _restore_sqlite_request_triggers(search, versions) -> None:
 
 def upgrade():
     op.add_column("campaign", sa.Column("aggregation_group", sa.String(length=80), nullable=True))
+    op.add_column("campaign", sa.Column("follow_up_templates", sa.JSON(), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         op.add_column("foi_request", sa.Column("last_chased_on", sa.Date(), nullable=True))
         op.add_column("foi_request", sa.Column("linked_request_id", sa.Integer(), nullable=True))
@@ -78,6 +82,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_column("campaign", "follow_up_templates")
     op.drop_column("campaign", "aggregation_group")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_foi_request_linked_request_id", table_name="foi_request")

@@ -126,3 +126,74 @@ def test_a_closed_window_is_returned_but_not_open():
     [deadline] = our_deadlines("foia", [("response_received", date(2026, 3, 2))], UK)
     assert deadline.closed_on(date(2026, 5, 1)) and not deadline.closed_on(date(2026, 4, 30))
     assert open_deadlines([deadline], date(2026, 5, 1)) == []
+
+
+# ---------------------------------------------------------------- no response by the due date
+
+NO_RESPONSE_DUE = {"foisa": date(2026, 3, 30), "eisr": date(2026, 3, 30), "eir": date(2026, 3, 31)}
+
+
+def unanswered(regime, *timeline, today=date(2026, 4, 1)):
+    calendar = SCOTLAND if regime in ("foisa", "eisr") else UK
+    due = NO_RESPONSE_DUE.get(regime, date(2026, 3, 31))
+    return our_deadlines(regime, timeline, calendar, response_due=due, today=today)
+
+
+def test_foisa_s20_5_a_review_40_working_days_after_the_time_for_compliance_expired():
+    """FOISA s.20(5)(a): received Mon 2 Mar 2026, due Mon 30 Mar (s.10(1), Scottish calendar) and
+    unanswered: the requirement for review may be made within 40 working days after that expiry,
+    until Thu 28 May 2026 (Good Friday 3 Apr, 4 May and 25 May skipped; Easter Monday is a working
+    day in Scotland)."""
+    [deadline] = unanswered("foisa")
+    assert (deadline.window, deadline.counted_from, deadline.due) == (
+        Window.REVIEW_REQUEST,
+        date(2026, 3, 30),
+        date(2026, 5, 28),
+    )
+    assert "s.20(5)(a)" in deadline.rule and "none came" in deadline.rule
+
+
+def test_eisr_reg_16_2_review_when_no_response_came():
+    """EISR reg 16(2): the same 40 working days after the time for compliance expired."""
+    [deadline] = unanswered("eisr")
+    assert deadline.due == date(2026, 5, 28) and "reg 16(2)" in deadline.rule
+
+
+def test_eir_reg_11_2_review_40_working_days_after_the_due_date():
+    """EIR reg 11(2): 40 working days after the date the applicant believes the authority failed to
+    comply; we take the due date, Tue 31 Mar 2026 (St Patrick's Day skipped, s.10(6) calendar).
+    Good Friday, Easter Monday, 4 May and 25 May skipped: Mon 1 Jun 2026."""
+    [deadline] = unanswered("eir")
+    assert (deadline.window, deadline.due) == (Window.REVIEW_REQUEST, date(2026, 6, 1))
+    assert "reg 11(2)" in deadline.rule
+
+
+def test_foia_no_review_window_when_no_response_came():
+    """FOIA: the s.45 Code counts the review window from a response; when none comes the ICO
+    accepts a complaint about the failure to respond without an internal review."""
+    assert unanswered("foia") == []
+
+
+def test_no_response_window_only_once_the_due_date_has_passed():
+    assert unanswered("foisa", today=date(2026, 3, 30)) == []  # due today: not yet late
+    assert [d.due for d in unanswered("foisa", today=date(2026, 3, 31))] == [date(2026, 5, 28)]
+    # Without today (the reminder planner plans ahead), the window is returned for the due date.
+    got = our_deadlines("foisa", [], SCOTLAND, response_due=date(2026, 3, 30))
+    assert [d.due for d in got] == [date(2026, 5, 28)]
+    assert our_deadlines("foisa", [], SCOTLAND, today=date(2026, 4, 1)) == []  # nothing owed
+
+
+def test_after_a_partial_response_the_later_review_window_counts_eir_reg_11_2():
+    """A partial answer on Mon 2 Mar 2026 opens a window to Thu 30 Apr; the rest still owed past
+    Tue 31 Mar opens one to Mon 1 Jun: the later is shown. A partial answer on Mon 20 Apr (window
+    to Thu 18 Jun) is later than the failure's, and stays."""
+    [early] = unanswered("eir", ("partial_response", date(2026, 3, 2)))
+    assert (early.counted_from, early.due) == (date(2026, 3, 31), date(2026, 6, 1))
+    [late] = unanswered("eir", ("partial_response", date(2026, 4, 20)), today=date(2026, 4, 21))
+    assert (late.counted_from, late.due) == (date(2026, 4, 20), date(2026, 6, 18))
+
+
+def test_no_response_window_once_a_review_was_asked_for_foisa():
+    assert [d.window for d in unanswered("foisa", ("review_requested", date(2026, 4, 2)))] == [
+        Window.SIC_APPLICATION_UNANSWERED
+    ]

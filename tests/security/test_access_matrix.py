@@ -120,6 +120,8 @@ ACCESS: dict[str, Access] = {
     "authorities.index": Access(get=LOGGED_IN),
     "authorities.show": Access(get=LOGGED_IN),
     "authorities.edit": Access(get=ADMIN_ONLY, post=ADMIN_ONLY),
+    # A campaign's own FOI address for a council: whoever runs the campaign.
+    "authorities.campaign_address": Access(get=CAMPAIGN_EDIT, post=CAMPAIGN_EDIT),
     # Deadlines: the calculator for everyone; closure days change every deadline, so admins only.
     "deadlines.calculator": Access(get=LOGGED_IN),
     "deadlines.closures": Access(get=ADMIN_ONLY, post=ADMIN_ONLY),

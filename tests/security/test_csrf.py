@@ -86,6 +86,7 @@ def payloads(world, kent_id: int, stamp: str) -> dict[str, dict]:
         "foi_requests.figures": {f"q{q['before']}-value": "1", f"q{q['before']}-stamp": stamp},
         "foi_requests.verify": {},
         "authorities.edit": {"official_name": "Forged", "short_name": "Forged"},
+        "authorities.campaign_address": {"foi_email": "forged@example.org"},
         "deadlines.closures": {"day": today, "name": "Forged", "calendar": "all"},
         "deadlines.delete": {},
     }
