@@ -7,14 +7,14 @@ from ..domain.lifecycle import Status
 from ..extensions import db
 from ..scheduler import LEASE_SECONDS, heartbeat_status
 from ..services.access import visible_campaign_ids
-from ..services.chasing import drafts_query
 from ..services.deadlines import Calendars
-from ..services.our_deadlines import CLOSING_SOON_WORKING_DAYS, closing_soon, for_request
-from ..services.read_cache import dashboard_data
+from ..services.our_deadlines import CLOSING_SOON_WORKING_DAYS, for_request
+from ..services.read_cache import dashboard_data, drafts_data
 from ..services.stats import DEADLINE_BUCKETS, TODO_BUCKETS, Scope, default_scope
 from . import bp
 
 SCOPES = {"mine": "Mine", "all": "Everything"}
+DASHBOARD_LIST_ROWS = 10  # the dashboard's lists are a summary: a page of them each, and a pager
 
 
 def todo_url(name: str, **scope_args) -> str:
@@ -89,20 +89,12 @@ def dashboard():
     )
     scope, todo, progress, any_campaign = data.scope, data.todo, data.progress, data.any_campaign
     titles = {row.id: row.title for row in progress}
-    # Not cached with the counts: the drafts are the signed-in user's whatever the scope, and the
-    # windows come from the timeline (services.our_deadlines).
-    per_page = current_app.config["PER_PAGE"]
-    drafts = db.paginate(
-        drafts_query(current_user.id, visible),
-        page=request.args.get("drafts_page", 1, type=int),
-        per_page=per_page,
-        error_out=False,
+    # Cached apart from the counts: the drafts are the signed-in user's whatever the scope.
+    per_page = DASHBOARD_LIST_ROWS
+    drafts = ListPage(
+        drafts_data(db.session, current_user.id, visible), request.args.get("drafts_page", 1, type=int), per_page
     )
-    windows = ListPage(
-        closing_soon(db.session, scope.condition(), today, Calendars.from_db(db.session)),
-        request.args.get("windows_page", 1, type=int),
-        per_page,
-    )
+    windows = ListPage(data.windows, request.args.get("windows_page", 1, type=int), per_page)
     return render_template(
         "main/dashboard.html",
         scope_name=scope_name,

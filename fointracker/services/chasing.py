@@ -10,14 +10,15 @@ services.deadlines.state_condition.
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from ..domain.deadlines import CalendarName
 from ..domain.lifecycle import Status
 from ..domain.reminders import working_days_before
-from ..models import AuditEntry, FoiRequest
+from ..models import AuditEntry, Authority, Campaign, FoiRequest
 from .deadlines import Calendars
 
 CHASE_WORKING_DAYS = 5  # the issue's "next 5 working days" and "not chased for 5 working days"
@@ -83,21 +84,23 @@ def drafts_created_by(user_id: int):
     return and_(FoiRequest.status == Status.DRAFT.value, created)
 
 
-def drafts_query(user_id: int, visible: frozenset[int] | None):
-    """The user's drafts in the campaigns they may see, newest first (for db.paginate)."""
+class Draft(NamedTuple):
+    id: int
+    council: str  # short name
+    campaign: str  # title
+    subject: str
+
+
+def user_drafts(session: Session, user_id: int, visible: frozenset[int] | None) -> list[Draft]:
+    """The user's drafts in the campaigns they may see, newest first, as plain rows (the
+    dashboard caches them: services.read_cache)."""
     stmt = (
-        select(FoiRequest)
-        .options(joinedload(FoiRequest.authority), joinedload(FoiRequest.campaign))
+        select(FoiRequest.id, Authority.short_name, Campaign.title, FoiRequest.subject)
+        .join(Authority, Authority.id == FoiRequest.authority_id)
+        .join(Campaign, Campaign.id == FoiRequest.campaign_id)
         .where(drafts_created_by(user_id))
         .order_by(FoiRequest.created_at.desc(), FoiRequest.id.desc())
     )
     if visible is not None:
         stmt = stmt.where(FoiRequest.campaign_id.in_(sorted(visible)))
-    return stmt
-
-
-def count_drafts(session: Session, user_id: int, visible: frozenset[int] | None) -> int:
-    stmt = select(func.count()).select_from(FoiRequest).where(drafts_created_by(user_id))
-    if visible is not None:
-        stmt = stmt.where(FoiRequest.campaign_id.in_(sorted(visible)))
-    return session.scalar(stmt)
+    return [Draft(*row) for row in session.execute(stmt)]

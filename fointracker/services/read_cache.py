@@ -41,7 +41,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Campaign, CampaignVersion
+from .chasing import Draft, user_drafts
 from .deadlines import Calendars
+from .our_deadlines import closing_soon
 from .stats import Scope, TodoCounts, campaign_progress, everything_dashboard, todo_table
 
 NO_CAMPAIGN = 0  # campaign_version's row for the data no campaign owns
@@ -133,6 +135,7 @@ class DashboardData:
     todo: TodoCounts
     progress: list  # campaign_progress rows
     any_campaign: bool
+    windows: list  # our windows closing soon (services.our_deadlines.closing_soon)
 
 
 def compute_dashboard(
@@ -159,7 +162,8 @@ def compute_dashboard(
         if visible is not None:
             seen = seen.where(Campaign.id.in_(sorted(visible)))
         any_campaign = bool(progress) or session.scalar(seen) is not None
-    return DashboardData(scope, todo, progress, any_campaign)
+    windows = closing_soon(session, scope.condition(), today, calendars)
+    return DashboardData(scope, todo, progress, any_campaign, windows)
 
 
 dashboard_cache = VersionedCache()
@@ -180,4 +184,13 @@ def dashboard_data(
     key = ("dashboard", everything, None if everything else user_id, seen, today, soon_days)
     return dashboard_cache.get_or_compute(
         session, key, lambda: compute_dashboard(session, everything, user_id, today, soon_days, visible), visible
+    )
+
+
+def drafts_data(session: Session, user_id: int, visible: frozenset[int] | None = None) -> list[Draft]:
+    """`chasing.user_drafts`, from this process's cache while the campaigns the user may see are
+    unchanged (a draft is created, sent or removed with a write to its campaign's data)."""
+    seen = None if visible is None else tuple(sorted(visible))
+    return dashboard_cache.get_or_compute(
+        session, ("drafts", user_id, seen), lambda: user_drafts(session, user_id, visible), visible
     )
