@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import clock
 from .auth.permissions import can
+from .deadlines import page_calendars
 from .domain.lifecycle import Outcome, Status
 from .domain.regimes import Regime
 from .domain.text import MAX_ID
@@ -20,7 +21,7 @@ from .extensions import db
 from .formatting import uk_date, uk_datetime
 from .logging_setup import request_id_from
 from .models import Role, User
-from .services.deadlines import Calendars, request_state
+from .services.deadlines import request_state
 
 # Endpoints anyone may reach. Everything else needs a login (checked centrally,
 # so a new view cannot forget it).
@@ -97,10 +98,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals.update(Role=Role, Status=Status, Outcome=Outcome, Regime=Regime, can=can)
 
     def deadline_state_of(foi_request):
-        # One calendar load per page, however many rows ask.
-        if "calendars" not in g:
-            g.calendars = Calendars.from_db(db.session)
-        return request_state(foi_request, clock.today(), g.calendars, app.config["DUE_SOON_WORKING_DAYS"])
+        return request_state(foi_request, clock.today(), page_calendars(), app.config["DUE_SOON_WORKING_DAYS"])
 
     app.jinja_env.globals["deadline_state_of"] = deadline_state_of
 

@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from ..services.calendar import (
     delete_closure,
 )
 from ..services.deadlines import Calendars, council_expected_due, council_expected_due_for
-from . import bp
+from . import bp, page_calendars
 from .forms import CalculatorForm, ClosureForm
 
 
@@ -107,7 +107,5 @@ def delete(closure_id: int):
 @bp.app_template_global("council_expected_due_of")
 def council_expected_due_of(foi_request):
     """The council's own expected date for a request (its office closures counted), or None
-    when it is the statutory date. One calendar load per page (shared with deadline_state_of)."""
-    if "calendars" not in g:
-        g.calendars = Calendars.from_db(db.session)
-    return council_expected_due_for(foi_request, g.calendars)
+    when it is the statutory date."""
+    return council_expected_due_for(foi_request, page_calendars())

@@ -6,17 +6,17 @@ events, and nothing here is posted."""
 from __future__ import annotations
 
 from .. import clock
+from ..deadlines import page_calendars
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..services.aggregation import request_aggregation_warning
-from ..services.deadlines import Calendars
 from ..services.letters import follow_up_letters
 from . import bp
 
 
 @bp.app_template_global("follow_up_letters")
 def _follow_up_letters(foi_request, events):
-    return follow_up_letters(foi_request, events, clock.today(), Calendars.from_db(db.session))
+    return follow_up_letters(foi_request, events, clock.today(), page_calendars())
 
 
 @bp.app_template_global("draft_aggregation_warning")

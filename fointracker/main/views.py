@@ -3,11 +3,11 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from .. import clock
+from ..deadlines import page_calendars
 from ..domain.lifecycle import Status
 from ..extensions import db
 from ..scheduler import LEASE_SECONDS, heartbeat_status
 from ..services.access import visible_campaign_ids
-from ..services.deadlines import Calendars
 from ..services.our_deadlines import CLOSING_SOON_WORKING_DAYS, for_request
 from ..services.read_cache import dashboard_data, drafts_data
 from ..services.stats import DEADLINE_BUCKETS, TODO_BUCKETS, Scope, default_scope
@@ -66,7 +66,7 @@ def our_deadlines_of(foi_request):
     """For templates/foi_requests/_our_deadlines.html: the request's own windows (ours, not the
     council's), each with whether it has closed today."""
     today = clock.today()
-    return [(d, d.closed_on(today)) for d in for_request(foi_request, Calendars.from_db(db.session), today)]
+    return [(d, d.closed_on(today)) for d in for_request(foi_request, page_calendars(), today)]
 
 
 @bp.route("/")
