@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup
 
 from .domain.regimes import Regime
 from .extensions import db
+from .mail.cli import mail_cli
 
 
 def register_commands(app: Flask) -> None:
@@ -25,6 +26,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(figures_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(mail_cli)
 
 
 @click.group("authorities", help="The council register.")

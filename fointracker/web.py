@@ -77,6 +77,7 @@ def register_web(app: Flask) -> None:
     from .campaigns import bp as campaigns_bp
     from .deadlines import bp as deadlines_bp
     from .foi_requests import bp as requests_bp
+    from .mail import bp as mail_bp
     from .main import bp as main_bp
     from .reports import bp as reports_bp
 
@@ -90,6 +91,7 @@ def register_web(app: Flask) -> None:
         deadlines_bp,
         calendar_bp,
         reports_bp,
+        mail_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -8,6 +8,7 @@ from .campaign_version import CampaignVersion
 from .contacts import CampaignContact
 from .figures import Answer, Question
 from .foi_request import Attachment, FoiRequest, RequestEvent
+from .mail import MailAttachment, MailMessage
 from .reminder import Reminder, SchedulerLease
 from .user import LoginAttempt, Role, User, UserSession
 
@@ -25,6 +26,8 @@ __all__ = [
     "campaign_members",
     "FoiRequest",
     "LoginAttempt",
+    "MailAttachment",
+    "MailMessage",
     "Reminder",
     "RequestEvent",
     "SchedulerLease",

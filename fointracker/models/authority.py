@@ -33,6 +33,10 @@ class Authority(db.Model):
     # last checked it: no licensed dataset of these addresses exists (README), so each is ours.
     foi_email_source: Mapped[str] = mapped_column(String(200), default="")
     foi_email_checked_on: Mapped[date | None] = mapped_column(Date)
+    # Set when mail to foi_email bounced (a delivery status notification, #16); cleared when the
+    # address is changed. The reason is the bounce's own words.
+    foi_email_failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    foi_email_failure: Mapped[str] = mapped_column(String(500), default="")
     alt_names: Mapped[str] = mapped_column(Text, default="")  # pipe-separated
     wdtk_id: Mapped[str] = mapped_column(String(20), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -42,6 +42,10 @@ class Campaign(db.Model):
     # Its own wording of the follow-up letters, {"chaser"|"review"|"complaint": text}; a missing
     # key (or NULL) uses the built-in wording (domain.letters.BUILT_IN_FOLLOW_UPS).
     follow_up_templates: Mapped[dict | None] = mapped_column(JSON)
+    # Mail (#16): the address the campaign's letters come from (empty: the install's MAIL_FROM),
+    # and whether an acknowledgement recognised in a reply is recorded without a person confirming.
+    mail_from: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    auto_confirm_acknowledgements: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

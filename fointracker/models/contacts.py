@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -20,6 +22,8 @@ class CampaignContact(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
     authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="CASCADE"), index=True)
     foi_email: Mapped[str] = mapped_column(String(254))
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # as Authority's (#16)
+    failure: Mapped[str] = mapped_column(String(500), default="")
 
     def __repr__(self) -> str:
         return f"<CampaignContact campaign {self.campaign_id} authority {self.authority_id} {self.foi_email}>"

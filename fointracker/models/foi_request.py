@@ -70,6 +70,9 @@ class FoiRequest(db.Model):
     # The request this one was transferred or refined from ("not held, try X"; s.16 advice after a
     # s.12 refusal): a new request with its own clock. Deleting the original leaves this one.
     linked_request_id: Mapped[int | None] = mapped_column(ForeignKey("foi_request.id", ondelete="SET NULL"), index=True)
+    # The unguessable part of this request's own reply address (FOINTRACKER_MAIL_REPLY_TO,
+    # "foi+{token}@example.org"), made when its first letter is sent by email (#16, migration 0015).
+    reply_token: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
 

@@ -1,0 +1,1 @@
+"""The mail pages (helpers fill these in)."""
