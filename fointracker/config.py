@@ -31,6 +31,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'fointracker.sqlite3'}",
         UPLOAD_FOLDER=str(instance / "uploads"),
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        # Where documents' bytes live (services/file_store.py): "folder" (UPLOAD_FOLDER/store) or
+        # "database" (PostgreSQL itself, so that several web hosts share nothing else); the largest file.
+        FILE_STORE="folder",
+        FILE_STORE_MAX_BYTES=32 * 1024 * 1024,
         PER_PAGE=50,
         DUE_SOON_WORKING_DAYS=5,
         # The login throttle (domain.accounts.ThrottlePolicy): per address, per account (from
@@ -51,6 +55,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SMTP_PORT=25,
         SMTP_SECURITY="none",  # none, starttls or ssl
         MAIL_FROM="fointracker@localhost",
+        # Letters by email (#16): each request's own reply address, "{token}" replaced by its unguessable
+        # token (plus-addressing on a domain the group controls, e.g. "foi+{token}@example.org"; empty:
+        # replies go to the sender), and at most this many letters a minute, across every host.
+        MAIL_REPLY_TO="",
+        MAIL_PER_MINUTE=20,
         WEBHOOK_ALLOWED_HOSTS=[],  # internal hosts a campaign's webhook may use (else public addresses only)
         # Bounds on reading an imported spreadsheet (fointracker/tabular.py, Limits): beyond any, a clear refusal.
         SPREADSHEET_MAX_ROWS=50_000,
@@ -62,6 +71,15 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         IMPORT_PREVIEWS_MAX_MB_PER_USER=50,
         IMPORT_PREVIEWS_MAX_MB=500,
         TRUSTED_PROXIES=0,  # proxies in front whose X-Forwarded-For/-Proto are believed (see create_app)
+        # The IMAP door (services/mail_imap.py): the scheduler polls IMAP_URL (imaps://user:password@host:993;
+        # empty = no polling) every IMAP_POLL_SECONDS, files what is in IMAP_FOLDER and moves it to
+        # IMAP_FILED_FOLDER (what cannot be read at all to IMAP_FAILED_FOLDER), IMAP_BATCH messages a fetch.
+        IMAP_URL="",
+        IMAP_FOLDER="INBOX",
+        IMAP_FILED_FOLDER="Filed",
+        IMAP_FAILED_FOLDER="Failed",
+        IMAP_BATCH=50,
+        IMAP_POLL_SECONDS=60,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -81,6 +99,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     # Statement parameters stay out of error messages and logs: they hold calendar tokens,
     # password hashes and what people typed.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+
+    if str(app.config["FILE_STORE"]).strip().lower() not in ("folder", "database"):
+        raise ConfigurationError(f"FILE_STORE must be folder or database, not {app.config['FILE_STORE']!r}")
 
     proxies = app.config["TRUSTED_PROXIES"]
     if not (isinstance(proxies, int) and not isinstance(proxies, bool) and proxies >= 0):

@@ -154,6 +154,7 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
     """Block, running the sweep every few minutes (digests go out from the same sweep)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    from .delivery import Mailer, SmtpSettings
     from .services.outbox import Outbox, sweep
 
     with app.app_context():
@@ -163,6 +164,7 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
             log.error("another scheduler is running (%s); this one stops", status)
             return 1
         outbox = Outbox.from_config(app.config)
+        letter_mailer = Mailer(SmtpSettings.from_config(app.config))
         scheduler = BlockingScheduler(timezone="Europe/London")
 
         def sweep_job():
@@ -193,6 +195,39 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
                     db.session.rollback()
                     log.exception("fee lapse job failed")
 
+        def imap_job(settings):
+            # The IMAP door (services/mail_imap.py): a poll that fails is logged; the next one tries again.
+            from .services.file_store import FileStore
+            from .services.mail_imap import ImapBusy, ImapError, poll
+
+            with app.app_context():
+                try:
+                    result = poll(lambda: db.session, settings, FileStore.from_config(app.config), app.config)
+                    if result.seen:
+                        log.info("IMAP poll of %s: %s", settings.describe(), result)
+                except ImapBusy as error:
+                    log.info("IMAP poll skipped: %s", error)
+                except ImapError as error:
+                    log.error("IMAP poll failed: %s", error)
+                except Exception:  # logged with its traceback; the next poll tries again
+                    log.exception("IMAP poll failed")
+                finally:
+                    db.session.rollback()
+
+        def mail_send_job():
+            # Letters by email (services/mail_sending.py): the outbox once a minute, on its own SMTP
+            # connection (the reminder sweep's runs in another thread); a failed run is logged.
+            from .services.mail_sending import send_due
+
+            with app.app_context():
+                try:
+                    result = send_due(db.session, letter_mailer, app.config)
+                    if result.claimed or result.reaped:
+                        log.info("mail send: %s", result)
+                except Exception:
+                    db.session.rollback()
+                    log.exception("mail send failed")
+
         def heartbeat_job():
             with app.app_context():
                 if not lock.heartbeat():
@@ -221,6 +256,16 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
         scheduler.add_job(
             heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, max_instances=1, coalesce=True, id="heartbeat"
         )
+        _add_imap_job(scheduler, app.config, imap_job)
+        scheduler.add_job(
+            mail_send_job,
+            "interval",
+            minutes=1,
+            next_run_time=clock.now(),
+            max_instances=1,
+            coalesce=True,
+            id="mail_send",
+        )
         log.info("scheduler started as %s; sweeping every %s minutes", lock.holder, sweep_minutes)
         if threading.current_thread() is threading.main_thread():
             # SIGTERM (systemd, docker stop, kill) stops it like Ctrl-C does: without this the
@@ -235,9 +280,38 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
             if scheduler.running:
                 scheduler.shutdown(wait=True)  # let a sweep under way finish before letting go
             outbox.close()
+            letter_mailer.close()
             lock.release()
         log.info("scheduler stopped")
         return 0
+
+
+def _add_imap_job(scheduler, config, job) -> None:
+    """Poll the mailbox every IMAP_POLL_SECONDS when IMAP_URL is set (a bad URL is logged, not fatal)."""
+    from .services.mail_imap import ImapError, ImapSettings
+
+    try:
+        settings = ImapSettings.from_config(config)
+    except ImapError as error:
+        log.error("not polling IMAP: %s", error)
+        return
+    if settings is None:
+        return
+    try:
+        seconds = max(5.0, float(config.get("IMAP_POLL_SECONDS") or 60))
+    except (TypeError, ValueError):
+        seconds = 60.0
+    scheduler.add_job(
+        job,
+        "interval",
+        args=[settings],
+        seconds=seconds,
+        next_run_time=clock.now(),
+        max_instances=1,
+        coalesce=True,
+        id="imap",
+    )
+    log.info("polling %s every %s seconds", settings.describe(), seconds)
 
 
 def _raise_system_exit(_signum, _frame):

@@ -26,6 +26,7 @@ from fointracker.services.answers import save_answers
 from fointracker.services.attachments import attach
 from fointracker.services.backup import BackupError, create_backup, restore_backup
 from fointracker.services.campaigns import save_campaign
+from fointracker.services.file_store import FileStore
 from fointracker.services.foi_requests import create_request
 from fointracker.services.questions import create_question
 from fointracker.services.timeline import add_event
@@ -131,7 +132,7 @@ def build_data(app, users) -> dict:
             session,
             response,
             [FileStorage(io.BytesIO(PDF), filename="Budgets 2024-26.pdf", content_type="application/pdf")],
-            app.config["UPLOAD_FOLDER"],
+            FileStore.from_config(app.config),
             app.config["MAX_CONTENT_LENGTH"],
             users["staff"],
         )
@@ -157,7 +158,8 @@ def build_data(app, users) -> dict:
         pending = Path(app.config["UPLOAD_FOLDER"]) / "figure-imports" / "a1b2c3"
         pending.parent.mkdir(parents=True, exist_ok=True)
         pending.write_bytes(b"authority,question,value\nKEN,budget,1\n")
-        ids = {"campaign": campaign.id, "kent": kent.id, "document": written[0]}
+        document = FileStore.from_config(app.config).path(written[0].sha256)  # its file in the folder store
+        ids = {"campaign": campaign.id, "kent": kent.id, "document": document}
         db.session.remove()
     return ids
 

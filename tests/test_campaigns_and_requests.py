@@ -245,3 +245,28 @@ def test_empty_states(login_as):
     assert "No campaigns yet" in client.get("/campaigns/").get_data(as_text=True)
     assert "No requests yet" in client.get("/requests/").get_data(as_text=True)
     assert "There are no campaigns yet" in client.get("/").get_data(as_text=True)
+
+
+def test_a_campaign_chooses_its_sender_and_whether_acknowledgements_need_a_person(login_as, app):
+    client = login_as("coordinator")
+    _campaign(client)
+    with app.app_context():
+        campaign_id = db.session.scalar(select(Campaign.id))
+    form = {"title": "Social care cuts", "default_regime": "foia", "letter_template": ""}
+    refused = post(client, f"/campaigns/{campaign_id}/edit", form | {"mail_from": "foi@example.org\r\nBcc: x@y"})
+    assert refused.status_code == 200 and "Send letters from" in refused.get_data(as_text=True)
+    saved = post(
+        client,
+        f"/campaigns/{campaign_id}/edit",
+        form | {"mail_from": " FOI@Campaign.Example.org ", "auto_confirm_acknowledgements": "y"},
+    )
+    assert saved.status_code == 302
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert (campaign.mail_from, campaign.auto_confirm_acknowledgements) == ("foi@campaign.example.org", True)
+    post(
+        client, f"/campaigns/{campaign_id}/edit", form | {"mail_from": ""}
+    )  # unticked: off; blank: the install's sender
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert (campaign.mail_from, campaign.auto_confirm_acknowledgements) == ("", False)

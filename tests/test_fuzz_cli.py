@@ -346,6 +346,9 @@ COMMANDS = {
     "deadlines recompute": lambda w: _argv(),
     "reminders plan": lambda w: _argv(),
     "reminders run": lambda w: _argv(_opt("--now", iso_times)),
+    "mail poll": lambda w: _argv(),  # IMAP_URL unset here: exit 1, one line on stderr, nothing written
+    "mail send": lambda w: _argv(),  # nothing queued here: exit 0, nothing sent, nothing written
+    "mail receive": lambda w: _argv(),  # nothing on stdin here: exit 2 with the reason, nothing written
     "scheduler": lambda w: _argv(
         _opt(
             "--sweep-minutes",

@@ -174,12 +174,13 @@ class World:
         from werkzeug.datastructures import FileStorage
 
         from fointracker.services.attachments import attach
+        from fointracker.services.file_store import FileStore
 
         attach(
             s,
             response,
             [FileStorage(io.BytesIO(b"%PDF-1.4 answer"), "answer.pdf", content_type="application/pdf")],
-            self.app.config["UPLOAD_FOLDER"],
+            FileStore.from_config(self.app.config),
             self.app.config["MAX_CONTENT_LENGTH"],
             None,
         )
@@ -247,6 +248,72 @@ class World:
             s.commit()
             row = s.scalar(select(ClosureDay).order_by(ClosureDay.id))
         return row.id
+
+    def mail_draft(self) -> int:
+        """The draft, its council given an FOI address and no letter of it queued (#16): the request
+        page draws its "Send by email" form."""
+        from fointracker.models import FoiRequest, MailMessage
+        from fointracker.services.mail_sending import cancel
+
+        s = db.session
+        draft = s.get(FoiRequest, self.draft)
+        draft.authority.foi_email = draft.authority.foi_email or "foi@council.example"
+        for letter in s.scalars(select(MailMessage).where(MailMessage.request_id == draft.id)):
+            if letter.status in ("queued", "failed"):
+                cancel(s, letter)
+        s.commit()
+        return draft.id
+
+    def mail_reply(self, status: str = "filed") -> int:
+        """An incoming reply (#16): filed on the answered request with its step waiting for a person,
+        or (status "triage") matching nothing. Its page draws the confirm, correct, dismiss and
+        file-it-here forms; one used up is replaced."""
+        from fointracker.models import MailMessage
+        from fointracker.services.file_store import FileStore
+        from fointracker.services.mail_intake import receive
+
+        s = db.session
+        stmt = select(MailMessage.id).where(MailMessage.direction == "in", MailMessage.status == status)
+        if status == "filed":
+            stmt = stmt.where(MailMessage.suggestion_state == "pending")
+        found = s.scalar(stmt.order_by(MailMessage.id))
+        if found is None:
+            self.mail_round = getattr(self, "mail_round", 0) + 1
+            sender, subject = (
+                ("foi@kent.gov.uk", f"Re: FT-{self.answered}") if status == "filed" else ("a@b.example", "Hi")
+            )
+            raw = (
+                f"From: {sender}\r\nMessage-ID: <fuzz-{self.mail_round}@example.org>\r\nSubject: {subject}\r\n\r\n"
+                "Thank you for your request. We will respond within 20 working days.\r\n"
+            ).encode()
+            store = FileStore.from_config(self.app.config)
+            found = receive(s, raw, source="upload", store=store, config=self.app.config).message.id
+            s.commit()
+        return found
+
+    def failed_letter(self) -> int:
+        """A letter by email that failed (#16): the outbox draws its Retry and Cancel forms."""
+        from fointracker.models import MailMessage
+
+        s = db.session
+        found = s.scalar(select(MailMessage.id).where(MailMessage.status == "failed").order_by(MailMessage.id))
+        if found is None:
+            letter = MailMessage(
+                direction="out",
+                status="failed",
+                campaign_id=self.campaign,
+                request_id=self.answered,
+                letter_kind="chaser",
+                to_addr="foi@council.example",
+                subject="Overdue: Budgets (our ref. FT-1)",
+                body_text="Please",
+                attempts=8,
+                last_error="SMTP refused",
+            )
+            s.add(letter)
+            s.commit()
+            found = letter.id
+        return found
 
     def reminder_id(self) -> int:
         return db.session.scalar(
@@ -433,6 +500,11 @@ def _relogin(client, world, endpoint):
     login(client, endpoint.role)
 
 
+def _mail_draft_again(client, world, endpoint):
+    with client.application.app_context():
+        world.mail_draft()
+
+
 ENDPOINTS: dict[str, Endpoint] = {
     "auth.login": Endpoint(
         lambda w: "/login",
@@ -568,6 +640,67 @@ ENDPOINTS: dict[str, Endpoint] = {
     "foi_requests.verify": Endpoint(
         lambda w: f"/requests/{w.answered}/figures/{w.answer_id()}/verify",
         page=lambda w: f"/requests/{w.answered}/figures",
+    ),
+    # Letters by email (#16). The mail merge answers with a file (a ZIP or a CSV), not a page.
+    "mail.send_campaign": Endpoint(lambda w: f"/mail/campaigns/{w.campaign}/send", examples=10),
+    "mail.merge_zip": Endpoint(
+        lambda w: f"/mail/campaigns/{w.campaign}/merge.zip",
+        page=lambda w: f"/mail/campaigns/{w.campaign}/send",
+        success_page="PK",
+        examples=10,
+    ),
+    "mail.merge_csv": Endpoint(
+        lambda w: f"/mail/campaigns/{w.campaign}/merge.csv",
+        page=lambda w: f"/mail/campaigns/{w.campaign}/send",
+        success_page="request_id,council,to,reply_to,subject,body",
+        examples=10,
+    ),
+    "mail.send_selected": Endpoint(
+        lambda w: "/mail/send",
+        page=lambda w: "/requests/",
+        hints={"ids": [str(i) for i in (1, 2, 3, 999999)]},
+        after_success=_mail_draft_again,
+    ),
+    "mail.send_request": Endpoint(
+        lambda w: f"/mail/requests/{w.draft}/send",
+        page=lambda w: f"/requests/{w.mail_draft()}",
+        after_success=_mail_draft_again,
+        examples=10,
+    ),
+    "mail.send_follow_up": Endpoint(lambda w: f"/mail/requests/{w.answered}/letters/chaser"),
+    "mail.retry_letter": Endpoint(
+        lambda w: f"/mail/outbox/{w.failed_letter()}/retry",
+        page=lambda w: "/mail/outbox?status=failed",
+        hints={"back": ["status=failed", "https://evil.example/"]},
+    ),
+    "mail.cancel_letter": Endpoint(
+        lambda w: f"/mail/outbox/{w.failed_letter()}/cancel",
+        page=lambda w: "/mail/outbox?status=failed",
+        hints={"back": ["status=failed", "https://evil.example/"]},
+    ),
+    # Mail in (#16): uploads (the intake page lists what became of each file), and a reply's step.
+    "mail.upload": Endpoint(
+        lambda w: "/mail/upload", page=lambda w: "/mail/", success_page="What happened to each file"
+    ),
+    "mail.upload_to_request": Endpoint(
+        lambda w: f"/mail/requests/{w.answered}/upload", page=lambda w: f"/requests/{w.answered}"
+    ),
+    "mail.confirm_step": Endpoint(
+        lambda w: f"/mail/{w.mail_reply()}/confirm", page=lambda w: f"/mail/{w.mail_reply()}", examples=10
+    ),
+    "mail.dismiss_step": Endpoint(
+        lambda w: f"/mail/{w.mail_reply()}/dismiss", page=lambda w: f"/mail/{w.mail_reply()}", examples=10
+    ),
+    "mail.correct": Endpoint(
+        lambda w: f"/mail/{w.mail_reply()}/correct",
+        page=lambda w: f"/mail/{w.mail_reply()}",
+        hints={"kind": ["note", "acknowledged", "response_received", "transferred"], "outcome": ["refused"]},
+    ),
+    "mail.assign_to_request": Endpoint(
+        lambda w: f"/mail/{w.mail_reply('triage')}/assign",
+        page=lambda w: f"/mail/{w.mail_reply('triage')}?q=Kent",
+        hints={"request_id": ["1", "2", "999999", "99999999999999999999"]},
+        examples=10,
     ),
 }
 

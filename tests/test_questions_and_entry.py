@@ -309,7 +309,7 @@ def test_states_exemptions_and_sources(session, setup):
     campaign, request = setup
     a, b, c, d = (q(session, campaign, code) for code in ("a", "b", "c", "d"))
     event = session.scalar(select(RequestEvent).where(RequestEvent.request_id == request.id))
-    doc = Attachment(event_id=event.id, original_name="reply.pdf", stored_name="f" * 32, size=1, sha256="0" * 64)
+    doc = Attachment(event_id=event.id, original_name="reply.pdf", size=1, sha256="0" * 64)
     session.add(doc)
     session.commit()
     save_answers(

@@ -24,6 +24,7 @@ from fointracker.models import (
     CampaignContact,
     ClosureDay,
     FoiRequest,
+    MailMessage,
     Question,
     Reminder,
     RequestEvent,
@@ -365,6 +366,7 @@ OWNER = {
     "campaign_coordinator": "campaign",
     "campaign_member": "campaign",
     "campaign_contact": "campaign",
+    "mail_message": "campaign",
     "question": "campaign",
     "foi_request": "campaign",
     "answer": "campaign (its request's)",
@@ -382,6 +384,8 @@ NOT_COUNTED = {
     "login_attempt",
     "user_session",
     "audit_entry",
+    "stored_file",  # the file store's blobs (0016): no cached page reads them, and they belong to no campaign
+    "mail_attachment",  # a message's files (0015): no cached page reads them
 }
 
 
@@ -437,7 +441,7 @@ def campaign_b(session, users):
     event = RequestEvent(request_id=request.id, kind="note", occurred_on=date(2026, 3, 2))
     session.add(event)
     session.flush()
-    session.add(Attachment(event_id=event.id, original_name="a.pdf", stored_name="b-a.pdf", size=1, sha256="0" * 64))
+    session.add(Attachment(event_id=event.id, original_name="a.pdf", size=1, sha256="0" * 64))
     session.add(
         Reminder(
             request_id=request.id,
@@ -451,6 +455,7 @@ def campaign_b(session, users):
     )
     session.add(ClosureDay(day=date(2026, 3, 3), name="Office move", calendar="all", remove=False))
     session.add(CampaignContact(campaign_id=campaign.id, authority_id=request.authority_id, foi_email="a@kent.gov.uk"))
+    session.add(MailMessage(direction="in", status="filed", campaign_id=campaign.id, request_id=request.id))
     session.commit()
     return campaign
 

@@ -204,7 +204,7 @@ def test_joint_reply_is_stored_once_and_downloadable_from_each_request(
     db.session.expire_all()
     assert [r.status for r in (first, second)] == ["responded", "responded"]
     stored = session.scalars(select(Attachment)).all()
-    assert len(stored) == 1 and len(list(Path(app.config["UPLOAD_FOLDER"]).iterdir())) == 1
+    assert len(stored) == 1 and len([p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file()]) == 1
     joint = session.scalar(
         select(RequestEvent).where(RequestEvent.request_id == second.id, RequestEvent.kind == "response_received")
     )

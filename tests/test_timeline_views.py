@@ -74,15 +74,15 @@ def test_refusal_with_exemption_and_document(login_as, app, users):
         assert event.details == {"outcome": "refused", "exemptions": ["s12", "s40"]}
         attachment = db.session.scalar(select(Attachment))
         assert attachment.original_name == "Refusal letter.pdf"  # no path survives
-        assert "/" not in attachment.stored_name and "Refusal" not in attachment.stored_name
-        stored = Path(app.config["UPLOAD_FOLDER"]) / attachment.stored_name
-        assert stored.read_bytes() == b"%PDF-1.4 test"
+        stored = Path(app.config["UPLOAD_FOLDER"]) / "store" / attachment.sha256[:2] / attachment.sha256
+        assert stored.read_bytes() == b"%PDF-1.4 test"  # named by its content, never by the user
         attachment_id = attachment.id
     page = client.get(f"/requests/{request_id}").get_data(as_text=True)
     assert "Refused; citing s.12 cost limit, s.40 personal data" in page
     download = client.get(f"/requests/attachments/{attachment_id}")
     assert download.status_code == 200 and download.data == b"%PDF-1.4 test"
     assert 'attachment; filename="Refusal letter.pdf"' in download.headers["Content-Disposition"]
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
     anonymous = app.test_client().get(f"/requests/attachments/{attachment_id}")
     assert anonymous.status_code == 302  # documents only for logged-in users
 
@@ -117,7 +117,7 @@ def test_disallowed_file_type_refuses_the_whole_event(login_as, app, users):
     with app.app_context():
         assert db.session.scalar(select(func.count(RequestEvent.id))) == 1
         assert db.session.scalar(select(func.count(Attachment.id))) == 0
-    assert not any(Path(app.config["UPLOAD_FOLDER"]).glob("*"))
+    assert not [p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file()]
 
 
 def test_upload_size_limit(login_as, app, users):

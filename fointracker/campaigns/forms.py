@@ -1,4 +1,4 @@
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..domain.letters import FOLLOW_UP_PLACEHOLDERS, PLACEHOLDERS, FollowUp
@@ -44,6 +44,17 @@ class CampaignForm(Form):
         "Webhook for reminders",
         validators=[Length(max=500)],
         description="Optional: a Slack, Teams or Mattermost incoming-webhook address.",
+    )
+    mail_from = StringField(
+        "Send letters from",
+        validators=[Length(max=254)],
+        description="Optional: the address the campaign's letters come from when sent by email "
+        "(blank: the install's sender). The mail server must accept it as a sender.",
+    )
+    auto_confirm_acknowledgements = BooleanField(
+        "Record acknowledgements without asking",
+        description="When a council's reply is recognised as an acknowledgement, put it on the timeline at once "
+        "instead of waiting for someone to confirm it. Every other step always waits for a person.",
     )
     submit = SubmitField("Save campaign")
 

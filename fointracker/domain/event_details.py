@@ -32,6 +32,7 @@ EXEMPTIONS = {
     "foisa_s12": "FOISA s.12 excessive cost",
     "foisa_s14": "FOISA s.14 vexatious or repeated",
     "foisa_s25": "FOISA s.25 otherwise accessible",
+    "foisa_s33": "FOISA s.33 commercial interests",
     "foisa_s38": "FOISA s.38 personal information",
     # EISR 2004 (Scotland): reg 10(4) and 10(5), every exception.
     "eisr_10_4_a": "EISR 10(4)(a) not held",

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
 
-from . import views  # noqa: E402,F401
+from . import send_views, views  # noqa: E402,F401

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..scheduler import LEASE_SECONDS, heartbeat_status
 from ..services.access import visible_campaign_ids
 from ..services.our_deadlines import CLOSING_SOON_WORKING_DAYS, for_request
-from ..services.read_cache import dashboard_data, drafts_data
+from ..services.read_cache import bounced_data, dashboard_data, drafts_data
 from ..services.stats import DEADLINE_BUCKETS, TODO_BUCKETS, Scope, default_scope
 from . import bp
 
@@ -95,6 +95,7 @@ def dashboard():
         drafts_data(db.session, current_user.id, visible), request.args.get("drafts_page", 1, type=int), per_page
     )
     windows = ListPage(data.windows, request.args.get("windows_page", 1, type=int), per_page)
+    bounced = ListPage(bounced_data(db.session, visible), request.args.get("bounced_page", 1, type=int), per_page)
     return render_template(
         "main/dashboard.html",
         scope_name=scope_name,
@@ -106,6 +107,7 @@ def dashboard():
         any_campaign=any_campaign,
         today=today,
         drafts=drafts,
+        bounced=bounced,
         windows=windows,
         closing_soon_days=CLOSING_SOON_WORKING_DAYS,
     )

@@ -10,6 +10,7 @@ from .figures import Answer, Question
 from .foi_request import Attachment, FoiRequest, RequestEvent
 from .mail import MailAttachment, MailMessage
 from .reminder import Reminder, SchedulerLease
+from .stored_file import StoredFile
 from .user import LoginAttempt, Role, User, UserSession
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Reminder",
     "RequestEvent",
     "SchedulerLease",
+    "StoredFile",
     "Role",
     "User",
     "UserSession",

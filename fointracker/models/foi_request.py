@@ -122,17 +122,18 @@ class RequestEvent(db.Model):
 
 
 class Attachment(db.Model):
-    """A document attached to an event, stored on disk under a generated name."""
+    """A document attached to an event. Its bytes are in the content-addressed file store under
+    sha256 (services/file_store.py), which several attachments (and mail attachments) may share;
+    original_name is only data, shown and offered as the download's name (migration 0016)."""
 
     __tablename__ = "attachment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("request_event.id", ondelete="CASCADE"), index=True)
     original_name: Mapped[str] = mapped_column(String(255))  # shown and used on download, never as a path
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)  # random; the only name on disk
     content_type: Mapped[str] = mapped_column(String(120), default="application/octet-stream")
     size: Mapped[int] = mapped_column()
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # the content, in the file store
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 

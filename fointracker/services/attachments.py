@@ -1,23 +1,21 @@
 """Documents attached to timeline events.
 
-Files are stored under random names in the upload folder (outside the web root);
-the name the user gave is kept only as data, for display and as the download name.
+Their bytes live in the content-addressed file store (services/file_store.py), named by their
+SHA-256, outside the web root; the name the user gave is kept only as data, for display and as the
+download name. Several attachments may name the same content.
 """
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
-import os
-import secrets
 import unicodedata
-from dataclasses import dataclass
-from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from ..models import Attachment, RequestEvent
+from .file_store import BlobTooLarge, FileStore, StoredBlob
 
 ALLOWED_EXTENSIONS = {
     "pdf",
@@ -46,15 +44,6 @@ class AttachmentError(ValueError):
     pass
 
 
-@dataclass
-class StoredFile:
-    original_name: str
-    stored_name: str
-    content_type: str
-    size: int
-    sha256: str
-
-
 def display_name(raw: str) -> str:
     """The user's file name made harmless: no directories, no control characters, bounded length."""
     name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -77,64 +66,80 @@ def check_upload(upload: FileStorage) -> str:
     return name
 
 
-def store(upload: FileStorage, folder: str | os.PathLike, max_bytes: int) -> StoredFile:
-    """Write the upload under a random name; refuse empty or oversized files (nothing left behind)."""
+def store_upload(
+    session: Session, upload: FileStorage, store: FileStore, max_bytes: int
+) -> tuple[str, str, StoredBlob]:
+    """Put the upload in the file store, read in chunks; refuse empty or oversized files.
+
+    Returns (display name, content type, blob)."""
     name = check_upload(upload)
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_hex(16)
-    target = folder / stored_name
-    digest, size = hashlib.sha256(), 0
+    first = upload.stream.read(1)
+    if not first:
+        raise AttachmentError(f"{name}: the file is empty")
     try:
-        with open(target, "xb") as out:
-            while chunk := upload.stream.read(64 * 1024):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise AttachmentError(f"{name}: larger than the {max_bytes // (1024 * 1024)} MB limit")
-                digest.update(chunk)
-                out.write(chunk)
-        if size == 0:
-            raise AttachmentError(f"{name}: the file is empty")
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+        blob = store.put_stream(session, _Prepended(first, upload.stream), max_bytes)
+    except BlobTooLarge as exc:
+        raise AttachmentError(f"{name}: {exc}") from None
     # From the allowed extension, never the client's claim (a "text/html" PDF must not come back as a page).
     content_type = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
-    return StoredFile(name, stored_name, content_type, size, digest.hexdigest())
+    return name, content_type, blob
+
+
+class _Prepended:
+    """A stream with a few bytes already read put back in front."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self.head, self.rest = head, rest
+
+    def read(self, n: int = -1) -> bytes:
+        if not self.head:
+            return self.rest.read(n)
+        head, self.head = self.head, b""
+        if n < 0:
+            return head + self.rest.read()
+        return head + self.rest.read(max(n - len(head), 0)) if n > len(head) else head
 
 
 def attach(
-    session: Session, event: RequestEvent, uploads: list[FileStorage], folder, max_bytes: int, user_id: int | None
-) -> list[Path]:
-    """Store files and add their rows to the session (the caller commits).
+    session: Session,
+    event: RequestEvent,
+    uploads: list[FileStorage],
+    store: FileStore,
+    max_bytes: int,
+    user_id: int | None,
+) -> list[Attachment]:
+    """Put the files in the store and add their rows to the session (the caller commits).
 
-    Returns the paths written, so the caller can delete them if its commit fails.
-    All files are checked before any is written: one bad file refuses them all.
-    """
+    All files are checked before any is stored: one bad file refuses them all. A refused or rolled
+    back upload may leave a blob no row names: harmless (file_store's docstring says why nothing
+    deletes it)."""
     uploads = [u for u in uploads if u and u.filename]
     for upload in uploads:
         check_upload(upload)
-    written: list[Path] = []
-    try:
-        for upload in uploads:
-            stored = store(upload, folder, max_bytes)
-            written.append(Path(folder) / stored.stored_name)
-            event.attachments.append(
-                Attachment(
-                    original_name=stored.original_name,
-                    stored_name=stored.stored_name,
-                    content_type=stored.content_type,
-                    size=stored.size,
-                    sha256=stored.sha256,
-                    uploaded_by_id=user_id,
-                )
-            )
-    except BaseException:
-        discard(written)
-        raise
-    return written
+    added = []
+    for upload in uploads:
+        name, content_type, blob = store_upload(session, upload, store, max_bytes)
+        added.append(attach_stored(session, event, name, content_type, blob, user_id))
+    return added
 
 
-def discard(paths: list[Path]) -> None:
-    for path in paths:
-        Path(path).unlink(missing_ok=True)
+def attach_stored(
+    session: Session,
+    event: RequestEvent,
+    filename: str,
+    content_type: str,
+    blob: StoredBlob,
+    user_id: int | None,
+) -> Attachment:
+    """A document on `event` naming content already in the file store (mail filing: a message's
+    text and attachments become the step's documents, stored once)."""
+    attachment = Attachment(
+        original_name=display_name(filename)[:255],
+        content_type=(content_type or "application/octet-stream")[:120],
+        size=blob.size,
+        sha256=blob.sha256,
+        uploaded_by_id=user_id,
+    )
+    event.attachments.append(attachment)
+    session.flush()
+    return attachment

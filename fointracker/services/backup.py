@@ -6,8 +6,11 @@ The archive is a .tar.gz holding
   uploads/<path>                every file under the upload folder;
   manifest.json                 last: format, versions, dialect, rows per table, size and sha256 of every file.
 
-The database is copied before the uploads: a file is written before the row that names it is
-committed, so every attachment in the copy has its file in the archive.
+Documents are in the file store (services/file_store.py). The folder store is a part of the upload
+folder (uploads/store/<2 hex>/<sha256>), archived and restored with it; its files half-written at
+the time (".incoming-*") are left out. The database store's bytes are rows of stored_file, in the
+database copy. Either way the database is copied before the uploads: a file is written before the
+row that names it is committed, so every attachment in the copy has its bytes in the archive.
 
 Restore checks the whole archive before touching anything (safe member names, checksums, dialect,
 migration revision, and that it is not overwriting data unless told to), then replaces the database
@@ -41,6 +44,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from .. import __version__, clock
+from .file_store import TEMP_PREFIX as INCOMING_PREFIX
+from .file_store import fsync_dir
 
 FORMAT = "fointracker-backup"
 FORMAT_VERSION = 1
@@ -182,7 +187,7 @@ def create_backup(
                 os.fsync(raw.fileno())
             os.replace(part, target)
             part = None
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
     except OSError as exc:
         raise BackupError(f"backup not written: {_os_reason(exc)}") from None
     finally:
@@ -278,6 +283,8 @@ def _upload_files(folder: Path):
             path = Path(root, name)
             if path.is_symlink() or not path.is_file():
                 continue  # the app writes only regular files; a link could point anywhere
+            if name.startswith(INCOMING_PREFIX):
+                continue  # the file store's file being written: it has no row yet
             yield "uploads/" + path.relative_to(folder).as_posix(), path
 
 
@@ -560,7 +567,7 @@ def _replace_sqlite(url: URL, copy: Path) -> None:
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     _keep_mode(target, copy)
     os.replace(copy, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def _pg_restore(url: URL, dump: Path, pg_bin_dir: str | None) -> None:
@@ -623,7 +630,7 @@ def _swap_folder(new: Path, folder: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    _fsync_dir(folder.parent)
+    fsync_dir(folder.parent)
 
 
 # --- the database: counts, revision, "has data" -----------------------------------------------------------
@@ -811,14 +818,6 @@ def _keep_mode(existing: Path, replacement: Path) -> None:
         os.chmod(replacement, existing.stat().st_mode & 0o7777)
     except FileNotFoundError:
         pass
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _size(n: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.email_addresses import address_problem
 from ..domain.letters import FOLLOW_UP_PLACEHOLDERS, FollowUp, follow_up_templates, template_problems
 from ..domain.text import typed_id
 from ..models import Campaign, FoiRequest, Role, User
@@ -20,6 +21,8 @@ CAMPAIGN_FIELDS = (
     "webhook_url",
     "aggregation_group",
     "follow_up_templates",
+    "mail_from",
+    "auto_confirm_acknowledgements",
 )
 # The form's fields for the follow-up letters' wording (stored together in follow_up_templates).
 FOLLOW_UP_FIELDS = {kind: f"follow_up_{kind.value}" for kind in FollowUp}
@@ -46,6 +49,9 @@ def _check(session: Session, values: dict, campaign_id: int | None, webhook_allo
         problems = template_problems(text, FOLLOW_UP_PLACEHOLDERS)
         if problems:
             raise CampaignError(FOLLOW_UP_FIELDS[FollowUp(kind)], "; ".join(problems))
+    problem = address_problem(values["mail_from"]) if values.get("mail_from") else None
+    if problem:
+        raise CampaignError("mail_from", problem)
     webhook = (values.get("webhook_url") or "").strip()
     if webhook:
         _check_webhook(webhook, webhook_allowed_hosts)
@@ -87,6 +93,10 @@ def save_campaign(
     values["title"] = values["title"].strip()
     if "webhook_url" in values:
         values["webhook_url"] = (values["webhook_url"] or "").strip()
+    if "mail_from" in values:
+        values["mail_from"] = (values["mail_from"] or "").strip().lower()
+    if "auto_confirm_acknowledgements" in values:
+        values["auto_confirm_acknowledgements"] = bool(values["auto_confirm_acknowledgements"])
     if "aggregation_group" in values:  # blank: in no group (NULL), so blanks never match each other
         values["aggregation_group"] = values["aggregation_group"].strip()[:80] or None
     _check(session, values, campaign.id if campaign else None, webhook_allowed_hosts)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..domain.deadlines import CalendarName
 from ..domain.lifecycle import Status
 from ..domain.reminders import working_days_before
-from ..models import AuditEntry, Authority, Campaign, FoiRequest
+from ..models import AuditEntry, Authority, Campaign, FoiRequest, MailMessage
 from .deadlines import Calendars
 
 CHASE_WORKING_DAYS = 5  # the issue's "next 5 working days" and "not chased for 5 working days"
@@ -104,3 +104,53 @@ def user_drafts(session: Session, user_id: int, visible: frozenset[int] | None) 
     if visible is not None:
         stmt = stmt.where(FoiRequest.campaign_id.in_(sorted(visible)))
     return [Draft(*row) for row in session.execute(stmt)]
+
+
+# ---------------------------------------------------------------- mail that bounced (#16)
+
+
+class Bounced(NamedTuple):
+    id: int
+    council: str  # short name
+    campaign: str  # title
+    reason: str  # the bounce's own words
+
+
+def bounced_requests(session: Session, visible: frozenset[int] | None) -> list[Bounced]:
+    """Requests whose mail to the council bounced (services.mail_intake), newest bounce first,
+    until someone marks the bounce dealt with or mail is queued to the council again."""
+    stmt = (
+        select(FoiRequest.id, Authority.short_name, Campaign.title, MailMessage.last_error, MailMessage.created_at)
+        .join(Authority, Authority.id == FoiRequest.authority_id)
+        .join(Campaign, Campaign.id == FoiRequest.campaign_id)
+        .join(MailMessage, MailMessage.request_id == FoiRequest.id)
+        .where(
+            MailMessage.direction == "in",
+            MailMessage.is_bounce.is_(True),
+            MailMessage.suggestion_state != "dismissed",
+        )
+        .order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
+    )
+    if visible is not None:
+        stmt = stmt.where(FoiRequest.campaign_id.in_(sorted(visible)))
+    rows = session.execute(stmt).all()
+    if not rows:
+        return []
+    last_letter = dict(
+        session.execute(
+            select(MailMessage.request_id, func.max(MailMessage.created_at))
+            .where(
+                MailMessage.direction == "out",
+                MailMessage.status != "cancelled",
+                MailMessage.request_id.in_({row.id for row in rows}),
+            )
+            .group_by(MailMessage.request_id)
+        ).all()
+    )
+    found: dict[int, Bounced] = {}
+    for row in rows:
+        letter = last_letter.get(row.id)
+        if row.id in found or (letter is not None and letter > row.created_at):
+            continue  # mail went to the council again after this bounce
+        found[row.id] = Bounced(row.id, row.short_name, row.title, row.last_error or "")
+    return list(found.values())

@@ -41,7 +41,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Campaign, CampaignVersion
-from .chasing import Draft, user_drafts
+from .chasing import Bounced, Draft, bounced_requests, user_drafts
 from .deadlines import Calendars
 from .our_deadlines import closing_soon
 from .stats import Scope, TodoCounts, campaign_progress, everything_dashboard, todo_table
@@ -193,4 +193,13 @@ def drafts_data(session: Session, user_id: int, visible: frozenset[int] | None =
     seen = None if visible is None else tuple(sorted(visible))
     return dashboard_cache.get_or_compute(
         session, ("drafts", user_id, seen), lambda: user_drafts(session, user_id, visible), visible
+    )
+
+
+def bounced_data(session: Session, visible: frozenset[int] | None = None) -> list[Bounced]:
+    """`chasing.bounced_requests`, cached as the drafts are (mail_message writes count as their
+    campaign's: migration 0015)."""
+    seen = None if visible is None else tuple(sorted(visible))
+    return dashboard_cache.get_or_compute(
+        session, ("bounced", seen), lambda: bounced_requests(session, visible), visible
     )

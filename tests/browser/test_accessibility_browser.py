@@ -25,6 +25,7 @@ from fointracker.services.answers import AnswerInput, save_answers, verify_answe
 from fointracker.services.attachments import attach
 from fointracker.services.calendar import add_closure
 from fointracker.services.campaigns import save_campaign
+from fointracker.services.file_store import FileStore
 from fointracker.services.foi_requests import create_request
 from fointracker.services.timeline import add_event
 from tests.conftest import PASSWORD, PG_URL, make_user
@@ -181,7 +182,7 @@ def _seed(app) -> dict:
                     io.BytesIO(b"%PDF-1.4 budgets"), filename="Budgets 2024-26.pdf", content_type="application/pdf"
                 )
             ],
-            app.config["UPLOAD_FOLDER"],
+            FileStore.from_config(app.config),
             10 * 1024 * 1024,
             admin_id,
         )

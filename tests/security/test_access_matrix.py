@@ -42,7 +42,19 @@ REPORT_EDIT = frozenset({"admin", "coordinator", "author"})
 ADMIN_ONLY = frozenset({"admin"})
 OUTSIDERS = tuple(f"outsider-{role}" for role in ROLES)
 # URL arguments that name a campaign or something inside one.
-CAMPAIGN_SCOPED = frozenset({"campaign_id", "request_id", "event_id", "attachment_id", "answer_id", "question_id"})
+CAMPAIGN_SCOPED = frozenset(
+    {
+        "campaign_id",
+        "request_id",
+        "event_id",
+        "attachment_id",
+        "answer_id",
+        "question_id",
+        "outbox_id",
+        "message_id",
+        "file_id",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,28 @@ ACCESS: dict[str, Access] = {
     "deadlines.calculator": Access(get=LOGGED_IN),
     "deadlines.closures": Access(get=ADMIN_ONLY, post=ADMIN_ONLY),
     "deadlines.delete": Access(post=ADMIN_ONLY),
+    # Letters by email (#16): those who handle requests send them; a campaign's drafts at once, and its
+    # mail merge, are for whoever runs the campaign; the outbox lists what the user's campaigns sent.
+    "mail.send_campaign": Access(get=CAMPAIGN_EDIT, post=CAMPAIGN_EDIT),
+    "mail.merge_zip": Access(post=CAMPAIGN_EDIT),
+    "mail.merge_csv": Access(post=CAMPAIGN_EDIT),
+    "mail.send_selected": Access(post=REQUEST_EDIT),
+    "mail.send_request": Access(post=REQUEST_EDIT),
+    "mail.send_follow_up": Access(get=REQUEST_EDIT, post=REQUEST_EDIT),
+    "mail.outbox": Access(get=LOGGED_IN),
+    "mail.retry_letter": Access(post=REQUEST_EDIT),
+    "mail.cancel_letter": Access(post=REQUEST_EDIT),
+    # Mail in (#16): whoever may see the campaign reads its mail; those who handle requests file it.
+    "mail.intake": Access(get=LOGGED_IN),
+    "mail.upload": Access(post=REQUEST_EDIT),
+    "mail.upload_to_request": Access(post=REQUEST_EDIT),
+    "mail.show": Access(get=LOGGED_IN),
+    "mail.original": Access(get=LOGGED_IN),
+    "mail.file": Access(get=LOGGED_IN),
+    "mail.confirm_step": Access(post=REQUEST_EDIT),
+    "mail.correct": Access(post=REQUEST_EDIT),
+    "mail.dismiss_step": Access(post=REQUEST_EDIT),
+    "mail.assign_to_request": Access(post=REQUEST_EDIT),
 }
 
 # POSTs that change what later cells need run last, logging out very last.

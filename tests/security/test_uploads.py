@@ -1,5 +1,5 @@
-"""Uploads: whatever name a file arrives with, it is stored under a generated name inside
-UPLOAD_FOLDER, its name is kept only as cleaned data, and the download offers it back as
+"""Uploads: whatever name a file arrives with, it is stored under its content's SHA-256 inside
+UPLOAD_FOLDER/store, its name is kept only as cleaned data, and the download offers it back as
 an attachment with a harmless name and a type the server chose; oversized requests are a
 413 that leaves nothing behind; the figure import's confirmation cannot be pointed at
 another file."""
@@ -18,6 +18,7 @@ from werkzeug.http import parse_options_header
 from fointracker.extensions import db
 from fointracker.models import Attachment, RequestEvent
 from fointracker.services.attachments import attach, display_name
+from fointracker.services.file_store import FileStore
 from tests.conftest import login
 
 from .pages import changed_tables, session_csrf_token, snapshot
@@ -58,7 +59,7 @@ def test_quotes_in_a_stored_name_stay_inside_the_download_name(app, people):
             db.session,
             event,
             [FileStorage(io.BytesIO(b"%PDF q"), filename=name)],
-            app.config["UPLOAD_FOLDER"],
+            FileStore.from_config(app.config),
             app.config["MAX_CONTENT_LENGTH"],
             None,
         )
@@ -86,7 +87,7 @@ def test_hostile_file_names_are_stored_under_generated_names(app, people, tmp_pa
     client = app.test_client()
     assert login(client, "staff@example.org").status_code == 302
     token = session_csrf_token(client)
-    upload_folder = Path(app.config["UPLOAD_FOLDER"]).resolve()
+    store = FileStore.from_config(app.config).folder.resolve()
     before = _files_under(tmp_path)
     url = f"/requests/{world.params['request_id']}/events/{world.params['event_id']}/attachments"
     for sent in HOSTILE_NAMES:
@@ -98,17 +99,17 @@ def test_hostile_file_names_are_stored_under_generated_names(app, people, tmp_pa
         assert response.status_code == 302, sent
     new_files = _files_under(tmp_path) - before
     assert len(new_files) == len(HOSTILE_NAMES)
-    assert all(path.resolve().parent == upload_folder for path in new_files)  # nothing outside, no subfolders
+    assert all(path.resolve().parent.parent == store for path in new_files)  # only store/<2 hex>/<sha256>
     with app.app_context():
         rows = db.session.scalars(select(Attachment).order_by(Attachment.id.desc()).limit(len(HOSTILE_NAMES))).all()
-        stored = [(a.id, a.original_name, a.stored_name) for a in reversed(rows)]
+        stored = [(a.id, a.original_name, a.sha256) for a in reversed(rows)]
         db.session.remove()
-    for (attachment_id, original, stored_name), (sent, kept) in zip(stored, HOSTILE_NAMES.items()):
+    for (attachment_id, original, sha256), (sent, kept) in zip(stored, HOSTILE_NAMES.items()):
         assert original == kept or kept is None, sent
         assert original.endswith(".pdf") and not original.startswith(".") and len(original) <= 200, sent
         assert not set(original) & set("/\\\x00\r\n"), sent
         kept = original
-        assert re.fullmatch(r"[0-9a-f]{32}", stored_name) and (upload_folder / stored_name) in new_files
+        assert re.fullmatch(r"[0-9a-f]{64}", sha256) and (store / sha256[:2] / sha256) in new_files
         download = client.get(f"/requests/attachments/{attachment_id}")
         assert download.status_code == 200 and download.data == f"%PDF {sent!r}".encode()
         disposition = download.headers["Content-Disposition"]

@@ -25,6 +25,7 @@ from fointracker.models import (
     Answer,
     Authority,
     ClosureDay,
+    MailMessage,
     Reminder,
     RequestEvent,
     User,
@@ -35,7 +36,9 @@ from fointracker.services.authorities import update_authority
 from fointracker.services.batch import bulk_add_note
 from fointracker.services.calendar import add_closure
 from fointracker.services.campaigns import save_campaign
+from fointracker.services.file_store import FileStore
 from fointracker.services.foi_requests import create_request
+from fointracker.services.mail_intake import receive
 from fointracker.services.preferences import new_calendar_token
 from fointracker.services.questions import create_question
 from fointracker.services.timeline import add_event, update_event
@@ -152,7 +155,8 @@ def build_world(app, users: dict[str, int], text: Text = plain) -> World:
             filename=text("attachment.filename", "Budgets 2011.pdf"),
             content_type="application/pdf",
         )
-        attach(s, response, [upload], app.config["UPLOAD_FOLDER"], app.config["MAX_CONTENT_LENGTH"], users["staff"])
+        store = FileStore.from_config(app.config)
+        attach(s, response, [upload], store, app.config["MAX_CONTENT_LENGTH"], users["staff"])
         s.commit()
         # Sent a few days ago: its deadline is ahead, so its owner's reminders are planned.
         waiting = new_request(hampshire, today - timedelta(days=3), users["staff"], "request2")
@@ -236,6 +240,37 @@ def build_world(app, users: dict[str, int], text: Text = plain) -> World:
         # What a webhook answered when it refused (delivery copies it): text from outside.
         reminder.last_error = "webhook answered HTTP 500: " + text("reminder.last_error", "Internal Server Error")
         s.commit()
+        # A letter waiting in the mail outbox (#16): text that came from the request's letters.
+        letter = MailMessage(
+            direction="out",
+            status="queued",
+            campaign_id=campaign.id,
+            request_id=answered.id,
+            letter_kind="chaser",
+            to_addr="foi@kent.example",
+            subject=text("mail.subject", "Overdue: Budgets"),
+            body_text=text("mail.body", "Dear Kent County Council, please reply."),
+        )
+        s.add(letter)
+        s.commit()
+        # A reply the intake filed on the request by our reference (#16): the council's words, and a file.
+        reply = receive(
+            s,
+            (
+                "From: foi@kent.example\r\nTo: campaign@example.org\r\nMessage-ID: <world-reply@kent.example>\r\n"
+                f"Subject: Re: FT-{answered.id} "
+                + " ".join(text("mail.reply_subject", "Budgets").splitlines())  # one header line
+                + "\r\nMIME-Version: 1.0\r\n"
+                'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n'
+                + text("mail.reply_body", "Thank you for your request. We will respond within 20 working days.")
+                + '\r\n--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="Reply.pdf"\r\n\r\n'
+                "%PDF-1.4 reply\r\n--B--\r\n"
+            ).encode("utf-8"),
+            source="upload",
+            store=FileStore.from_config(app.config),
+            config=app.config,
+        ).message
+        s.commit()
         attachment_id = response.attachments[0].id
         answer_id = s.scalar(select(Answer.id).where(Answer.question_id == before.id))
         closure_id = s.scalar(select(ClosureDay.id))
@@ -254,6 +289,10 @@ def build_world(app, users: dict[str, int], text: Text = plain) -> World:
             "filename": "app.css",
             "question_code": before.code,
             "pair_index": 0,
+            "outbox_id": letter.id,
+            "message_id": reply.id,
+            "file_id": reply.attachments[0].id,
+            "letter_kind": "chaser",
         }
         world = World(
             params=params,
