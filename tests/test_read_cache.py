@@ -23,11 +23,13 @@ from fointracker.models import (
     Campaign,
     CampaignContact,
     ClosureDay,
+    FileMapping,
     FoiRequest,
     MailMessage,
     Question,
     Reminder,
     RequestEvent,
+    SecondEntry,
     User,
 )
 from fointracker.reports.views import report_cache
@@ -367,6 +369,8 @@ OWNER = {
     "campaign_member": "campaign",
     "campaign_contact": "campaign",
     "mail_message": "campaign",
+    "file_mapping": "campaign",
+    "second_entry": "campaign (its request's)",
     "question": "campaign",
     "foi_request": "campaign",
     "answer": "campaign (its request's)",
@@ -456,6 +460,8 @@ def campaign_b(session, users):
     session.add(ClosureDay(day=date(2026, 3, 3), name="Office move", calendar="all", remove=False))
     session.add(CampaignContact(campaign_id=campaign.id, authority_id=request.authority_id, foi_email="a@kent.gov.uk"))
     session.add(MailMessage(direction="in", status="filed", campaign_id=campaign.id, request_id=request.id))
+    session.add(FileMapping(campaign_id=campaign.id, name="Kent's layout", rules=[]))
+    session.add(SecondEntry(request_id=request.id, question_id=question.id, state="provided", value_number=Decimal(41)))
     session.commit()
     return campaign
 
@@ -469,6 +475,7 @@ def test_a_write_to_each_table_moves_the_number_of_the_campaign_it_belongs_to(ap
         "answer": "request_id IN (SELECT id FROM foi_request WHERE campaign_id = :b)",
         "request_event": "request_id IN (SELECT id FROM foi_request WHERE campaign_id = :b)",
         "reminder": "request_id IN (SELECT id FROM foi_request WHERE campaign_id = :b)",
+        "second_entry": "request_id IN (SELECT id FROM foi_request WHERE campaign_id = :b)",
         "attachment": "event_id IN (SELECT e.id FROM request_event e JOIN foi_request f ON f.id = e.request_id "
         "WHERE f.campaign_id = :b)",
     }

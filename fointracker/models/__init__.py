@@ -6,7 +6,7 @@ from .calendar import ClosureDay
 from .campaign import Campaign, campaign_coordinators, campaign_members
 from .campaign_version import CampaignVersion
 from .contacts import CampaignContact
-from .figures import Answer, Question
+from .figures import Answer, FileMapping, Question, SecondEntry
 from .foi_request import Attachment, FoiRequest, RequestEvent
 from .mail import MailAttachment, MailMessage
 from .reminder import Reminder, SchedulerLease
@@ -15,6 +15,8 @@ from .user import LoginAttempt, Role, User, UserSession
 
 __all__ = [
     "Answer",
+    "FileMapping",
+    "SecondEntry",
     "Question",
     "Attachment",
     "AuditEntry",

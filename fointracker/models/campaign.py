@@ -46,6 +46,8 @@ class Campaign(db.Model):
     # and whether an acknowledgement recognised in a reply is recorded without a person confirming.
     mail_from: Mapped[str] = mapped_column(String(254), default="", server_default="")
     auto_confirm_acknowledgements: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Double entry (#17): a second person enters each council's figures blind; mismatches are settled.
+    double_entry: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

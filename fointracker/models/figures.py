@@ -117,6 +117,16 @@ class Answer(db.Model):
     exemption: Mapped[str] = mapped_column(String(20), default="")  # when refused
     source_attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id", ondelete="SET NULL"))
     source_page: Mapped[str] = mapped_column(String(40), default="")
+    # Provenance of a figure taken from a file (#17, migration 0017): source_attachment_id is the
+    # document; source_sheet the sheet, or "Page 2, table 1", or "Table 1"; source_cell the cell
+    # ("C7") or table position ("row 3, column 2"); raw the cell's text; source_unit the unit
+    # applied ("thousands": the cell said 1,234 under "£000s", the value is 1234000).
+    source_sheet: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    source_cell: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    source_unit: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # The saved mapping that took it (file_mapping.id). No foreign key: SQLite cannot add one to an
+    # existing table without rebuilding it; services.file_mappings clears it when a mapping goes.
+    source_mapping_id: Mapped[int | None] = mapped_column()
     note: Mapped[str] = mapped_column(Text, default="")
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
@@ -128,3 +138,49 @@ class Answer(db.Model):
     source: Mapped[Attachment | None] = relationship()
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+
+
+class FileMapping(db.Model):
+    """Where a council's file keeps each answer (#17): saved from what a person did on one file and
+    applied to other councils' files. `rules` is a list of
+    {"question": code, "by": "cell", "sheet": title, "cell": "C7"} or
+    {"question": code, "by": "label", "label": "net budget 2010/11", "direction": "right" | "below"}
+    (domain.file_mappings). authority_id: a council's own layout, reused by its files in later
+    campaigns (questions matched by code); NULL: the campaign's general mapping."""
+
+    __tablename__ = "file_mapping"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(20), default="")  # "" = as each file says / the person confirms
+    rules: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
+
+
+class SecondEntry(db.Model):
+    """Double entry (#17): a second person's blind entry of one answer, compared with the Answer.
+    A mismatch waits for a third person, who settles it (settled_by_id, settled_at); the report
+    states how many figures were double-entered."""
+
+    __tablename__ = "second_entry"
+    __table_args__ = (UniqueConstraint("request_id", "question_id", name="uq_second_entry_request_question"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("foi_request.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))
+    value_number: Mapped[Decimal | None] = mapped_column(NUMBER)
+    bound_low: Mapped[Decimal | None] = mapped_column(NUMBER)
+    bound_high: Mapped[Decimal | None] = mapped_column(NUMBER)
+    value_bool: Mapped[bool | None] = mapped_column(Boolean)
+    value_text: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[str] = mapped_column(String(200), default="")
+    exemption: Mapped[str] = mapped_column(String(20), default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -134,6 +134,9 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(String(120), default="application/octet-stream")
     size: Mapped[int] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64), index=True)  # the content, in the file store
+    # The unit a person confirmed for the figures in this file ("units", "thousands", "millions";
+    # domain.units), asked once per file when figures are taken from it (#17, migration 0017).
+    figures_unit: Mapped[str | None] = mapped_column(String(20))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 

@@ -41,6 +41,10 @@ ANSWER_FIELDS = (
     "exemption",
     "source_attachment_id",
     "source_page",
+    "source_sheet",  # provenance of a figure taken from a file (#17): see models.figures.Answer
+    "source_cell",
+    "source_unit",
+    "source_mapping_id",
     "note",
 )
 #: The figure itself: a change to any of these needs verifying again.
@@ -164,7 +168,7 @@ def content_of(values: Mapping) -> dict:
     content = {name: values.get(name) for name in ANSWER_FIELDS}
     for name in NUMBER_FIELDS:
         content[name] = stored_number(content[name])
-    for name in ("value_text", "raw", "exemption", "source_page", "note"):
+    for name in ("value_text", "raw", "exemption", "source_page", "source_sheet", "source_cell", "source_unit", "note"):
         content[name] = content[name] or ""
     return content
 
