@@ -157,130 +157,133 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
     from .delivery import Mailer, SmtpSettings
     from .services.outbox import Outbox, sweep
 
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (systemd, docker stop, kill) stops it like Ctrl-C does: without this the
+        # process died on the spot, the SQLite lease stayed taken for LEASE_SECONDS and a
+        # restarted scheduler was refused as "another scheduler is running". Installed before the
+        # lock is taken, so that a SIGTERM while the jobs are set up lets go of it too.
+        signal.signal(signal.SIGTERM, _raise_system_exit)
     with app.app_context():
         lock = SchedulerLock(db.session)
         if not lock.acquire():
             status = heartbeat_status(db.session)
             log.error("another scheduler is running (%s); this one stops", status)
             return 1
-        outbox = Outbox.from_config(app.config)
-        letter_mailer = Mailer(SmtpSettings.from_config(app.config))
-        scheduler = BlockingScheduler(timezone="Europe/London")
+        outbox = letter_mailer = scheduler = None
+        try:  # from here on, however it stops (SIGTERM while the jobs are set up too), the lock is let go
+            outbox = Outbox.from_config(app.config)
+            letter_mailer = Mailer(SmtpSettings.from_config(app.config))
+            scheduler = BlockingScheduler(timezone="Europe/London")
 
-        def sweep_job():
-            with app.app_context():
-                try:
-                    result = sweep(db.session, outbox)
-                    log.info("sweep: %s", result)
-                    summary = str(result)
-                except Exception:  # logged with its traceback; the next run tries again
-                    db.session.rollback()
-                    log.exception("sweep failed")
-                    summary = "sweep failed: see the scheduler's log"
-                if not lock.heartbeat(summary=summary):
-                    log.error("lost the scheduler lease; stopping")
-                    scheduler.shutdown(wait=False)
+            def sweep_job():
+                with app.app_context():
+                    try:
+                        result = sweep(db.session, outbox)
+                        log.info("sweep: %s", result)
+                        summary = str(result)
+                    except Exception:  # logged with its traceback; the next run tries again
+                        db.session.rollback()
+                        log.exception("sweep failed")
+                        summary = "sweep failed: see the scheduler's log"
+                    if not lock.heartbeat(summary=summary):
+                        log.error("lost the scheduler lease; stopping")
+                        scheduler.shutdown(wait=False)
 
-        def fee_lapse_job():
-            # Unpaid fees lapse (FOIA s.9(2), FOISA s.9(4); EIR: 60 working days): once a day
-            # and at start-up, so a day missed in an outage is caught up.
-            from .services.deadlines import lapse_unpaid_fees
+            def fee_lapse_job():
+                # Unpaid fees lapse (FOIA s.9(2), FOISA s.9(4); EIR: 60 working days): once a day
+                # and at start-up, so a day missed in an outage is caught up.
+                from .services.deadlines import lapse_unpaid_fees
 
-            with app.app_context():
-                try:
-                    lapsed = lapse_unpaid_fees(db.session, clock.today())
-                    db.session.commit()
-                    log.info("fees lapsed: %s request(s)", lapsed)
-                except Exception:  # logged with its traceback; tomorrow's run tries again
-                    db.session.rollback()
-                    log.exception("fee lapse job failed")
+                with app.app_context():
+                    try:
+                        lapsed = lapse_unpaid_fees(db.session, clock.today())
+                        db.session.commit()
+                        log.info("fees lapsed: %s request(s)", lapsed)
+                    except Exception:  # logged with its traceback; tomorrow's run tries again
+                        db.session.rollback()
+                        log.exception("fee lapse job failed")
 
-        def imap_job(settings):
-            # The IMAP door (services/mail_imap.py): a poll that fails is logged; the next one tries again.
-            from .services.file_store import FileStore
-            from .services.mail_imap import ImapBusy, ImapError, poll
+            def imap_job(settings):
+                # The IMAP door (services/mail_imap.py): a poll that fails is logged; the next one tries again.
+                from .services.file_store import FileStore
+                from .services.mail_imap import ImapBusy, ImapError, poll
 
-            with app.app_context():
-                try:
-                    result = poll(lambda: db.session, settings, FileStore.from_config(app.config), app.config)
-                    if result.seen:
-                        log.info("IMAP poll of %s: %s", settings.describe(), result)
-                except ImapBusy as error:
-                    log.info("IMAP poll skipped: %s", error)
-                except ImapError as error:
-                    log.error("IMAP poll failed: %s", error)
-                except Exception:  # logged with its traceback; the next poll tries again
-                    log.exception("IMAP poll failed")
-                finally:
-                    db.session.rollback()
+                with app.app_context():
+                    try:
+                        result = poll(lambda: db.session, settings, FileStore.from_config(app.config), app.config)
+                        if result.seen:
+                            log.info("IMAP poll of %s: %s", settings.describe(), result)
+                    except ImapBusy as error:
+                        log.info("IMAP poll skipped: %s", error)
+                    except ImapError as error:
+                        log.error("IMAP poll failed: %s", error)
+                    except Exception:  # logged with its traceback; the next poll tries again
+                        log.exception("IMAP poll failed")
+                    finally:
+                        db.session.rollback()
 
-        def mail_send_job():
-            # Letters by email (services/mail_sending.py): the outbox once a minute, on its own SMTP
-            # connection (the reminder sweep's runs in another thread); a failed run is logged.
-            from .services.mail_sending import send_due
+            def mail_send_job():
+                # Letters by email (services/mail_sending.py): the outbox once a minute, on its own SMTP
+                # connection (the reminder sweep's runs in another thread); a failed run is logged.
+                from .services.mail_sending import send_due
 
-            with app.app_context():
-                try:
-                    result = send_due(db.session, letter_mailer, app.config)
-                    if result.claimed or result.reaped:
-                        log.info("mail send: %s", result)
-                except Exception:
-                    db.session.rollback()
-                    log.exception("mail send failed")
+                with app.app_context():
+                    try:
+                        result = send_due(db.session, letter_mailer, app.config)
+                        if result.claimed or result.reaped:
+                            log.info("mail send: %s", result)
+                    except Exception:
+                        db.session.rollback()
+                        log.exception("mail send failed")
 
-        def heartbeat_job():
-            with app.app_context():
-                if not lock.heartbeat():
-                    log.error("lost the scheduler lease; stopping")
-                    scheduler.shutdown(wait=False)
+            def heartbeat_job():
+                with app.app_context():
+                    if not lock.heartbeat():
+                        log.error("lost the scheduler lease; stopping")
+                        scheduler.shutdown(wait=False)
 
-        scheduler.add_job(
-            sweep_job,
-            "interval",
-            minutes=sweep_minutes,
-            next_run_time=clock.now(),
-            max_instances=1,
-            coalesce=True,
-            id="sweep",
-        )
-        scheduler.add_job(
-            fee_lapse_job,
-            "cron",
-            hour=1,
-            minute=30,
-            next_run_time=clock.now(),
-            max_instances=1,
-            coalesce=True,
-            id="fee_lapse",
-        )
-        scheduler.add_job(
-            heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, max_instances=1, coalesce=True, id="heartbeat"
-        )
-        _add_imap_job(scheduler, app.config, imap_job)
-        scheduler.add_job(
-            mail_send_job,
-            "interval",
-            minutes=1,
-            next_run_time=clock.now(),
-            max_instances=1,
-            coalesce=True,
-            id="mail_send",
-        )
-        log.info("scheduler started as %s; sweeping every %s minutes", lock.holder, sweep_minutes)
-        if threading.current_thread() is threading.main_thread():
-            # SIGTERM (systemd, docker stop, kill) stops it like Ctrl-C does: without this the
-            # process died on the spot, the SQLite lease stayed taken for LEASE_SECONDS and a
-            # restarted scheduler was refused as "another scheduler is running".
-            signal.signal(signal.SIGTERM, _raise_system_exit)
-        try:
+            scheduler.add_job(
+                sweep_job,
+                "interval",
+                minutes=sweep_minutes,
+                next_run_time=clock.now(),
+                max_instances=1,
+                coalesce=True,
+                id="sweep",
+            )
+            scheduler.add_job(
+                fee_lapse_job,
+                "cron",
+                hour=1,
+                minute=30,
+                next_run_time=clock.now(),
+                max_instances=1,
+                coalesce=True,
+                id="fee_lapse",
+            )
+            scheduler.add_job(
+                heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, max_instances=1, coalesce=True, id="heartbeat"
+            )
+            _add_imap_job(scheduler, app.config, imap_job)
+            scheduler.add_job(
+                mail_send_job,
+                "interval",
+                minutes=1,
+                next_run_time=clock.now(),
+                max_instances=1,
+                coalesce=True,
+                id="mail_send",
+            )
+            log.info("scheduler started as %s; sweeping every %s minutes", lock.holder, sweep_minutes)
             scheduler.start()
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
-            if scheduler.running:
+            if scheduler is not None and scheduler.running:
                 scheduler.shutdown(wait=True)  # let a sweep under way finish before letting go
-            outbox.close()
-            letter_mailer.close()
+            for closing in (outbox, letter_mailer):
+                if closing is not None:
+                    closing.close()
             lock.release()
         log.info("scheduler stopped")
         return 0

@@ -109,9 +109,9 @@ class _Bound(Exception):
 class _Reading:
     """One read's bounds and clock."""
 
-    def __init__(self, layout: Layout, limits: Limits | None):
+    def __init__(self, layout: Layout | None, limits: Limits | None):
         self.layout, self.limits = layout, limits or Limits()
-        self.rows = self.limits.rows_for(layout)
+        self.rows = self.limits.rows_for(layout) if layout is not None else self.limits.max_rows
         self.deadline = time.monotonic() + self.limits.max_seconds
         self.cells = 0
 
@@ -227,7 +227,29 @@ _MAX_PARTS = 1000  # an .xlsx has tens; each part listed costs memory before any
 _MAX_DIRECTORY = 1024 * 1024
 
 
+class ArchiveError(ValueError):
+    """A zipped file (.xlsx, .ods, .docx) refused before it is parsed: the reason, in words."""
+
+
+def checked_archive(data: bytes, limits: Limits | None = None) -> zipfile.ZipFile:
+    """The zip archive of an .xlsx, .ods or .docx, once every part's real unpacked size and
+    checksum are checked against the bounds (the checks read_xlsx makes, for other readers:
+    the file tables of #17). Raises ArchiveError naming the bound or the damage."""
+    try:
+        return _checked_archive(data, _Reading(None, limits))
+    except _Bound as exc:
+        raise ArchiveError(str(exc)) from None
+    except _Unreadable as exc:
+        raise ArchiveError(f"not a readable file ({exc})") from None
+
+
 def _checked_workbook(data: bytes, reading: _Reading) -> _Book:
+    archive = _checked_archive(data, reading)
+    with archive:
+        return _scan_workbook(archive, reading)
+
+
+def _checked_archive(data: bytes, reading: _Reading) -> zipfile.ZipFile:
     reading.too_big(len(data), "the file is")
     _check_directory_size(data)
     try:
@@ -240,8 +262,7 @@ def _checked_workbook(data: bytes, reading: _Reading) -> _Book:
     reading.too_big(sum(p.file_size for p in parts), "it unpacks to")  # the sizes it declares ...
     for part in parts:
         _check_part(data, part, reading)  # ... and what they really unpack to
-    with archive:
-        return _scan_workbook(archive, reading)
+    return archive
 
 
 def _check_directory_size(data: bytes) -> None:

@@ -76,6 +76,7 @@ def register_web(app: Flask) -> None:
     from .calendar_feed import bp as calendar_bp
     from .campaigns import bp as campaigns_bp
     from .deadlines import bp as deadlines_bp
+    from .figures import bp as figures_bp
     from .foi_requests import bp as requests_bp
     from .mail import bp as mail_bp
     from .main import bp as main_bp
@@ -92,6 +93,7 @@ def register_web(app: Flask) -> None:
         calendar_bp,
         reports_bp,
         mail_bp,
+        figures_bp,
     ):
         app.register_blueprint(blueprint)
 

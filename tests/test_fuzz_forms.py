@@ -252,12 +252,22 @@ class World:
     def mail_draft(self) -> int:
         """The draft, its council given an FOI address and no letter of it queued (#16): the request
         page draws its "Send by email" form."""
-        from fointracker.models import FoiRequest, MailMessage
+        from fointracker.models import CampaignContact, FoiRequest, MailMessage
         from fointracker.services.mail_sending import cancel
 
         s = db.session
         draft = s.get(FoiRequest, self.draft)
-        draft.authority.foi_email = draft.authority.foi_email or "foi@council.example"
+        # The campaign's own address, not the register's: the register is shared by every test.
+        if not s.scalar(
+            select(CampaignContact.id).where(
+                CampaignContact.campaign_id == draft.campaign_id, CampaignContact.authority_id == draft.authority_id
+            )
+        ):
+            s.add(
+                CampaignContact(
+                    campaign_id=draft.campaign_id, authority_id=draft.authority_id, foi_email="foi@council.example"
+                )
+            )
         for letter in s.scalars(select(MailMessage).where(MailMessage.request_id == draft.id)):
             if letter.status in ("queued", "failed"):
                 cancel(s, letter)
@@ -344,6 +354,113 @@ class World:
 
     def council(self, code: str) -> int:
         return db.session.scalar(select(Authority.id).where(Authority.code == code))
+
+    def sheet_document(self) -> int:
+        """A spreadsheet on the answered request, its unit confirmed: the file viewer's (#17)."""
+        from werkzeug.datastructures import FileStorage
+
+        from fointracker.models import Attachment, RequestEvent
+        from fointracker.services.attachments import attach
+        from fointracker.services.file_store import FileStore
+
+        s = db.session
+        found = s.scalar(select(Attachment.id).where(Attachment.original_name == "figures.csv"))
+        if found is None:
+            event = s.get(RequestEvent, self.response_event)
+            data = 'Net budget (£000s),"1,234"\nStaff,see note\n'.encode()
+            store = FileStore.from_config(self.app.config)
+            attach(s, event, [FileStorage(io.BytesIO(data), "figures.csv")], store, 10**7, None)
+            s.flush()
+            found = s.scalar(select(Attachment.id).where(Attachment.original_name == "figures.csv"))
+            s.get(Attachment, found).figures_unit = "thousands"
+            s.commit()
+        return found
+
+    def mapping_waiting(self) -> int:
+        """A saved mapping, and a council whose returned spreadsheet has no figures yet: the mapping
+        preview's form (#17). Made again when a post deleted it; the council's figures, once
+        accepted, are cleared."""
+        from werkzeug.datastructures import FileStorage
+
+        from fointracker.models import Answer, FileMapping, FoiRequest
+        from fointracker.services.attachments import attach
+        from fointracker.services.file_store import FileStore
+        from fointracker.services.foi_requests import create_request
+        from fointracker.services.timeline import add_event
+
+        s = db.session
+        hampshire = self.council("HAM")
+        waiting = s.scalar(
+            select(FoiRequest).where(FoiRequest.campaign_id == self.campaign, FoiRequest.authority_id == hampshire)
+        )
+        if waiting is None:
+            waiting = create_request(
+                s,
+                {
+                    "campaign_id": self.campaign, "authority_id": hampshire, "regime": "foia", "subject": "Budgets",
+                    "body": "Please", "sent_on": date(2026, 3, 2), "received_on": None, "council_reference": "",
+                    "owner_id": None,
+                },
+                None,
+            )  # fmt: skip
+            reply = add_event(
+                s, waiting, kind="response_received", occurred_on=date(2026, 3, 20),
+                details={"outcome": "successful"}, user_id=None,
+            )  # fmt: skip
+            data = 'Net budget (£000s),"1,300"\n'.encode()
+            attach(
+                s,
+                reply,
+                [FileStorage(io.BytesIO(data), "hants.csv")],
+                FileStore.from_config(self.app.config),
+                10**7,
+                None,
+            )
+        s.execute(Answer.__table__.delete().where(Answer.request_id == waiting.id))
+        # The campaign's question as it is now (a post may have deleted the first and had it rebuilt).
+        rule = {"question": s.get(Question, self.question_id()).code, "by": "label", "label": "Net budget"}
+        rule["direction"] = "right"
+        found = s.scalar(select(FileMapping).where(FileMapping.campaign_id == self.campaign))
+        if found is None:
+            found = FileMapping(campaign_id=self.campaign, name="Budget layout")
+            s.add(found)
+        found.rules = [rule]
+        s.commit()
+        return found.id
+
+    def double_entry_request(self) -> int:
+        """The answered request, its campaign doing double entry (#17); staff never enter its figures here."""
+        from fointracker.models import Campaign
+
+        db.session.get(Campaign, self.campaign).double_entry = True
+        db.session.commit()
+        return self.answered
+
+    def mismatch(self) -> tuple[int, int]:
+        """(request, question) of a double-entry mismatch the admin may settle (#17): the first
+        entry the coordinator's, the second the staff's."""
+        from fointracker.models import SecondEntry
+
+        s = db.session
+        answer = s.get(Answer, self.answer_id())
+        where = (SecondEntry.request_id == self.answered, SecondEntry.question_id == answer.question_id)
+        second = s.scalar(select(SecondEntry).where(*where))
+        if second is None or second.settled_at is not None or second.value_number == answer.value_number:
+            if second is not None:
+                s.delete(second)
+                s.flush()
+            s.add(
+                SecondEntry(
+                    request_id=self.answered,
+                    question_id=answer.question_id,
+                    state="provided",
+                    value_number=(answer.value_number or 0) + 1,
+                    raw="second",
+                    entered_by_id=self.users["staff"],
+                )
+            )
+            s.commit()
+        return self.answered, answer.question_id
 
     def import_csv(self) -> bytes:
         """A file that changes one figure (a different one each time, so there is always a change)."""
@@ -632,6 +749,48 @@ ENDPOINTS: dict[str, Endpoint] = {
         page=lambda w: f"/requests/{w.answered}",
     ),
     "foi_requests.figures": Endpoint(lambda w: f"/requests/{w.answered}/figures"),
+    "figures.confirm_file_unit": Endpoint(
+        lambda w: f"/figures/documents/{w.sheet_document()}/unit",
+        page=lambda w: f"/figures/documents/{w.sheet_document()}",
+        hints={"unit": ["units", "thousands", "millions", "billions"], "grid": ["sheet:CSV", "sheet:Nope"]},
+    ),
+    "figures.take_cell": Endpoint(
+        lambda w: f"/figures/documents/{w.sheet_document()}/take",
+        page=lambda w: f"/figures/documents/{w.sheet_document()}",
+        hints={"ref": ["B1", "B2", "A1", "ZZZ99999"], "grid": ["sheet:CSV", "sheet:Nope"], "typed_ref": ["B1"]},
+    ),
+    # Saved mappings (#17).
+    "figures.save_file_mapping": Endpoint(
+        lambda w: f"/figures/documents/{w.sheet_document()}/mapping",
+        page=lambda w: f"/figures/documents/{w.sheet_document()}",
+        hints={"by": ["cell", "label", "regex"], "scope": ["campaign", "council", "both"]},
+    ),
+    "figures.accept_mapping": Endpoint(
+        lambda w: f"/figures/campaigns/{w.campaign}/mappings/accept",
+        page=lambda w: f"/figures/campaigns/{w.campaign}/mappings/preview?mapping={w.mapping_waiting()}",
+        hints={"request": ["1", "2", "999999"], "mapping": ["1", "", "x", "999999"]},
+        success_page="saved for",  # the result page answers the POST
+    ),
+    "figures.delete_file_mapping": Endpoint(
+        lambda w: f"/figures/campaigns/{w.campaign}/mappings/{w.mapping_waiting()}/delete",
+        page=lambda w: f"/figures/campaigns/{w.campaign}/mappings",
+    ),
+    # Entry at speed (#17).
+    "figures.bulk_verify": Endpoint(
+        lambda w: f"/figures/verify?campaign={w.campaign}",
+        page=lambda w: f"/figures/verify?campaign={w.campaign}&at={w.answer_id()}",
+        hints={"action": ["selected", "all"], "ids": [str(i) for i in (1, 2, 3, 999999)], "count": ["1", "0"]},
+    ),
+    "figures.second_entry": Endpoint(
+        lambda w: f"/figures/requests/{w.double_entry_request()}/second-entry",
+        role="staff",
+        hints={"q1-value": ["£1.2m", "12", "lots"], "q1-state": ["not_held", "refused"], "q1-exemption": ["s12"]},
+    ),
+    "figures.settle_mismatch": Endpoint(
+        lambda w: "/figures/requests/{}/questions/{}/settle".format(*w.mismatch()),
+        page=lambda w: f"/figures/mismatches?campaign={w.campaign}&at={w.mismatch()[1]}",
+        hints={"choice": ["first", "second", "typed"], "value": ["12", "lots"], "state": ["not_held"]},
+    ),
     "foi_requests.figures_entered": Endpoint(
         lambda w: f"/requests/{w.answered}/figures-entered",
         page=lambda w: f"/requests/{w.answered}",

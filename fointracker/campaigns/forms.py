@@ -56,6 +56,11 @@ class CampaignForm(Form):
         description="When a council's reply is recognised as an acknowledgement, put it on the timeline at once "
         "instead of waiting for someone to confirm it. Every other step always waits for a person.",
     )
+    double_entry = BooleanField(
+        "Double entry",
+        description="A second person enters each council's figures again without seeing the first entry; "
+        "where the two differ, a third person settles the figure. The report says how many were entered twice.",
+    )
     submit = SubmitField("Save campaign")
 
 

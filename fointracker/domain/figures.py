@@ -363,3 +363,51 @@ def describe_answer(
     else:
         shown = text
     return f"c. {shown}" if state is AnswerState.ESTIMATE else shown
+
+
+# --- A figure in a council's own file (#17) -------------------------------------------
+
+# Spaces a spreadsheet or PDF puts between thousands ("1 234", "1 234"): read as plain spaces.
+_FILE_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " "})
+# A dash alone is how accounts show nil (a zero): "-", "–", "—".
+_DASHES = {"-", "\u2013", "\u2014", "\u2212"}
+# A cell that states its own scale ("£1.2m", "3k") is not scaled again by the sheet's unit.
+_OWN_SCALE = re.compile(r"\d\s*(?:" + "|".join(sorted(MULTIPLIERS, key=len, reverse=True)) + r")\s*\)?$", re.I)
+_SCALED_TYPES = (QuestionType.MONEY, QuestionType.COUNT, QuestionType.DECIMAL)
+
+
+def figure_from_cell(qtype: QuestionType | str, text: str, unit=None) -> ParsedAnswer:
+    """A cell's text from a council's file, parsed as the entry grid parses a typed value, with
+    what files add: "£(1,234)" and "(£1,234)" (negative), non-breaking spaces between thousands,
+    a dash alone for nil, and the sheet's `unit` (domain.units.Unit, or None) applied exactly to
+    the numbers of money, count and decimal questions, never to percentages, yes/no, choices or
+    text, nor to a cell that states its own scale ("£1.2m"). Raises FigureError only; the
+    result passes check_storable."""
+    qtype = QuestionType(qtype)
+    cleaned = str(text or "").strip()
+    if qtype.is_numeric:
+        cleaned = " ".join(cleaned.translate(_FILE_SPACES).split())
+    if len(cleaned) > MAX_TEXT:
+        raise FigureError(f"the text is longer than {MAX_TEXT} characters")
+    if qtype.is_numeric:
+        if cleaned in _DASHES:
+            return ParsedAnswer(AnswerState.PROVIDED, number=Decimal(0))
+        money = re.fullmatch(r"[£\u00a3]\s*\((.*)\)", cleaned)
+        if money:  # "£(1,234)": accounting negative with the sign outside
+            cleaned = f"(£{money.group(1)})"
+    scaled = unit is not None and unit.multiplier != 1 and qtype in _SCALED_TYPES and not _OWN_SCALE.search(cleaned)
+    if not scaled:
+        return check_storable(parse_answer(qtype, cleaned))
+    # Parsed as a decimal first: "1.5" thousand people is a whole count of 1,500.
+    parsed = parse_answer(QuestionType.DECIMAL if qtype is QuestionType.COUNT else qtype, cleaned)
+    numbers = {name: getattr(parsed, name) for name in ("number", "low", "high")}
+    scaled_numbers = {
+        name: None if value is None else _tidy(value * unit.multiplier) for name, value in numbers.items()
+    }
+    if qtype is QuestionType.COUNT:
+        for value in scaled_numbers.values():
+            if value is not None and value < 0:
+                raise FigureError(f"{_shown(cleaned)}: a count cannot be negative")
+            if value is not None and value != value.to_integral_value():
+                raise FigureError(f"{_shown(cleaned)} in {unit.label}: a count is a whole number")
+    return check_storable(ParsedAnswer(parsed.state, text=parsed.text, boolean=parsed.boolean, **scaled_numbers))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.permissions import can, get_request_or_404
 from ..domain.event_details import EXEMPTIONS
 from ..domain.figures import AnswerState, QuestionType, implied_state
+from ..domain.text import typed_id
 from ..extensions import db
 from ..forms import Form
 from ..models import Answer, Attachment, AuditEntry, FoiRequest, Question, RequestEvent
@@ -32,6 +33,7 @@ from ..services.answers import (
     save_answers,
     verify_answer,
 )
+from ..services.figures_queue import next_in_queue
 from . import bp
 
 FIELDS = ("value", "state", "exemption", "source", "page", "note")
@@ -134,7 +136,26 @@ def _render(foi_request: FoiRequest, rows, values: dict, errors: dict, status: i
         shown={q.id: describe(q, answer_content(a)) if a is not None else "—" for q, a in rows},
         can_edit=can(current_user, "request.edit"),
         can_verify=can(current_user, "request.edit") or can(current_user, "report.edit"),
+        queue=_queue(foi_request),
     ), status
+
+
+def _queue(foi_request: FoiRequest) -> int | None:
+    """The figures queue the page was opened from (?queue=its campaign's id), carried through saving."""
+    queue = typed_id(request.values.get("queue", ""))
+    return queue if queue == foi_request.campaign_id else None
+
+
+def _after_saving(foi_request: FoiRequest):
+    """Back to the grid, or with *Save and next council* on to the next council in the queue."""
+    queue = _queue(foi_request)
+    if queue is None or "next" not in request.form:
+        return redirect(url_for(".figures", request_id=foi_request.id, queue=queue))
+    next_id = next_in_queue(db.session, queue, foi_request)
+    if next_id is None:
+        flash("That was the last council in the queue.", "success")
+        return redirect(url_for("figures.queue", campaign=queue))
+    return redirect(url_for(".figures", request_id=next_id, queue=queue))
 
 
 @bp.route("/<id:request_id>/figures", methods=["GET", "POST"])
@@ -187,7 +208,7 @@ def figures(request_id: int):
             errors = exc.errors
         else:
             flash(f"Figures saved: {result}." if result.changed else "No figures changed.", "success")
-            return redirect(url_for(".figures", request_id=request_id))
+            return _after_saving(foi_request)
     else:
         # Report the values' own problems too, without saving anything.
         try:

@@ -23,6 +23,7 @@ from ..services.read_cache import VersionedCache
 from ..services.report import Report, answer_text, build_report, show_figure, show_percent
 from ..services.report_details import pair_table as find_pair_table
 from ..services.report_details import question_table as find_question_table
+from ..services.report_display import source_of
 from ..services.report_exports import (
     FORMATS,
     export_chunks,
@@ -82,7 +83,9 @@ def question_table(campaign_id: int, question_code: str):
     table = find_question_table(db.session, campaign.id, question_code)
     if table is None:
         abort(404)
-    return render_template("reports/question_table.html", campaign=campaign, table=table, answer_text=answer_text)
+    return render_template(
+        "reports/question_table.html", campaign=campaign, table=table, answer_text=answer_text, source_of=source_of
+    )
 
 
 @bp.route("/campaigns/<id:campaign_id>/report/pairs/<id(min=0):pair_index>")

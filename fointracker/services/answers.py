@@ -319,6 +319,15 @@ def check_answers(
     clear)], or AnswersError listing every problem."""
     questions = {q.id: q for q in campaign_questions(session, foi_request.campaign_id)}
     attachments = request_attachment_ids(session, foi_request.id)
+    from_files = {
+        a.question_id: a
+        for a in session.scalars(
+            select(Answer).where(
+                Answer.request_id == foi_request.id,
+                (Answer.source_cell != "") | Answer.source_mapping_id.is_not(None),
+            )
+        )
+    }
     errors: dict[int, dict[str, str]] = {}
     planned: list[tuple[Question, dict | None]] = []
     for question_id, entry in entries.items():
@@ -365,17 +374,33 @@ def check_answers(
         if problems:
             errors[question_id] = problems
             continue
-        planned.append(
-            (
-                question,
-                values_from(
-                    parsed, raw=entry.raw, exemption=exemption, note=note, source_attachment_id=source, source_page=page
-                ),
-            )
+        values = values_from(
+            parsed, raw=entry.raw, exemption=exemption, note=note, source_attachment_id=source, source_page=page
         )
+        planned.append((question, kept_from_file(from_files.get(question_id), values, parsed)))
     if errors:
         raise AnswersError(errors, {qid: question_name(q) for qid, q in questions.items()})
     return planned
+
+
+def kept_from_file(existing: Answer | None, values: dict, parsed: ParsedAnswer) -> dict:
+    """A figure taken from a file (#17) that the grid posts back as it was shown (same text, state,
+    exemption and document) keeps its value and provenance: the text is the cell's, and the value
+    has the file's unit applied, so parsing the text again would lose both. A note or page may
+    change with it. Anything retyped is a typed figure: `values`, without provenance."""
+    if existing is None:
+        return values
+    unchanged = (
+        values["raw"] == (existing.raw or "")
+        and parsed.state.value == existing.state
+        and values["exemption"] == (existing.exemption or "")
+        and values["source_attachment_id"] == existing.source_attachment_id
+    )
+    if not unchanged:
+        return values
+    kept = answer_content(existing)
+    kept.update(note=values["note"], source_page=values["source_page"])
+    return kept
 
 
 def save_answers(

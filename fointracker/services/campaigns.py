@@ -23,6 +23,7 @@ CAMPAIGN_FIELDS = (
     "follow_up_templates",
     "mail_from",
     "auto_confirm_acknowledgements",
+    "double_entry",
 )
 # The form's fields for the follow-up letters' wording (stored together in follow_up_templates).
 FOLLOW_UP_FIELDS = {kind: f"follow_up_{kind.value}" for kind in FollowUp}
@@ -97,6 +98,8 @@ def save_campaign(
         values["mail_from"] = (values["mail_from"] or "").strip().lower()
     if "auto_confirm_acknowledgements" in values:
         values["auto_confirm_acknowledgements"] = bool(values["auto_confirm_acknowledgements"])
+    if "double_entry" in values:
+        values["double_entry"] = bool(values["double_entry"])
     if "aggregation_group" in values:  # blank: in no group (NULL), so blanks never match each other
         values["aggregation_group"] = values["aggregation_group"].strip()[:80] or None
     _check(session, values, campaign.id if campaign else None, webhook_allowed_hosts)

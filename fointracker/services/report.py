@@ -38,6 +38,7 @@ from ..domain.report_statistics import (
     tally_answers,
 )
 from ..models import Campaign
+from .double_entry import double_entry_counts
 from .report_answers import (
     Period,
     QuestionInfo,
@@ -155,7 +156,7 @@ def build_report(session: Session, campaign: Campaign, today: date | None = None
             report.pairs.append(
                 PairReport(index, before, after, found.overall, found.by_region, found.by_type, found.top_cuts)
             )
-    report.methodology = methodology(report)
+    report.methodology = methodology(report, double_entry_counts(session, campaign))
     return report
 
 

@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session, aliased
 
 from ..domain.figures import QuestionType
 from ..domain.report_statistics import VALUE_STATES, PairCouncilRow, largest_cut_first, pair_rows, tally_answers
-from ..models import Answer, Authority, FoiRequest, Question
+from ..models import Answer, Attachment, Authority, FoiRequest, Question
 from ..models.figures import exact_figure
+
+SourceDocument = aliased(Attachment, name="source_document")
 
 # ---------------------------------------------------------------- questions
 
@@ -190,6 +192,17 @@ def _answer_as_shown(a) -> tuple:
     return (a.state, a.value_number, a.bound_low, a.bound_high, a.value_bool, a.value_text, a.raw, a.exemption, a.note)
 
 
+def _answer_source(a) -> tuple:
+    """A figure's provenance (#17): the document's name (outer-joined as `SourceDocument`), the
+    sheet or table, the cell and the unit applied; domain.provenance.source_text puts them in words."""
+    return (
+        SourceDocument.original_name.label("source_document"),
+        a.source_sheet,
+        a.source_cell,
+        a.source_unit,
+    )
+
+
 def council_answers_statement(campaign_id: int) -> Select:
     """One row per council (request) and question, with the answer if there is one, in
     council order: the tidy table, and the source of the wide one."""
@@ -214,11 +227,13 @@ def council_answers_statement(campaign_id: int) -> Select:
             Question.period_label,
             Question.qtype,
             *_answer_as_shown(a),
+            *_answer_source(a),
         )
         .select_from(FoiRequest)
         .join(Authority, Authority.id == FoiRequest.authority_id)
         .join(Question, Question.campaign_id == FoiRequest.campaign_id)
         .outerjoin(a, and_(a.request_id == FoiRequest.id, a.question_id == Question.id))
+        .outerjoin(SourceDocument, SourceDocument.id == a.source_attachment_id)
         .where(request_filter(campaign_id))
         .order_by(Authority.short_name, Authority.code, FoiRequest.id, Question.position, Question.id)
     )
@@ -236,10 +251,12 @@ def question_council_rows(session: Session, campaign_id: int, question_id: int |
             Authority.region,
             Authority.type_name,
             *_answer_as_shown(a),
+            *_answer_source(a),
         )
         .select_from(a)
         .join(FoiRequest, FoiRequest.id == a.request_id)
         .join(Authority, Authority.id == FoiRequest.authority_id)
+        .outerjoin(SourceDocument, SourceDocument.id == a.source_attachment_id)
         .where(FoiRequest.campaign_id == campaign_id)
         .order_by(a.question_id, Authority.short_name, Authority.code, FoiRequest.id)
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..domain.figures import AnswerState, QuestionType, format_number
+from ..domain.provenance import source_text
 from ..domain.report_statistics import MONEY_PLACES, VALUE_STATES
 
 
@@ -51,3 +52,8 @@ def answer_text(qtype: str, state: str | None, number, low, high, boolean, text:
             return "Yes" if boolean else "No"
         return text or raw
     return AnswerState(state).label
+
+
+def source_of(row) -> str:
+    """Where a per-council row's figure was taken from ("budget.xlsx, Budget!C7 (£000s)"), "" if typed."""
+    return source_text(row.source_document, row.source_sheet or "", row.source_cell or "", row.source_unit or "")

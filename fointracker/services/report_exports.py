@@ -45,7 +45,7 @@ from .report_answers import (
     iter_rows,
     question_council_rows,
 )
-from .report_display import answer_text, show_figure, show_percent
+from .report_display import answer_text, show_figure, show_percent, source_of
 
 TIDY_COLUMNS = (
     "council_code",
@@ -64,6 +64,7 @@ TIDY_COLUMNS = (
     "state",
     "exemption",
     "note",
+    "source",  # a figure's provenance (#17): "budget.xlsx, Budget!C7 (£000s)"; "" if typed
 )
 COUNCIL_COLUMNS = ("council_code", "gss_code", "council", "region", "council_type")
 NO_ANSWER = "no_answer"
@@ -156,6 +157,7 @@ def tidy_rows(session: Session, campaign_id: int) -> Iterator[tuple]:
             row.state or NO_ANSWER,
             row.exemption,
             row.note,
+            source_of(row),
         )
 
 
@@ -565,6 +567,7 @@ def _answers_sheet(workbook, session: Session, campaign_id: int) -> None:
             row.state or NO_ANSWER,
             row.exemption,
             row.note,
+            source_of(row),
             formats={10: number_format, 11: number_format, 12: number_format},
         )
 
@@ -671,4 +674,5 @@ def page_context(session: Session, campaign: Campaign, standalone: bool = False,
         "show_figure": show_figure,
         "show_percent": show_percent,
         "answer_text": answer_text,
+        "source_of": source_of,
     }

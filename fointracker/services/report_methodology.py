@@ -11,6 +11,7 @@ from ..formatting import uk_date
 from .report_display import show_percent
 
 if TYPE_CHECKING:
+    from .double_entry import DoubleEntryCounts
     from .report import Report
 
 
@@ -21,14 +22,30 @@ class Methodology:
     when: str
     response_rate: str
     caveats: list[str]
+    double_entry: str = ""  # how many figures were entered twice (#17); "" when the campaign never used it
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (plural or word + 's')}"
 
 
-def methodology(report: Report) -> Methodology:
-    """What was asked, of whom, when, the response rate and the caveats, in words."""
+def double_entry_statement(counts: DoubleEntryCounts | None) -> str:
+    """ "N of M figures were entered twice by different people; K mismatches were settled." """
+    if counts is None:
+        return ""
+    text = (
+        f"{counts.entered_twice:,} of {_plural(counts.figures, 'figure')} "
+        f"{'was' if counts.entered_twice == 1 else 'were'} entered twice by different people; "
+        f"{_plural(counts.settled, 'mismatch', 'mismatches')} {'was' if counts.settled == 1 else 'were'} settled"
+    )
+    if counts.waiting:
+        text += f"; {_plural(counts.waiting, 'mismatch', 'mismatches')} {'waits' if counts.waiting == 1 else 'wait'} to be settled"
+    return text + "."
+
+
+def methodology(report: Report, double_entry: DoubleEntryCounts | None = None) -> Methodology:
+    """What was asked, of whom, when, the response rate and the caveats, in words; with the
+    double entry's counts (services.double_entry), how many figures were entered twice."""
     o = report.responses.overall
     questions = report.question_infos
     if questions:
@@ -105,4 +122,4 @@ def methodology(report: Report) -> Methodology:
         "Money is rounded to the penny and other figures to six decimal places after adding up; "
         "quartiles are interpolated (the method of Excel's QUARTILE.INC)."
     )
-    return Methodology(asked, of_whom, when, response_rate, caveats)
+    return Methodology(asked, of_whom, when, response_rate, caveats, double_entry_statement(double_entry))

@@ -53,6 +53,7 @@ CAMPAIGN_SCOPED = frozenset(
         "outbox_id",
         "message_id",
         "file_id",
+        "mapping_id",
     }
 )
 
@@ -128,6 +129,13 @@ ACCESS: dict[str, Access] = {
     "foi_requests.figures": Access(get=LOGGED_IN, post=REQUEST_EDIT),
     # Checking a figure: anyone who enters figures or writes the report.
     "foi_requests.verify": Access(post=REQUEST_EDIT | REPORT_EDIT),
+    # Entry at speed (#17): the figures queue for everyone; verifying many at once and settling
+    # double-entry mismatches as checking one figure; a second entry is entering figures.
+    "figures.queue": Access(get=LOGGED_IN),
+    "figures.bulk_verify": Access(get=REQUEST_EDIT | REPORT_EDIT, post=REQUEST_EDIT | REPORT_EDIT),
+    "figures.second_entry": Access(get=REQUEST_EDIT, post=REQUEST_EDIT),
+    "figures.mismatches": Access(get=REQUEST_EDIT | REPORT_EDIT),
+    "figures.settle_mismatch": Access(post=REQUEST_EDIT | REPORT_EDIT),
     # The council register: everyone reads; admins correct it.
     "authorities.index": Access(get=LOGGED_IN),
     "authorities.show": Access(get=LOGGED_IN),
@@ -160,6 +168,17 @@ ACCESS: dict[str, Access] = {
     "mail.correct": Access(post=REQUEST_EDIT),
     "mail.dismiss_step": Access(post=REQUEST_EDIT),
     "mail.assign_to_request": Access(post=REQUEST_EDIT),
+    # Figures from files (#17): whoever may see the campaign reads a document's tables; those who
+    # enter figures confirm its unit and take figures from it.
+    "figures.viewer": Access(get=LOGGED_IN),
+    "figures.confirm_file_unit": Access(post=REQUEST_EDIT),
+    "figures.take_cell": Access(post=REQUEST_EDIT),
+    # Saved mappings (#17): members list them; those who enter figures save, preview, accept, delete.
+    "figures.mappings": Access(get=LOGGED_IN),
+    "figures.save_file_mapping": Access(post=REQUEST_EDIT),
+    "figures.mapping_preview": Access(get=REQUEST_EDIT),
+    "figures.accept_mapping": Access(post=REQUEST_EDIT),
+    "figures.delete_file_mapping": Access(post=REQUEST_EDIT),
 }
 
 # POSTs that change what later cells need run last, logging out very last.

@@ -105,6 +105,21 @@ def payloads(world, kent_id: int, stamp: str) -> dict[str, dict]:
         "mail.confirm_step": {},
         "mail.correct": {"kind": "note", "occurred_on": today, "note": "Forged"},
         "mail.dismiss_step": {},
+        # The world's document is a CSV: "Net budget (£000s)" and "1,234" in B1 (world.py).
+        "figures.confirm_file_unit": {"unit": "thousands"},
+        "figures.take_cell": {"question": str(q["after"]), "grid": "sheet:CSV", "ref": "B1"},
+        # Saved mappings (#17): saved from the figure take_cell took (FIRST), the world's deleted.
+        "figures.save_file_mapping": {"name": "Forged", "by": "cell", "scope": "campaign"},
+        "figures.accept_mapping": {"mapping": str(world.params["mapping_id"]), "request": str(world.request_ids[0])},
+        "figures.delete_file_mapping": {},
+        # The world's four answers were saved together: their ids follow answer_id (verified first, below).
+        "figures.bulk_verify": {
+            "campaign": str(world.campaign_id),
+            "ids": [str(world.params["answer_id"] + n) for n in range(4)],
+            "action": "selected",
+        },
+        "figures.second_entry": {f"q{q['before']}-value": "1"},
+        "figures.settle_mismatch": {"choice": "second"},
     }
 
 
@@ -218,10 +233,16 @@ WRITES_NO_ROW = {
     # correct or dismiss.
     "mail.correct",
     "mail.dismiss_step",
+    # The world's campaign has no double entry (#17): no second entry to make, no mismatch to settle.
+    "figures.second_entry",
+    "figures.settle_mismatch",
+    # Every council of the world with a reply has figures: none is left for a saved mapping to fill.
+    "figures.accept_mapping",
 }
 # Verify the staff member's figure before the admin re-enters it (nobody verifies their own);
 # those that take away what others need, last.
-FIRST = ("foi_requests.verify",)
+# A figure taken from the world's spreadsheet first, for "Save as mapping" to save.
+FIRST = ("foi_requests.verify", "figures.confirm_file_unit", "figures.take_cell")
 LAST = (
     "campaigns.delete_question_view",
     "foi_requests.remove",

@@ -157,6 +157,9 @@ def build_world(app, users: dict[str, int], text: Text = plain) -> World:
         )
         store = FileStore.from_config(app.config)
         attach(s, response, [upload], store, app.config["MAX_CONTENT_LENGTH"], users["staff"])
+        # A council's figures as a spreadsheet (#17): the file viewer's document (params["attachment_id"]).
+        sheet = FileStorage(io.BytesIO('Net budget (£000s),"1,234"\n'.encode()), filename="Figures 2011.csv")
+        attach(s, response, [sheet], store, app.config["MAX_CONTENT_LENGTH"], users["staff"])
         s.commit()
         # Sent a few days ago: its deadline is ahead, so its owner's reminders are planned.
         waiting = new_request(hampshire, today - timedelta(days=3), users["staff"], "request2")
@@ -271,10 +274,23 @@ def build_world(app, users: dict[str, int], text: Text = plain) -> World:
             config=app.config,
         ).message
         s.commit()
-        attachment_id = response.attachments[0].id
+        attachment_id = max(a.id for a in response.attachments)  # the spreadsheet (the viewer reads it)
         answer_id = s.scalar(select(Answer.id).where(Answer.question_id == before.id))
         closure_id = s.scalar(select(ClosureDay.id))
+        # A saved mapping of the campaign's (#17): params["mapping_id"].
+        from fointracker.models import FileMapping
+
+        rule = {
+            "question": before.code,
+            "by": "label",
+            "label": text("mapping.label", "Net budget"),
+            "direction": "right",
+        }
+        mapping = FileMapping(campaign_id=campaign.id, name=text("mapping.name", "Budget template"), rules=[rule])
+        s.add(mapping)
+        s.commit()
         params = {
+            "mapping_id": mapping.id,
             "campaign_id": campaign.id,
             "request_id": answered.id,
             "event_id": event.id,

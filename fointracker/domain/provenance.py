@@ -1,0 +1,31 @@
+"""A figure's provenance in words (#17): "budget.xlsx, Budget!C7 (£000s)". Shared by the entry
+grid, the file viewer, the report's per-council tables and the tidy CSV's `source` column."""
+
+from __future__ import annotations
+
+import re
+
+# Short forms of domain.units' codes, as people write them beside a figure ("units": nothing to say).
+UNIT_SHORT = {"thousands": "£000s", "millions": "£m"}
+
+_TABLE_POSITION = re.compile(r"^R(\d+)C(\d+)$")
+
+
+def position_text(sheet: str, cell: str) -> str:
+    """Where in the file: "Budget!C7" in a sheet, "Page 2, table 1, row 3, column 2" in a PDF or Word table."""
+    if not cell:
+        return sheet
+    found = _TABLE_POSITION.match(cell)
+    if found:
+        where = f"row {found.group(1)}, column {found.group(2)}"
+        return f"{sheet}, {where}" if sheet else where
+    return f"{sheet}!{cell}" if sheet else cell
+
+
+def source_text(document: str | None, sheet: str, cell: str, unit: str) -> str:
+    """The whole provenance in one line; "" for a typed figure (no sheet or cell)."""
+    if not (sheet or cell):
+        return ""
+    text = ", ".join(part for part in (document or "", position_text(sheet, cell)) if part)
+    short = UNIT_SHORT.get(unit or "")
+    return f"{text} ({short})" if short else text

@@ -1,0 +1,503 @@
+"""Saved mappings (#17): what a person did on one council's file, saved, previewed on every
+returned file that has no figures yet, and accepted council by council.
+
+The rules themselves are domain.file_mappings'. Here: saving them from the answers taken from a
+file (their provenance says where each came from), finding the files still without figures,
+previewing a mapping on them (a council's own mapping, from this or an earlier campaign, wins
+over the campaign's general one, question by question, matched by code), and accepting the
+preview: every file is read again from the store (nothing posted is trusted), and a council's
+figures are written all or none, through services.answers.write_answer, audited like typed entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from ..domain.figures import FigureError, ParsedAnswer
+from ..domain.file_mappings import Found, MappingError, Rule, apply_rules, label_for, rules_from_json, rules_to_json
+from ..domain.lifecycle import FIGURE_OUTCOMES
+from ..domain.text import control_character, replace_control_characters
+from ..domain.units import UNITS, Unit
+from ..file_tables import FileTables, TablesError, can_read
+from ..models import Answer, Attachment, Campaign, FileMapping, FoiRequest, Question, RequestEvent
+from .answers import campaign_questions, sync_figures_entered, values_from, write_answer
+from .audit import record
+from .file_figures import SCALED_TYPES, cell_problem, confirm_unit, parse_cell, read_file
+
+MAX_NAME = 200
+#: Files read by one preview or acceptance (the issue's benchmark: 150 spreadsheets of ~50 KB).
+MAX_FILES = 150
+SCOPES = ("campaign", "council")
+
+__all__ = ["MappingError", "accept", "delete_mapping", "files_without_figures", "preview", "save_mapping"]
+
+
+# ------------------------------------------------------------------------------ saving a mapping
+
+
+@dataclass
+class Saved:
+    mappings: list[FileMapping]
+    notes: list[str] = field(default_factory=list)  # rules saved by cell though a label was asked for
+
+
+def taken_from_file(session: Session, foi_request: FoiRequest, attachment: Attachment) -> list[tuple[Answer, Question]]:
+    """The request's answers taken from `attachment` (those with a cell in their provenance)."""
+    return list(
+        session.execute(
+            select(Answer, Question)
+            .join(Question, Question.id == Answer.question_id)
+            .where(
+                Answer.request_id == foi_request.id,
+                Answer.source_attachment_id == attachment.id,
+                Answer.source_cell != "",
+            )
+            .order_by(Question.position, Question.id)
+        ).all()
+    )
+
+
+def _check_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise MappingError("give the mapping a name (e.g. “Kent's budget template”)")
+    if len(name) > MAX_NAME:
+        raise MappingError(f"a name is at most {MAX_NAME} characters")
+    if control_character(name):
+        raise MappingError("the name contains an invisible control character: remove it")
+    return name
+
+
+def save_mapping(
+    session: Session,
+    campaign: Campaign,
+    foi_request: FoiRequest,
+    attachment: Attachment,
+    name: str,
+    by: str,
+    user_id: int | None,
+    store,
+    scopes: tuple[str, ...] = ("campaign",),
+) -> Saved:
+    """Save what was taken from `attachment` as a mapping: one rule per answer, by cell or by label
+    (the label that names the source cell; a cell no label names alone is saved by cell, and
+    said so). `scopes`: "council" (the council's own, reused by its files in later campaigns),
+    "campaign" (the campaign's general one), or both. A mapping of the same name and scope is
+    replaced. MappingError (nothing written) with the reason."""
+    name = _check_name(name)
+    if by not in ("cell", "label"):
+        raise MappingError("choose by cell or by label")
+    scopes = tuple(s for s in SCOPES if s in scopes)
+    if not scopes:
+        raise MappingError("choose this council's own mapping, the campaign's, or both")
+    if foi_request.campaign_id != campaign.id:
+        raise MappingError("that request is not one of this campaign's")
+    taken = taken_from_file(session, foi_request, attachment)
+    if not taken:
+        raise MappingError("no figure has been taken from this file yet: take them in the file viewer first")
+    tables = None
+    if by == "label":
+        try:
+            tables = read_file(session, attachment, store)
+        except TablesError as exc:
+            raise MappingError(f"the file cannot be read: {exc}") from None
+    rules, notes = [], []
+    for answer, question in taken:
+        rule = Rule(question.code, "cell", sheet=answer.source_sheet, cell=answer.source_cell)
+        if tables is not None:
+            grid = next((g for g in tables.grids if g.title == answer.source_sheet), None)
+            label = label_for(grid, answer.source_cell) if grid is not None else None
+            if label is not None:
+                rule = Rule(question.code, "label", label=label[0], direction=label[1])
+            else:
+                notes.append(
+                    f"{question.code}: no label names {answer.source_sheet}!{answer.source_cell} alone, "
+                    "so it is found by its cell"
+                )
+        rules.append(rule)
+    data = rules_to_json(rules)
+    mappings = []
+    for scope in scopes:
+        authority_id = foi_request.authority_id if scope == "council" else None
+        mapping = session.scalar(
+            select(FileMapping).where(
+                FileMapping.campaign_id == campaign.id,
+                FileMapping.authority_id.is_(None)
+                if authority_id is None
+                else FileMapping.authority_id == authority_id,
+                FileMapping.name == name,
+            )
+        )
+        if mapping is None:
+            mapping = FileMapping(
+                campaign_id=campaign.id,
+                authority_id=authority_id,
+                name=name,
+                unit="",
+                rules=data,
+                created_by_id=user_id,
+            )
+            session.add(mapping)
+            session.flush()
+            record(
+                session,
+                user_id=user_id,
+                entity_type="file_mapping",
+                entity_id=mapping.id,
+                action="created",
+                after={"name": name, "authority_id": authority_id, "rules": data},
+            )
+        else:
+            before = {"rules": mapping.rules}
+            mapping.rules = data
+            record(
+                session,
+                user_id=user_id,
+                entity_type="file_mapping",
+                entity_id=mapping.id,
+                action="updated",
+                before=before,
+                after={"rules": data},
+            )
+        mappings.append(mapping)
+    session.flush()
+    return Saved(mappings, notes)
+
+
+def campaign_mappings(session: Session, campaign: Campaign) -> list[FileMapping]:
+    """The campaign's mappings: the general ones first, then the councils' own, by name."""
+    return list(
+        session.scalars(
+            select(FileMapping)
+            .where(FileMapping.campaign_id == campaign.id)
+            .order_by(FileMapping.authority_id.is_not(None), FileMapping.name, FileMapping.id)
+        )
+    )
+
+
+def delete_mapping(session: Session, mapping: FileMapping, user_id: int | None) -> int:
+    """Delete the mapping; the answers it took keep their figures and the rest of their provenance,
+    and forget the mapping (answer.source_mapping_id has no foreign key). Returns how many."""
+    cleared = session.execute(
+        update(Answer).where(Answer.source_mapping_id == mapping.id).values(source_mapping_id=None)
+    ).rowcount
+    record(
+        session,
+        user_id=user_id,
+        entity_type="file_mapping",
+        entity_id=mapping.id,
+        action="deleted",
+        before={"name": mapping.name, "authority_id": mapping.authority_id, "rules": mapping.rules},
+        after={"answers_forgetting_it": cleared},
+    )
+    session.delete(mapping)
+    session.flush()
+    return cleared
+
+
+# ------------------------------------------------------------------------------ files without figures
+
+
+@dataclass
+class CouncilFiles:
+    request: FoiRequest
+    documents: list[Attachment]
+
+
+def files_without_figures(
+    session: Session, campaign: Campaign, request_ids: list[int] | None = None
+) -> list[CouncilFiles]:
+    """The councils whose reply has come (a response on the timeline, or an outcome with figures) with documents
+    the viewer can read, and no answer yet: oldest reply first. `request_ids`: only those."""
+    has_answers = exists(select(Answer.id).where(Answer.request_id == FoiRequest.id))
+    responded = exists(
+        select(RequestEvent.id).where(
+            RequestEvent.request_id == FoiRequest.id, RequestEvent.kind == "response_received"
+        )
+    )
+    query = (
+        select(FoiRequest)
+        .options(joinedload(FoiRequest.authority))
+        .where(
+            FoiRequest.campaign_id == campaign.id,
+            or_(FoiRequest.responded_on.is_not(None), FoiRequest.outcome.in_(FIGURE_OUTCOMES), responded),
+            ~has_answers,
+        )
+        .order_by(FoiRequest.responded_on.is_(None), FoiRequest.responded_on, FoiRequest.id)
+    )
+    if request_ids is not None:
+        query = query.where(FoiRequest.id.in_(request_ids[: MAX_FILES * 4]))
+    requests = list(session.scalars(query))
+    documents: dict[int, list[Attachment]] = {}
+    for request_id, attachment in session.execute(
+        select(RequestEvent.request_id, Attachment)
+        .join(RequestEvent, Attachment.event_id == RequestEvent.id)
+        .join(FoiRequest, RequestEvent.request_id == FoiRequest.id)
+        .where(FoiRequest.campaign_id == campaign.id, ~has_answers)
+        .order_by(RequestEvent.occurred_on, Attachment.id)
+    ):
+        if can_read(attachment.original_name):
+            documents.setdefault(request_id, []).append(attachment)
+    return [CouncilFiles(r, documents[r.id]) for r in requests if r.id in documents]
+
+
+# ------------------------------------------------------------------------------ preview
+
+
+@dataclass
+class Value:
+    question: Question
+    attachment: Attachment
+    sheet: str
+    ref: str
+    raw: str
+    unit: Unit | None  # applied (money, count, decimal questions); None for others
+    mapping_id: int
+    parsed: ParsedAnswer | None = None
+    problem: str = ""  # why the cell is not an answer to the question
+
+
+@dataclass
+class CouncilPreview:
+    request: FoiRequest
+    documents: list[Attachment]
+    values: list[Value] = field(default_factory=list)
+    missing: list[tuple[Question, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # files that could not be read
+    own_mapping: FileMapping | None = None  # the council's own, when it has one
+
+    @property
+    def refusal(self) -> str:
+        """Why the council's figures cannot be accepted; "" when they can."""
+        bad = [v for v in self.values if v.parsed is None]
+        if bad:
+            return "; ".join(f"{v.question.code}: {v.problem}" for v in bad)
+        if not self.values:
+            return "no figure was found in its files"
+        return ""
+
+
+@dataclass
+class Preview:
+    councils: list[CouncilPreview]
+    more: int = 0  # councils waiting beyond MAX_FILES files
+    without_mapping: int = 0  # councils with neither their own mapping nor a general one to apply
+
+    @property
+    def acceptable(self) -> list[CouncilPreview]:
+        return [c for c in self.councils if not c.refusal]
+
+
+def own_mappings(session: Session, campaign: Campaign, authority_ids: set[int]) -> dict[int, list[FileMapping]]:
+    """Each council's own mappings, from this campaign or an earlier one: this campaign's first,
+    then the most recently changed."""
+    if not authority_ids:
+        return {}
+    found: dict[int, list[FileMapping]] = {}
+    for mapping in session.scalars(
+        select(FileMapping)
+        .join(Campaign, Campaign.id == FileMapping.campaign_id)
+        .where(
+            FileMapping.authority_id.in_(authority_ids),
+            or_(FileMapping.campaign_id == campaign.id, Campaign.created_at <= campaign.created_at),
+        )
+        .order_by(FileMapping.campaign_id != campaign.id, FileMapping.updated_at.desc(), FileMapping.id.desc())
+    ):
+        found.setdefault(mapping.authority_id, []).append(mapping)
+    return found
+
+
+def _rules(mappings: list[FileMapping], codes: set[str]) -> dict[str, tuple[Rule, int]]:
+    """{question code: (rule, mapping id)}: the first mapping with a rule for a question wins;
+    rules for questions the campaign does not ask are left out. Unreadable stored rules are skipped."""
+    rules: dict[str, tuple[Rule, int]] = {}
+    for mapping in mappings:
+        try:
+            parsed = rules_from_json(mapping.rules)
+        except MappingError:
+            continue
+        for rule in parsed:
+            if rule.question in codes and rule.question not in rules:
+                rules[rule.question] = (rule, mapping.id)
+    return rules
+
+
+def _unit(attachment: Attachment, tables: FileTables, grid_key: str, mapping_unit: str) -> Unit:
+    """The unit confirmed for the file; else the one the figure's own sheet (or table) states: a
+    staff sheet beside a "£m" budget sheet is not in millions; else the mapping's; else as shown.
+    The preview shows each figure's unit, for the person to check before accepting."""
+    if attachment.figures_unit in UNITS:
+        return UNITS[attachment.figures_unit]
+    grid = tables.grid(grid_key)
+    return (grid.unit if grid is not None else None) or UNITS.get(mapping_unit) or UNITS["units"]
+
+
+def _council_preview(
+    session: Session, council: CouncilFiles, rules: dict[str, tuple[Rule, int]], questions: list[Question], store, units
+) -> CouncilPreview:
+    preview = CouncilPreview(council.request, council.documents)
+    read: list[tuple[Attachment, FileTables]] = []
+    for attachment in council.documents:
+        try:
+            read.append((attachment, read_file(session, attachment, store)))
+        except TablesError as exc:
+            preview.problems.append(f"{attachment.original_name}: {exc}")
+    ordered = [(q, rules[q.code]) for q in questions if q.code in rules]
+    results = [
+        (attachment, tables, apply_rules(tables, [rule for _q, (rule, _m) in ordered])) for attachment, tables in read
+    ]
+    for index, (question, (_rule, mapping_id)) in enumerate(ordered):
+        hit = next(
+            ((a, t, found[index]) for a, t, found in results if isinstance(found[index], Found)),
+            None,
+        )
+        if hit is None:
+            if not results:
+                preview.missing.append((question, "no file could be read"))
+            else:
+                attachment, _t, found = results[0]
+                why = found[index].why
+                if len(results) > 1:
+                    why = f"{why} (in any of its {len(results)} files)"
+                preview.missing.append((question, why))
+            continue
+        attachment, tables, found = hit
+        text = replace_control_characters(found.text.strip())
+        unit = _unit(attachment, tables, found.grid_key, units.get(mapping_id, ""))
+        scaled = question.qtype in SCALED_TYPES
+        value = Value(question, attachment, found.sheet, found.ref, text, unit if scaled else None, mapping_id)
+        try:
+            value.parsed = parse_cell(question, text, unit)
+        except FigureError as exc:
+            value.problem = cell_problem(question, found.ref, text, exc)
+        preview.values.append(value)
+    return preview
+
+
+def preview(
+    session: Session, campaign: Campaign, mapping: FileMapping | None, store, request_ids: list[int] | None = None
+) -> Preview:
+    """The mapping applied to every council still without figures (at most MAX_FILES files): per
+    council, each value found and what was not. `mapping` None: the councils' own mappings only.
+    A council's own mapping wins over `mapping` for the questions it has a rule for; a mapping of
+    one council applies to that council alone."""
+    questions = campaign_questions(session, campaign.id)
+    codes = {q.code for q in questions}
+    waiting = files_without_figures(session, campaign, request_ids)
+    if mapping is not None and mapping.authority_id is not None:
+        waiting = [c for c in waiting if c.request.authority_id == mapping.authority_id]
+    own = own_mappings(session, campaign, {c.request.authority_id for c in waiting})
+    units = {m.id: m.unit for ms in own.values() for m in ms}
+    if mapping is not None:
+        units[mapping.id] = mapping.unit
+    result = Preview([])
+    files = 0
+    for council in waiting:
+        council_own = own.get(council.request.authority_id, [])
+        rules = _rules([*council_own, *([mapping] if mapping is not None else [])], codes)
+        if not rules:
+            result.without_mapping += 1
+            continue
+        if files + len(council.documents) > MAX_FILES:
+            result.more += 1
+            continue
+        files += len(council.documents)
+        shown = _council_preview(session, council, rules, questions, store, units)
+        shown.own_mapping = council_own[0] if council_own else None
+        result.councils.append(shown)
+    return result
+
+
+# ------------------------------------------------------------------------------ accepting
+
+
+@dataclass
+class Accepted:
+    written: list[tuple[FoiRequest, int]] = field(default_factory=list)  # (request, answers written)
+    refused: list[tuple[FoiRequest | None, str]] = field(default_factory=list)  # (request, why)
+
+    @property
+    def answers(self) -> int:
+        return sum(n for _r, n in self.written)
+
+
+def accept(
+    session: Session, campaign: Campaign, mapping: FileMapping | None, request_ids: list[int], store, user_id
+) -> Accepted:
+    """Write the chosen councils' figures as the preview shows them, reading every file again.
+    All or none per council: a council with a value that is not an answer to its question is not
+    written, with the reason; one that has figures by now (entered meanwhile) is left alone.
+    Each answer keeps its provenance and the mapping that found it, audited like typed entry."""
+    ids = sorted({i for i in request_ids if isinstance(i, int)})[:MAX_FILES]
+    shown = preview(session, campaign, mapping, store, ids)
+    result = Accepted()
+    previewed = {c.request.id for c in shown.councils}
+    for request_id in ids:
+        if request_id not in previewed:
+            request = session.get(FoiRequest, request_id)
+            known = request if request is not None and request.campaign_id == campaign.id else None
+            reason = "it has figures already, no returned file, or no mapping that applies"
+            result.refused.append((known, reason))
+    written_requests = []
+    for council in shown.councils:
+        if council.refusal:
+            result.refused.append((council.request, council.refusal))
+            continue
+        existing = {
+            a.question_id: a for a in session.scalars(select(Answer).where(Answer.request_id == council.request.id))
+        }
+        units_used: dict[int, set[str]] = {}
+        for value in council.values:
+            values = values_from(
+                value.parsed,
+                raw=value.raw,
+                exemption="",
+                note="",
+                source_attachment_id=value.attachment.id,
+                source_page="",
+            )
+            values.update(
+                source_sheet=value.sheet[:120],
+                source_cell=value.ref[:40],
+                source_unit=value.unit.code if value.unit is not None else "",
+                source_mapping_id=value.mapping_id,
+            )
+            write_answer(
+                session,
+                request_id=council.request.id,
+                question=value.question,
+                existing=existing.get(value.question.id),
+                values=values,
+                user_id=user_id,
+            )
+            if value.unit is not None:
+                units_used.setdefault(value.attachment.id, set()).add(value.unit.code)
+        _confirm_units(session, council, units_used, user_id)
+        result.written.append((council.request, len(council.values)))
+        written_requests.append(council.request)
+    session.flush()
+    sync_figures_entered(session, written_requests, user_id)
+    if mapping is not None and result.written:
+        record(
+            session,
+            user_id=user_id,
+            entity_type="file_mapping",
+            entity_id=mapping.id,
+            action="applied",
+            after={"request_ids": [r.id for r, _n in result.written], "answers": result.answers},
+        )
+    session.flush()
+    return result
+
+
+def _confirm_units(session: Session, council: CouncilPreview, units_used: dict[int, set[str]], user_id) -> None:
+    """Accepting a preview confirms the unit it showed for each file that had none confirmed (one
+    unit for the whole file; a file whose figures came in two units is left for the viewer)."""
+    for attachment in council.documents:
+        used = units_used.get(attachment.id, set())
+        if attachment.figures_unit or len(used) != 1:
+            continue
+        confirm_unit(session, attachment, next(iter(used)), user_id)
