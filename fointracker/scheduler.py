@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text, update
@@ -30,6 +31,7 @@ log = logging.getLogger("fointracker.scheduler")
 LEASE_NAME = "scheduler"
 LEASE_SECONDS = 90
 HEARTBEAT_SECONDS = 30
+STOP_POLL_SECONDS = 0.2  # how soon a stop request is noticed
 ADVISORY_LOCK_KEY = 0x464F4954  # "FOIT"
 
 
@@ -151,18 +153,21 @@ def heartbeat_status(session, now: datetime | None = None) -> dict:
 
 
 def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
-    """Block, running the sweep every few minutes (digests go out from the same sweep)."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    """Block, running the sweep every few minutes (digests go out from the same sweep), until
+    SIGTERM or Ctrl-C, or until the lease is lost."""
+    from apscheduler.schedulers.background import BackgroundScheduler
 
     from .delivery import Mailer, SmtpSettings
     from .services.outbox import Outbox, sweep
 
+    stop = _StopRequest()
     if threading.current_thread() is threading.main_thread():
-        # SIGTERM (systemd, docker stop, kill) stops it like Ctrl-C does: without this the
-        # process died on the spot, the SQLite lease stayed taken for LEASE_SECONDS and a
-        # restarted scheduler was refused as "another scheduler is running". Installed before the
-        # lock is taken, so that a SIGTERM while the jobs are set up lets go of it too.
-        signal.signal(signal.SIGTERM, _raise_system_exit)
+        # SIGTERM (systemd, docker stop, kill) and Ctrl-C only set a flag that the main thread
+        # polls. Raising from the handler was lost whenever the signal landed inside APScheduler,
+        # which logs and carries on after any exception while it hands a job to its pool (CI, stop
+        # 24). Installed before the lock is taken, so that a signal during set-up stops it too.
+        signal.signal(signal.SIGTERM, stop.request)
+        signal.signal(signal.SIGINT, stop.request)
     with app.app_context():
         lock = SchedulerLock(db.session)
         if not lock.acquire():
@@ -170,10 +175,10 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
             log.error("another scheduler is running (%s); this one stops", status)
             return 1
         outbox = letter_mailer = scheduler = None
-        try:  # from here on, however it stops (SIGTERM while the jobs are set up too), the lock is let go
+        try:  # from here on, however it stops, the lock is let go
             outbox = Outbox.from_config(app.config)
             letter_mailer = Mailer(SmtpSettings.from_config(app.config))
-            scheduler = BlockingScheduler(timezone="Europe/London")
+            scheduler = BackgroundScheduler(timezone="Europe/London")
 
             def sweep_job():
                 with app.app_context():
@@ -187,7 +192,7 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
                         summary = "sweep failed: see the scheduler's log"
                     if not lock.heartbeat(summary=summary):
                         log.error("lost the scheduler lease; stopping")
-                        scheduler.shutdown(wait=False)
+                        stop.request()
 
             def fee_lapse_job():
                 # Unpaid fees lapse (FOIA s.9(2), FOISA s.9(4); EIR: 60 working days): once a day
@@ -240,7 +245,7 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
                 with app.app_context():
                     if not lock.heartbeat():
                         log.error("lost the scheduler lease; stopping")
-                        scheduler.shutdown(wait=False)
+                        stop.request()
 
             scheduler.add_job(
                 sweep_job,
@@ -275,9 +280,10 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
                 id="mail_send",
             )
             log.info("scheduler started as %s; sweeping every %s minutes", lock.holder, sweep_minutes)
-            scheduler.start()
-        except (KeyboardInterrupt, SystemExit):
-            pass
+            if not stop.requested:  # a signal during set-up: no sweep starts
+                scheduler.start()
+            while scheduler.running and not stop.requested:
+                time.sleep(STOP_POLL_SECONDS)
         finally:
             if scheduler is not None and scheduler.running:
                 scheduler.shutdown(wait=True)  # let a sweep under way finish before letting go
@@ -287,6 +293,16 @@ def run_scheduler(app, sweep_minutes: float = 2.0) -> int:
             lock.release()
         log.info("scheduler stopped")
         return 0
+
+
+class _StopRequest:
+    """Set by a signal handler or a job thread; read by the main thread. A plain attribute, not a
+    threading.Event: setting an Event takes a lock the interrupted main thread may hold."""
+
+    requested = False
+
+    def request(self, _signum=None, _frame=None) -> None:
+        self.requested = True
 
 
 def _add_imap_job(scheduler, config, job) -> None:
@@ -315,7 +331,3 @@ def _add_imap_job(scheduler, config, job) -> None:
         id="imap",
     )
     log.info("polling %s every %s seconds", settings.describe(), seconds)
-
-
-def _raise_system_exit(_signum, _frame):
-    raise SystemExit(0)

@@ -144,6 +144,34 @@ def test_scheduler_process_delivers_refuses_a_second_and_stops_cleanly(
         lock.release()
 
 
+@pytest.mark.parametrize("moment", ["lease_taken", "jobs_starting"])
+def test_a_signal_at_any_moment_of_start_up_stops_the_scheduler(session, app, smtp_server, moment):
+    """A SIGTERM landing while APScheduler hands the first jobs to its pool was swallowed by it
+    (it logs and carries on after any exception there) and the scheduler ran on (CI, stop 24):
+    signals only set a flag the main thread polls, so every moment of start-up stops it."""
+    process = start_fointracker(app, "scheduler", "--sweep-minutes", "60", smtp=smtp_server)
+    try:
+        if moment == "lease_taken":
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not heartbeat_status(session).get("holder", "").endswith(
+                f":{process.pid}"
+            ):
+                session.rollback()
+                time.sleep(0.02)
+        elif moment == "jobs_starting":  # logged just before the scheduler hands out its first jobs
+            for line in process.stderr:
+                if "scheduler started" in line:
+                    break
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=60)
+    finally:
+        stop_process(process)
+    assert process.returncode == 0, err
+    assert "scheduler stopped" in err
+    session.rollback()
+    assert heartbeat_status(session).get("state", "stopped") == "stopped"
+
+
 def test_creating_the_app_and_serving_a_request_starts_no_scheduler(app, database_url, tmp_path):
     before = {t.ident for t in threading.enumerate()}
     app = create_app(
