@@ -266,6 +266,16 @@ def login_as(client, users):
 
 
 @pytest.fixture(autouse=True)
+def _no_findings_kept():
+    """What a mapping found in a file is kept per process (services/mapping_findings.py); a test
+    that changes how files are read must not see another test's findings."""
+    from fointracker.services.mapping_findings import forget
+
+    forget()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _every_campaign_open(request, monkeypatch):
     """Campaigns are the unit of access (fointracker/services/access.py): admins see every
     campaign, others only those they are members of. Tests written before that make campaigns

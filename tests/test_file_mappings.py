@@ -324,6 +324,36 @@ def test_accepting_is_all_or_nothing_per_council_audited_with_provenance(app, wo
         assert again.written == [] and "figures already" in again.refused[0][1]
 
 
+def test_accepting_after_the_preview_reads_no_file_again_and_writes_what_it_showed(app, world, users, monkeypatch):
+    """The findings of a preview are kept by the file's content and the rules
+    (services/mapping_findings.py): its accept reads nothing again; other rules read afresh."""
+    from fointracker.services import mapping_findings
+
+    take_kent(app, world, users["staff"])
+    [mapping_id], _ = save(app, world, users["staff"])
+    reads = []
+    real_read = mapping_findings.read_file
+    monkeypatch.setattr(mapping_findings, "read_file", lambda *a: reads.append(a[1].id) or real_read(*a))
+    with app.app_context():
+        s = db.session
+        campaign, mapping = s.get(Campaign, world.campaign_id), s.get(FileMapping, mapping_id)
+        shown = preview(s, campaign, mapping, store_of(app))
+        previewed = len(reads)
+        assert previewed == 5  # the five councils without figures, one file each
+        result = accept(s, campaign, mapping, [world.requests["CAM"]], store_of(app), users["coordinator"])
+        assert len(reads) == previewed  # nothing read again
+        [cam] = [c for c in shown.councils if c.request.id == world.requests["CAM"]]
+        written = {a.question_id: a for a in s.scalars(select(Answer).where(Answer.request_id == cam.request.id))}
+        assert [(written[v.question.id].source_cell, written[v.question.id].value_number) for v in cam.values] == [
+            (v.ref, v.parsed.number) for v in cam.values
+        ]
+        assert [r.authority.code for r, _n in result.written] == ["CAM"]
+        mapping.rules = [{**rule, "direction": "below"} for rule in mapping.rules]  # other rules: read again
+        preview(s, campaign, mapping, store_of(app))
+        assert len(reads) == previewed + 4
+        s.rollback()
+
+
 def test_a_councils_own_mapping_wins_and_is_reused_in_a_later_campaign(app, world, users):
     take_kent(app, world, users["staff"])
     save(app, world, users["staff"], by="cell", scopes=("council",), name="Kent's own")

@@ -5,11 +5,13 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fointracker.domain.figures import figure_from_cell
 from fointracker.file_tables import TableLimits, TablesError, can_read, read_tables, unit_for_cell
-from tests.figure_files.make import COUNCIL_BUDGETS, SPLIT_PDF_ROWS, make_all, sample
-from tests.test_spreadsheet_bounds import huge_dimension, lying_zip_bomb
+from tests.figure_files.make import COUNCIL_BUDGETS, MAKERS, SPLIT_PDF_ROWS, make_all, sample
+from tests.test_spreadsheet_bounds import MAIN, PARTS, huge_dimension, lying_zip_bomb, workbook
 
 
 def texts(grid):
@@ -218,3 +220,121 @@ def test_a_truncated_file_of_every_kind_gives_tables_error_or_reads():
                 read_tables(data[:cut], name)
             except TablesError:
                 pass
+
+
+# ------------------------------------------------------------------ a cell's text, the quick way
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True) | st.integers(min_value=-(10**16), max_value=10**16).map(float))
+@settings(max_examples=400, deadline=None)
+def test_a_whole_number_cell_reads_as_the_exact_path_reads_it(value):
+    """tabular._cell_text writes whole floats with str(int(...)) for speed; it must say what the
+    Decimal path (15 significant digits, no float noise) says, for every float."""
+    from decimal import Decimal
+
+    from fointracker.tabular import _cell_text
+
+    number = Decimal(f"{value:.15g}")
+    if not number.is_finite():
+        expected = str(value)
+    elif number != number.to_integral_value():
+        expected = f"{number.normalize():f}"
+    else:
+        expected = f"{number:.0f}"
+    assert _cell_text(value) == expected
+
+
+# ------------------------------------------------------------------ the sheet scan, two ways
+
+
+FAR = "XFD12000"  # a cell that would make calamine hold 196 million
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        f'<row r="12000"><c r="{FAR}"><v>1</v></c></row>',  # written plainly: the byte scan refuses it
+        f'<row r="12000"><c s="0" r="{FAR}"><v>1</v></c></row>',  # its reference not first
+        f"<row r='12000'><c r='{FAR}'><v>1</v></c></row>",  # single quotes
+        '<row r="12000"><c r="&#88;FD12000"><v>1</v></c></row>',  # the reference spelt with an entity
+        f'<row r="12000"><c  r="{FAR}"><v>1</v></c></row>',  # two spaces
+        f'<row r="12000"><x:c xmlns:x="{MAIN}" r="{FAR}"><x:v>1</x:v></x:c></row>',  # another prefix
+        f'<row r="12000"><c\nr="{FAR}"><v>1</v></c></row>',  # a newline for a space
+    ],
+    ids=["plain", "not-first", "single-quotes", "entity", "two-spaces", "prefixed", "newline"],
+)
+def test_a_far_cell_however_it_is_written_is_refused(row):
+    """The byte scan (tabular.SheetScan.of_bytes) reads sheets written as Excel writes them and
+    leaves any other spelling to the element scan: a far cell is refused however it is written."""
+    with pytest.raises(TablesError, match="column XFD|more than"):
+        read_tables(workbook(row), "hostile.xlsx")
+
+
+def workbook_sheet(inner: str) -> bytes:
+    """A minimal .xlsx whose one sheet holds `inner` as written."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, text in PARTS.items():
+            book.writestr(name, text)
+        book.writestr("xl/worksheets/sheet1.xml", f'<?xml version="1.0"?><worksheet xmlns="{MAIN}">{inner}</worksheet>')
+    return out.getvalue()
+
+
+def _both_scans(data: bytes):
+    from fointracker import tabular
+    from fointracker.file_tables.spreadsheets import _reading
+
+    limits = TableLimits()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for part in sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")):
+            xml = archive.read(part)
+            fast = tabular.SheetScan.of_bytes(xml, _reading(limits), {"1", "2", "3"})
+            slow_reading = _reading(limits)
+            slow = tabular.SheetScan(slow_reading, {"1", "2", "3"})
+            parser = tabular.expat.ParserCreate()
+            parser.StartElementHandler = slow.start
+            parser.Parse(xml, True)
+            yield part, fast, slow, slow_reading
+
+
+@pytest.mark.parametrize("name", [n for n in [*MAKERS, *COUNCIL_BUDGETS] if n.endswith(".xlsx")])
+def test_the_byte_scan_finds_what_the_element_scan_finds(name):
+    for part, fast, slow, _reading in _both_scans(sample(name)):
+        assert fast is not None, part  # openpyxl writes plainly
+        assert (fast.hidden_rows, fast.hidden_columns, fast.merged, fast.percent) == (
+            slow.hidden_rows, slow.hidden_columns, slow.merged, slow.percent,
+        ), part  # fmt: skip
+
+
+def test_the_byte_scan_reads_hidden_rows_columns_merges_and_percentages():
+    sheet = (
+        '<cols><col min="2" max="3" hidden="1"/></cols><sheetData>'
+        '<row r="1"><c r="A1" s="1"><v>0.5</v></c><c r="B1" s="0"><v>2</v></c><c r="C1" s="1"/></row>'
+        '<row r="4" hidden="1"><c r="A4" t="s" s="1"><v>0</v></c></row></sheetData>'
+        '<mergeCells count="1"><mergeCell ref="A6:B7"/></mergeCells>'
+    )
+    data = workbook_sheet(sheet)
+    [(_part, fast, slow, reading)] = list(_both_scans(data))
+    assert fast.hidden_rows == slow.hidden_rows == {4}
+    assert fast.hidden_columns == slow.hidden_columns == {2, 3}
+    assert fast.merged == slow.merged == [(6, 1, 7, 2)]
+    assert fast.percent == slow.percent == {(1, 1), (4, 1)}  # C1 is empty: nothing to show as a percentage
+    assert reading.cells == 3
+
+
+def test_reading_leaves_the_cycle_collector_as_it_was():
+    """read_tables holds the collector off while it reads (file_tables._collector_paused), and
+    gives it back however the read ends, or leaves it off if it was off."""
+    import gc
+
+    read_tables(sample("council_a_budget.xlsx"), "a.xlsx")
+    assert gc.isenabled()
+    with pytest.raises(TablesError):
+        read_tables(huge_dimension(), "wide.xlsx")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_tables(sample("council_a_budget.xlsx"), "a.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

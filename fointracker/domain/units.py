@@ -48,6 +48,12 @@ def unit_in(text: str | None) -> Unit | None:
     """The unit one heading's text states, or None."""
     if not text or len(text) > MAX_HEADING:
         return None
+    # Every pattern needs one of these: most cells are skipped without the regular expressions
+    # (bench_mappings: a sheet's first columns are searched for their unit, thousands of cells).
+    if "£" not in text and "000" not in text:
+        lowered = text.lower()
+        if "thousand" not in lowered and "million" not in lowered:
+            return None
     thousands, millions = _THOUSANDS.search(text), _MILLIONS.search(text)
     if thousands and (not millions or thousands.start() <= millions.start()):
         return UNITS["thousands"]

@@ -10,7 +10,10 @@ Readers by file type: spreadsheets.py (XLSX, XLS, ODS, CSV), pdf.py, word.py.
 
 from __future__ import annotations
 
+import gc
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..domain.units import Unit, detect_unit, unit_in
@@ -38,7 +41,7 @@ class TableLimits:
         return Limits(self.max_rows, self.max_columns, self.max_cells, self.max_unpacked_bytes, self.max_seconds)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # slots: a sheet holds thousands (bench_mappings)
 class Cell:
     ref: str  # "C7" in a sheet; "R3C2" (1-based row, column) in a PDF or Word table
     text: str  # as the file shows it (a formula's cached value; numbers without float noise; dates ISO)
@@ -122,17 +125,32 @@ def make_grid(
             continue
         spans[(top, left)] = (bottom - top + 1, right - left + 1)
         covered.update((r, c) for r in range(top, bottom + 1) for c in range(left, right + 1) if (r, c) != (top, left))
+    # Built for speed (bench_mappings: 150 files of ~10,000 cells): column letters once per
+    # column, and the merged and hidden look-ups only where the sheet has any.
+    letters = [column_letters(c) if sheet_refs else f"C{c}" for c in range(1, width + 1)]
+    plain = (1, 1)
     rows = []
     for r, row in enumerate(values, start=1):
+        row_hidden = r in hidden_rows
+        prefix = "" if sheet_refs else f"R{r}"
+        texts = row if len(row) == width else [*row, *[""] * (width - len(row))]
+        if not (spans or covered or hidden_columns):
+            rows.append(
+                [
+                    Cell(f"{prefix}{letter}{r}" if sheet_refs else f"{prefix}{letter}", text, row_hidden, plain, False)
+                    for letter, text in zip(letters, texts)
+                ]  # fmt: skip
+            )
+            continue
         cells = []
-        for c in range(1, width + 1):
+        for c, (letter, text) in enumerate(zip(letters, texts), start=1):
             is_covered = (r, c) in covered
             cells.append(
                 Cell(
-                    f"{column_letters(c)}{r}" if sheet_refs else f"R{r}C{c}",
-                    "" if is_covered or c > len(row) else row[c - 1],
-                    r in hidden_rows or c in hidden_columns,
-                    spans.get((r, c), (1, 1)),
+                    f"{letter}{r}" if sheet_refs else f"{prefix}{letter}",
+                    "" if is_covered else text,
+                    row_hidden or c in hidden_columns,
+                    spans.get((r, c), plain),
                     is_covered,
                 )
             )
@@ -165,6 +183,37 @@ def read_tables(data: bytes, filename: str, limits: TableLimits = TableLimits())
     """Every table in the file. Raises TablesError when it cannot be read."""
     if len(data) > limits.max_bytes:
         raise TablesError(f"the file is larger than {limits.max_bytes / (1024 * 1024):g} MB")
+    with _collector_paused():
+        return _read_tables(data, filename, limits)
+
+
+_pauses = 0
+_collector_was_on = True
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cycle collector held off while a file is read. A sheet makes ~10,000 cell
+    objects and the collector traversed them again and again: 40% of reading a council's file
+    (bench_mappings: 45 to 27 ms a file). Reading makes no reference cycles, so nothing waits
+    for the collector meanwhile; it runs as usual once the last concurrent read is done."""
+    global _pauses, _collector_was_on
+    with _pause_lock:
+        if _pauses == 0:
+            _collector_was_on = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _collector_was_on:
+                gc.enable()
+
+
+def _read_tables(data: bytes, filename: str, limits: TableLimits) -> FileTables:
     name = (filename or "").lower()
     if name.endswith(".csv"):
         from .spreadsheets import read_csv

@@ -88,53 +88,14 @@ def _xlsx_layouts(data: bytes, limits: TableLimits) -> dict[str, SheetLayout]:
 
 
 def _xlsx_sheet(archive, part: str, reading, percent_styles: set[str], limits: TableLimits) -> SheetLayout:
-    layout = SheetLayout()
-    place = {"row": 0, "column": 0, "style": None, "open": False, "width": 0}
-
-    def start(tag, attrs):
-        if tag == "row":
-            place["row"] = int(attrs["r"]) if attrs.get("r", "").isdigit() else place["row"] + 1
-            place["column"] = 0
-            if attrs.get("hidden") in ("1", "true") and place["row"] <= limits.max_rows:
-                layout.hidden_rows.add(place["row"])
-        elif tag == "c":
-            reference = tabular._REFERENCE.fullmatch(attrs.get("r", ""))
-            if reference:
-                place["column"] = tabular._column_number(reference.group(1))
-                place["row"] = int(reference.group(2))
-            elif attrs.get("r"):
-                raise tabular._Unreadable(f"cell reference {attrs['r'][:20]!r}")
-            else:
-                place["column"] += 1
-            place["style"], place["open"] = attrs.get("s"), True
-        elif tag in ("v", "is", "f") and place["open"]:  # a cell with something in it
-            place["open"] = False
-            row, column = place["row"], place["column"]
-            reading.cell(row, column, place["width"])
-            place["width"] = max(place["width"], column)
-            if place["style"] in percent_styles:
-                layout.percent.add((row, column))
-        elif tag == "col" and attrs.get("hidden") in ("1", "true"):
-            first, last = attrs.get("min", ""), attrs.get("max", "")
-            if first.isdigit() and last.isdigit():
-                layout.hidden_columns.update(range(int(first), min(int(last), limits.max_columns) + 1))
-        elif tag == "mergeCell":
-            if len(layout.merged) >= limits.max_merges:
-                raise tabular._Bound(f"more than {limits.max_merges:,} merged ranges in a sheet")
-            first, _, last = attrs.get("ref", "").partition(":")
-            a, b = tabular._REFERENCE.fullmatch(first), tabular._REFERENCE.fullmatch(last or first)
-            if a and b:
-                layout.merged.append(
-                    (
-                        int(a.group(2)),
-                        tabular._column_number(a.group(1)),
-                        int(b.group(2)),
-                        tabular._column_number(b.group(1)),
-                    )
-                )
-
-    tabular._parse(archive, part, reading, start)
-    return layout
+    scan = None
+    info = archive.getinfo(part)
+    if info.file_size <= limits.max_unpacked_bytes:  # checked by _checked_archive: held once in memory
+        scan = tabular.SheetScan.of_bytes(archive.read(part), reading, percent_styles, limits.max_merges)
+    if scan is None:
+        scan = tabular.SheetScan(reading, percent_styles, limits.max_merges)
+        tabular._parse(archive, part, reading, scan.start, raw=True)
+    return SheetLayout(scan.hidden_rows, scan.hidden_columns, scan.percent, scan.merged)
 
 
 # --- XLS (BIFF records inside an OLE file) ---------------------------------------------
@@ -334,10 +295,13 @@ def _calamine_tables(data: bytes, layouts: dict[str, SheetLayout], limits: Table
                     (top + 1, left + 1, bottom + 1, right + 1)
                     for (top, left), (bottom, right) in (sheet.merged_cell_ranges or [])[: limits.max_merges]
                 ]
-                texts = [
-                    [_cell_text(v, (r, c) in layout.percent) for c, v in enumerate(row, start=1)]
-                    for r, row in enumerate(values, start=1)
-                ]
+                if layout.percent:
+                    texts = [
+                        [_cell_text(v, (r, c) in layout.percent) for c, v in enumerate(row, start=1)]
+                        for r, row in enumerate(values, start=1)
+                    ]
+                else:
+                    texts = [[_cell_text(v) for v in row] for row in values]
                 hidden = layout.hidden or str(meta.visible).rsplit(".", 1)[-1] != "Visible"
                 tables.grids.append(
                     make_grid(

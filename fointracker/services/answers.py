@@ -262,17 +262,7 @@ def write_answer(
     if old is not None and all(old[k] == new[k] for k in CONTENT_FIELDS):
         return "unchanged"
     if existing is None:
-        answer = Answer(request_id=request_id, question_id=question.id, entered_by_id=user_id, **new)
-        session.add(answer)
-        session.flush()
-        record(
-            session,
-            user_id=user_id,
-            entity_type="answer",
-            entity_id=answer.id,
-            action="created",
-            after=_audit_state(answer_content(answer), question, request_id),
-        )
+        create_answers(session, [(request_id, question, values)], user_id)
         return "created"
     figure_changed = any(old[k] != new[k] for k in FIGURE_FIELDS)
     for key, value in new.items():
@@ -292,6 +282,26 @@ def write_answer(
         after=after,
     )
     return "updated"
+
+
+def create_answers(session: Session, items: list[tuple[int, Question, dict]], user_id: int | None) -> None:
+    """Create answers that do not exist yet, (request id, question, values) each, in one flush
+    (one batched INSERT: bench_mappings writes 1,500 at once), each audited as created."""
+    answers = [
+        Answer(request_id=request_id, question_id=question.id, entered_by_id=user_id, **content_of(values))
+        for request_id, question, values in items
+    ]
+    session.add_all(answers)
+    session.flush()
+    for answer, (request_id, question, _values) in zip(answers, items, strict=True):
+        record(
+            session,
+            user_id=user_id,
+            entity_type="answer",
+            entity_id=answer.id,
+            action="created",
+            after=_audit_state(answer_content(answer), question, request_id),
+        )
 
 
 def request_attachment_ids(session: Session, request_id: int) -> set[int]:

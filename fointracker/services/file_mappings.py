@@ -5,8 +5,8 @@ The rules themselves are domain.file_mappings'. Here: saving them from the answe
 file (their provenance says where each came from), finding the files still without figures,
 previewing a mapping on them (a council's own mapping, from this or an earlier campaign, wins
 over the campaign's general one, question by question, matched by code), and accepting the
-preview: every file is read again from the store (nothing posted is trusted), and a council's
-figures are written all or none, through services.answers.write_answer, audited like typed entry.
+preview: the rules are applied again (nothing posted is trusted; what they found in a file is
+kept by its content, services/mapping_findings.py), and a council's figures are written all or none, through services.answers.create_answers, audited like typed entry.
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..domain.figures import FigureError, ParsedAnswer
-from ..domain.file_mappings import Found, MappingError, Rule, apply_rules, label_for, rules_from_json, rules_to_json
+from ..domain.file_mappings import Found, MappingError, Rule, label_for, rules_from_json, rules_to_json
 from ..domain.lifecycle import FIGURE_OUTCOMES
 from ..domain.text import control_character, replace_control_characters
 from ..domain.units import UNITS, Unit
-from ..file_tables import FileTables, TablesError, can_read
+from ..file_tables import TablesError, can_read
 from ..models import Answer, Attachment, Campaign, FileMapping, FoiRequest, Question, RequestEvent
-from .answers import campaign_questions, sync_figures_entered, values_from, write_answer
+from .answers import campaign_questions, create_answers, sync_figures_entered, values_from
 from .audit import record
 from .file_figures import SCALED_TYPES, cell_problem, confirm_unit, parse_cell, read_file
+from .mapping_findings import FileFindings, findings
 
 MAX_NAME = 200
 #: Files read by one preview or acceptance (the issue's benchmark: 150 spreadsheets of ~50 KB).
@@ -325,48 +326,42 @@ def _rules(mappings: list[FileMapping], codes: set[str]) -> dict[str, tuple[Rule
     return rules
 
 
-def _unit(attachment: Attachment, tables: FileTables, grid_key: str, mapping_unit: str) -> Unit:
+def _unit(attachment: Attachment, grid_unit: Unit | None, mapping_unit: str) -> Unit:
     """The unit confirmed for the file; else the one the figure's own sheet (or table) states: a
     staff sheet beside a "£m" budget sheet is not in millions; else the mapping's; else as shown.
     The preview shows each figure's unit, for the person to check before accepting."""
     if attachment.figures_unit in UNITS:
         return UNITS[attachment.figures_unit]
-    grid = tables.grid(grid_key)
-    return (grid.unit if grid is not None else None) or UNITS.get(mapping_unit) or UNITS["units"]
+    return grid_unit or UNITS.get(mapping_unit) or UNITS["units"]
 
 
 def _council_preview(
     session: Session, council: CouncilFiles, rules: dict[str, tuple[Rule, int]], questions: list[Question], store, units
 ) -> CouncilPreview:
     preview = CouncilPreview(council.request, council.documents)
-    read: list[tuple[Attachment, FileTables]] = []
-    for attachment in council.documents:
-        try:
-            read.append((attachment, read_file(session, attachment, store)))
-        except TablesError as exc:
-            preview.problems.append(f"{attachment.original_name}: {exc}")
     ordered = [(q, rules[q.code]) for q in questions if q.code in rules]
-    results = [
-        (attachment, tables, apply_rules(tables, [rule for _q, (rule, _m) in ordered])) for attachment, tables in read
-    ]
+    wanted = tuple(rule for _q, (rule, _m) in ordered)
+    results: list[tuple[Attachment, FileFindings]] = []
+    for attachment in council.documents:
+        found = findings(session, attachment, wanted, store)
+        if found.problem:
+            preview.problems.append(f"{attachment.original_name}: {found.problem}")
+        else:
+            results.append((attachment, found))
     for index, (question, (_rule, mapping_id)) in enumerate(ordered):
-        hit = next(
-            ((a, t, found[index]) for a, t, found in results if isinstance(found[index], Found)),
-            None,
-        )
+        hit = next(((a, f, f.found[index]) for a, f in results if isinstance(f.found[index], Found)), None)
         if hit is None:
             if not results:
                 preview.missing.append((question, "no file could be read"))
             else:
-                attachment, _t, found = results[0]
-                why = found[index].why
+                why = results[0][1].found[index].why
                 if len(results) > 1:
                     why = f"{why} (in any of its {len(results)} files)"
                 preview.missing.append((question, why))
             continue
-        attachment, tables, found = hit
+        attachment, file_findings, found = hit
         text = replace_control_characters(found.text.strip())
-        unit = _unit(attachment, tables, found.grid_key, units.get(mapping_id, ""))
+        unit = _unit(attachment, file_findings.grid_units.get(found.grid_key), units.get(mapping_id, ""))
         scaled = question.qtype in SCALED_TYPES
         value = Value(question, attachment, found.sheet, found.ref, text, unit if scaled else None, mapping_id)
         try:
@@ -427,7 +422,8 @@ class Accepted:
 def accept(
     session: Session, campaign: Campaign, mapping: FileMapping | None, request_ids: list[int], store, user_id
 ) -> Accepted:
-    """Write the chosen councils' figures as the preview shows them, reading every file again.
+    """Write the chosen councils' figures as the preview shows them, applying the rules again (to
+    the findings kept from the preview when this host showed it: services/mapping_findings.py).
     All or none per council: a council with a value that is not an answer to its question is not
     written, with the reason; one that has figures by now (entered meanwhile) is left alone.
     Each answer keeps its provenance and the mapping that found it, audited like typed entry."""
@@ -441,14 +437,11 @@ def accept(
             known = request if request is not None and request.campaign_id == campaign.id else None
             reason = "it has figures already, no returned file, or no mapping that applies"
             result.refused.append((known, reason))
-    written_requests = []
-    for council in shown.councils:
+    written_requests, new_answers = [], []
+    for council in shown.councils:  # none has answers: the preview above takes only those without
         if council.refusal:
             result.refused.append((council.request, council.refusal))
             continue
-        existing = {
-            a.question_id: a for a in session.scalars(select(Answer).where(Answer.request_id == council.request.id))
-        }
         units_used: dict[int, set[str]] = {}
         for value in council.values:
             values = values_from(
@@ -465,19 +458,13 @@ def accept(
                 source_unit=value.unit.code if value.unit is not None else "",
                 source_mapping_id=value.mapping_id,
             )
-            write_answer(
-                session,
-                request_id=council.request.id,
-                question=value.question,
-                existing=existing.get(value.question.id),
-                values=values,
-                user_id=user_id,
-            )
+            new_answers.append((council.request.id, value.question, values))
             if value.unit is not None:
                 units_used.setdefault(value.attachment.id, set()).add(value.unit.code)
         _confirm_units(session, council, units_used, user_id)
         result.written.append((council.request, len(council.values)))
         written_requests.append(council.request)
+    create_answers(session, new_answers, user_id)
     session.flush()
     sync_figures_entered(session, written_requests, user_id)
     if mapping is not None and result.written:
