@@ -5,12 +5,12 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from fointracker import clock
 from fointracker.exports import csv_stream, neutralise
 from fointracker.extensions import db
-from fointracker.models import AuditEntry, Authority, Campaign, FoiRequest, RequestEvent, User
+from fointracker.models import AuditEntry, Authority, Campaign, CampaignContact, FoiRequest, RequestEvent, User
 from fointracker.services.batch import (
     BatchError,
     BulkError,
@@ -51,6 +51,8 @@ EXPORT_HEADER = [
     "responded_on",
     "responded_on_time",
     "owner_email",
+    "foi_email",
+    "letter",
 ]
 
 
@@ -371,8 +373,26 @@ def test_export_has_the_exact_columns_iso_dates_and_streams(login_as, app, users
         "responded_on": "",
         "responded_on_time": "",
         "owner_email": "staff@example.org",
+        "foi_email": "",  # none known yet
+        "letter": "Dear Manchester City Council",
     }
     assert values["gss_code"].startswith("E08") and values["very_overdue_on"].startswith("2026-04")
+
+
+def test_export_carries_each_councils_address_the_campaigns_own_first(login_as, app):
+    with app.app_context():
+        s = db.session
+        ids = _requests(s, ["MAN", "KEN"])
+        campaign_id = s.get(FoiRequest, ids["MAN"]).campaign_id
+        s.execute(update(Authority).where(Authority.code.in_(["MAN", "KEN"])).values(foi_email="foi@register.example"))
+        kent = s.scalar(select(Authority.id).where(Authority.code == "KEN"))
+        s.add(CampaignContact(campaign_id=campaign_id, authority_id=kent, foi_email="=kent@campaign.example"))
+        s.commit()
+    rows = _csv(login_as("staff").get("/requests/export.csv?sort=council"))
+    by_council = {row[3]: dict(zip(rows[0], row)) for row in rows[1:]}
+    assert by_council["Manchester"]["foi_email"] == "foi@register.example"
+    assert by_council["Kent"]["foi_email"] == "'=kent@campaign.example"  # the campaign's own, neutralised
+    assert by_council["Kent"]["letter"] == "Dear Kent County Council"
 
 
 def test_export_respects_the_list_filters_across_pages(login_as, app):

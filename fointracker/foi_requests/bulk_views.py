@@ -42,6 +42,7 @@ from ..services.batch import (
     bulk_assign_owner,
     bulk_mark_sent,
 )
+from ..services.contacts import foi_addresses
 from . import bp
 from .views import FILTER_NAMES, _owner_choices, request_list_query
 
@@ -73,6 +74,8 @@ EXPORT_COLUMNS = (
     "responded_on",
     "responded_on_time",
     "owner_email",
+    "foi_email",  # where the letter goes: the campaign's own address for the council, else the register's
+    "letter",
 )
 
 
@@ -209,7 +212,8 @@ def export_csv():
     def rows():
         result = db.session.execute(stmt.execution_options(yield_per=EXPORT_BATCH_ROWS))
         for partition in result.scalars().partitions():
-            yield from (_csv_row(foi_request) for foi_request in partition)
+            addresses = _addresses(partition)
+            yield from (_csv_row(r, addresses.get((r.campaign_id, r.authority_id), "")) for r in partition)
 
     filename = f"requests-{clock.today().isoformat()}.csv"
     return Response(
@@ -219,7 +223,19 @@ def export_csv():
     )
 
 
-def _csv_row(r: FoiRequest) -> tuple:
+def _addresses(requests: list[FoiRequest]) -> dict[tuple[int, int], str]:
+    """{(campaign id, council id): its FOI address} for a batch of rows: one query per campaign."""
+    councils: dict[int, set[int]] = {}
+    for r in requests:
+        councils.setdefault(r.campaign_id, set()).add(r.authority_id)
+    return {
+        (campaign_id, authority_id): address
+        for campaign_id, ids in councils.items()
+        for authority_id, (address, _source) in foi_addresses(db.session, campaign_id, ids).items()
+    }
+
+
+def _csv_row(r: FoiRequest, foi_email: str) -> tuple:
     a = r.authority
     return (
         r.id,
@@ -244,4 +260,6 @@ def _csv_row(r: FoiRequest) -> tuple:
         r.responded_on,
         r.responded_on_time,
         r.owner.email if r.owner else "",
+        foi_email,
+        r.body,
     )
