@@ -10,7 +10,7 @@ or pounds. A campaign-wide mapping by label is saved, then, in the same run:
 
 - floor: `file_tables.read_tables` of the same files, read from the store (reading them at all:
   applying a mapping can be no faster, and accepting reads each file again);
-- the mapping applied as the pages do: `services.file_mappings.preview` of every council, then
+- the mapping applied as the pages do: `services.mapping_preview.preview` of every council, then
   `accept` of them all and COMMIT (each file read again, every figure written with its provenance
   and audited); the time against the floor; the figures written counted;
 - memory: the process's resident size sampled through the run, at each quarter of it (flat: the
@@ -42,8 +42,8 @@ from fointracker.extensions import db
 from fointracker.file_tables import read_tables
 from fointracker.models import Answer, Attachment, Campaign, FileMapping, FoiRequest, Question
 from fointracker.services.attachments import attach
-from fointracker.services.file_mappings import accept, preview
 from fointracker.services.file_store import FileStore
+from fointracker.services.mapping_preview import accept, preview
 from fointracker.services.timeline import add_event
 
 GOAL_SECONDS = 10.0

@@ -21,15 +21,9 @@ from fointracker.models import Answer, Attachment, AuditEntry, Authority, Campai
 from fointracker.services.attachments import attach
 from fointracker.services.campaigns import save_campaign
 from fointracker.services.file_figures import take_figure
-from fointracker.services.file_mappings import (
-    MappingError,
-    accept,
-    delete_mapping,
-    files_without_figures,
-    preview,
-    save_mapping,
-)
+from fointracker.services.file_mappings import MappingError, delete_mapping, save_mapping
 from fointracker.services.foi_requests import create_request
+from fointracker.services.mapping_preview import accept, files_without_figures, preview
 from fointracker.services.questions import create_question
 from fointracker.services.timeline import add_event
 from tests.conftest import csrf_token, make_user

@@ -22,16 +22,9 @@ from ..forms import Form
 from ..models import Authority, Campaign, FileMapping
 from ..services.answers import describe, question_name, values_from
 from ..services.file_figures import request_of
-from ..services.file_mappings import (
-    MAX_FILES,
-    accept,
-    delete_mapping,
-    files_without_figures,
-    own_mappings,
-    preview,
-    save_mapping,
-)
+from ..services.file_mappings import delete_mapping, save_mapping
 from ..services.file_store import FileStore, FileStoreError
+from ..services.mapping_preview import MAX_FILES, accept, files_without_figures, own_mappings, preview
 from . import bp
 
 log = logging.getLogger("fointracker.figures")
