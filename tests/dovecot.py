@@ -51,6 +51,8 @@ listen = 127.0.0.1, 127.0.0.2, 127.0.0.3
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# A wrong password is answered at once, not after Dovecot's default 2 s (its tests try several).
+auth_failure_delay = 0
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 default_internal_group = {internal_group}
