@@ -124,6 +124,12 @@ class _Reading:
         if size > self.limits.max_unpacked_bytes:
             raise _Bound(f"{what} {file_size(size)}, more than the {file_size(self.limits.max_unpacked_bytes)} read")
 
+    def cells_in_use(self, count: int, last_row: int, widest: int) -> None:
+        """A whole sheet's `count` cells at once, reaching row `last_row` and column `widest`:
+        the same bounds `cell` checks one by one."""
+        self.cells += count - 1
+        self.cell(last_row, widest, widest)
+
     def cell(self, row: int, column: int, width: int) -> None:
         """A cell in use at (row, column), the rows read so far being `width` columns wide."""
         if row > self.rows + 1:  # row 1 is the header
@@ -401,7 +407,7 @@ class SheetScan:
         if tag == "c":
             ref = attrs.get("r")
             if ref:
-                match = _CELL_REFERENCE(ref)
+                match = _REFERENCE.fullmatch(ref)
                 if match is None:
                     raise _Unreadable(f"cell reference {ref[:20]!r}")
                 letters = match.group(1)
@@ -440,19 +446,8 @@ class SheetScan:
         if len(cells) != sum(xml.count(start + end) for start in (b"<c", b":c") for end in _TAG_ENDS):
             return None
         scan = cls(reading, percent_styles, max_merges)
-        in_use = [(letters, number) for letters, number, empty in cells if not empty]
         limits = reading.limits
-        if in_use:
-            row = max(map(int, (number for _letters, number in in_use)))
-            column = max(_column_number(letters.decode("ascii")) for letters in {letters for letters, _n in in_use})
-            if row > reading.rows + 1:
-                raise _Bound(f"more than {reading.rows:,} rows: split the file")
-            reading.cell(1, column, column)  # the widest column, as the element scan words it
-            if len(in_use) > limits.max_cells or row * column > limits.max_cells:
-                raise _Bound(f"more than {limits.max_cells:,} cells (rows × columns in use): split the file")
-        reading.cells += len(in_use)
-        reading.tick()
-        if b"hidden" in xml:
+        if b"hidden" in xml:  # first: a row this scan cannot place sends the sheet to expat uncounted
             for attributes in patterns.hidden_rows.findall(xml):
                 number = _ROW_NUMBER.search(attributes)
                 if number is None:
@@ -464,6 +459,12 @@ class SheetScan:
                 if first and last:
                     last_column = min(int(last.group(1)), limits.max_columns)
                     scan.hidden_columns.update(range(int(first.group(1)), last_column + 1))
+        in_use = [(letters, number) for letters, number, empty in cells if not empty]
+        if in_use:
+            last_row = max(map(int, (number for _letters, number in in_use)))
+            widest = max(_column_number(letters.decode("ascii")) for letters in {letters for letters, _n in in_use})
+            reading.cells_in_use(len(in_use), last_row, widest)
+        reading.tick()
         if b"mergeCell" in xml:
             for ref in patterns.merges.findall(xml):
                 scan._other("mergeCell", {"ref": ref.decode("ascii")})
@@ -555,9 +556,6 @@ def _sheet_patterns(prefix: bytes | None) -> _SheetPatterns:
         re.compile(rb"<" + p + rb"col\s([^>]*?\bhidden\s*=\s*[\"'](?:1|true)[\"'][^>]*)>"),
         re.compile(rb"<" + p + rb"mergeCell\s[^>]*?\bref\s*=\s*[\"']([A-Za-z0-9$:]{1,40})[\"']"),
     )
-
-
-_CELL_REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})").fullmatch
 
 
 def _column_number(letters: str) -> int:

@@ -338,3 +338,24 @@ def test_reading_leaves_the_cycle_collector_as_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _column_of(values) -> str:
+    return "".join(f'<row r="{r}"><c r="A{r}"><v>{v}</v></c></row>' for r, v in enumerate(values, start=1))
+
+
+def test_a_sheet_of_exactly_the_cells_allowed_is_read_and_one_more_is_refused():
+    limits = TableLimits(max_cells=4)
+    [grid] = read_tables(workbook_sheet(f"<sheetData>{_column_of([1, 2, 3, 4])}</sheetData>"), "a.xlsx", limits).grids
+    assert [row[0].text for row in grid.rows] == ["1", "2", "3", "4"]
+    with pytest.raises(TablesError, match="more than 4 cells"):
+        read_tables(workbook_sheet(f"<sheetData>{_column_of([1, 2, 3, 4, 5])}</sheetData>"), "a.xlsx", limits)
+
+
+def test_a_sheet_the_byte_scan_leaves_to_expat_is_counted_once():
+    """A hidden row without its number sends the sheet to the element scan: its cells count once."""
+    rows = _column_of([1, 2, 3]) + '<row hidden="1"><c r="A4"><v>4</v></c></row>'
+    [(_part, fast, slow, reading)] = list(_both_scans(workbook_sheet(f"<sheetData>{rows}</sheetData>")))
+    assert fast is None and slow.hidden_rows == {4} and reading.cells == 4
+    [grid] = read_tables(workbook_sheet(f"<sheetData>{rows}</sheetData>"), "a.xlsx", TableLimits(max_cells=4)).grids
+    assert [(row[0].text, row[0].hidden) for row in grid.rows][-1] == ("4", True)

@@ -132,14 +132,14 @@ def make_grid(
     rows = []
     for r, row in enumerate(values, start=1):
         row_hidden = r in hidden_rows
-        prefix = "" if sheet_refs else f"R{r}"
+        prefix, suffix = ("", str(r)) if sheet_refs else (f"R{r}", "")  # "C7", "R7C3"
         texts = row if len(row) == width else [*row, *[""] * (width - len(row))]
         if not (spans or covered or hidden_columns):
             rows.append(
                 [
-                    Cell(f"{prefix}{letter}{r}" if sheet_refs else f"{prefix}{letter}", text, row_hidden, plain, False)
+                    Cell(f"{prefix}{letter}{suffix}", text, row_hidden, plain, False)
                     for letter, text in zip(letters, texts)
-                ]  # fmt: skip
+                ]
             )
             continue
         cells = []
@@ -147,7 +147,7 @@ def make_grid(
             is_covered = (r, c) in covered
             cells.append(
                 Cell(
-                    f"{letter}{r}" if sheet_refs else f"{prefix}{letter}",
+                    f"{prefix}{letter}{suffix}",
                     "" if is_covered else text,
                     row_hidden or c in hidden_columns,
                     spans.get((r, c), plain),

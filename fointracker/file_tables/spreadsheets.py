@@ -88,10 +88,8 @@ def _xlsx_layouts(data: bytes, limits: TableLimits) -> dict[str, SheetLayout]:
 
 
 def _xlsx_sheet(archive, part: str, reading, percent_styles: set[str], limits: TableLimits) -> SheetLayout:
-    scan = None
-    info = archive.getinfo(part)
-    if info.file_size <= limits.max_unpacked_bytes:  # checked by _checked_archive: held once in memory
-        scan = tabular.SheetScan.of_bytes(archive.read(part), reading, percent_styles, limits.max_merges)
+    # Held once in memory: _checked_archive has bounded what every part unpacks to.
+    scan = tabular.SheetScan.of_bytes(archive.read(part), reading, percent_styles, limits.max_merges)
     if scan is None:
         scan = tabular.SheetScan(reading, percent_styles, limits.max_merges)
         tabular._parse(archive, part, reading, scan.start, raw=True)
