@@ -318,7 +318,7 @@ def test_main_pages_have_no_serious_accessibility_violations(page, app, tmp_path
     )
     assert ring[0] == "solid" and ring[1] == "rgb(245, 180, 0)" and "rgb(29, 35, 41)" in ring[2], ring
     page.keyboard.press("Enter")
-    assert page.url.endswith("#main")
+    expect(page).to_have_url(re.compile(r"#main$"))  # waits: the browser follows the link after the key press
 
     visit("dashboard (mine)", "/?scope=mine")
     visit("dashboard (everything)", "/?scope=all")
