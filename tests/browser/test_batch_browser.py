@@ -96,6 +96,8 @@ def test_batch_in_chunks_survives_a_failed_chunk_and_reruns_safely(logged_in, ap
     page.goto(f"/campaigns/{campaign_id}/batch?region=London")
     expect(page.get_by_text("33 of 33 ticked")).to_be_visible()
     page.get_by_role("button", name="Preview letters").click()
+    # The preview is a new page: observe its status line only once it has loaded.
+    expect(page.get_by_role("heading", name="Preview: 33 letters")).to_be_visible()
     page.evaluate("""() => {
         window.statusTexts = [];
         const status = document.querySelector("[data-batch-status]");
