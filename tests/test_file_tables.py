@@ -323,7 +323,7 @@ def test_the_byte_scan_reads_hidden_rows_columns_merges_and_percentages():
 
 
 def test_reading_leaves_the_cycle_collector_as_it_was():
-    """read_tables holds the collector off while it reads (file_tables._collector_paused), and
+    """read_tables holds the collector off while it reads (collector.collector_paused), and
     gives it back however the read ends, or leaves it off if it was off."""
     import gc
 

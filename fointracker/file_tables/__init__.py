@@ -10,12 +10,10 @@ Readers by file type: spreadsheets.py (XLSX, XLS, ODS, CSV), pdf.py, word.py.
 
 from __future__ import annotations
 
-import gc
 import re
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from ..collector import collector_paused
 from ..domain.units import Unit, detect_unit, unit_in
 from ..tabular import Limits, column_letters
 
@@ -183,34 +181,10 @@ def read_tables(data: bytes, filename: str, limits: TableLimits = TableLimits())
     """Every table in the file. Raises TablesError when it cannot be read."""
     if len(data) > limits.max_bytes:
         raise TablesError(f"the file is larger than {limits.max_bytes / (1024 * 1024):g} MB")
-    with _collector_paused():
+    # A sheet makes ~10,000 cell objects and no cycles; the collector traversing them again
+    # and again was 40% of reading a council's file (bench_mappings: 45 to 27 ms a file).
+    with collector_paused():
         return _read_tables(data, filename, limits)
-
-
-_pauses = 0
-_collector_was_on = True
-_pause_lock = threading.Lock()
-
-
-@contextmanager
-def _collector_paused():
-    """Python's cycle collector held off while a file is read. A sheet makes ~10,000 cell
-    objects and the collector traversed them again and again: 40% of reading a council's file
-    (bench_mappings: 45 to 27 ms a file). Reading makes no reference cycles, so nothing waits
-    for the collector meanwhile; it runs as usual once the last concurrent read is done."""
-    global _pauses, _collector_was_on
-    with _pause_lock:
-        if _pauses == 0:
-            _collector_was_on = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _collector_was_on:
-                gc.enable()
 
 
 def _read_tables(data: bytes, filename: str, limits: TableLimits) -> FileTables:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..charts import bar_chart, change_histogram, top_cuts_chart
+from ..collector import collector_paused
 from ..domain.figures import AnswerState, QuestionType
 from ..domain.lifecycle import Outcome, Status
 from ..domain.report_statistics import CHANGE_BINS
@@ -209,8 +210,10 @@ def json_chunks(report: Report) -> Iterator[str]:
     on a line of its own. Each piece goes through the C encoder in one call; an indented
     `iterencode` runs the pure-Python one, several times slower on a 400-council report."""
     encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    with collector_paused():  # ~30,000 objects, no cycles (benchmarks/bench_report.py)
+        data = report_json(report)
     yield "{"
-    for index, (key, value) in enumerate(report_json(report).items()):
+    for index, (key, value) in enumerate(data.items()):
         yield f"{',' if index else ''}\n{encode(key)}: "
         if isinstance(value, list) and value:
             yield "[\n" + ",\n".join(encode(item) for item in value) + "\n]"
