@@ -2,8 +2,11 @@
 
 from flask import request
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms import FileField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import FileField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import Choice
+from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from .domain.text import CONTROL_CHARACTER_MESSAGE, CONTROL_CHARACTERS, typed_id
 
@@ -76,6 +79,68 @@ class OptionalIntSelect(SelectField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("coerce", optional_int)
         super().__init__(*args, **kwargs)
+
+
+# ---------------------------------------------------------------- long lists of choices
+# A request page offers the campaign's other requests (a joint reply) and every council (a
+# transfer): 400 and 390 choices. WTForms makes a Field object per checkbox and formats every
+# option's attributes one by one; that was most of the page's time, and the request page most
+# of the server's (benchmarks/load.py). These widgets write the same HTML in one pass
+# (tests/test_forms.py compares them with WTForms' own).
+
+
+def _plain(field) -> bool:
+    """Nothing that CheckboxListWidget leaves out of each checkbox: the field's render_kw, or a
+    flag that becomes an attribute (e.g. `required`)."""
+    return not field.render_kw and not any(getattr(field.flags, name, False) for name in CheckboxInput.validation_attrs)
+
+
+class CheckboxListWidget:
+    """WTForms' ListWidget(prefix_label=False) of CheckboxInputs: <ul> of checkbox, label."""
+
+    def __call__(self, field, **kwargs):
+        if not _plain(field):
+            return ListWidget(prefix_label=False)(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        name = escape(field.name)
+        html = [f"<ul {html_params(**kwargs)}>"]
+        for index, (value, label, checked, _render_kw) in enumerate(field.iter_choices()):
+            option_id = escape(f"{field.id}-{index}")
+            html.append(
+                f'<li><input{" checked" if checked else ""} id="{option_id}" name="{name}" type="checkbox" '
+                f'value="{escape(value)}"> <label for="{option_id}">{escape(label or value)}</label></li>'
+            )
+        html.append("</ul>")
+        return Markup("".join(html))
+
+
+class CheckboxList(SelectMultipleField):
+    """A list of checkboxes, one per choice, each with its own label."""
+
+    widget = CheckboxListWidget()
+    option_widget = CheckboxInput()
+
+
+class LongSelect(Select):
+    """WTForms' Select, its options written in one pass."""
+
+    def __call__(self, field, **kwargs):
+        if self.multiple or field.has_groups():
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        for name in self.validation_attrs:  # e.g. `required`, as Select sets them
+            if name not in kwargs and getattr(field.flags, name, False):
+                kwargs[name] = getattr(field.flags, name)
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for value, label, selected, render_kw in field.iter_choices():
+            if render_kw:
+                html.append(self.render_option(Choice(value, label, selected, render_kw)))
+                continue
+            html.append(
+                f'<option{" selected" if selected else ""} value="{escape(value)}">{escape(label or value)}</option>'
+            )
+        html.append("</select>")
+        return Markup("".join(html))
 
 
 class FilterForm(FlaskForm):

@@ -1,17 +1,9 @@
-from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import RadioField, SelectField, SubmitField
 
 from ..domain.reminders import ReminderKind
-from ..forms import Form
+from ..forms import CheckboxList, Form
 
 HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
-
-
-class CheckboxesField(SelectMultipleField):
-    """A list of checkboxes, one per choice, each with its own label."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ReminderPreferencesForm(Form):
@@ -29,7 +21,7 @@ class ReminderPreferencesForm(Form):
         default=8,
         description="The digest goes out at this hour, UK time (GMT or BST).",
     )
-    kinds = CheckboxesField(
+    kinds = CheckboxList(
         "Send me these",
         choices=[(kind.value, kind.label) for kind in ReminderKind],
         description="Untick a kind to stop getting it (by email and in the digest).",

@@ -2,12 +2,12 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.regimes import REGIME_CHOICES
-from ..forms import FilterForm, Form, OptionalIntSelect
+from ..forms import FilterForm, Form, LongSelect, OptionalIntSelect
 
 
 class RequestForm(Form):
     campaign_id = OptionalIntSelect("Campaign", validators=[DataRequired("Choose a campaign.")])
-    authority_id = OptionalIntSelect("Council", validators=[DataRequired("Choose a council.")])
+    authority_id = OptionalIntSelect("Council", validators=[DataRequired("Choose a council.")], widget=LongSelect())
     regime = SelectField(
         "Regime",
         choices=[("", "Campaign default")] + REGIME_CHOICES,

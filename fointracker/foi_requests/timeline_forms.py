@@ -1,5 +1,5 @@
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, widgets
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..domain.event_details import (
@@ -13,7 +13,7 @@ from ..domain.event_details import (
     REGULATORS,
 )
 from ..domain.lifecycle import DISCLOSURE_AFTER_LABELS, OUTCOME_LABELS, TRIBUNALS, EventKind, Outcome
-from ..forms import Form
+from ..forms import CheckboxList, Form, LongSelect
 
 # A detail whose form field has another name: a decision notice's outcome (upheld or not) is
 # not a request's outcome, so it has its own select.
@@ -40,11 +40,6 @@ def field_kinds() -> dict[str, list[EventKind]]:
 
 def _optional_int(value):
     return int(value) if value not in (None, "") else None
-
-
-class CheckboxList(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class EventDetailsForm(Form):
@@ -75,6 +70,7 @@ class EventDetailsForm(Form):
     method = SelectField("How we chased", validators=[Optional()], choices=[("", "—")] + list(CHASE_METHODS.items()))
     authority_id = SelectField(
         "Council it should go to",
+        widget=LongSelect(),
         validators=[Optional()],
         coerce=_optional_int,
         choices=[("", "—")],
