@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fointracker.domain.deadlines import get_calendar
 from fointracker.domain.reminders import ReminderKind, RequestFacts, is_stale, plan
@@ -133,3 +135,35 @@ def test_the_outbox_follows_our_windows_through_the_timeline(session, owner):
     assert {r.status for r in reminder_rows(session, Reminder.kind == "review_overdue")} == {"superseded"}
     [complaint] = reminder_rows(session, Reminder.kind == "complaint_window_closes")
     assert (complaint.target_date, complaint.status) == (date(2026, 5, 26), "pending")
+
+
+# ---------------------------------------------------------------- the dashboard's bound
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    today=st.dates(date(2026, 1, 1), date(2029, 12, 31)),
+    closed=st.lists(st.dates(date(2025, 9, 1), date(2029, 12, 31)), max_size=25),
+)
+def test_the_dashboards_bound_keeps_every_review_window_still_open(today, closed):
+    """earliest_open_review_window: every response whose 40-working-day window is still open
+    today, on any regime's calendar (closure days too), came on or after it, and the bound is
+    tight: on the day before it, no calendar's window is open."""
+    from datetime import timedelta
+
+    from fointracker.domain.deadlines.calendar import ClosureOverride
+    from fointracker.domain.regimes import Regime
+    from fointracker.services.deadlines import Calendars
+    from fointracker.services.our_deadlines import RECENT_ENOUGH, earliest_open_review_window
+
+    calendars = Calendars([ClosureOverride(day, "Office closed") for day in closed])
+    bound = earliest_open_review_window(calendars, today)
+    calendar_of = [calendars.for_regime(regime) for regime in Regime]
+
+    def open_on_some_calendar(response):
+        return any(calendar.add_working_days(response, 40) >= today for calendar in calendar_of)
+
+    oldest = today - timedelta(days=RECENT_ENOUGH["response"])
+    assert oldest <= bound <= today
+    assert open_on_some_calendar(bound)
+    assert bound == oldest or not open_on_some_calendar(bound - timedelta(days=1))

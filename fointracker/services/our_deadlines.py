@@ -18,6 +18,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import clock
+from ..domain.deadlines.rules import REVIEW_REQUEST_WINDOW_WORKING_DAYS
 from ..domain.lifecycle import Status
 from ..domain.our_deadlines import (
     DECISION_KINDS,
@@ -82,23 +83,44 @@ class ClosingWindow:
 SHORTEST_WINDOW = {"response": 56, "review_outcome": 42, "decision": 28}
 
 
-def _opened(column, kind: str, today: date, closing_within: int | None):
+def earliest_open_review_window(calendars: Calendars, today: date) -> date:
+    """The earliest response (or due date of an unanswered request) whose 40-working-day review
+    window is still open today, on every regime's calendar (closure days included): a tighter
+    bound than RECENT_ENOUGH's for the dashboard, which reads only the windows closing soon."""
+    earliest = today
+    for regime in Regime:
+        calendar = calendars.for_regime(regime)
+        low, high = today - timedelta(days=RECENT_ENOUGH["response"]), today  # still open from `high`
+        while low < high:  # the window's last day moves on with the day it opens: halve the range
+            middle = low + (high - low) // 2
+            if calendar.add_working_days(middle, REVIEW_REQUEST_WINDOW_WORKING_DAYS) >= today:
+                high = middle
+            else:
+                low = middle + timedelta(days=1)
+        earliest = min(earliest, low)
+    return earliest
+
+
+def _opened(column, kind: str, today: date, closing_within: int | None, open_from: date | None = None):
     """SQL: `column` (a step's date) recent enough that the window it opened may still be open, and,
-    given `closing_within` (calendar days), old enough that the window may close within them."""
+    given `closing_within` (calendar days), old enough that the window may close within them.
+    `open_from`: earliest_open_review_window's bound for the review windows."""
     condition = column >= today - timedelta(days=RECENT_ENOUGH[kind])
+    if open_from is not None and kind == "response":
+        condition = column >= open_from
     if closing_within is not None and kind in SHORTEST_WINDOW:
         condition = and_(condition, column <= today + timedelta(days=closing_within - SHORTEST_WINDOW[kind]))
     return condition
 
 
-def has_recent_step(today: date, closing_within: int | None = None):
+def has_recent_step(today: date, closing_within: int | None = None, open_from: date | None = None):
     """SQL: the request has a step recent enough that one of our windows may still be open (and,
     given `closing_within` calendar days, may close within them)."""
     e = aliased(RequestEvent)  # the caller may select from request_event itself
     return exists().where(
         e.request_id == FoiRequest.id,
         or_(
-            and_(e.kind.in_(sorted(RESPONSE_KINDS)), _opened(e.occurred_on, "response", today, closing_within)),
+            and_(e.kind.in_(sorted(RESPONSE_KINDS)), _opened(e.occurred_on, "response", today, closing_within, open_from)),
             and_(e.kind == REVIEW_OUTCOME, _opened(e.occurred_on, "review_outcome", today, closing_within)),
             and_(e.kind == REVIEW_REQUESTED, _opened(e.occurred_on, "review_requested", today, closing_within)),
             and_(e.kind.in_(sorted(DECISION_KINDS)), _opened(e.occurred_on, "decision", today, closing_within)),
@@ -106,15 +128,19 @@ def has_recent_step(today: date, closing_within: int | None = None):
     )
 
 
-def unanswered_recently(today: date, closing_within: int | None = None):
+def unanswered_recently(today: date, closing_within: int | None = None, open_from: date | None = None):
     """SQL: the council still owes the answer, its due date passed recently enough that our window
     to ask for a review of the failure may still be open (not FOIA: domain.our_deadlines)."""
     return and_(
         FoiRequest.status.in_(OWING_STATUSES),
         FoiRequest.regime != Regime.FOIA.value,
         FoiRequest.response_due_on < today,
-        _opened(FoiRequest.response_due_on, "response", today, closing_within),
+        _opened(FoiRequest.response_due_on, "response", today, closing_within, open_from),
     )
+
+
+def _day_and_id(row) -> tuple[date, int]:
+    return (row.occurred_on, row.id)
 
 
 def closing_soon(
@@ -133,6 +159,7 @@ def closing_soon(
     # (whole weeks, and a week of bank holidays). benchmarks/load.py: the dashboard recomputes this
     # after every write, and 4,830 answered requests made it the mixed phase's slowest page.
     closing_within = working_days * 7 // 5 + 7
+    open_from = earliest_open_review_window(calendars, today)
     # Outer join: a request the council has not answered may have no step of TIMELINE_KINDS at all.
     for row in session.execute(
         select(
@@ -152,8 +179,8 @@ def closing_soon(
         .where(
             scope_condition,
             or_(
-                and_(FoiRequest.status.in_(STATUSES_WITH_WINDOWS), has_recent_step(today, closing_within)),
-                unanswered_recently(today, closing_within),
+                and_(FoiRequest.status.in_(STATUSES_WITH_WINDOWS), has_recent_step(today, closing_within, open_from)),
+                unanswered_recently(today, closing_within, open_from),
             ),
         )
     ):
@@ -161,10 +188,21 @@ def closing_soon(
             timelines[row.request_id].append(row)
         candidates[row.request_id] = (row.regime, response_due_owed(row))
     closing: list[tuple[int, OurDeadline]] = []
+    last_day: dict[str, date] = {}  # per regime: the last day of the next `working_days`
+    # Requests with the same regime, steps and due date have the same windows: a campaign's
+    # answers come on a few dozen days, so thousands of candidates share a few hundred timelines
+    # (benchmarks/load.py: the dashboard recomputes this after every write).
+    windows_of: dict[tuple, list[OurDeadline]] = {}
     for request_id, (regime, response_due) in candidates.items():
-        calendar = calendars.for_regime(regime)
-        last = calendar.add_working_days(today, working_days)
-        found = our_deadlines(regime, timelines[request_id], calendar, response_due=response_due, today=today)
+        steps = tuple((row.kind, row.occurred_on) for row in sorted(timelines[request_id], key=_day_and_id))
+        key = (regime, response_due, steps)
+        found = windows_of.get(key)
+        if found is None:
+            calendar = calendars.for_regime(regime)
+            found = windows_of[key] = our_deadlines(regime, steps, calendar, response_due=response_due, today=today)
+        last = last_day.get(regime)
+        if last is None:
+            last = last_day[regime] = calendars.for_regime(regime).add_working_days(today, working_days)
         closing += [(request_id, d) for d in found if today <= d.due <= last]
     councils = dict(
         session.execute(
