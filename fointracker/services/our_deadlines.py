@@ -120,7 +120,9 @@ def has_recent_step(today: date, closing_within: int | None = None, open_from: d
     return exists().where(
         e.request_id == FoiRequest.id,
         or_(
-            and_(e.kind.in_(sorted(RESPONSE_KINDS)), _opened(e.occurred_on, "response", today, closing_within, open_from)),
+            and_(
+                e.kind.in_(sorted(RESPONSE_KINDS)), _opened(e.occurred_on, "response", today, closing_within, open_from)
+            ),
             and_(e.kind == REVIEW_OUTCOME, _opened(e.occurred_on, "review_outcome", today, closing_within)),
             and_(e.kind == REVIEW_REQUESTED, _opened(e.occurred_on, "review_requested", today, closing_within)),
             and_(e.kind.in_(sorted(DECISION_KINDS)), _opened(e.occurred_on, "decision", today, closing_within)),
