@@ -45,6 +45,15 @@ def test_provenance_in_words():
         "reply.pdf, Page 2, table 1, row 3, column 2 (£m)"
     )
     assert source_text("budget.xlsx", "", "", "") == "" and source_text(None, "", "", "thousands") == ""
+    # The cell's own text, as the council wrote it, spaces folded and a long one cut.
+    assert (
+        source_text("budget.xlsx", "Budget", "C7", "thousands", "(1,234)") == "budget.xlsx, Budget!C7 “(1,234)” (£000s)"
+    )
+    assert (
+        source_text("a.docx", "Table 1", "R2C3", "units", "  12\n500 ") == "a.docx, Table 1, row 2, column 3 “12 500”"
+    )
+    long = "£" + "9" * 60
+    assert source_text("a.xlsx", "S", "A1", "", long) == f"a.xlsx, S!A1 “{long[:40]}…”"
     assert position_text("Table 1", "R10C4") == "Table 1, row 10, column 4"
 
 

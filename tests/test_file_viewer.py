@@ -265,7 +265,7 @@ def test_taking_a_cell_applies_the_unit_and_keeps_its_provenance(app, world, use
         assert entry.after["source_cell"] == "B2" and entry.after["source_unit"] == "thousands"
         assert entry.after["value_number"] == "1234000" and entry.after["raw"] == "1,234"
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "b1011 saved: £1,234,000, from budget.xlsx, Budget!B2 (£000s)." in html
+    assert "b1011 saved: £1,234,000, from budget.xlsx, Budget!B2 “1,234” (£000s)." in html
     assert f'<option value="{world.questions["save"]}" selected>' in html
 
 
@@ -314,7 +314,7 @@ def test_provenance_is_shown_on_the_figures_grid_with_a_link_to_the_cell(app, wo
     confirm(client, world)
     take(client, world, "b1011", "B2")
     html = client.get(f"/requests/{world.request_id}/figures").get_data(as_text=True)
-    assert "from budget.xlsx, Budget!B2 (£000s)" in html
+    assert "from budget.xlsx, Budget!B2 “1,234” (£000s)" in html
     assert f"/figures/documents/{world.attachment_id}?sheet=Budget&amp;cell=B2" in html
     # The request page and its figures page offer the files that can be read, and only those.
     for page in (f"/requests/{world.request_id}/figures", f"/requests/{world.request_id}"):
@@ -334,9 +334,9 @@ def test_the_report_tables_and_tidy_csv_name_the_source(app, world):
         )
     )
     sources = {r["question_code"]: r["source"] for r in rows}
-    assert sources["b1011"] == "budget.xlsx, Budget!B2 (£000s)" and sources["staff"] == ""
+    assert sources["b1011"] == "budget.xlsx, Budget!B2 “1,234” (£000s)" and sources["staff"] == ""
     html = client.get(f"/campaigns/{world.campaign_id}/report/questions/b1011").get_data(as_text=True)
-    assert "budget.xlsx, Budget!B2 (£000s)" in html
+    assert "budget.xlsx, Budget!B2 “1,234” (£000s)" in html
 
 
 def test_many_rows_are_paged(app, world, users):

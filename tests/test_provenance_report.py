@@ -16,7 +16,7 @@ from fointracker.services.report_exports import TIDY_COLUMNS
 from tests.test_file_viewer import answer, client_for, confirm, take, world  # noqa: F401
 
 MEMBERSHIP_ENFORCED = True
-SOURCE = "budget.xlsx, Budget!B2 (£000s)"
+SOURCE = "budget.xlsx, Budget!B2 “1,234” (£000s)"
 
 
 def test_the_tidy_csv_ends_with_a_source_column(app, world):

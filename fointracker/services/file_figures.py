@@ -207,11 +207,11 @@ def taken_from(session: Session, attachment: Attachment) -> list[Answer]:
 
 
 def answer_source(answer: Answer | None) -> str:
-    """An answer's provenance in words ("budget.xlsx, Budget!C7 (£000s)"), "" for a typed figure."""
+    """An answer's provenance in words ('budget.xlsx, Budget!C7 “1,234” (£000s)'), "" for a typed figure."""
     if answer is None or not answer.source_cell:
         return ""
     name = answer.source.original_name if answer.source is not None else ""
-    return source_text(name, answer.source_sheet, answer.source_cell, answer.source_unit)
+    return source_text(name, answer.source_sheet, answer.source_cell, answer.source_unit, answer.raw)
 
 
 def questions_with_answers(session: Session, foi_request: FoiRequest) -> list[tuple[Question, Answer | None]]:

@@ -55,5 +55,7 @@ def answer_text(qtype: str, state: str | None, number, low, high, boolean, text:
 
 
 def source_of(row) -> str:
-    """Where a per-council row's figure was taken from ("budget.xlsx, Budget!C7 (£000s)"), "" if typed."""
-    return source_text(row.source_document, row.source_sheet or "", row.source_cell or "", row.source_unit or "")
+    """Where a per-council row's figure was taken from ('budget.xlsx, Budget!C7 “1,234” (£000s)'), "" if typed."""
+    return source_text(
+        row.source_document, row.source_sheet or "", row.source_cell or "", row.source_unit or "", row.raw or ""
+    )

@@ -65,7 +65,7 @@ TIDY_COLUMNS = (
     "state",
     "exemption",
     "note",
-    "source",  # a figure's provenance (#17): "budget.xlsx, Budget!C7 (£000s)"; "" if typed
+    "source",  # a figure's provenance (#17): 'budget.xlsx, Budget!C7 “1,234” (£000s)'; "" if typed
 )
 COUNCIL_COLUMNS = ("council_code", "gss_code", "council", "region", "council_type")
 NO_ANSWER = "no_answer"
