@@ -1,9 +1,11 @@
-"""Recomputing every open request's stored deadlines, as an admin's closure day does.
+"""Recomputing every open request's stored deadlines, as an admin's change to the bank holidays does.
 
     python benchmarks/bench_recompute.py [--n 10000] [--rounds 3] [--database-url postgresql+psycopg://...]
 
-Over n open requests (benchmarks/_fixture.py), a closure day is added and removed again, --rounds
-times; after each change, in the same run:
+Over n open requests (benchmarks/_fixture.py) sent in the 90 days to 20 January 2027, New Year's Day
+2027 is declared a working day and then a bank holiday again, --rounds times (the statutory change an
+admin can make: an office closure leaves the statutory dates alone, issue #15); after each change,
+in the same run:
 
 - `recompute_requests` with the reminder sync switched off in this process only (the deadline
   columns alone: what the goal is about), wall and CPU time;
@@ -46,7 +48,9 @@ from fointracker.services.deadlines import (
 GOAL_SECONDS = 1.0
 SAMPLE = 300
 READ_COLUMNS = ("id", "regime", "received_on", "status", "outcome", "figures_entered", "owner_id", "campaign_id")
-CLOSURE = date(2026, 11, 2)  # in the middle of the fixture's 90 days: most due dates move
+# A bank holiday in every nation, within most of the fixture's 20-working-day windows: most due dates move.
+CHANGED_HOLIDAY = date(2027, 1, 1)
+FIXTURE_TODAY = date(2027, 1, 20)
 
 
 FLOOR_TABLE = "bench_recompute_floor"
@@ -78,9 +82,10 @@ def _floor(session, moved: int) -> int:
     return len(requests)
 
 
-def _set_closure(session, closed: bool) -> None:
-    if closed:
-        session.add(ClosureDay(day=CLOSURE, name="Bench closure", calendar="all", remove=False))
+def _set_holiday(session, working: bool) -> None:
+    """CHANGED_HOLIDAY declared a working day (an admin's removal), or a bank holiday again."""
+    if working:
+        session.add(ClosureDay(day=CHANGED_HOLIDAY, name="Bench: declared a working day", calendar="all", remove=True))
     else:
         session.execute(delete(ClosureDay))
     session.commit()
@@ -89,13 +94,13 @@ def _set_closure(session, closed: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=3, help="closure day added and removed this many times")
+    parser.add_argument("--rounds", type=int, default=3, help="the holiday removed and restored this many times")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
     app = make_app(args.database_url)
     with app.app_context():
         session = db.session
-        add_requests(session, args.n)
+        add_requests(session, args.n, today=FIXTURE_TODAY)
         recompute_requests(session)  # fill the columns once
         session.commit()
         backend = db.engine.dialect.name
@@ -113,8 +118,8 @@ def main() -> int:
         walls, cpus, floors, moves = [], [], [], []
         try:
             for _round in range(args.rounds):
-                for closed in (True, False):
-                    _set_closure(session, closed)
+                for working in (True, False):
+                    _set_holiday(session, working)
                     wall, cpu, moved = timed(recompute)
                     floor, _cpu, read = timed(_floor, session, moved)
                     walls.append(wall)
@@ -124,9 +129,9 @@ def main() -> int:
         finally:
             reminders.sync = real_sync
 
-        # The whole transaction once, reminders in step (first brought in step with no closure).
+        # The whole transaction once, reminders in step (first brought in step with the holiday in law).
         recompute()
-        _set_closure(session, True)
+        _set_holiday(session, True)
         with_reminders, with_reminders_cpu, moved_with_reminders = timed(recompute)
         idle, idle_cpu, unchanged = timed(recompute)
 
@@ -143,7 +148,7 @@ def main() -> int:
         f"{load_after} after"
     )
     print(
-        f"recompute after a closure day change: {wall:8.1f} ms wall, {statistics.median(cpus):.0f} ms CPU "
+        f"recompute after a bank holiday change: {wall:8.1f} ms wall, {statistics.median(cpus):.0f} ms CPU "
         f"(median of {len(walls)}: {', '.join(f'{ms:.0f}' for ms in walls)}; {min(moves)}-{max(moves)} moved; "
         "deadline columns, commit included)"
     )

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..collector import collector_paused
 from ..domain.deadlines import (
     CalendarName,
     ClockEvents,
@@ -277,9 +278,16 @@ def recompute_requests(session: Session, batch_size: int = 5000, *, where=None, 
     even when no date moved (new owner, coordinators or webhook).
 
     Reads plain rows (no ORM objects) and writes only the rows whose dates changed,
-    in executemany batches, so 10,000 requests take well under a second.
+    in executemany batches (benchmarks/bench_recompute.py: 10,000 requests).
     Returns the number of requests whose dates changed.
     """
+    # Tens of thousands of objects a run, no cycles: the collector's passes over them were
+    # an eighth of its CPU time (benchmarks/bench_recompute.py).
+    with collector_paused():
+        return _recompute_requests(session, batch_size, where, replan)
+
+
+def _recompute_requests(session: Session, batch_size: int, where, replan: bool) -> int:
     calendars = Calendars.from_db(session)
     from .reminders import PlanInput, campaign_audiences, facts_for, recipients_for, sync
 
@@ -319,7 +327,7 @@ def recompute_requests(session: Session, batch_size: int = 5000, *, where=None, 
         values = _column_values(row, events, calendars)
         changed = any(getattr(row, k) != v for k, v in values.items())
         if changed:
-            updates.append({"id": row.id, **values})
+            updates.append({"request_id": row.id, **values})
         if changed or replan:
             moved = SimpleNamespace(**{**row._asdict(), **values})
             coordinators, has_webhook = audiences[row.campaign_id]
@@ -331,8 +339,16 @@ def recompute_requests(session: Session, batch_size: int = 5000, *, where=None, 
                     calendars.for_regime(row.regime),
                 )
             )
+    # Core executemany, not the ORM's bulk update by primary key, whose per-row bookkeeping
+    # cost more than the writing itself (benchmarks/bench_recompute.py).
+    table = FoiRequest.__table__
+    write = (
+        update(table)
+        .where(table.c.id == bindparam("request_id"))
+        .values({column: bindparam(column) for column in DEADLINE_COLUMNS})
+    )
     for start in range(0, len(updates), batch_size):
-        session.execute(update(FoiRequest), updates[start : start + batch_size])
+        session.execute(write, updates[start : start + batch_size])
     sync(session, plans)  # reminders move with their deadlines, in the same transaction
     session.flush()
     return len(updates)
