@@ -9,11 +9,14 @@ narrow where the database looks:
 - An OR across the join (council columns OR request columns) can use no index: the councils (a few
   hundred rows) are scanned first, and the condition on foi_request is "its own columns match OR its
   authority_id is one of those councils", each arm served by an index on foi_request.
-- PostgreSQL: `reference, subject or body ILIKE '%q%'` (icontains there), served by pg_trgm GIN
-  indexes on the three columns, OR `authority_id = ANY (ARRAY(the matching councils))`: four
-  conditions on foi_request's own indexed columns, which the planner combines (BitmapOr). The
-  trigram index is lossy; the heap recheck of the same conditions keeps the result exact. Queries
-  with no trigram in them (one or two characters) are left to the planner.
+- PostgreSQL: `reference, subject or body ILIKE '%q%'` (icontains there) on request_search_text,
+  the three columns' copy that migration 0018 keeps beside foi_request (so that a write of a
+  request's dates or status does not extract its letter's trigrams again), served by pg_trgm GIN
+  indexes there; the requests are then `id = ANY (ARRAY(those))` OR `authority_id = ANY
+  (ARRAY(the matching councils))`: two conditions on foi_request's own indexed columns, which the
+  planner combines (BitmapOr). The trigram index is lossy; the recheck of the same conditions
+  keeps the result exact. Queries with no trigram in them (one or two characters) are left to the
+  planner.
 - SQLite: the FTS5 trigram table request_search (external content: foi_request) finds candidates for
   queries of 3+ characters (a trigram index finds nothing shorter: those fall back to the scan, as
   does the rare query with a NUL, which web.py refuses anyway).
@@ -25,7 +28,7 @@ narrow where the database looks:
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Integer, and_, any_, column, func, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, Integer, String, and_, any_, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from ..models import Authority, FoiRequest
@@ -36,6 +39,11 @@ AUTHORITY_COLUMNS = (Authority.official_name, Authority.short_name, Authority.co
 FTS_MIN_LENGTH = 3
 
 _request_search = table("request_search", column("rowid", Integer))
+_search_text = table(  # PostgreSQL (migration 0018)
+    "request_search_text",
+    column("request_id", Integer),
+    *(column(c.key, String) for c in REQUEST_COLUMNS),
+)
 
 
 def contains_any(columns, q: str) -> ColumnElement[bool]:
@@ -54,9 +62,13 @@ def search_condition(session: Session, q: str) -> ColumnElement[bool]:
     councils = select(Authority.id).where(contains_any(AUTHORITY_COLUMNS, q))
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        # Every arm on foi_request's own indexed columns: one BitmapOr of four index scans.
+        # Both arms on foi_request's own indexed columns: one BitmapOr of two index scans.
+        texts = select(_search_text.c.request_id).where(
+            contains_any([_search_text.c[c.key] for c in REQUEST_COLUMNS], q)
+        )
+        of_texts = FoiRequest.id == any_(func.array(texts.scalar_subquery()))
         of_councils = FoiRequest.authority_id == any_(func.array(councils.scalar_subquery()))
-        return or_(contains_any(REQUEST_COLUMNS, q), of_councils)
+        return or_(of_texts, of_councils)
     if dialect != "sqlite" or len(q) < FTS_MIN_LENGTH or "\x00" in q:  # FTS5's query parser stops at a NUL
         return scan_condition(q)
     # The candidates, a superset (FTS5's case folding is wider): SQLite reads them by a MULTI-INDEX
@@ -72,11 +84,12 @@ def scan_condition(q: str) -> ColumnElement[bool]:
     return contains_any(AUTHORITY_COLUMNS + REQUEST_COLUMNS, q)
 
 
-#: What migration 0011 makes beside the models: SQLite's FTS5 table (with its shadow tables) and
-#: PostgreSQL's trigram indexes.
+#: What migrations 0011 and 0018 make beside the models: SQLite's FTS5 table (with its shadow
+#: tables); PostgreSQL's copy of the text and its trigram indexes (before 0018, on foi_request).
 SEARCH_INDEX_NAMES = frozenset(
     {"request_search", *(f"request_search_{s}" for s in ("config", "data", "docsize", "idx"))}
     | {f"ix_foi_request_{c.key}_trgm" for c in REQUEST_COLUMNS}
+    | {"request_search_text", *(f"ix_request_search_text_{c.key}_trgm" for c in REQUEST_COLUMNS)}
 )
 
 
