@@ -60,6 +60,7 @@ def test_coordinator_sends_a_batch_to_twenty_councils_with_progress(logged_in, a
     letter.locator("summary").click()
     expect(letter.locator("pre.letter")).to_contain_text("Dear Amber Valley Borough Council,\nUnder the FOIA 2000")
 
+    page.wait_for_load_state()  # batch.js (deferred) has bound the form: the JavaScript path, not the plain post
     page.get_by_role("button", name="Create 20 requests").click()
     status = page.get_by_role("status").filter(has_text="created")
     expect(status).to_contain_text("Done: created 20 requests.")  # the JavaScript path: same page, no reload
@@ -98,6 +99,7 @@ def test_batch_in_chunks_survives_a_failed_chunk_and_reruns_safely(logged_in, ap
     page.get_by_role("button", name="Preview letters").click()
     # The preview is a new page: observe its status line only once it has loaded.
     expect(page.get_by_role("heading", name="Preview: 33 letters")).to_be_visible()
+    page.wait_for_load_state()  # and batch.js (deferred) has bound the form
     page.evaluate("""() => {
         window.statusTexts = [];
         const status = document.querySelector("[data-batch-status]");

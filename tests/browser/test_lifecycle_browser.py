@@ -54,6 +54,7 @@ def test_campaign_lifecycle(logged_in, app):
     page.get_by_label("Subject").fill("Adult social care")
     page.get_by_label("Date sent").fill(sent_on.isoformat())
     page.get_by_role("button", name="Preview letters").click()
+    page.wait_for_load_state()  # batch.js (deferred) has bound the form: the JavaScript path, not the plain post
     page.get_by_role("button", name="Create 20 requests").click()
     expect(page.get_by_role("status").filter(has_text="created")).to_contain_text("Done: created 20 requests.")
 
