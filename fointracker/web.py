@@ -25,7 +25,7 @@ from .services.deadlines import request_state
 
 # Endpoints anyone may reach. Everything else needs a login (checked centrally,
 # so a new view cannot forget it).
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.healthz", "calendar.feed"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.favicon", "main.healthz", "calendar.feed"})
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -458,8 +458,17 @@ def test_chunk_endpoint_needs_the_csrf_token(login_as, app, campaign_id):
         assert _count(db.session) == 0
 
 
-@pytest.mark.parametrize("role", ["author", "staff"])
-def test_batch_needs_campaign_edit(login_as, app, campaign_id, role):
+def test_staff_send_to_many_councils(login_as, app, campaign_id):
+    """Campaign staff send requests, one or a batch (#19: the campaign page offers it to them)."""
+    client = login_as("staff")
+    assert client.get(f"/campaigns/{campaign_id}/batch").status_code == 200
+    assert _json(client, campaign_id, _form(app, "MAN")).status_code == 200
+    with app.app_context():
+        assert _count(db.session) == 1
+
+
+@pytest.mark.parametrize("role", ["author"])
+def test_batch_needs_request_edit(login_as, app, campaign_id, role):
     client = login_as(role)
     assert client.get(f"/campaigns/{campaign_id}/batch").status_code == 403
     assert post(client, f"/campaigns/{campaign_id}/batch", {**_form(app, "MAN"), "step": "create"}).status_code == 403

@@ -454,3 +454,28 @@ def test_neutralise_and_csv_stream():
 def test_export_is_for_logged_in_users_only(client):
     response = client.get("/requests/export.csv")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_bulk_all_matching_the_filter_reaches_every_page_once_the_count_is_confirmed(login_as, app):
+    """#19: marking 153 requests as sent took four rounds of 50. "All N matching this filter"
+    acts on every page of the filtered list, and only if N is still what the filter matches."""
+    app.config["PER_PAGE"] = 2
+    with app.app_context():
+        _requests(db.session, ["MAN", "BOL", "BUR", "KEN"])
+        other = _requests(db.session, ["LDS"], title="Other campaign")
+        campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.title == "Care 2026"))
+    client = login_as("staff")
+    back = f"campaign={campaign_id}&region=North+West&sort=council"
+    page = client.get(f"/requests/?{back}").get_data(as_text=True)
+    assert 'name="matching" value="3"' in page and "Apply to all 3 matching this filter" in page
+    form = {"action": "mark_sent", "date": "2026-03-02", "back": back}
+    stale = post(client, "/requests/bulk", {**form, "matching": "4"}, follow_redirects=True).get_data(as_text=True)
+    assert "Nothing was changed: the filter now matches 3 requests, not 4" in stale
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(FoiRequest.status == "awaiting_response")) == 0
+    done = post(client, "/requests/bulk", {**form, "matching": "3"}, follow_redirects=True).get_data(as_text=True)
+    assert "Marked 3 requests as sent on Mon 2 Mar 2026." in done
+    with app.app_context():
+        sent = {r.authority.code for r in db.session.scalars(select(FoiRequest).where(FoiRequest.sent_on.is_not(None)))}
+        assert sent == {"MAN", "BOL", "BUR"}  # Kent is in the South East; Leeds in another campaign
+        assert db.session.get(FoiRequest, other["LDS"]).sent_on is None

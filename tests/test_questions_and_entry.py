@@ -113,7 +113,7 @@ def test_questions_are_created_in_order_and_audited(session, users, setup):
         ({"qtype": "choice"}, "choices", "at least two choices"),
         ({"qtype": "choice", "choices": ["Yes", "yes"]}, "choices", "each choice must be different"),
         ({"qtype": "money", "choices": "A\nB"}, "choices", "only a “one of a list” question has choices"),
-        ({"pair_group": "asc_budget"}, "pair_with", "choose the question to pair with"),
+        ({"qtype": "text", "pair_group": "asc_budget"}, "pair_group", "only numeric questions"),
     ],
 )
 def test_question_rules(session, setup, values, field, message):
@@ -179,6 +179,20 @@ def test_before_and_after_pairs(session, setup):
         {"pair_group": ""},
         {"label": "After", "pair_group": ""},
     ]
+
+
+def test_a_pair_is_made_from_either_side(session, setup):
+    """#19: the help text says to give both questions the same group; the first now waits for the
+    second, which pairs by naming the group (or by choosing the first)."""
+    campaign, _ = setup
+    first = q(session, campaign, "asc_1011", period_label="2010/11", pair_group="asc")
+    assert first.pair_group == "asc"
+    second = q(session, campaign, "asc_1112", period_label="2011/12", pair_group="asc")
+    assert (first.pair_group, second.pair_group) == ("asc", "asc")
+    # From the other side: the new question names a group and chooses an existing one to join it.
+    lone = q(session, campaign, "staff_1011", "count")
+    partner = q(session, campaign, "staff_1112", "count", pair_group="staff", pair_with=lone.id)
+    assert (session.get(Question, lone.id).pair_group, partner.pair_group) == ("staff", "staff")
 
 
 def test_reorder_and_move(session, users, setup):
@@ -537,7 +551,8 @@ def test_question_pages(login_as, app, users):
     post(staff, "/logout", {})
     client = login_as("author")
     show = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
-    assert f'href="/campaigns/{campaign_id}/questions"' in show and "Import figures" in show
+    # Authors define questions; figures are imported by those who enter them (#19: only what one may do).
+    assert f'href="/campaigns/{campaign_id}/questions"' in show and "Import figures" not in show
     response = post(
         client, f"/campaigns/{campaign_id}/questions/new", {"code": "Budget 2", "label": "", "qtype": "money"}
     )

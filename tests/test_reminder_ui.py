@@ -552,3 +552,27 @@ def test_retry_leaves_a_pending_row_that_is_not_due_yet(login_as, app, world, us
     assert "it is not due yet" in client.get("/admin/reminders").get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Reminder, future_id).next_attempt_at is None
+
+
+def test_the_feed_groups_a_campaigns_deadlines_of_one_day():
+    """A batch puts many deadlines on one day: one event per campaign and day lists them (#19)."""
+    from fointracker.calendar_feed.feed import Deadline, grouped
+
+    day, other_day = date(2027, 3, 1), date(2027, 3, 2)
+
+    def deadline(n: int, when: date, campaign_id: int = 1) -> Deadline:
+        url = f"https://foi.example.org/requests/{n}"
+        return Deadline(
+            f"request-{n}@fointracker", when, f"Response due: Council {n}", url, url, campaign_id, f"C{campaign_id}"
+        )
+
+    items = [deadline(n, day) for n in (3, 1, 2)] + [deadline(4, other_day), deadline(5, day, campaign_id=2)]
+    events = {item.uid: item for item in grouped(items, "https://foi.example.org/")}
+    assert set(events) == {"campaign-1-2027-03-01@fointracker", "request-4@fointracker", "request-5@fointracker"}
+    group = events["campaign-1-2027-03-01@fointracker"]
+    assert group.day == day and group.summary == "3 deadlines: C1"
+    assert group.url == "https://foi.example.org/campaigns/1"
+    assert group.description.splitlines() == [
+        line for n in (1, 2, 3) for line in (f"Response due: Council {n}", f"https://foi.example.org/requests/{n}")
+    ]
+    assert events["request-4@fointracker"] == items[3]  # alone on its day: as it was

@@ -5,13 +5,14 @@ from ..auth.forms import StrongPassword, ValidEmail
 from ..forms import Form
 from ..models import Role
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+# Least privileged first, and new users get the first (#19: a new user had defaulted to Admin).
+ROLE_CHOICES = [(r.value, r.label) for r in (Role.STAFF, Role.AUTHOR, Role.COORDINATOR, Role.ADMIN)]
 
 
 class NewUserForm(Form):
     email = EmailField("Email", validators=[DataRequired(), ValidEmail(), Length(max=254)])
     name = StringField("Name", validators=[Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.STAFF.value)
     password = PasswordField(
         "Password",
         validators=[Optional(), StrongPassword()],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -26,6 +27,8 @@ class Deadline:
     summary: str
     description: str
     url: str
+    campaign_id: int = 0
+    campaign: str = ""
 
 
 def their_requests(session: Session, user: User) -> list[FoiRequest]:
@@ -74,6 +77,8 @@ def deadlines(requests: list[FoiRequest], base_url: str, calendars: Calendars | 
                     f"Response due: {council} — {req.subject}",
                     "\n".join(text),
                     url,
+                    req.campaign_id,
+                    req.campaign.title,
                 )
             )
         if req.review_due_on is not None:
@@ -84,6 +89,8 @@ def deadlines(requests: list[FoiRequest], base_url: str, calendars: Calendars | 
                     f"Internal review due: {council} — {req.subject}",
                     "\n".join([*lines, url]),
                     url,
+                    req.campaign_id,
+                    req.campaign.title,
                 )
             )
         for ours in for_request(req, calendars):
@@ -95,9 +102,37 @@ def deadlines(requests: list[FoiRequest], base_url: str, calendars: Calendars | 
                     f"Our last day — {what}: {council} — {req.subject}",
                     "\n".join([*lines, f"{ours.label} {uk_date(ours.due)}: {ours.rule}.", url]),
                     url,
+                    req.campaign_id,
+                    req.campaign.title,
                 )
             )
     return result
+
+
+def grouped(items: list[Deadline], base_url: str) -> list[Deadline]:
+    """One event per campaign and day (#19: a batch put 50 events on one day): a deadline alone on
+    its day stays as it is; several become one event that lists them, each with its link."""
+    by_day: dict[tuple[int, date], list[Deadline]] = defaultdict(list)
+    for item in items:
+        by_day[item.campaign_id, item.day].append(item)
+    result = []
+    for (campaign_id, day), found in by_day.items():
+        if len(found) == 1:
+            result.extend(found)
+            continue
+        found.sort(key=lambda item: item.summary)
+        result.append(
+            Deadline(
+                f"campaign-{campaign_id}-{day.isoformat()}@{UID_DOMAIN}",
+                day,
+                f"{len(found)} deadlines: {found[0].campaign}",
+                "\n".join(f"{item.summary}\n{item.url}" for item in found),
+                f"{base_url.rstrip('/')}/campaigns/{campaign_id}",
+                campaign_id,
+                found[0].campaign,
+            )
+        )
+    return sorted(result, key=lambda item: (item.day, item.uid))
 
 
 def to_ical(items: list[Deadline], name: str, now: datetime | None = None) -> bytes:

@@ -4,7 +4,7 @@ from ..extensions import db
 from ..services.deadlines import Calendars
 from ..services.preferences import user_for_calendar_token
 from . import bp
-from .feed import deadlines, their_requests, to_ical
+from .feed import deadlines, grouped, their_requests, to_ical
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
@@ -18,7 +18,7 @@ def feed(token: str):
         abort(404)
     base_url = current_app.config.get("BASE_URL") or DEFAULT_BASE_URL
     body = to_ical(
-        deadlines(their_requests(db.session, user), base_url, Calendars.from_db(db.session)),
+        grouped(deadlines(their_requests(db.session, user), base_url, Calendars.from_db(db.session)), base_url),
         f"fointracker: {user.display_name}'s deadlines",
     )
     response = Response(body, mimetype="text/calendar")

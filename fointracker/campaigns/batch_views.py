@@ -117,14 +117,17 @@ def _refuse(form: BatchForm, exc: BatchError) -> None:
 
 
 @bp.route("/<id:campaign_id>/batch", methods=["GET", "POST"])
-@requires("campaign.edit")
+@requires("request.edit")
 def batch(campaign_id: int):
     campaign = get_campaign_or_404(campaign_id)
     filters = _council_filters()
     councils = select_councils(db.session, **filters.criteria())
     form = _batch_form(campaign)
+    filters_active = any(request.args.get(name) for name in filters.data)
     if request.method == "GET":
-        form.authority_ids.data = [a.id for a in councils]
+        # Filtering is choosing: what a filter matches starts ticked. Before any filter nothing
+        # is (#19: the whole register, 382 councils, had started ticked).
+        form.authority_ids.data = [a.id for a in councils] if filters_active else []
     step = request.form.get("step", "preview")
     if step != "back" and form.validate_on_submit():
         try:
@@ -167,12 +170,12 @@ def batch(campaign_id: int):
         councils=councils,
         form=form,
         selected=set(form.authority_ids.data or ()),
-        filters_active=any(request.args.get(name) for name in filters.data),
+        filters_active=filters_active,
     )
 
 
 @bp.route("/<id:campaign_id>/batch/create", methods=["POST"])
-@requires("campaign.edit")
+@requires("request.edit")
 def batch_create(campaign_id: int):
     """JSON in, JSON out: one chunk of a batch, all or nothing. The CSRF token travels in
     the X-CSRFToken header (CSRFProtect checks it before this view runs)."""

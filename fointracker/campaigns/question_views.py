@@ -57,9 +57,11 @@ class QuestionForm(Form):
         "Comparison group",
         validators=[Length(max=40)],
         description="To compare two periods (before and after), give both questions the "
-        "same group name, e.g. asc_budget.",
+        "same group name, e.g. asc_budget: the first waits for the second.",
     )
-    pair_with = OptionalIntSelect("Pair with", description="The other question of the comparison group.")
+    pair_with = OptionalIntSelect(
+        "Pair with", description="Or choose the other question here, if it exists already: it joins the group."
+    )
     help_text = TextAreaField(
         "Help", validators=[Length(max=5000)], description="Shown beside the question when figures are entered."
     )

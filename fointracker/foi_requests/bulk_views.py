@@ -18,11 +18,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
     HiddenField,
     SelectField,
     SelectMultipleField,
+    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
@@ -49,7 +51,8 @@ from .views import FILTER_NAMES, _owner_choices, request_list_query
 BULK_ACTIONS = {"mark_sent": "Mark sent", "assign_owner": "Assign an owner", "add_note": "Add a note"}
 LIST_ARGS = FILTER_NAMES + ("sort", "page")
 EXPORT_BATCH_ROWS = 500
-MAX_REFUSALS_SHOWN = 10  # flashes live in the session cookie, which holds about 4 KB
+MAX_REFUSALS_SHOWN = 10
+MAX_MATCHING = 2000  # "all matching": five campaigns to every council; one transaction stays short  # flashes live in the session cookie, which holds about 4 KB
 
 EXPORT_COLUMNS = (
     "id",
@@ -80,9 +83,11 @@ EXPORT_COLUMNS = (
 
 
 class BulkForm(Form):
-    ids = SelectMultipleField(
-        "Requests", coerce=coerce_id, validate_choice=False, validators=[DataRequired("tick at least one request")]
-    )
+    ids = SelectMultipleField("Requests", coerce=coerce_id, validate_choice=False, validators=[Optional()])
+    # "Apply to all N matching this filter" (#19: an action reached only the 50 ticked rows of a page):
+    # the N the person saw, confirmed again on the server against the filter as it is now.
+    # Sent by that button (name="matching"), so not a hidden input of the form's own.
+    matching = StringField(validators=[Optional(), Length(max=10)])
     action = SelectField(
         "Bulk action",
         id="bulk-action",
@@ -102,6 +107,9 @@ class BulkForm(Form):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        if not self.matching.data and not self.ids.data:
+            self.ids.errors.append("tick at least one request")
+            valid = False
         needed = {
             "mark_sent": (self.date, "give the date they were sent"),
             "assign_owner": (self.owner, "choose the new owner"),
@@ -145,6 +153,11 @@ def bulk():
         )
         return redirect(url_for(".index", **back))
     action, ids, user_id = form.action.data, form.ids.data, current_user.id
+    if form.matching.data:
+        ids, refusal = _matching_ids(back, form.matching.data)
+        if refusal:
+            flash(f"Nothing was changed: {refusal}", "error")
+            return redirect(url_for(".index", **back))
     aggregation: list = []
     within = visible_campaigns()  # a request of another campaign is refused as one that does not exist
     try:
@@ -175,6 +188,18 @@ def bulk():
         flash(message, "success")
         _flash_aggregation(aggregation)
     return redirect(url_for(".index", **back))
+
+
+def _matching_ids(back: dict, confirmed: str) -> tuple[list[int], str]:
+    """The ids of every request the list's filter matches now, and why not if that is not the
+    number the person confirmed (the list changed since) or more than one action may change."""
+    _form, stmt, _understood = request_list_query(MultiDict(back))
+    ids = list(db.session.scalars(stmt.with_only_columns(FoiRequest.id).limit(MAX_MATCHING + 1)))
+    if len(ids) > MAX_MATCHING:
+        return [], f"the filter matches more than {MAX_MATCHING} requests; narrow it first."
+    if str(len(ids)) != confirmed:
+        return [], f"the filter now matches {len(ids)} request{_s(len(ids))}, not {confirmed}; look at the list again."
+    return ids, ""
 
 
 def _s(count: int) -> str:

@@ -21,6 +21,7 @@ from ..services.deadlines import (
     state_condition,
 )
 from ..services.foi_requests import RequestError, create_request, update_request
+from ..services.history import request_history
 from ..services.request_search import search_condition
 from ..services.stats import TODO_FILTERS, todo_where
 from . import bp
@@ -200,6 +201,7 @@ def render_request_page(foi_request: FoiRequest, status: int = 200, event_form=N
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(50)
     ).all()
+    history = request_history(db.session, audit)
     events = db.session.scalars(
         select(RequestEvent)
         .options(selectinload(RequestEvent.attachments), joinedload(RequestEvent.created_by))
@@ -209,7 +211,7 @@ def render_request_page(foi_request: FoiRequest, status: int = 200, event_form=N
     return render_template(
         "foi_requests/show.html",
         req=foi_request,
-        audit=audit,
+        history=history,
         events=events,
         calendar_label=calendar_name_for(foi_request.regime).label,
         event_form=event_form or add_event_form(foi_request),

@@ -87,7 +87,7 @@ def _campaign_drafts(campaign: Campaign) -> list[FoiRequest]:
 
 
 @bp.route("/campaigns/<id:campaign_id>/send", methods=["GET", "POST"])
-@requires("campaign.edit")
+@requires("request.edit")
 def send_campaign(campaign_id: int):
     """The campaign's drafts: send them all by email, or download them for a mail merge."""
     campaign = get_campaign_or_404(campaign_id)
@@ -146,13 +146,13 @@ def _merge_download(campaign_id: int, kind: str) -> Response:
 
 
 @bp.route("/campaigns/<id:campaign_id>/merge.zip", methods=["POST"])
-@requires("campaign.edit")
+@requires("request.edit")
 def merge_zip(campaign_id: int):
     return _merge_download(campaign_id, "zip")
 
 
 @bp.route("/campaigns/<id:campaign_id>/merge.csv", methods=["POST"])
-@requires("campaign.edit")
+@requires("request.edit")
 def merge_csv(campaign_id: int):
     return _merge_download(campaign_id, "csv")
 

@@ -1,4 +1,4 @@
-from flask import current_app, jsonify, render_template, request, url_for
+from flask import current_app, jsonify, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -110,6 +110,14 @@ def dashboard():
         bounced=bounced,
         windows=windows,
         closing_soon_days=CLOSING_SOON_WORKING_DAYS,
+    )
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says (and every page had a 404 for it, #19)."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
     )
 
 

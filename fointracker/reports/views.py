@@ -138,7 +138,12 @@ def report_json(campaign_id: int):
     campaign = get_campaign_or_404(campaign_id)
     chunks = json_chunks(cached_report(campaign).report)  # built before the first chunk: a failure is an error response
     content_type = f"{FORMATS['json'].mimetype}; charset=utf-8"
-    return Response(chunks, content_type=content_type, headers={"Cache-Control": "no-store"})
+    # A download like the other formats (#19: it had opened in the tab); programs read it all the same.
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{export_filename(campaign, "json")}"',
+    }
+    return Response(chunks, content_type=content_type, headers=headers)
 
 
 @bp.route("/campaigns/<id:campaign_id>/report.csv")

@@ -4,8 +4,9 @@
 - A "one of a list" question needs its choices; other types take none.
 - A comparison group (`pair_group`) holds exactly two numeric questions of the same type,
   the before and after of a pair (e.g. a budget in 2010/11 and in 2011/12). A pair is
-  made by naming the group and choosing the question to pair with; taking one question
-  out of its group (or deleting it) dissolves the pair.
+  made from either side: name the group on both questions (the first waits for its
+  partner), or choose the question to pair with; taking one question out of a pair (or
+  deleting it) dissolves the pair.
 - Deleting a question that has answers needs `confirm=True`; the answers are deleted
   with it and every one is kept in the audit trail.
 """
@@ -161,7 +162,10 @@ def _check_pair(
         if other not in members:
             members.append(other)
     if not members:
-        errors["pair_with"] = "a comparison group pairs two questions: choose the question to pair with"
+        # The first of a pair waits for the second, which joins by naming the same group (#19: following
+        # the help text on the first question had ended in "choose the question to pair with").
+        if qtype is not None and not qtype.is_numeric:
+            errors["pair_group"] = "only numeric questions (money, count, decimal, percentage) form a before/after pair"
         return None
     if len(members) > 1:
         errors["pair_group"] = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
 
 from flask import url_for
 from sqlalchemy import select
@@ -52,6 +53,8 @@ class _PageScan(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self.forms: list[dict] = []  # {"method", "action", "csrf"}
+        self.links: list[str] = []  # every <a href>
+        self.form_buttons: list[tuple[str, str]] = []  # (method, formaction) of buttons that override their form's
         self._form: dict | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -69,6 +72,17 @@ class _PageScan(HTMLParser):
                     and not (tag == "img" and scheme == "data")
                 ):
                     self.problems.append(f"<{tag} {name}={value[:60]!r}>: a script URL")
+        if tag == "a" and values.get("href"):
+            self.links.append(values["href"])
+        submits = tag == "button" and values.get("type", "submit") == "submit"
+        submits = submits or (tag == "input" and values.get("type") in ("submit", "image"))
+        if submits and values.get("formaction"):
+            method = (values.get("formmethod") or (self._form or {}).get("method") or "get").lower()
+            self.form_buttons.append((method, values["formaction"]))
+        elif submits and self._form is not None:
+            self._form["submits"] = True
+        if submits and self._form is not None:
+            self._form["buttons"] = True
         if tag == "script":
             if not values.get("src"):
                 self.problems.append("<script> without src: an inline script")
@@ -79,6 +93,8 @@ class _PageScan(HTMLParser):
                 "method": (values.get("method") or "get").lower(),
                 "action": values.get("action", ""),
                 "csrf": False,
+                "submits": False,  # has a submit button of its own (not one with a formaction)
+                "buttons": False,
             }
             self.forms.append(self._form)
         elif (
@@ -111,6 +127,24 @@ def post_forms(html: str) -> int:
     scan = _PageScan()
     scan.feed(html)
     return sum(1 for form in scan.forms if form["method"] == "post")
+
+
+def offered_actions(html: str, page: str) -> list[tuple[str, str]]:
+    """(method, path) of every link, form and form button on a page that leads into the app:
+    what the page offers the person reading it. A form without an action posts to the page itself."""
+    scan = _PageScan()
+    scan.feed(html)
+    scan.close()
+    found = [("get", href) for href in scan.links]
+    # A form leads to its action when a button of its own submits it, or Enter does (no buttons at all).
+    found += [(form["method"], form["action"] or page) for form in scan.forms if form["submits"] or not form["buttons"]]
+    found += scan.form_buttons
+    actions = []
+    for method, url in found:
+        parts = urlsplit(urljoin(page, url))
+        if parts.scheme in ("", "http") and parts.netloc in ("", "localhost") and not url.startswith("#"):
+            actions.append(("POST" if method == "post" else "GET", parts.path))
+    return actions
 
 
 def snapshot(app) -> dict[str, list]:

@@ -25,11 +25,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from fointracker.web import PUBLIC_ENDPOINTS
 from tests.conftest import login
 
-from .pages import header_problems, html_problems, methods, post_forms, rule_url, session_csrf_token
+from .pages import (
+    header_problems,
+    html_problems,
+    methods,
+    offered_actions,
+    post_forms,
+    rule_url,
+    session_csrf_token,
+)
 from .world import build_world, outsider_email
 
 ANONYMOUS = "anonymous"
@@ -65,9 +75,10 @@ class Access:
 
 
 ACCESS: dict[str, Access] = {
-    # Public by design: the login page, static files, the health check, the calendar feed (token in the URL).
+    # Public by design: the login page, static files (and the icon), the health check, the calendar feed (token in the URL).
     "auth.login": Access(get=EVERYONE, post=EVERYONE),
     "static": Access(get=EVERYONE),
+    "main.favicon": Access(get=EVERYONE),
     "main.healthz": Access(get=EVERYONE),
     "calendar.feed": Access(get=EVERYONE),
     # One's own account.
@@ -91,8 +102,9 @@ ACCESS: dict[str, Access] = {
     "campaigns.statistics": Access(get=LOGGED_IN),
     "campaigns.create": Access(get=CAMPAIGN_EDIT, post=CAMPAIGN_EDIT),
     "campaigns.edit": Access(get=CAMPAIGN_EDIT, post=CAMPAIGN_EDIT),
-    "campaigns.batch": Access(get=CAMPAIGN_EDIT, post=CAMPAIGN_EDIT),
-    "campaigns.batch_create": Access(post=CAMPAIGN_EDIT),
+    # Campaign staff send requests, one or a batch to many councils (#19: the README and the page agree).
+    "campaigns.batch": Access(get=REQUEST_EDIT, post=REQUEST_EDIT),
+    "campaigns.batch_create": Access(post=REQUEST_EDIT),
     # Questions are the report's: authors and coordinators write them.
     "campaigns.questions": Access(get=LOGGED_IN),
     "campaigns.new_question": Access(get=REPORT_EDIT, post=REPORT_EDIT),
@@ -146,11 +158,11 @@ ACCESS: dict[str, Access] = {
     "deadlines.calculator": Access(get=LOGGED_IN),
     "deadlines.closures": Access(get=ADMIN_ONLY, post=ADMIN_ONLY),
     "deadlines.delete": Access(post=ADMIN_ONLY),
-    # Letters by email (#16): those who handle requests send them; a campaign's drafts at once, and its
-    # mail merge, are for whoever runs the campaign; the outbox lists what the user's campaigns sent.
-    "mail.send_campaign": Access(get=CAMPAIGN_EDIT, post=CAMPAIGN_EDIT),
-    "mail.merge_zip": Access(post=CAMPAIGN_EDIT),
-    "mail.merge_csv": Access(post=CAMPAIGN_EDIT),
+    # Letters by email (#16): those who handle requests send them, one or a campaign's drafts at once
+    # (and its mail merge); the outbox lists what the user's campaigns sent.
+    "mail.send_campaign": Access(get=REQUEST_EDIT, post=REQUEST_EDIT),
+    "mail.merge_zip": Access(post=REQUEST_EDIT),
+    "mail.merge_csv": Access(post=REQUEST_EDIT),
     "mail.send_selected": Access(post=REQUEST_EDIT),
     "mail.send_request": Access(post=REQUEST_EDIT),
     "mail.send_follow_up": Access(get=REQUEST_EDIT, post=REQUEST_EDIT),
@@ -258,6 +270,24 @@ def check_cell(role: str, endpoint: str, method: str, response, scoped: bool = F
     return problems
 
 
+def offer_problems(app, role: str, page: str, html: str) -> list[str]:
+    """A page offers only what its reader may do (#19): every link, form and button on it leads
+    somewhere the reader's role is served, never to a "Not allowed"."""
+    adapter = app.url_map.bind("localhost")
+    problems = []
+    for method, path in offered_actions(html, page):
+        try:
+            endpoint, _args = adapter.match(path, method=method)
+        except RequestRedirect:
+            continue
+        except HTTPException as exc:
+            problems.append(f"offers {method} {path}, which answers {exc.code}")
+            continue
+        if expected(endpoint, method, role) != "served":
+            problems.append(f"offers {method} {path} ({endpoint}), which {role.removeprefix('outsider-')} may not use")
+    return problems
+
+
 def login_as(client, role: str) -> str:
     """Log `role` (a role, or "outsider-<role>") in; the session's CSRF token."""
     email = outsider_email(role.removeprefix("outsider-")) if role in OUTSIDERS else f"{role}@example.org"
@@ -293,6 +323,8 @@ def test_every_url_for_every_role(app, people, role):
                 problems += [p for p in html_problems(html) if not p.startswith("<style>")]
             else:
                 problems += html_problems(html)
+                if role != ANONYMOUS:  # the login page links home, which is the login page to them
+                    problems += offer_problems(app, role, url, html)
             html_pages += 1
             forms_seen += post_forms(html)
         response.close()
