@@ -618,11 +618,20 @@ def export_chunks(session: Session, campaign: Campaign, fmt: str) -> Iterator:
 # ---------------------------------------------------------------- the page (and the standalone HTML file)
 
 
-def page_context(session: Session, campaign: Campaign, standalone: bool = False, report: Report | None = None) -> dict:
+def page_context(
+    session: Session,
+    campaign: Campaign,
+    standalone: bool = False,
+    report: Report | None = None,
+    map_measure: str | None = None,
+) -> dict:
     """What templates/reports/report.html and standalone.html render: the report (`report` if
-    given: reports.views passes its cached one), its charts (SVG text) and, for the standalone
-    file, the per-council tables behind the figures."""
+    given: reports.views passes its cached one), its charts (SVG text), the map of `map_measure`
+    (services.report_map; the default measure if None) and, for the standalone file, the
+    per-council tables behind the figures."""
     from markupsafe import Markup
+
+    from .report_map import build_report_map, choose_measure, map_measures
 
     report = report or build_report(session, campaign)
     o = report.responses.overall
@@ -671,6 +680,8 @@ def page_context(session: Session, campaign: Campaign, standalone: bool = False,
         "report": report,
         "campaign": campaign,
         "charts": charts,
+        "report_map": build_report_map(session, report, choose_measure(report, map_measure)),
+        "map_measures": map_measures(report),
         "standalone": standalone,
         "council_answers": question_council_rows(session, campaign.id) if appendix else {},
         "pair_rows": pair_council_rows(session, report) if appendix else {},
