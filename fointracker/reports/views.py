@@ -21,6 +21,7 @@ from ..auth.permissions import get_campaign_or_404
 from ..extensions import db
 from ..services.read_cache import VersionedCache
 from ..services.report import Report, answer_text, build_report, show_figure, show_percent
+from ..services.report_charts import question_charts
 from ..services.report_details import pair_table as find_pair_table
 from ..services.report_details import question_table as find_question_table
 from ..services.report_display import source_of
@@ -88,8 +89,14 @@ def question_table(campaign_id: int, question_code: str):
     table = find_question_table(db.session, campaign.id, question_code)
     if table is None:
         abort(404)
+    charts = {name: Markup(svg) for name, svg in question_charts(table.question, table.rows).items()}
     return render_template(
-        "reports/question_table.html", campaign=campaign, table=table, answer_text=answer_text, source_of=source_of
+        "reports/question_table.html",
+        campaign=campaign,
+        table=table,
+        charts=charts,
+        answer_text=answer_text,
+        source_of=source_of,
     )
 
 

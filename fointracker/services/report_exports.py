@@ -631,6 +631,7 @@ def page_context(
     per-council tables behind the figures."""
     from markupsafe import Markup
 
+    from .report_charts import distribution_chart, has_distribution, yes_no_chart
     from .report_map import build_report_map, choose_measure, map_measures
 
     report = report or build_report(session, campaign)
@@ -674,6 +675,14 @@ def page_context(
                 f"chart-cuts-{p.index}",
             )
         )
+    for q in report.questions:
+        info = q.question
+        if has_distribution(info) and q.figures:
+            chart = distribution_chart(info, q.figures, f"chart-distribution-{info.code}")
+            charts[f"distribution-{info.code}"] = Markup(chart)
+        if info.qtype == "yes_no" and (q.overall.yes or q.overall.no):
+            groups = [(s.label, s.yes, s.no) for s in q.by_region]
+            charts[f"yes-no-{info.code}"] = Markup(yes_no_chart(info, groups, f"chart-yes-no-{info.code}"))
     # The per-council tables only for the standalone file: the page links to each one's own page instead.
     appendix = standalone and report.has_answers
     return {
