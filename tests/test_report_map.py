@@ -173,3 +173,28 @@ def test_the_report_page_and_the_file_have_the_map_and_its_table(app, worked, lo
     assert "<summary>The map as a table (6 councils)</summary>" in standalone
     assert "<form" not in standalone  # the file cannot submit (its policy says form-action 'none')
     assert "style=" not in standalone.split('<section id="map"')[1].split("</section>")[0]
+
+
+def test_each_question_has_its_chart_on_the_report_and_its_own_page(worked, login_as):  # noqa: F811
+    client = login_as("staff")
+    base = f"/campaigns/{worked.id}/report"
+    html = client.get(base).get_data(as_text=True)
+    for code in ("B1011", "B1112", "STAFF"):
+        assert f'aria-labelledby="chart-distribution-{code}-title' in html, code
+    assert 'aria-labelledby="chart-yes-no-EIA-title' in html
+    assert (
+        "chart-distribution-EIA" not in html and "chart-distribution-HOW" not in html and "chart-yes-no-HOW" not in html
+    )
+    # B1011: £10m, £20m, £50m and £100m (HAM's estimate counted), in £20m bins; SWK's "not held" is not a zero.
+    assert "£0 to £20m: 1; £20m to £40m: 1; £40m to £60m: 1; £60m to £80m: 0; £80m to £100m: 1." in html
+    # EIA by region: KEN and HAM in the South East, CAM in the East of England, SWK in London.
+    assert (
+        "East of England: 1 yes, 0 no (100% yes); London: 1 yes, 0 no (100% yes); South East: 1 yes, 1 no (50% yes)"
+        in html
+    )
+
+    page = client.get(f"{base}/questions/B1011").get_data(as_text=True)
+    assert "£0 to £20m: 1; £20m to £40m: 1; £40m to £60m: 1; £60m to £80m: 0; £80m to £100m: 1." in page
+    eia = client.get(f"{base}/questions/EIA").get_data(as_text=True)
+    assert "South East: 1 yes, 1 no (50% yes)" in eia
+    assert "<svg" not in client.get(f"{base}/questions/HOW").get_data(as_text=True)  # a choice: no chart
