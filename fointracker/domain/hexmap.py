@@ -250,12 +250,15 @@ class MapSpec:
     scale: Scale
     values: dict[str, HexValue] = field(default_factory=dict)  # by GSS code
     chart_id: str = "hexmap"
+    legend_title: str = ""  # the legend's heading (the title if blank)
 
 
 def _legend(spec: MapSpec, counts: list[int], missing: int, x: float, ident: str) -> tuple[list[str], float]:
     parts = [f'<g class="hexmap-legend" transform="translate({_n(x)} 0)">']
     y = 18.0
-    parts.append(f'<text x="0" y="{_n(y)}" font-weight="bold">{escape(_short(spec.title, 30))}</text>')
+    parts.append(
+        f'<text x="0" y="{_n(y)}" font-weight="bold">{escape(_short(spec.legend_title or spec.title, 30))}</text>'
+    )
     y += 10
     for band, count in zip(spec.scale.bands, counts):
         y += 20

@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session, aliased
 
 from ..domain.figures import QuestionType
 from ..domain.hexmap import (
+    Geometry,
     HexValue,
     Layout,
     MapSpec,
     Scale,
     category_scale,
     diverging_change_scale,
+    lay_out,
     parse_hexjson,
     render_hex_map,
     sequential_scale,
@@ -65,6 +67,12 @@ OWN_WINS = "A county council's figure colours its districts; a district's own fi
 def hex_layout() -> Layout:
     """The shipped layout, parsed once per process."""
     return parse_hexjson(HEXJSON.read_text(encoding="utf-8"))
+
+
+@cache
+def hex_geometry() -> Geometry:
+    """Where the shipped layout's hexes are drawn, worked out once per process."""
+    return lay_out(hex_layout())
 
 
 @cache
@@ -269,6 +277,14 @@ def _scale(report: Report, measure: MapMeasure, values: list[CouncilValue]) -> S
     return category_scale([name for name in STATUS_CATEGORIES if name in present] or ["Outstanding"], STATUS_CATEGORIES)
 
 
+def _legend_title(measure: MapMeasure) -> str:
+    if measure.pair is not None:
+        return "Percentage change"
+    if measure.question is not None:
+        return f"{measure.question.code}: {measure.question.type_label}"
+    return "Response status"
+
+
 def build_report_map(session: Session, report: Report, measure: MapMeasure, chart_id: str = "report-map") -> ReportMap:
     layout = hex_layout()
     on_map = layout.by_gss
@@ -305,8 +321,9 @@ def build_report_map(session: Session, report: Report, measure: MapMeasure, char
         scale,
         hexes,
         chart_id,
+        _legend_title(measure),
     )
-    return ReportMap(measure, render_hex_map(layout, spec), rows, base)
+    return ReportMap(measure, render_hex_map(layout, spec, hex_geometry()), rows, base)
 
 
 def report_map_svg(session: Session, report: Report, measure: str | None = None) -> tuple[str, list[MapRow]]:
