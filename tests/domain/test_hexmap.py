@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import math
 import re
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -186,3 +188,18 @@ def test_the_svg_escapes_names_and_has_no_style_attribute():
     assert "Alpha &amp; &lt;Sons&gt;: &lt;script&gt;" in svg
     assert "Map &quot;of&quot; &lt;things&gt;" in svg or 'Map "of" &lt;things&gt;' in svg
     assert 'role="img"' in svg and 'aria-labelledby="m2-title m2-desc"' in svg
+
+
+def test_the_district_table_is_what_its_script_builds():
+    """scripts/build_district_counties.py on the documented source (when it is beside the
+    repository, as for the register's own check) gives the shipped file byte for byte."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "build_district_counties.py"
+    spec = importlib.util.spec_from_file_location("build_district_counties", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    source = module.DEFAULT_DATA_DIR / module.SOURCE
+    if not source.exists():
+        pytest.skip(f"the source is not beside the repository ({module.SOURCE})")
+    data = source.read_bytes()
+    assert module.git_blob_id(data) == module.EXPECTED_BLOB
+    assert module.build(data) == (DATA / "district_counties.csv").read_text(encoding="utf-8")
