@@ -105,9 +105,12 @@ def _two_lines(label: str) -> tuple[str, str]:
     return " ".join(words[:best]), " ".join(words[best:])
 
 
-def change_histogram(title: str, bins: Sequence[tuple[str, int]], description: str, chart_id: str) -> str:
+def change_histogram(
+    title: str, bins: Sequence[tuple[str, int]], description: str, chart_id: str, fill: str | None = None
+) -> str:
     """How many councils fall in each band of percentage change: columns, cuts in red on the
-    left, increases in green on the right, each with its count above and its band below."""
+    left, increases in green on the right, each with its count above and its band below.
+    With a `fill`, every column has it: a distribution of values (`value_histogram`)."""
     summary = "; ".join(f"{label}: {count:,}" for label, count in bins)
     full = f"{description}. {summary}." if description else f"{summary}."
     if not bins or not any(count for _label, count in bins):
@@ -125,7 +128,7 @@ def change_histogram(title: str, bins: Sequence[tuple[str, int]], description: s
         centre = left + i * slot + slot / 2
         parts.append(
             f'<rect x="{_x(x)}" y="{_x(base - bar_height)}" width="{_x(slot - 8)}" '
-            f'height="{_x(max(bar_height, 0.5))}" fill="{_tone(label)}"/>'
+            f'height="{_x(max(bar_height, 0.5))}" fill="{fill or _tone(label)}"/>'
         )
         parts.append(f'<text x="{_x(centre)}" y="{_x(base - bar_height - 6)}" text-anchor="middle">{count:,}</text>')
         first, second = _two_lines(label)
@@ -148,3 +151,52 @@ def top_cuts_chart(title: str, cuts: Sequence[tuple[str, object, str]], descript
     return horizontal_bars(
         title, [(name, abs(float(change)), text, DOWN) for name, change, text in cuts], description, chart_id
     )
+
+
+def value_histogram(title: str, bins: Sequence[tuple[str, int]], description: str, chart_id: str) -> str:
+    """How many councils' figures fall in each bin of a question's values (domain.distribution)."""
+    return change_histogram(title, bins, description, chart_id, fill=BAR)
+
+
+YES, NO = "#0b5f8a", "#e08a00"  # as the map's yes/no (services.report_map.YES_NO)
+
+
+def yes_no_bars(title: str, rows: Sequence[tuple[str, int, int]], description: str, chart_id: str) -> str:
+    """Yes and no answers per group (label, yes, no) as stacked horizontal bars, each with its
+    counts and the share saying yes written beside it."""
+    texts = [
+        f"{yes:,} yes, {no:,} no ({100 * yes / (yes + no):.0f}% yes)" if yes + no else "none" for _l, yes, no in rows
+    ]
+    summary = "; ".join(f"{label}: {text}" for (label, _y, _n), text in zip(rows, texts))
+    full = f"{description}. {summary}." if description else f"{summary}."
+    if not rows or not any(yes + no for _l, yes, no in rows):
+        return _empty(chart_id, title, full)
+    label_width = max(len(_short(label)) for label, *_rest in rows) * CHAR_WIDTH + 8
+    value_width = max(len(text) for text in texts) * CHAR_WIDTH + 12
+    bar_left = label_width + 6
+    bar_space = max(WIDTH - bar_left - value_width, 60)
+    largest = max(yes + no for _l, yes, no in rows) or 1
+    row_height, bar_height, top = 26, 18, 30
+    height = top + 6 + row_height * len(rows)
+    parts = _open(chart_id, title, full, height)
+    parts.append(f'<rect x="{_x(bar_left)}" y="6" width="14" height="14" fill="{YES}"/>')
+    parts.append(f'<text x="{_x(bar_left + 20)}" y="18">Yes</text>')
+    parts.append(f'<rect x="{_x(bar_left + 70)}" y="6" width="14" height="14" fill="{NO}"/>')
+    parts.append(f'<text x="{_x(bar_left + 90)}" y="18">No</text>')
+    for i, ((label, yes, no), text) in enumerate(zip(rows, texts)):
+        y = top + i * row_height
+        yes_width, no_width = bar_space * yes / largest, bar_space * no / largest
+        short = _short(label)
+        label_text = escape(short) if short == label else f"<title>{escape(label)}</title>{escape(short)}"
+        parts.append(f'<text x="{_x(label_width)}" y="{_x(y + 13)}" text-anchor="end">{label_text}</text>')
+        if yes:
+            parts.append(
+                f'<rect x="{_x(bar_left)}" y="{_x(y)}" width="{_x(yes_width)}" height="{bar_height}" fill="{YES}"/>'
+            )
+        if no:
+            parts.append(
+                f'<rect x="{_x(bar_left + yes_width)}" y="{_x(y)}" width="{_x(no_width)}" height="{bar_height}" '
+                f'fill="{NO}"/>'
+            )
+        parts.append(f'<text x="{_x(bar_left + yes_width + no_width + 6)}" y="{_x(y + 13)}">{escape(text)}</text>')
+    return "\n".join(parts + ["</svg>"])

@@ -25,6 +25,11 @@ page = app.test_client().get("/login")
 assert page.status_code == 200, page.status_code
 assert "Log in" in page.get_data(as_text=True)
 assert app.test_client().get("/static/app.css").status_code == 200
+# The map's layout, its licence and the district-to-county table travel in the package (#18).
+from fointracker.services.report_map import DATA, county_districts, hex_layout
+assert str(DATA).startswith(site), DATA
+assert len(hex_layout().hexes) == 361 and len(county_districts()) == 21
+assert "Open Innovations" in (DATA / "LICENSE-hexmaps.txt").read_text(encoding="utf-8")
 print("OK")
 """
 

@@ -21,6 +21,7 @@ from ..auth.permissions import get_campaign_or_404
 from ..extensions import db
 from ..services.read_cache import VersionedCache
 from ..services.report import Report, answer_text, build_report, show_figure, show_percent
+from ..services.report_charts import question_charts
 from ..services.report_details import pair_table as find_pair_table
 from ..services.report_details import question_table as find_question_table
 from ..services.report_display import source_of
@@ -31,6 +32,7 @@ from ..services.report_exports import (
     json_chunks,
     page_context,
 )
+from ..services.report_map import choose_measure
 from . import bp
 
 STANDALONE_POLICY = (
@@ -45,11 +47,12 @@ report_cache = VersionedCache(max_entries=16)
 
 @dataclass
 class CachedReport:
-    """A built report, and the page body rendered from it (per script root, as its links are):
+    """A built report, and the page body rendered from it (per script root, as its links are, and
+    per measure of its map):
     rendering takes ~30 ms, several times a cached visit's cost (benchmarks/load.py)."""
 
     report: Report
-    page_bodies: dict[str, Markup] = field(default_factory=dict)
+    page_bodies: dict[tuple[str, str], Markup] = field(default_factory=dict)  # by script root and map measure
 
 
 def cached_report(campaign) -> CachedReport:
@@ -69,10 +72,13 @@ def cached_report(campaign) -> CachedReport:
 def report(campaign_id: int):
     campaign = get_campaign_or_404(campaign_id)
     cached = cached_report(campaign)
-    body = cached.page_bodies.get(request.script_root)
+    # ?map= chooses the map's measure: one body per measure the report offers (unknown: the default).
+    measure = choose_measure(cached.report, request.args.get("map")).key
+    key = (request.script_root, measure)
+    body = cached.page_bodies.get(key)
     if body is None:
-        context = page_context(db.session, campaign, report=cached.report)
-        body = cached.page_bodies[request.script_root] = Markup(render_template("reports/_report.html", **context))
+        context = page_context(db.session, campaign, report=cached.report, map_measure=measure)
+        body = cached.page_bodies[key] = Markup(render_template("reports/_report.html", **context))
     return render_template("reports/report.html", campaign=campaign, report_body=body)
 
 
@@ -83,8 +89,14 @@ def question_table(campaign_id: int, question_code: str):
     table = find_question_table(db.session, campaign.id, question_code)
     if table is None:
         abort(404)
+    charts = {name: Markup(svg) for name, svg in question_charts(table.question, table.rows).items()}
     return render_template(
-        "reports/question_table.html", campaign=campaign, table=table, answer_text=answer_text, source_of=source_of
+        "reports/question_table.html",
+        campaign=campaign,
+        table=table,
+        charts=charts,
+        answer_text=answer_text,
+        source_of=source_of,
     )
 
 

@@ -81,6 +81,7 @@ class QuestionReport:
     overall: FigureStats
     by_region: list[FigureStats]
     by_type: list[FigureStats]
+    figures: tuple = ()  # a numeric question's counted figures (Decimals), smallest first: its histogram
 
 
 @dataclass
@@ -156,7 +157,14 @@ def _build_report(session: Session, campaign: Campaign, today: date | None) -> R
         asked.update({("type", g.label): g.councils for g in stats.by_type})
         figures = question_figures(tally, [(q.id, q.qtype, q.choices) for q in questions], asked)
         report.questions = [
-            QuestionReport(q, figures[q.id].overall, figures[q.id].by_region, figures[q.id].by_type) for q in questions
+            QuestionReport(
+                q,
+                figures[q.id].overall,
+                figures[q.id].by_region,
+                figures[q.id].by_type,
+                tuple(figure[0] for figure in tally.figures.get(q.id, ())),
+            )
+            for q in questions
         ]
         councils = read_councils(session, campaign.id) if pairs else {}
         for index, (before, after) in enumerate(pairs):

@@ -618,11 +618,21 @@ def export_chunks(session: Session, campaign: Campaign, fmt: str) -> Iterator:
 # ---------------------------------------------------------------- the page (and the standalone HTML file)
 
 
-def page_context(session: Session, campaign: Campaign, standalone: bool = False, report: Report | None = None) -> dict:
+def page_context(
+    session: Session,
+    campaign: Campaign,
+    standalone: bool = False,
+    report: Report | None = None,
+    map_measure: str | None = None,
+) -> dict:
     """What templates/reports/report.html and standalone.html render: the report (`report` if
-    given: reports.views passes its cached one), its charts (SVG text) and, for the standalone
-    file, the per-council tables behind the figures."""
+    given: reports.views passes its cached one), its charts (SVG text), the map of `map_measure`
+    (services.report_map; the default measure if None) and, for the standalone file, the
+    per-council tables behind the figures."""
     from markupsafe import Markup
+
+    from .report_charts import distribution_chart, has_distribution, yes_no_chart
+    from .report_map import build_report_map, choose_measure, map_measures
 
     report = report or build_report(session, campaign)
     o = report.responses.overall
@@ -665,12 +675,22 @@ def page_context(session: Session, campaign: Campaign, standalone: bool = False,
                 f"chart-cuts-{p.index}",
             )
         )
+    for q in report.questions:
+        info = q.question
+        if has_distribution(info) and q.figures:
+            chart = distribution_chart(info, q.figures, f"chart-distribution-{info.code}")
+            charts[f"distribution-{info.code}"] = Markup(chart)
+        if info.qtype == "yes_no" and (q.overall.yes or q.overall.no):
+            groups = [(s.label, s.yes, s.no) for s in q.by_region]
+            charts[f"yes-no-{info.code}"] = Markup(yes_no_chart(info, groups, f"chart-yes-no-{info.code}"))
     # The per-council tables only for the standalone file: the page links to each one's own page instead.
     appendix = standalone and report.has_answers
     return {
         "report": report,
         "campaign": campaign,
         "charts": charts,
+        "report_map": build_report_map(session, report, choose_measure(report, map_measure)),
+        "map_measures": map_measures(report),
         "standalone": standalone,
         "council_answers": question_council_rows(session, campaign.id) if appendix else {},
         "pair_rows": pair_council_rows(session, report) if appendix else {},
