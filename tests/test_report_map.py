@@ -160,7 +160,7 @@ def test_the_report_page_and_the_file_have_the_map_and_its_table(app, worked, lo
     assert '<th scope="row">Kent</th><td>−10.0% (£100,000,000 to £90,000,000)</td>' in html
 
     chosen = client.get(f"{base}?map=question:EIA").get_data(as_text=True)
-    assert '<option value="question:EIA" selected>' in chosen and "Map: EIA" in chosen
+    assert '<option value="question:EIA" selected>' in chosen and "Map: Equality impact assessment done" in chosen
     assert chosen.count('<path class="hex"') == 361
     assert client.get(f"{base}?map=nonsense").get_data(as_text=True) == html  # unknown: the default
     assert client.get(base).get_data(as_text=True) == html  # the cached body is the default's still

@@ -37,7 +37,10 @@ def test_the_page_links_each_figure_to_its_council_table(worked, login_as):  # n
     assert "with an answer recorded (n =" not in html and "HYPERLINK" not in html
     found = links(html)
     assert (f"{base}/pairs/0", "Per-council table (4 councils)") in found
-    assert (f"{base}/pairs/0", "Change B1011 → B1112") in found  # and in the list at the end
+    assert (
+        f"{base}/pairs/0",
+        "Change: Adult social care budget, 2010/11 to 2011/12",
+    ) in found  # and in the list at the end
     answered = {"B1011": 5, "B1112": 5, "STAFF": 5, "EIA": 5, "HOW": 3}
     for code, n in answered.items():
         assert (f"{base}/questions/{code}", f"Per-council table ({n} councils)") in found, code
@@ -61,7 +64,9 @@ def test_the_page_links_each_figure_to_its_council_table(worked, login_as):  # n
     assert "&lt;5 suppressed" in " ".join(rows(staff)) and "Refused s12" in " ".join(rows(staff))
 
     pair = client.get(f"{base}/pairs/0").get_data(as_text=True)
-    assert "B1011 → B1112: n = 4 councils giving both figures, largest cut first" in pair
+    assert (
+        "Adult social care budget, 2010/11 and 2011/12: n = 4 councils giving both figures, largest cut first" in pair
+    )
     assert [row.split(" ")[0] for row in rows(pair)] == ["Kent", "Cambridgeshire", "Barking", "Hampshire"]
     assert rows(pair)[0].endswith("£100,000,000 £90,000,000 −£10,000,000 −10.0%")
     assert f'href="{base}#change-0"' in pair
@@ -120,7 +125,10 @@ def test_the_full_report_file_has_every_table(app, session, worked, login_as, tm
     assert '<h3 id="appendix-change-0">' in from_cli and 'href="#appendix-change-0"' in from_cli
     assert "B1011: 5 councils with an answer recorded (n = 4 counted)" in from_cli
     assert "STAFF: 5 councils with an answer recorded (n = 3 counted)" in from_cli
-    assert "B1011 → B1112: n = 4 councils giving both figures, largest cut first" in from_cli
+    assert (
+        "Adult social care budget, 2010/11 and 2011/12: n = 4 councils giving both figures, largest cut first"
+        in from_cli
+    )
     assert "HYPERLINK" in from_cli  # KEN's note, in B1112's table
     assert "/report/questions/" not in from_cli and "/report/pairs/" not in from_cli  # nothing points back to the app
     # Every answer is in it: one row per answer, plus a row per pair council.
@@ -137,3 +145,22 @@ def test_a_campaign_without_figures_has_no_tables(session, users, login_as):
     session.commit()
     html = login_as("staff").get(f"/campaigns/{campaign.id}/report").get_data(as_text=True)
     assert "Per-council table" not in html and 'id="appendix"' not in html
+
+
+def test_headings_use_labels_and_periods_never_codes():
+    """#19: the pair title read "asc_budget_2425 → asc_budget_2526" and "…2024/25, 2024/25 to 2025/26"."""
+    from fointracker.services.report_answers import QuestionInfo, pair_heading
+
+    def info(code, label, period):
+        return QuestionInfo(1, code, label, "money", period, "asc", 1, "", ())
+
+    written_with_period = info("asc_budget_2425", "Adult social care budget 2024/25", "2024/25")
+    after = info("asc_budget_2526", "Adult social care budget 2025/26", "2025/26")
+    assert written_with_period.title == "Adult social care budget 2024/25"  # the period once
+    assert info("b", "Budget (2024/25)", "2024/25").title == "Budget (2024/25)"
+    assert info("b", "Budget", "2024/25").title == "Budget (2024/25)"
+    assert pair_heading(written_with_period, after) == "Adult social care budget, 2024/25 to 2025/26"
+    assert pair_heading(info("a", "Budget", "2024/25"), info("b", "Budget", "2025/26")) == "Budget, 2024/25 to 2025/26"
+    assert pair_heading(info("a", "Spending", "2024/25"), info("b", "Budget", "2025/26")) == (
+        "Spending (2024/25) → Budget (2025/26)"
+    )

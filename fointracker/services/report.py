@@ -44,6 +44,7 @@ from .report_answers import (
     Period,
     QuestionInfo,
     campaign_questions,
+    pair_heading,
     pairs_council_rows,
     question_pairs,
     read_answers,
@@ -100,7 +101,7 @@ class PairReport:
 
     @property
     def title(self) -> str:
-        return f"{self.before.title} → {self.after.title}"
+        return pair_heading(self.before, self.after)
 
 
 @dataclass

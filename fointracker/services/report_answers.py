@@ -48,11 +48,30 @@ class QuestionInfo:
 
     @property
     def title(self) -> str:
-        return f"{self.label} ({self.period_label})" if self.period_label else self.label
+        """The label with its period, once: "Budget (2024/25)", and "Budget 2024/25" as it was written."""
+        if not self.period_label or self.label.rstrip(" )").endswith(self.period_label):
+            return self.label
+        return f"{self.label} ({self.period_label})"
+
+    @property
+    def subject(self) -> str:
+        """The label without a period it ends with ("Budget 2024/25" → "Budget"): what a pair compares."""
+        label, period = self.label, self.period_label
+        if period and label.rstrip(" )").endswith(period):
+            label = label.rstrip(" )").removesuffix(period).rstrip(" ,(-–")
+        return label or self.label
 
     @property
     def type_label(self) -> str:
         return QuestionType(self.qtype).label
+
+
+def pair_heading(before: QuestionInfo, after: QuestionInfo) -> str:
+    """A before/after pair in words, by its labels and periods, never its codes (#19): "Adult social
+    care budget, 2024/25 to 2025/26"; two different labels are both named."""
+    if before.subject == after.subject and before.period_label and after.period_label:
+        return f"{before.subject}, {before.period_label} to {after.period_label}"
+    return f"{before.title} → {after.title}"
 
 
 def campaign_questions(session: Session, campaign_id: int) -> list[QuestionInfo]:

@@ -19,6 +19,7 @@ from ..domain.report_statistics import VALUE_STATES, PairCouncilRow
 from .report_answers import (
     QuestionInfo,
     campaign_questions,
+    pair_heading,
     pairs_council_rows,
     question_council_rows,
     question_pairs,
@@ -54,6 +55,10 @@ class PairTable:
     @property
     def qtype(self) -> str:
         return self.before.qtype
+
+    @property
+    def title(self) -> str:
+        return pair_heading(self.before, self.after)
 
 
 def question_table(session: Session, campaign_id: int, code: str) -> QuestionTable | None:

@@ -99,14 +99,11 @@ class MapMeasure:
 def map_measures(report: Report) -> list[MapMeasure]:
     """Every measure the map can show for this report: each pair's change, each numeric or
     yes/no question, and the response status."""
-    measures = [
-        MapMeasure(f"pair:{p.index}", f"Change {p.before.code} → {p.after.code} (%): {p.before.label}", pair=p)
-        for p in report.pairs
-    ]
+    measures = [MapMeasure(f"pair:{p.index}", f"Change (%): {p.title}", pair=p) for p in report.pairs]
     for q in report.questions:
         info = q.question
         if info.is_numeric or info.qtype == QuestionType.YES_NO.value:
-            measures.append(MapMeasure(f"question:{info.code}", f"{info.code}: {info.title}", question=info))
+            measures.append(MapMeasure(f"question:{info.code}", info.title, question=info))
     measures.append(MapMeasure(STATUS, "Response status"))
     return measures
 

@@ -89,7 +89,9 @@ def test_enter_figures_report_updates_and_exports_download(logged_in, app):
 
     # The councils behind a figure are a click away, and back.
     changes.get_by_role("link", name="Per-council table (3 councils)").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Change bme_2010 → bme_2011, council by council")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Change: Funding to BME organisations, 2010/11 to 2011/12, council by council"
+    )
     rows = page.locator("table.report-table tbody tr")
     expect(rows).to_have_count(3)
     expect(rows.first).to_contain_text("−£200,000")  # the largest cut first: Kent's, £1.2m to £1.0m
