@@ -18,3 +18,16 @@ document.querySelectorAll("form.event-form").forEach((form) => {
     if (event.target.name === "kind") syncEventFields(form);
   });
 });
+
+// The navigation folds behind "Menu" on a narrow screen (app.css hides .site-menu there until opened).
+document.querySelectorAll(".menu-button").forEach((button) => {
+  const menu = document.getElementById(button.getAttribute("aria-controls"));
+  if (!menu) return;
+  document.documentElement.classList.add("menu-ready");
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("open", open);
+  });
+});

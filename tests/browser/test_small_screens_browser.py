@@ -1,0 +1,93 @@
+"""#19 Small screens: every main page fits a 390 px phone and a 1280 px laptop without the page
+scrolling sideways (a wide table scrolls inside its own box), and on the phone the navigation
+folds away instead of taking the first screen."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_accessibility_browser import _seed
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
+
+# What sticks out past the right edge, to name in a failure.
+OVERFLOW = """() => [document.documentElement.scrollWidth, window.innerWidth,
+  [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+                 && !e.closest('.table-scroll, .scroll-x'))
+    .slice(0, 6)
+    .map(e => e.tagName.toLowerCase() + '.' + (e.className.baseVal ?? e.className)
+              + ' ' + Math.round(e.getBoundingClientRect().right))]"""
+
+
+def main_pages(world) -> list[tuple[str, str]]:
+    campaign, request_id = world["campaign"], world["request"]
+    return [
+        ("dashboard", "/?scope=all"),
+        ("request list", "/requests/"),
+        ("request list, filtered", f"/requests/?campaign={campaign}&sort=council"),
+        ("request", f"/requests/{request_id}"),
+        ("request deadline", f"/requests/{request_id}/deadline"),
+        ("request edit", f"/requests/{request_id}/edit"),
+        ("figures grid", f"/requests/{request_id}/figures"),
+        ("figures queue", "/figures/queue"),
+        ("campaigns", "/campaigns/"),
+        ("campaign", f"/campaigns/{campaign}"),
+        ("campaign statistics", f"/campaigns/{campaign}/statistics"),
+        ("campaign questions", f"/campaigns/{campaign}/questions"),
+        ("report", f"/campaigns/{campaign}/report"),
+        ("report: a question's table", f"/campaigns/{campaign}/report/questions/care_2024"),
+        ("batch", f"/campaigns/{campaign}/batch?region=London"),
+        ("mail", "/mail/"),
+        ("councils", "/councils/"),
+        ("council", f"/councils/{world['council']}"),
+        ("deadline calculator", "/deadlines/calculator?regime=foia&received=2026-03-12"),
+        ("users", "/admin/users"),
+        ("reminder outbox", "/admin/reminders"),
+        ("account: reminders", "/account/reminders"),
+    ]
+
+
+def test_main_pages_fit_a_phone_and_a_laptop(browser, live_server, app):
+    world = _seed(app)
+    problems = []
+    for size in (PHONE, LAPTOP):
+        context = browser.new_context(base_url=live_server, locale="en-GB", viewport=size)
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("Email").fill("admin@example.org")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/")
+        for name, url in main_pages(world):
+            response = page.goto(url)
+            assert response.status == 200, f"{name}: {url} answered {response.status}"
+            width, inner, culprits = page.evaluate(OVERFLOW)
+            if width > inner:
+                problems.append(f"{size['width']} px, {name} ({url}): {width} px wide; {culprits}")
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_navigation_folds_on_a_phone(browser, live_server, app):
+    _seed(app)
+    context = browser.new_context(base_url=live_server, locale="en-GB", viewport=PHONE)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Email").fill("admin@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+    header = page.locator("header.site-header").bounding_box()
+    assert header["height"] < 0.15 * PHONE["height"], header  # it had taken 40 % of the first screen
+    nav_link = page.locator("header nav").get_by_role("link", name="Requests")
+    expect(nav_link).to_be_hidden()
+    page.get_by_role("button", name="Menu").click()
+    expect(nav_link).to_be_visible()
+    nav_link.click()
+    expect(page.get_by_role("heading", name="Requests", exact=True)).to_be_visible()
+    context.close()
