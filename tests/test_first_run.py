@@ -167,6 +167,33 @@ def test_seed_service_matches_the_admin_as_login_does(session):
     assert "admin@example.org already exists" in result.summary()  # not "a user ... already exists"
 
 
+def test_the_demo_campaign_is_in_mid_flight(session):
+    """#19: the demo had 36 requests, none answered, and an empty report. Now the dashboard, the
+    deadlines and the report have something to show on first login."""
+    from fointracker.models import Campaign, FoiRequest, RequestEvent
+    from fointracker.services.report import build_report, report_json
+
+    seed(session, admin_email="admin@example.org", admin_password=None)
+    session.commit()
+    campaign = session.scalar(select(Campaign))
+    statuses = set(session.scalars(select(FoiRequest.status).where(FoiRequest.campaign_id == campaign.id)))
+    assert {"draft", "awaiting_response", "responded", "internal_review", "complaint"} <= statuses
+    kinds = set(session.scalars(select(RequestEvent.kind)))
+    assert {"acknowledged", "response_received", "chased", "review_requested", "complaint_lodged"} <= kinds
+    data = report_json(build_report(session, campaign))
+    responses = data["responses"]
+    assert responses["on_time"] > responses["late"] > 0 and responses["refused"] > 0
+    assert responses["refused_by_exemption"] and responses["outstanding"] > 0
+    by_code = {q["code"]: q for q in data["questions"]}
+    assert set(by_code) == {"asc_budget_2425", "asc_budget_2526", "bme_orgs_funded", "eia_done"}
+    assert by_code["asc_budget_2425"]["n"] > responses["answered"] / 2  # figures from most answers
+    assert by_code["eia_done"]["yes"] and by_code["eia_done"]["no"] and by_code["bme_orgs_funded"]["suppressed"]
+    [pair] = data["pairs"]
+    assert pair["n"] > 30 and pair["cut"] > pair["increased"] > 0
+    # Seeding again adds nothing.
+    assert "nothing added" in seed(session, admin_email="admin@example.org", admin_password=None).summary()
+
+
 def test_set_password_is_in_the_readme_command_table():
     assert "| `fointracker users set-password --email E [--generate-password]` |" in readme_section("The command line")
 

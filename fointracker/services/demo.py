@@ -13,6 +13,7 @@ from ..domain.regimes import Regime, regime_for_authority
 from ..models import Authority, Campaign
 from .authorities import import_register
 from .campaigns import letter_for, save_campaign
+from .demo_campaign import add_questions, play_out
 from .foi_requests import create_request
 from .users import create_user, find_user, generate_password, set_password
 
@@ -43,7 +44,7 @@ def seed(
     admin_email: str,
     admin_password: str | None,
     today: date | None = None,
-    request_count: int = 40,
+    request_count: int = 150,
 ) -> SeedResult:
     """Flushes everything; the caller commits (or rolls back on a UserError)."""
     result = SeedResult()
@@ -92,24 +93,31 @@ def seed(
         .order_by(Authority.code)
         .limit(request_count)
     ).all()
+    requests = []
     for index, council in enumerate(councils):
-        # Spread the sent dates over the last eight weeks, a few left as drafts.
-        sent_on = None if index % 10 == 9 else today - timedelta(days=3 + (index * 7) % 56)
+        # Spread the sent dates over the last four months, a few left as drafts.
+        sent_on = None if index % 10 == 9 else today - timedelta(days=3 + (index * 11) % 120)
         regime = regime_for_authority(campaign.default_regime, council.nation)
-        create_request(
-            session,
-            {
-                "campaign_id": campaign.id,
-                "authority_id": council.id,
-                "regime": regime,
-                "subject": "[DEMO] Adult social-care funding and BME organisations",
-                "body": letter_for(campaign, council, regime, today),
-                "sent_on": sent_on,
-                "received_on": sent_on,
-                "council_reference": f"FOI-{1000 + index}" if index % 3 == 0 else "",
-                "owner_id": admin.id,
-            },
-            admin.id,
+        requests.append(
+            create_request(
+                session,
+                {
+                    "campaign_id": campaign.id,
+                    "authority_id": council.id,
+                    "regime": regime,
+                    "subject": "[DEMO] Adult social-care funding and BME organisations",
+                    "body": letter_for(campaign, council, regime, today),
+                    "sent_on": sent_on,
+                    "received_on": sent_on,
+                    "council_reference": f"FOI-{1000 + index}" if index % 3 == 0 else "",
+                    "owner_id": admin.id,
+                },
+                admin.id,
+            )
         )
-    result.lines.append(f"Demo campaign “{DEMO_TITLE}” with {len(councils)} requests.")
+    story = play_out(session, requests, add_questions(session, campaign, admin.id), today, admin.id)
+    result.lines.append(
+        f"Demo campaign “{DEMO_TITLE}” with {len(councils)} requests: {story.answered} answered "
+        f"({story.refused} refused), figures from {story.with_figures}, {story.outstanding} still outstanding."
+    )
     return result
