@@ -384,7 +384,7 @@ def test_report_page_shows_bases_flags_and_charts(worked, login_as):
     client = login_as("author")
     html = client.get(f"/campaigns/{worked.id}/report").get_data(as_text=True)
     assert "n = 4 councils" in html  # every table states its base
-    assert "Estimates" in html and "Suppressed" in html
+    assert "Estimates" in html and "1 suppressed (“&lt;5”)" in html  # what is not counted, in one column
     assert html.count("<svg") >= 3 and "<title" in html
     assert "style=" not in html  # the CSP forbids inline styles
     assert "−7.2%" in html and "Kent" in html
