@@ -112,7 +112,17 @@ def test_groups_below_the_threshold_are_withheld():
 
 def _figure(group, n, **values):
     base = {"group": group, "asked": 10, "answers": n, "n": n, "sum": 100, "mean": 10, "median": 9, "min": 2}
-    return {**base, "max": 40, "estimates": 0, "suppressed": 0, "not_held": 0, "yes": 0, "no": 0, "choices": {}, **values}
+    return {
+        **base,
+        "max": 40,
+        "estimates": 0,
+        "suppressed": 0,
+        "not_held": 0,
+        "yes": 0,
+        "no": 0,
+        "choices": {},
+        **values,
+    }
 
 
 def _report():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
 from ..extensions import db
@@ -48,6 +48,7 @@ class PublishedReportVersion(db.Model):
     options: Mapped[dict] = mapped_column(JSON, default=dict)
     digest: Mapped[str] = mapped_column(String(64))  # sha256 of the snapshot: the public ETag
     size: Mapped[int] = mapped_column(Integer)  # bytes of the snapshot (UTF-8)
-    snapshot: Mapped[str] = deferred(mapped_column(Text))
+    snapshot: Mapped[str] = mapped_column(Text, deferred=True)
 
+    published_report: Mapped[PublishedReport] = relationship()
     published_by: Mapped[User | None] = relationship()
