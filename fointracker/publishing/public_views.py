@@ -10,6 +10,7 @@ set no cookie (nothing here touches the session)."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from datetime import date
@@ -45,10 +46,18 @@ def map_for(snapshot: dict) -> Markup | None:
     return None
 
 
+NOT_FOUND_MAX_AGE = 60
+
+
 def _found(slug: str, number: int | None) -> PublicVersion:
+    """The version, or a 404: the same page for a report taken down as for one that never was,
+    in the public layout (the app's own 404 page leads into the install)."""
     found = find_public_version(db.session, slug, number)
     if found is None:
-        abort(404)
+        response = Response(render_template("publishing/not_found.html"), 404, content_type="text/html; charset=utf-8")
+        response.headers["Cache-Control"] = f"public, max-age={NOT_FOUND_MAX_AGE}"
+        response.headers["Content-Security-Policy"] = PUBLIC_POLICY
+        abort(response)
     return found
 
 
@@ -206,7 +215,9 @@ def _xlsx(slug: str, number: int | None) -> Response:
             "Link": f'<{snapshot["licence"]["url"]}>; rel="license"',
         },
     )
-    return _public(response, f"{found.digest[:40]}-xlsx", number is not None)
+    # The workbook names its address (BASE_URL): a new one is a new workbook.
+    tag = f"{found.digest[:40]}-xlsx-{hashlib.sha256(address.encode()).hexdigest()[:12]}"
+    return _public(response, tag, number is not None)
 
 
 @bp.route("/p/<slug>/data.csv")

@@ -160,7 +160,11 @@ def test_no_public_address_reaches_anything_unpublished(app, people):
     for url in _public_urls(app, world):
         response = client.get(url)
         assert response.status_code == 404, url
-        assert response.get_data(as_text=True) == never
+        body = response.get_data(as_text=True)
+        assert body == never and "There is no published report at this address" in body
+        # The public layout's 404: no cookie, no link into the install.
+        assert "Set-Cookie" not in response.headers and not header_problems(response), url
+        assert "/login" not in body and 'href="/"' not in body and "fointracker" not in body
 
 
 def test_public_downloads_neutralise_formulas(app, people):
