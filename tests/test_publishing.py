@@ -261,3 +261,23 @@ def test_the_author_publishes_and_unpublishes_from_the_page(session, users, work
 def test_staff_may_not_publish(session, users, worked, client):
     assert login(client, "staff@example.org").status_code == 302
     assert client.get(f"/campaigns/{worked.id}/publish").status_code == 403
+
+
+def test_free_text_questions_are_left_out_unless_chosen(session, users, worked):
+    from tests.test_report import new_question
+
+    new_question(session, worked, "WHY", "text", 9, label="Why the cut was made")
+    session.commit()
+    assert "WHY" not in default_options(session, worked).questions
+    assert set(default_options(session, worked).questions) == set(CODES)
+
+
+def test_a_refused_publication_is_explained_on_the_page(session, users, worked, client, monkeypatch):
+    monkeypatch.setattr(publishing, "MAX_SNAPSHOT_BYTES", 1000)
+    assert login(client, "author@example.org").status_code == 302
+    token = csrf_token(client, f"/campaigns/{worked.id}/publish")
+    form = {"csrf_token": token, "sections": ["summary"], "questions": ["EIA"], "threshold": "5", "licence": "cc0-1.0"}
+    response = client.post(f"/campaigns/{worked.id}/publish", data=form)
+    assert response.status_code == 200
+    assert "publish fewer questions" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(PublishedReport)) == 0

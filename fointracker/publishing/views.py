@@ -41,7 +41,8 @@ class PublishForm(Form):
     sections = CheckboxList("Sections to publish", choices=list(SECTIONS.items()))
     questions = CheckboxList(
         "Questions to publish",
-        description="Their figures and their rows of the data set; the others are left out entirely.",
+        description="Their figures and their rows of the data set; the others are left out entirely. Free-text "
+        "questions are not ticked at first: their answers are copied from the councils' replies and may name people.",
     )
     threshold = IntegerField(
         "Small-number threshold",

@@ -74,9 +74,12 @@ def list_versions(session: Session, published: PublishedReport | None) -> list[P
 
 
 def default_options(session: Session, campaign: Campaign, publisher: str = "") -> PublishOptions:
-    """The last version's options (for the next one), or every section and question."""
+    """The last version's options (for the next one), or every section and every question but
+    the free-text ones (copied from the councils' replies, they may name people: the author
+    ticks them if they are fit to publish)."""
     published = published_report_of(session, campaign.id)
-    codes = [q.code for q in campaign_questions(session, campaign.id)]
+    questions = campaign_questions(session, campaign.id)
+    codes = [q.code for q in questions]
     if published is not None and published.current_version:
         last = session.scalar(
             select(PublishedReportVersion.options).where(
@@ -86,7 +89,7 @@ def default_options(session: Session, campaign: Campaign, publisher: str = "") -
         )
         if last:
             return options_from_json(last, codes)
-    return PublishOptions(questions=tuple(codes), publisher=publisher)
+    return PublishOptions(questions=tuple(q.code for q in questions if q.qtype != "text"), publisher=publisher)
 
 
 def options_from_json(data: dict, codes: list[str]) -> PublishOptions:
