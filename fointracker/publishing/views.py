@@ -130,7 +130,9 @@ def publish_page(campaign_id: int):
         unpublish_form=UnpublishForm(),
         published=published,
         versions=list_versions(db.session, published),
-        statement=suppression_statement(form.threshold.data or DEFAULT_THRESHOLD),
+        statement=suppression_statement(
+            form.threshold.data if MIN_THRESHOLD <= (form.threshold.data or 0) <= MAX_THRESHOLD else DEFAULT_THRESHOLD
+        ),
     )
 
 
