@@ -51,6 +51,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
         PREFERRED_URL_SCHEME="http",
         BASE_URL="http://127.0.0.1:5000",  # how links in emails, webhooks and the calendar feed begin
+        PUBLISHER_NAME="",  # the organisation a published report's citation names, unless its author says otherwise
         SMTP_HOST="localhost",
         SMTP_PORT=25,
         SMTP_SECURITY="none",  # none, starttls or ssl

@@ -25,7 +25,22 @@ from .services.deadlines import request_state
 
 # Endpoints anyone may reach. Everything else needs a login (checked centrally,
 # so a new view cannot forget it).
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.favicon", "main.healthz", "calendar.feed"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "static",
+        "main.favicon",
+        "main.healthz",
+        "calendar.feed",
+        # A published report (#18) and its data sets: served from the published snapshot only.
+        "publishing.public_report",
+        "publishing.public_version",
+        "publishing.public_csv",
+        "publishing.public_xlsx",
+        "publishing.public_version_csv",
+        "publishing.public_version_xlsx",
+    }
+)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -80,6 +95,7 @@ def register_web(app: Flask) -> None:
     from .foi_requests import bp as requests_bp
     from .mail import bp as mail_bp
     from .main import bp as main_bp
+    from .publishing import bp as publishing_bp
     from .reports import bp as reports_bp
 
     for blueprint in (
@@ -92,6 +108,7 @@ def register_web(app: Flask) -> None:
         deadlines_bp,
         calendar_bp,
         reports_bp,
+        publishing_bp,
         mail_bp,
         figures_bp,
     ):

@@ -301,6 +301,20 @@ class World:
             s.commit()
         return found
 
+    def published(self) -> int:
+        """The campaign, its report online (#18): the publishing page draws its Unpublish form.
+        Published again when a post took it down."""
+        from fointracker.models import Campaign
+        from fointracker.services.publishing import default_options, publish, published_report_of
+
+        s = db.session
+        found = published_report_of(s, self.campaign)
+        if found is None or not found.is_published:
+            campaign = s.get(Campaign, self.campaign)
+            publish(s, campaign, default_options(s, campaign), "", None, lambda slug, n: f"/p/{slug}/v/{n}")
+            s.commit()
+        return self.campaign
+
     def failed_letter(self) -> int:
         """A letter by email that failed (#16): the outbox draws its Retry and Cancel forms."""
         from fointracker.models import MailMessage
@@ -799,6 +813,22 @@ ENDPOINTS: dict[str, Endpoint] = {
     "foi_requests.verify": Endpoint(
         lambda w: f"/requests/{w.answered}/figures/{w.answer_id()}/verify",
         page=lambda w: f"/requests/{w.answered}/figures",
+    ),
+    # Publishing (#18): a new version (its sections, questions, threshold and licence), and unpublishing.
+    "publishing.publish_page": Endpoint(
+        lambda w: f"/campaigns/{w.campaign}/publish",
+        hints={
+            "threshold": ["5", "2", "100", "1", "101", "-3", "5.5"],
+            "licence": ["cc-by-4.0", "ogl-3.0", "mine"],
+            "sections": ["summary", "pairs", "secrets"],
+            "questions": ["budget_1011", "eia", "nope"],
+        },
+        prefill={"threshold": ["5"], "licence": ["cc-by-4.0"], "sections": ["summary"], "questions": ["eia"]},
+    ),
+    "publishing.unpublish_view": Endpoint(
+        lambda w: f"/campaigns/{w.published()}/publish/unpublish",
+        page=lambda w: f"/campaigns/{w.published()}/publish",
+        examples=4,
     ),
     # Letters by email (#16). The mail merge answers with a file (a ZIP or a CSV), not a page.
     "mail.send_campaign": Endpoint(lambda w: f"/mail/campaigns/{w.campaign}/send", examples=10),

@@ -26,6 +26,8 @@ from fointracker.models import (
     FileMapping,
     FoiRequest,
     MailMessage,
+    PublishedReport,
+    PublishedReportVersion,
     Question,
     Reminder,
     RequestEvent,
@@ -371,6 +373,8 @@ OWNER = {
     "mail_message": "campaign",
     "file_mapping": "campaign",
     "second_entry": "campaign (its request's)",
+    "published_report": "campaign",
+    "published_report_version": "campaign",
     "question": "campaign",
     "foi_request": "campaign",
     "answer": "campaign (its request's)",
@@ -462,6 +466,14 @@ def campaign_b(session, users):
     session.add(MailMessage(direction="in", status="filed", campaign_id=campaign.id, request_id=request.id))
     session.add(FileMapping(campaign_id=campaign.id, name="Kent's layout", rules=[]))
     session.add(SecondEntry(request_id=request.id, question_id=question.id, state="provided", value_number=Decimal(41)))
+    published = PublishedReport(campaign_id=campaign.id, slug="b-libraries", current_version=1)
+    session.add(published)
+    session.flush()
+    session.add(
+        PublishedReportVersion(
+            published_report_id=published.id, campaign_id=campaign.id, number=1, digest="0" * 64, size=2, snapshot="{}"
+        )
+    )
     session.commit()
     return campaign
 

@@ -9,6 +9,7 @@ from .contacts import CampaignContact
 from .figures import Answer, FileMapping, Question, SecondEntry
 from .foi_request import Attachment, FoiRequest, RequestEvent
 from .mail import MailAttachment, MailMessage
+from .publishing import PublishedReport, PublishedReportVersion
 from .reminder import Reminder, SchedulerLease
 from .stored_file import StoredFile
 from .user import LoginAttempt, Role, User, UserSession
@@ -31,6 +32,8 @@ __all__ = [
     "LoginAttempt",
     "MailAttachment",
     "MailMessage",
+    "PublishedReport",
+    "PublishedReportVersion",
     "Reminder",
     "RequestEvent",
     "SchedulerLease",

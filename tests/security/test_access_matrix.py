@@ -81,6 +81,13 @@ ACCESS: dict[str, Access] = {
     "main.favicon": Access(get=EVERYONE),
     "main.healthz": Access(get=EVERYONE),
     "calendar.feed": Access(get=EVERYONE),
+    # A published report (#18): its page, its versions and their data sets, for anyone.
+    "publishing.public_report": Access(get=EVERYONE),
+    "publishing.public_version": Access(get=EVERYONE),
+    "publishing.public_csv": Access(get=EVERYONE),
+    "publishing.public_xlsx": Access(get=EVERYONE),
+    "publishing.public_version_csv": Access(get=EVERYONE),
+    "publishing.public_version_xlsx": Access(get=EVERYONE),
     # One's own account.
     "main.dashboard": Access(get=LOGGED_IN),
     "auth.logout": Access(post=LOGGED_IN),
@@ -123,6 +130,9 @@ ACCESS: dict[str, Access] = {
     "reports.report_csv": Access(get=LOGGED_IN),
     "reports.report_tidy_csv": Access(get=LOGGED_IN),
     "reports.report_xlsx": Access(get=LOGGED_IN),
+    # Publishing the report (#18): its authors (and coordinators) publish, republish and unpublish.
+    "publishing.publish_page": Access(get=REPORT_EDIT, post=REPORT_EDIT),
+    "publishing.unpublish_view": Access(post=REPORT_EDIT),
     # Requests: everyone reads; coordinators and staff change them.
     "foi_requests.index": Access(get=LOGGED_IN),
     "foi_requests.export_csv": Access(get=LOGGED_IN),

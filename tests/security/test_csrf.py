@@ -120,6 +120,15 @@ def payloads(world, kent_id: int, stamp: str) -> dict[str, dict]:
         },
         "figures.second_entry": {f"q{q['before']}-value": "1"},
         "figures.settle_mismatch": {"choice": "second"},
+        # Publishing (#18): a new version, and taking the report down.
+        "publishing.publish_page": {
+            "sections": ["summary", "methodology"],
+            "questions": ["budget_1011"],
+            "threshold": "5",
+            "licence": "cc0-1.0",
+            "note": "Forged",
+        },
+        "publishing.unpublish_view": {},
     }
 
 

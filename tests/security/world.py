@@ -2,7 +2,7 @@
 path): a campaign with coordinators and members (and a user of each role who is not one),
 questions (a before/after pair, a text and a choice
 question), requests with timelines, a document, answers, a closure day, a reminder, a
-calendar link and a spare user. Every URL parameter of the app can be filled from it.
+calendar link, a spare user and the campaign's report published. Every URL parameter of the app can be filled from it.
 
 Every text a user can write is asked of `text(field, plain)`, so the same world is built
 with plain text (the URL matrix), with script payloads (stored XSS) or with formulas
@@ -289,7 +289,28 @@ def build_world(app, users: dict[str, int], text: Text = plain) -> World:
         mapping = FileMapping(campaign_id=campaign.id, name=text("mapping.name", "Budget template"), rules=[rule])
         s.add(mapping)
         s.commit()
+        # The campaign's report, published (#18): the public pages' params["slug"].
+        from dataclasses import replace
+
+        from fointracker.services.publishing import default_options, publish
+
+        options = replace(
+            default_options(s, campaign),
+            summary=text("publish.summary", "What councils spent on adult social care."),
+            publisher=text("publish.publisher", "Care Watch"),
+        )
+        version = publish(
+            s,
+            campaign,
+            options,
+            text("publish.note", "First publication."),
+            users["author"],
+            lambda slug, number: f"https://example.org/p/{slug}/v/{number}",
+        )
+        s.commit()
         params = {
+            "slug": version.published_report.slug,
+            "number": version.number,
             "mapping_id": mapping.id,
             "campaign_id": campaign.id,
             "request_id": answered.id,
