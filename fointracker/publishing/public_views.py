@@ -41,9 +41,14 @@ _workbooks_lock = threading.Lock()
 WORKBOOKS_KEPT = 4
 
 
-def map_for(snapshot: dict) -> Markup | None:
-    """The hex map of the published figures (#18's map helper plugs in here); None: no map."""
-    return None
+def map_for(snapshot: dict) -> dict | None:
+    """The hex map drawn when the version was published (services.publishing.published_map): its
+    SVG, trusted as the app's own drawing (every text in it escaped there), and its table; None
+    for a version published without one."""
+    found = snapshot.get("map")
+    if not found:
+        return None
+    return {**found, "svg": Markup(found["svg"])}
 
 
 NOT_FOUND_MAX_AGE = 60

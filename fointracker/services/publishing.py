@@ -45,6 +45,7 @@ from .audit import record
 from .report import build_report, report_json
 from .report_answers import campaign_questions
 from .report_exports import TIDY_COLUMNS, tidy_rows
+from .report_map import STATUS, build_report_map, choose_measure
 
 SNAPSHOT_FORMAT = 1
 MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024  # ~10× a 400-council, 30-question campaign's
@@ -137,7 +138,8 @@ def dataset(session: Session, campaign_id: int, options: PublishOptions) -> dict
 def build_snapshot(session: Session, campaign: Campaign, options: PublishOptions, version: int, url: str) -> dict:
     """Everything a version's page and downloads show (the module docstring says what)."""
     today = clock.today()
-    figures = published_figures(report_json(build_report(session, campaign, today)), options)
+    report = build_report(session, campaign, today)
+    figures = published_figures(report_json(report), options)
     licence = LICENCES[options.licence]
     return {
         "format": SNAPSHOT_FORMAT,
@@ -153,6 +155,22 @@ def build_snapshot(session: Session, campaign: Campaign, options: PublishOptions
         "citation": citation(campaign.title, options.publisher, today.year, version, url, licence.code),
         "report": figures,
         "dataset": dataset(session, campaign.id, options),
+        "map": published_map(session, report, options),
+    }
+
+
+def published_map(session: Session, report, options: PublishOptions) -> dict:
+    """The hex map as published, drawn once now: a published pair's percentage change, else the
+    response status; never a count (its small numbers would show in the hexes' titles)."""
+    chosen = set(options.questions)
+    pair = next((p for p in report.pairs if {p.before.code, p.after.code} <= chosen and p.qtype != "count"), None)
+    measure = choose_measure(report, f"pair:{pair.index}" if pair is not None else STATUS)
+    found = build_report_map(session, report, measure, chart_id="public-map")
+    return {
+        "label": measure.label,
+        "base": found.base,
+        "svg": found.svg,
+        "rows": [[row.council, row.value, row.shown] for row in found.rows],
     }
 
 

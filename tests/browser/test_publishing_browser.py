@@ -75,6 +75,11 @@ def test_publish_read_logged_out_republish_and_unpublish(page, browser, live_ser
         expect(visitor.get_by_text("What councils spent on youth services.")).to_be_visible()
         expect(visitor.locator("#citation")).to_contain_text("Youth Watch (")
         expect(visitor.get_by_role("link", name="Log in")).to_have_count(0)
+        # The map of every council, drawn when it was published: Kent's cut colours its hex.
+        expect(visitor.locator("#map svg path.hex")).to_have_count(361)
+        expect(visitor.get_by_role("heading", name="Map: Change (%)")).to_be_visible()
+        visitor.get_by_text("The map as a table (2 councils)").click()
+        expect(visitor.locator("#map table")).to_contain_text("−22.2% (£900,000 to £700,000)")
         assert contexts[0].cookies() == []
         with visitor.expect_download() as download:
             visitor.get_by_role("link", name="Data set (CSV)").click()
