@@ -173,3 +173,73 @@ def test_small_things_the_walk_through_found(page, team, app):
     with page.expect_download() as download:
         page.get_by_role("link", name="JSON", exact=True).click()
     assert download.value.suggested_filename.endswith(".json")
+
+
+def test_a_pair_is_made_by_following_the_help_text(page, team):
+    """#19: giving the first question its comparison group had ended in "choose the question to
+    pair with" while no second question existed."""
+    log_in(page, "author")
+    for code, period in (("asc_2425", "2024/25"), ("asc_2526", "2025/26")):
+        page.goto(f"/campaigns/{team['campaign']}/questions/new")
+        page.get_by_label("Code").fill(code)
+        page.get_by_label("Question", exact=True).fill("Adult social-care budget")
+        page.get_by_label("Kind of answer").select_option("money")
+        page.get_by_label("Period").fill(period)
+        page.get_by_label("Comparison group").fill("asc")
+        page.get_by_role("button", name="Add question").click()
+        expect(page.locator(".error-summary")).to_have_count(0)
+        if code == "asc_2425":
+            expect(page.get_by_text("waiting for the other question of the pair")).to_be_visible()
+    rows = page.locator("table.questions tbody tr")
+    expect(rows.nth(0)).to_contain_text("with asc_2526")
+    expect(rows.nth(1)).to_contain_text("with asc_2425")
+
+
+def test_a_paused_request_says_only_what_is_true_of_it(page, team, app):
+    request_id = team["requests"][0]
+    with app.app_context():
+        foi_request = db.session.get(FoiRequest, request_id)
+        add_event(db.session, foi_request, kind="sent", occurred_on=date(2026, 3, 2), user_id=team["staff"])
+        add_event(
+            db.session, foi_request, kind="clarification_requested", occurred_on=date(2026, 3, 5), user_id=team["staff"]
+        )
+        db.session.commit()
+    log_in(page, "staff")
+    page.goto(f"/requests/{request_id}")
+    due = page.locator("dt", has_text="Response due").locator("xpath=following-sibling::dd[1]")
+    expect(due).to_contain_text("until our clarification reaches the council")
+    expect(due).not_to_contain_text("fee")
+
+
+def test_empty_states_say_what_to_do_next(page, app):
+    for role in ("coordinator", "staff"):
+        make_user(app, f"{role}@example.org", role, PASSWORD)
+    log_in(page, "coordinator")
+    expect(page.get_by_text("There are no campaigns yet.")).to_be_visible()
+    page.get_by_role("link", name="Create one").click()
+    expect(page.get_by_role("heading", name="New campaign")).to_be_visible()
+    page.context.clear_cookies()
+    log_in(page, "staff")
+    page.goto("/campaigns/")
+    expect(page.get_by_text("ask yours to add you")).to_be_visible()
+    expect(page.get_by_role("link", name="Create one")).to_have_count(0)
+
+
+def test_the_demo_shows_what_the_product_does_on_first_login(page, app):
+    """#19: the demo's report had been empty. `fointracker demo seed`, then log in as its admin."""
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["demo", "seed", "--admin-password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    page.goto("/login")
+    page.get_by_label("Email").fill("admin@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+    expect(page.locator("main")).to_contain_text("[DEMO] Living at the Margins")
+    page.get_by_role("link", name="Campaigns").first.click()
+    page.get_by_role("link", name="[DEMO] Living at the Margins", exact=False).first.click()
+    page.get_by_role("link", name="Report", exact=True).click()
+    expect(page.get_by_role("heading", name="Change: Adult social-care budget, 2024/25 to 2025/26")).to_be_visible()
+    expect(page.locator("#map svg path.hex")).to_have_count(361)
+    expect(page.locator("svg.chart").first).to_be_visible()
+    expect(page.locator("main")).to_contain_text("refused")
