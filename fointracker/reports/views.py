@@ -1,6 +1,7 @@
 """The report page, the per-council tables behind its figures, and its downloads. Thin: the
 numbers come from services.report (and services.report_details for one table), the files from
-services.report_exports, and the downloads stream (stream_with_context keeps the database
+services.report_exports (the Word document and the PDF from services.report_documents, built
+whole), and the other downloads stream (stream_with_context keeps the database
 session open while the generator runs). The page and report.json share one built report per
 campaign and day, kept per worker process while the campaign's data is unchanged."""
 
@@ -9,7 +10,6 @@ from dataclasses import dataclass, field
 from flask import (
     Response,
     abort,
-    current_app,
     render_template,
     request,
     stream_with_context,
@@ -24,6 +24,7 @@ from ..services.report import Report, answer_text, build_report, show_figure, sh
 from ..services.report_details import pair_table as find_pair_table
 from ..services.report_details import question_table as find_question_table
 from ..services.report_display import source_of
+from ..services.report_documents import docx_bytes, pdf_bytes
 from ..services.report_exports import (
     FORMATS,
     export_chunks,
@@ -32,6 +33,7 @@ from ..services.report_exports import (
     page_context,
 )
 from . import bp
+from .standalone import standalone_html
 
 STANDALONE_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; object-src 'none'; "
@@ -105,9 +107,7 @@ def report_html(campaign_id: int):
     """The whole report as one HTML file, stylesheet inlined and every per-council table in its
     appendix: for printing or sending on (the same file as `fointracker report --format html`)."""
     campaign = get_campaign_or_404(campaign_id)
-    with open(f"{current_app.static_folder}/app.css", encoding="utf-8") as stylesheet:
-        css = stylesheet.read()
-    html = render_template("reports/standalone.html", css=css, **page_context(db.session, campaign, standalone=True))
+    html = standalone_html(campaign)
     return Response(
         html,
         content_type="text/html; charset=utf-8",  # as given (a mimetype would get a second charset)
@@ -156,3 +156,25 @@ def report_tidy_csv(campaign_id: int):
 @bp.route("/campaigns/<id:campaign_id>/report.xlsx")
 def report_xlsx(campaign_id: int):
     return _download(campaign_id, "xlsx")
+
+
+def _document(campaign, fmt: str, data: bytes) -> Response:
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{export_filename(campaign, fmt)}"',
+    }
+    return Response(data, content_type=FORMATS[fmt].mimetype, headers=headers)
+
+
+@bp.route("/campaigns/<id:campaign_id>/report.docx")
+def report_docx(campaign_id: int):
+    """The report as a Word document: its tables as Word tables, its charts as pictures."""
+    campaign = get_campaign_or_404(campaign_id)
+    return _document(campaign, "docx", docx_bytes(db.session, campaign, cached_report(campaign).report))
+
+
+@bp.route("/campaigns/<id:campaign_id>/report.pdf")
+def report_pdf(campaign_id: int):
+    """The full report file (report.html) printed to PDF by its print stylesheet."""
+    campaign = get_campaign_or_404(campaign_id)
+    return _document(campaign, "pdf", pdf_bytes(standalone_html(campaign)))

@@ -1,0 +1,494 @@
+"""The report as a Word document (DOCX) and as a PDF (#18). No Flask.
+
+- PDF: WeasyPrint prints the standalone HTML file (templates/reports/standalone.html, the
+  stylesheet inlined, as `--format html` writes it) with its print stylesheet: the printout
+  is the layout, so the PDF and the browser's print are one design. Nothing is fetched:
+  `NoFetching` refuses every URL but data: URIs, so no text in a report (a council's name, a
+  note) can make WeasyPrint open a file or reach a server.
+- DOCX: python-docx. The report's headings as Word headings (Title, Heading 1-3), its tables
+  as Word tables an author can edit (responses, each question's and each pair's figures
+  overall, by region and by type, the largest cuts), its charts as PNG pictures (the SVG of
+  fointracker.charts drawn by cairosvg, which fetches nothing either), and the methodology.
+  The per-council tables stay in the HTML and XLSX files: thousands of rows are a
+  spreadsheet's job, and leaving them out keeps the document's cost to the report's
+  aggregates, whatever the number of councils.
+
+Text stored before control characters were refused (and any other character XML 1.0 cannot
+hold) is shown as U+FFFD, as the XLSX export does: python-docx and the SVG parser refuse it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ..formatting import uk_date
+from ..models import Campaign
+from .report import PairReport, PairStats, QuestionReport, Report, build_report
+from .report_display import show_figure, show_percent
+from .report_exports import page_context
+
+# Characters XML 1.0 cannot hold: C0 controls but tab, line feed and carriage return; lone
+# surrogates; U+FFFE and U+FFFF.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+CHART_PIXELS = 1600  # the PNG's width: sharp when printed 16 cm wide
+CHART_WIDTH_MM = 165
+
+Figure = tuple[str, str]  # (title, SVG text)
+
+
+def xml_text(text) -> str:
+    """`text` as a string XML can hold (see the module docstring)."""
+    return XML_INVALID.sub("\ufffd", "" if text is None else str(text))
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def _no_fetching_class():
+    from weasyprint.urls import URLFetcher
+
+    class NoFetching(URLFetcher):
+        """WeasyPrint's fetcher, for data: URIs only: everything else is refused (not fetched)."""
+
+        def fetch(self, url, headers=None):
+            if not url.lower().startswith("data:"):
+                raise ValueError("the report's PDF fetches nothing")
+            return super().fetch(url, headers)
+
+    return NoFetching
+
+
+def pdf_bytes(html: str) -> bytes:
+    """The PDF of the standalone report HTML, laid out by its print stylesheet."""
+    from weasyprint import HTML
+
+    fetcher = _no_fetching_class()(allowed_protocols={"data"}, allow_redirects=False)
+    return HTML(string=xml_text(html), base_url=None, url_fetcher=fetcher, media_type="print").write_pdf()
+
+
+# ---------------------------------------------------------------- charts as pictures
+
+
+def _refuse_url(url, resource_type):
+    """cairosvg's fetcher: data: URIs only (the charts use none); anything else draws nothing."""
+    if url and url.lower().startswith("data:"):
+        from urllib.request import urlopen
+
+        with urlopen(url) as response:  # a data: URI is decoded in place, never fetched
+            return response.read()
+    return b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>'
+
+
+def svg_to_png(svg: str) -> bytes:
+    from cairosvg.surface import PNGSurface
+
+    # (svg2png does not pass url_fetcher on; the surface's convert does, to the parser.)
+    return PNGSurface.convert(
+        bytestring=xml_text(svg).encode("utf-8"), output_width=CHART_PIXELS, url_fetcher=_refuse_url, unsafe=False
+    )
+
+
+def document_figures(charts: Mapping[str, str], extra_figures: Iterable[Figure] = ()) -> dict[str, list[Figure]]:
+    """{section: [(title, SVG)]}: where each chart of `page_context(...)["charts"]` goes in the
+    document ("responses", "pair-<index>", "question-<code>"; any other, and each of
+    `extra_figures` (the hex map), after the summary)."""
+    placed: dict[str, list[Figure]] = {}
+    for key, svg in charts.items():
+        if key == "responses":
+            section = "responses"
+        elif (match := re.fullmatch(r"(?:change|cuts)-(\d+)", key)) is not None:
+            section = f"pair-{match.group(1)}"
+        elif key.startswith("question-"):
+            section = key if key.count("-") == 1 else key.rsplit("-", 1)[0]
+        else:
+            section = "summary"
+        placed.setdefault(section, []).append((_svg_title(str(svg)) or key, str(svg)))
+    placed.setdefault("summary", []).extend(extra_figures)
+    return placed
+
+
+def _svg_title(svg: str) -> str:
+    from html import unescape
+
+    match = re.search(r"<title[^>]*>(.*?)</title>", svg, re.S)
+    return unescape(match.group(1)) if match else ""
+
+
+# ---------------------------------------------------------------- DOCX
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    cell: Callable  # a group's statistics -> the cell's text
+    number: bool = True
+
+
+def _councils(n: int) -> str:
+    return f"{n:,} council{'' if n == 1 else 's'}"
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{value:.1f}%"
+
+
+def _days(value) -> str:
+    if value is None:
+        return "–"
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+RESPONSE_COLUMNS = (
+    Column("Councils asked", lambda g: g.councils),
+    Column("Answered", lambda g: g.answered),
+    Column("Response rate", lambda g: _pct(g.response_rate)),
+    Column("On time", lambda g: g.on_time),
+    Column("Late", lambda g: g.late),
+    Column("Refused", lambda g: g.refused),
+    Column("Not held", lambda g: g.not_held),
+    Column("Outstanding", lambda g: g.outstanding),
+    Column("Median working days to respond", lambda g: _days(g.median_working_days)),
+)
+
+EXTRA_STATES = (
+    ("suppressed", "Suppressed (“<5”)"),
+    ("not_held", "Not held"),
+    ("not_collected", "Not collected"),
+    ("refused", "Refused"),
+    ("not_applicable", "Not applicable"),
+)
+
+
+def figure_columns(q: QuestionReport) -> list[Column]:
+    """The columns of a question's tables, as the page's (templates/reports/_tables.html)."""
+    info, o = q.question, q.overall
+    qtype = info.qtype
+    columns = [Column("Asked", lambda s: s.asked), Column("n", lambda s: s.n)]
+    if info.is_numeric:
+        columns += [
+            Column("Total", lambda s: show_figure(s.total, qtype)),
+            Column("Mean", lambda s: show_figure(s.mean, qtype, True)),
+            Column("Minimum", lambda s: show_figure(s.minimum, qtype)),
+            Column("Lower quartile", lambda s: show_figure(s.q1, qtype, True)),
+            Column("Median", lambda s: show_figure(s.median, qtype, True)),
+            Column("Upper quartile", lambda s: show_figure(s.q3, qtype, True)),
+            Column("Maximum", lambda s: show_figure(s.maximum, qtype)),
+        ]
+    elif qtype == "yes_no":
+        columns += [
+            Column("Yes", lambda s: s.yes),
+            Column("No", lambda s: s.no),
+            Column("Yes (% of n)", lambda s: _pct(s.yes_pct)),
+        ]
+    elif qtype == "choice":
+        columns += [Column(choice, lambda s, c=choice: s.choices.get(c, 0)) for choice in o.choices]
+    columns.append(Column("Estimates", lambda s: s.estimates))
+    columns += [Column(label, lambda s, k=key: getattr(s, k)) for key, label in EXTRA_STATES if getattr(o, key)]
+    columns.append(Column("No answer", lambda s: s.missing))
+    return columns
+
+
+def pair_columns(p: PairReport) -> list[Column]:
+    qtype = p.qtype
+    return [
+        Column("n (both figures)", lambda s: s.n),
+        Column("Cut", lambda s: s.cut),
+        Column("Increased", lambda s: s.increased),
+        Column("Kept level", lambda s: s.unchanged),
+        Column(f"Total {p.before.period_label or p.before.code}", lambda s: show_figure(s.before_total, qtype)),
+        Column(f"Total {p.after.period_label or p.after.code}", lambda s: show_figure(s.after_total, qtype)),
+        Column("Change", lambda s: show_figure(s.total_change, qtype)),
+        Column("Change (% of total before)", lambda s: show_percent(s.total_change_pct, True)),
+        Column("Median change (base)", lambda s: f"{show_percent(s.median_pct_change, True)} ({s.with_pct})"),
+        Column("Estimates", lambda s: s.estimates),
+    ]
+
+
+class _Writer:
+    """A python-docx document and the few ways this report writes into it."""
+
+    def __init__(self):
+        from docx import Document
+        from docx.enum.section import WD_ORIENT
+        from docx.shared import Mm, Pt
+
+        self.document = Document()
+        section = self.document.sections[0]
+        # A4 landscape, as the print stylesheet: the figure tables are wide.
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Mm(15))
+        self.document.styles["Table Grid"].font.size = Pt(8)
+
+    def heading(self, text: str, level: int) -> None:
+        self.document.add_heading(xml_text(text), level)
+
+    def paragraph(self, text: str = "", style: str | None = None, label: str | None = None):
+        paragraph = self.document.add_paragraph(style=style)
+        if label:
+            paragraph.add_run(xml_text(label) + ": ").bold = True
+        paragraph.add_run(xml_text(text))
+        return paragraph
+
+    def caption(self, text: str) -> None:
+        self.paragraph(text, style="Caption")
+
+    def figure(self, title: str, svg: str) -> None:
+        from docx.shared import Mm
+
+        self.document.add_picture(io.BytesIO(svg_to_png(svg)), width=Mm(CHART_WIDTH_MM))
+        self.caption(title)
+
+    def table(self, caption: str, first: str, columns: Sequence[Column], groups: Sequence):
+        """A Word table: a header row (repeated on each page), then one row per group."""
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.oxml import OxmlElement
+
+        self.caption(caption)
+        table = self.document.add_table(rows=1, cols=len(columns) + 1)
+        table.style = "Table Grid"
+        header = table.rows[0]
+        row_properties = header._tr.get_or_add_trPr()
+        row_properties.append(OxmlElement("w:tblHeader"))  # repeated at the top of each page
+        for cell, text in zip(header.cells, [first, *(c.header for c in columns)]):
+            cell.text = xml_text(text)
+            cell.paragraphs[0].runs[0].bold = True
+        for group in groups:
+            label, *values = group
+            cells = table.add_row().cells
+            cells[0].text = xml_text(label)
+            for cell, column, value in zip(cells[1:], columns, values):
+                cell.text = xml_text(value)
+                if column.number:
+                    cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            if label == "All councils":  # the total row, bold as on the page
+                for cell in cells:
+                    for run in cell.paragraphs[0].runs:
+                        run.bold = True
+        return table
+
+    def stats_table(self, caption: str, first: str, columns: Sequence[Column], stats: Sequence) -> None:
+        self.table(caption, first, columns, [(s.label, *(c.cell(s) for c in columns)) for s in stats])
+
+
+def _summary(w: _Writer, report: Report, figures: list[Figure]) -> None:
+    o = report.responses.overall
+    w.heading("Summary", 1)
+    if report.responses.nothing_sent:
+        w.paragraph("No request in this campaign has been sent yet, so there is nothing to report.")
+    else:
+        lines = [
+            f"{o.councils} councils asked",
+            f"{o.answered} answered ({_pct(o.response_rate)} of {o.sent} requests)",
+            f"{o.on_time} on time, {o.late} late",
+            f"{o.refused} refused, {o.not_held} not held",
+            f"{o.outstanding} outstanding",
+            f"median {_days(o.median_working_days)} working days to respond",
+        ]
+        for p in report.pairs:
+            if p.overall.n:
+                lines.append(
+                    f"{p.before.code} → {p.after.code}: {p.overall.cut} of {_councils(p.overall.n)} cut; total change "
+                    f"{show_figure(p.overall.total_change, p.qtype)} ({show_percent(p.overall.total_change_pct, True)})"
+                )
+        for line in lines:
+            w.paragraph(line, style="List Bullet")
+    for title, svg in figures:
+        w.figure(title, svg)
+
+
+def _methodology(w: _Writer, report: Report) -> None:
+    m = report.methodology
+    w.heading("Methodology", 1)
+    if m is None:
+        return
+    for label, text in (
+        ("What was asked", m.asked),
+        ("Of whom", m.of_whom),
+        ("When", m.when),
+        ("Response rate", m.response_rate),
+        ("Double entry", m.double_entry),
+    ):
+        if text:
+            w.paragraph(text, label=label)
+    w.heading("Caveats", 2)
+    for caveat in m.caveats:
+        w.paragraph(caveat, style="List Bullet")
+
+
+def _responses(w: _Writer, report: Report, figures: list[Figure]) -> None:
+    stats = report.responses
+    o = stats.overall
+    w.heading("Responses", 1)
+    if stats.nothing_sent:
+        w.paragraph("No request has been sent yet.")
+        return
+    w.paragraph(f"Base: n = {_councils(o.councils)} asked ({o.sent} requests sent).")
+    for title, svg in figures:
+        w.figure(title, svg)
+    for heading, first, groups in (
+        ("Responses by region", "Region", stats.by_region),
+        ("Responses by council type", "Council type", stats.by_type),
+    ):
+        w.heading(heading, 2)
+        rows = [(g.label, *(c.cell(g) for c in RESPONSE_COLUMNS)) for g in groups]
+        rows.append(("All councils", *(c.cell(o) for c in RESPONSE_COLUMNS)))
+        w.table(f"{heading}: n = {_councils(o.councils)} asked", first, RESPONSE_COLUMNS, rows)
+    w.heading("Refusals by exemption", 2)
+    if stats.exemptions:
+        w.table(
+            f"Requests citing each exemption: n = {stats.refusals_citing_exemptions} requests citing any "
+            "(one may cite several)",
+            "Exemption",
+            [Column("Requests", lambda e: e.requests)],
+            [(e.label, e.requests) for e in stats.exemptions],
+        )
+    else:
+        w.paragraph("No response cited an exemption.")
+
+
+def _question_base(q: QuestionReport) -> str:
+    info, o = q.question, q.overall
+    giving = (
+        " giving a figure" if info.is_numeric else " answering yes or no" if info.qtype == "yes_no" else " answering"
+    )
+    text = f"{info.type_label}. Base: n = {_councils(o.n)}{giving}, of {_councils(o.asked)} asked"
+    if o.estimates:
+        text += f"; {o.estimates} of them estimated"
+    if o.suppressed:
+        text += f"; {o.suppressed} suppressed as a small number, not counted in n or the figures"
+    if o.missing:
+        text += f"; {o.missing} with no answer recorded"
+    return text + "."
+
+
+def _question(w: _Writer, q: QuestionReport, figures: list[Figure]) -> None:
+    info, o = q.question, q.overall
+    w.heading(f"{info.code}: {info.title}", 2)
+    w.paragraph(_question_base(q))
+    if info.help_text:
+        w.paragraph(info.help_text)
+    columns = figure_columns(q)
+    w.stats_table(f"{info.code}, all councils: n = {_councils(o.n)}", "Councils", columns, [o])
+    for heading, first, groups in (
+        ("by region", "Region", q.by_region),
+        ("by council type", "Council type", q.by_type),
+    ):
+        w.heading(f"{info.code} {heading}", 3)
+        w.stats_table(f"{info.code} {heading}: n = {_councils(o.n)} in all", first, columns, groups)
+    for title, svg in figures:
+        w.figure(title, svg)
+
+
+def _pair_base(p: PairReport) -> str:
+    o: PairStats = p.overall
+    text = f"Base: n = {_councils(o.n)} giving both figures"
+    text += f" ({o.estimates} with an estimate)." if o.estimates else "."
+    if o.n:
+        text += (
+            f" {o.cut} cut, {o.increased} increased and {o.unchanged} kept level. In total the figure went from "
+            f"{show_figure(o.before_total, p.qtype)} to {show_figure(o.after_total, p.qtype)}, a change of "
+            f"{show_figure(o.total_change, p.qtype)} ({show_percent(o.total_change_pct, True)} of the total before: "
+            "sum-based, not an average of percentages)."
+        )
+        if o.median_pct_change is not None:
+            text += (
+                f" The median council's change was {show_percent(o.median_pct_change, True)} "
+                f"(n = {_councils(o.with_pct)} with a figure above zero before)."
+            )
+    return text
+
+
+def _pair(w: _Writer, p: PairReport, figures: list[Figure]) -> None:
+    o = p.overall
+    period = f", {p.before.period_label} to {p.after.period_label}" if p.before.period_label else ""
+    w.heading(f"Change: {p.before.code} → {p.after.code} ({p.before.label}{period})", 2)
+    w.paragraph(_pair_base(p))
+    columns = pair_columns(p)
+    w.stats_table(f"Change, all councils: n = {_councils(o.n)}", "Councils", columns, [o])
+    for heading, first, groups in (
+        ("by region", "Region", p.by_region),
+        ("by council type", "Council type", p.by_type),
+    ):
+        w.heading(f"Change {heading}", 3)
+        w.stats_table(f"Change {heading}: n = {_councils(o.n)} in all", first, columns, groups)
+    if not o.n:
+        return
+    for title, svg in figures:
+        w.figure(title, svg)
+    w.heading("The largest cuts", 3)
+    if not p.top_cuts:
+        w.paragraph("No council that gave both figures made a cut.")
+        return
+    qtype = p.qtype
+    cut_columns = [
+        Column("Council", lambda c: c.council + (" (estimate)" if c.estimate else ""), number=False),
+        Column("Region", lambda c: c.region, number=False),
+        Column("Council type", lambda c: c.council_type, number=False),
+        Column(p.before.period_label or p.before.code, lambda c: show_figure(c.before, qtype)),
+        Column(p.after.period_label or p.after.code, lambda c: show_figure(c.after, qtype)),
+        Column("Change", lambda c: show_figure(c.change, qtype)),
+        Column("Change (%)", lambda c: show_percent(c.pct, True)),
+    ]
+    w.table(
+        f"The {len(p.top_cuts)} largest cuts: n = {_councils(o.cut)} that cut",
+        "Rank",
+        cut_columns,
+        [(str(c.rank), *(col.cell(c) for col in cut_columns)) for c in p.top_cuts],
+    )
+
+
+def write_docx(report: Report, charts: Mapping[str, str], fileobj, extra_figures: Iterable[Figure] = ()) -> None:
+    """The report as a Word document, written to `fileobj` (a path or a binary file).
+    `charts`: page_context's SVG charts; `extra_figures`: more (title, SVG) after the summary."""
+    figures = document_figures(charts, extra_figures)
+    w = _Writer()
+    w.heading(f"Report: {report.title}", 0)
+    w.paragraph(f"Figures as recorded on {uk_date(report.generated_on)}.")
+    _summary(w, report, figures.get("summary", []))
+    _methodology(w, report)
+    _responses(w, report, figures.get("responses", []))
+    w.heading("Figures by question", 1)
+    if not report.questions:
+        w.paragraph("This campaign has no questions yet, so there are no figures to report.")
+    elif not report.has_answers:
+        w.paragraph("No figures have been entered yet.")
+    else:
+        w.paragraph(
+            "n is the number of councils whose figure is counted. Estimates are counted and flagged; suppressed "
+            "small numbers (“<5”), “not held”, “not collected” and refusals are not counted as zero but shown in "
+            "their own columns. Quartiles are interpolated (as Excel's QUARTILE.INC)."
+        )
+        for q in report.questions:
+            _question(w, q, figures.get(f"question-{q.question.code}", []))
+    if report.pairs:
+        w.heading("Changes between paired questions", 1)
+        if report.has_answers:
+            for p in report.pairs:
+                _pair(w, p, figures.get(f"pair-{p.index}", []))
+        else:
+            w.paragraph("No figures have been entered yet.")
+    if report.has_answers:
+        w.heading("The figures council by council", 1)
+        w.paragraph(
+            "The answers behind every table above, council by council, are in the report's spreadsheet (XLSX) "
+            "and in its full HTML file."
+        )
+    w.document.save(fileobj)
+
+
+def docx_bytes(
+    session: Session, campaign: Campaign, report: Report | None = None, extra_figures: Iterable[Figure] = ()
+) -> bytes:
+    """The Word document of `campaign`'s report (`report` if given, else built now)."""
+    report = report or build_report(session, campaign)
+    charts = page_context(session, campaign, report=report)["charts"]
+    out = io.BytesIO()
+    write_docx(report, charts, out, extra_figures)
+    return out.getvalue()
