@@ -134,9 +134,7 @@ def test_docx_has_the_report_as_headings_tables_pictures_and_methodology(worked,
     for rel_id in pictures:
         assert document.part.related_parts[rel_id].blob.startswith(b"\x89PNG")
     captions = headings(document, "Caption")
-    assert "Response status" in captions and "Largest cuts: Adult social care budget (2010/11) → " in " ".join(
-        captions
-    )
+    assert "Response status" in captions and "Largest cuts: Adult social care budget (2010/11) → " in " ".join(captions)
 
     # The methodology, as paragraphs.
     texts = [text for kind, *rest in blocks(document) if kind == "p" for _style, text in [rest]]

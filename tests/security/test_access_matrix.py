@@ -111,6 +111,8 @@ ACCESS: dict[str, Access] = {
     "reports.report_csv": Access(get=LOGGED_IN),
     "reports.report_tidy_csv": Access(get=LOGGED_IN),
     "reports.report_xlsx": Access(get=LOGGED_IN),
+    "reports.report_docx": Access(get=LOGGED_IN),
+    "reports.report_pdf": Access(get=LOGGED_IN),
     # Requests: everyone reads; coordinators and staff change them.
     "foi_requests.index": Access(get=LOGGED_IN),
     "foi_requests.export_csv": Access(get=LOGGED_IN),
