@@ -496,16 +496,19 @@ def report_command(campaign, fmt, output):
 
     from .reports.standalone import standalone_html
     from .services.campaigns import find_campaign
-    from .services.report_documents import docx_bytes, pdf_bytes
+    from .services.report_documents import PDF_MAX_COUNCIL_ROWS, docx_bytes, pdf_bytes
     from .services.report_exports import FORMATS, export_chunks
 
     found = find_campaign(db.session, campaign)
     if found is None:
         raise click.ClickException(f"no campaign has the id or title {campaign!r}")
-    if fmt in ("html", "pdf"):
+    if fmt == "html":
         with current_app.test_request_context():
-            html = standalone_html(found)
-        chunks = [html] if fmt == "html" else [pdf_bytes(html)]
+            chunks = [standalone_html(found)]
+    elif fmt == "pdf":
+        with current_app.test_request_context():
+            html = standalone_html(found, max_council_rows=PDF_MAX_COUNCIL_ROWS)
+        chunks = [pdf_bytes(html)]
     elif fmt == "docx":
         chunks = [docx_bytes(db.session, found)]
     else:

@@ -316,3 +316,34 @@ def test_cli_writes_docx_and_pdf(app, worked, tmp_path):  # noqa: F811
 
     result = app.test_cli_runner().invoke(args=["report", str(worked.id), "--format", "pdf"])
     assert result.exit_code == 0 and result.stdout_bytes.startswith(b"%PDF")  # standard output's bytes
+
+
+def test_the_pdf_leaves_out_per_council_tables_beyond_its_bound(worked, login_as, monkeypatch):  # noqa: F811
+    """Past PDF_MAX_COUNCIL_ROWS rows the per-council tables are left out with a note (the
+    figures' pages stay); the HTML file keeps them all."""
+    monkeypatch.setattr("fointracker.reports.views.PDF_MAX_COUNCIL_ROWS", 10)
+    client = login_as("staff")
+    text = _pdf_text(client.get(f"/campaigns/{worked.id}/report.pdf").get_data())
+    assert "B1011: Adult social care budget (2010/11)" in text and "£180,000,000" in text
+    assert "council by council" in text.lower() and "B1011: 5 councils with an answer recorded" not in text
+    assert "(27 rows)" in text and "spreadsheet (XLSX)" in text  # 23 answers and 4 pair councils
+    html = client.get(f"/campaigns/{worked.id}/report.html").get_data(as_text=True)
+    assert "B1011: 5 councils with an answer recorded (n = 4 counted)" in html
+
+
+def test_a_downloaded_document_follows_the_data(session, worked, login_as):  # noqa: F811
+    """The PDF and the DOCX are kept with the cached report: a change to the figures makes new ones."""
+    client = login_as("staff")
+    before = _pdf_text(client.get(f"/campaigns/{worked.id}/report.pdf").get_data())
+    first = _docx(client.get(f"/campaigns/{worked.id}/report.docx"))
+    assert "£180,000,000" in before
+    assert column(tables_by_caption(first)["B1011, all councils: n = 4 councils"], "Total") == ["£180,000,000"]
+    question = session.scalar(select(Question).where(Question.campaign_id == worked.id, Question.code == "B1011"))
+    changed = session.scalar(
+        select(Answer).where(Answer.question_id == question.id, Answer.value_number == Decimal(10000000))
+    )
+    changed.value_number = Decimal(11000000)
+    session.commit()
+    assert "£181,000,000" in _pdf_text(client.get(f"/campaigns/{worked.id}/report.pdf").get_data())
+    again = _docx(client.get(f"/campaigns/{worked.id}/report.docx"))
+    assert column(tables_by_caption(again)["B1011, all councils: n = 4 councils"], "Total") == ["£181,000,000"]

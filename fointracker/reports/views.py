@@ -24,7 +24,7 @@ from ..services.report import Report, answer_text, build_report, show_figure, sh
 from ..services.report_details import pair_table as find_pair_table
 from ..services.report_details import question_table as find_question_table
 from ..services.report_display import source_of
-from ..services.report_documents import docx_bytes, pdf_bytes
+from ..services.report_documents import PDF_MAX_COUNCIL_ROWS, docx_bytes, pdf_bytes
 from ..services.report_exports import (
     FORMATS,
     export_chunks,
@@ -52,6 +52,7 @@ class CachedReport:
 
     report: Report
     page_bodies: dict[str, Markup] = field(default_factory=dict)
+    documents: dict[str, bytes] = field(default_factory=dict)  # the PDF and the DOCX: seconds to build
 
 
 def cached_report(campaign) -> CachedReport:
@@ -158,7 +159,19 @@ def report_xlsx(campaign_id: int):
     return _download(campaign_id, "xlsx")
 
 
-def _document(campaign, fmt: str, data: bytes) -> Response:
+def _document(campaign_id: int, fmt: str) -> Response:
+    """The PDF or the DOCX, built whole (seconds for a big campaign), and kept with the cached
+    report while the campaign's data is unchanged: a second download is free."""
+    campaign = get_campaign_or_404(campaign_id)
+    cached = cached_report(campaign)
+    data = cached.documents.get(fmt)
+    if data is None:
+        if fmt == "pdf":
+            html = standalone_html(campaign, cached.report, max_council_rows=PDF_MAX_COUNCIL_ROWS)
+            data = pdf_bytes(html)
+        else:
+            data = docx_bytes(db.session, campaign, cached.report)
+        cached.documents[fmt] = data
     headers = {
         "Cache-Control": "no-store",
         "Content-Disposition": f'attachment; filename="{export_filename(campaign, fmt)}"',
@@ -169,12 +182,10 @@ def _document(campaign, fmt: str, data: bytes) -> Response:
 @bp.route("/campaigns/<id:campaign_id>/report.docx")
 def report_docx(campaign_id: int):
     """The report as a Word document: its tables as Word tables, its charts as pictures."""
-    campaign = get_campaign_or_404(campaign_id)
-    return _document(campaign, "docx", docx_bytes(db.session, campaign, cached_report(campaign).report))
+    return _document(campaign_id, "docx")
 
 
 @bp.route("/campaigns/<id:campaign_id>/report.pdf")
 def report_pdf(campaign_id: int):
     """The full report file (report.html) printed to PDF by its print stylesheet."""
-    campaign = get_campaign_or_404(campaign_id)
-    return _document(campaign, "pdf", pdf_bytes(standalone_html(campaign)))
+    return _document(campaign_id, "pdf")

@@ -23,6 +23,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,12 @@ from .report_exports import page_context
 # Characters XML 1.0 cannot hold: C0 controls but tab, line feed and carriage return; lone
 # surrogates; U+FFFE and U+FFFF.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-CHART_PIXELS = 1600  # the PNG's width: sharp when printed 16 cm wide
+# The PDF prints the per-council tables while they hold at most this many rows in all (~6 ms
+# of WeasyPrint's time each: a 150-council campaign of 10 questions has ~2,000); beyond, a
+# note sends the reader to the HTML file and the XLSX, so a 400-council campaign of 60
+# questions (24,000 rows, some 800 pages) costs its figures' pages only.
+PDF_MAX_COUNCIL_ROWS = 2500
+CHART_PIXELS = 1200  # the PNG's width: ~185 dpi printed 16.5 cm wide
 CHART_WIDTH_MM = 165
 
 Figure = tuple[str, str]  # (title, SVG text)
@@ -127,6 +133,14 @@ class Column:
     header: str
     cell: Callable  # a group's statistics -> the cell's text
     number: bool = True
+
+
+def _cell(value, bold: bool = False, right: bool = False) -> str:
+    """One table cell as WordprocessingML."""
+    paragraph = '<w:pPr><w:jc w:val="right"/></w:pPr>' if right else ""
+    run = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    text = escape(xml_text(value))
+    return f'<w:tc><w:p>{paragraph}<w:r>{run}<w:t xml:space="preserve">{text}</w:t></w:r></w:p></w:tc>'
 
 
 def _councils(n: int) -> str:
@@ -245,33 +259,28 @@ class _Writer:
         self.document.add_picture(io.BytesIO(svg_to_png(svg)), width=Mm(CHART_WIDTH_MM))
         self.caption(title)
 
-    def table(self, caption: str, first: str, columns: Sequence[Column], groups: Sequence):
-        """A Word table: a header row (repeated on each page), then one row per group."""
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.oxml import OxmlElement
+    def table(self, caption: str, first: str, columns: Sequence[Column], groups: Sequence) -> None:
+        """A Word table: a header row (repeated on each page), then one row per group (its
+        label, then a value per column). The rows are written as WordprocessingML and parsed
+        at once: python-docx's add_row and cell.text take ~60 times as long, most of a
+        large report's time."""
+        from docx.oxml import parse_xml
+        from docx.oxml.ns import nsdecls
 
         self.caption(caption)
-        table = self.document.add_table(rows=1, cols=len(columns) + 1)
+        table = self.document.add_table(rows=0, cols=len(columns) + 1)
         table.style = "Table Grid"
-        header = table.rows[0]
-        row_properties = header._tr.get_or_add_trPr()
-        row_properties.append(OxmlElement("w:tblHeader"))  # repeated at the top of each page
-        for cell, text in zip(header.cells, [first, *(c.header for c in columns)]):
-            cell.text = xml_text(text)
-            cell.paragraphs[0].runs[0].bold = True
-        for group in groups:
-            label, *values = group
-            cells = table.add_row().cells
-            cells[0].text = xml_text(label)
-            for cell, column, value in zip(cells[1:], columns, values):
-                cell.text = xml_text(value)
-                if column.number:
-                    cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            if label == "All councils":  # the total row, bold as on the page
-                for cell in cells:
-                    for run in cell.paragraphs[0].runs:
-                        run.bold = True
-        return table
+        rows = ["<w:tr><w:trPr><w:tblHeader/></w:trPr>"]  # repeated at the top of each page
+        rows += [_cell(text, bold=True) for text in (first, *(c.header for c in columns))]
+        rows.append("</w:tr>")
+        for label, *values in groups:
+            bold = label == "All councils"  # the total row, bold as on the page
+            rows.append("<w:tr>" + _cell(label, bold=bold))
+            rows += [_cell(value, bold=bold, right=column.number) for column, value in zip(columns, values)]
+            rows.append("</w:tr>")
+        parsed = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(rows)}</w:tbl>")
+        for row in list(parsed):
+            table._tbl.append(row)
 
     def stats_table(self, caption: str, first: str, columns: Sequence[Column], stats: Sequence) -> None:
         self.table(caption, first, columns, [(s.label, *(c.cell(s) for c in columns)) for s in stats])

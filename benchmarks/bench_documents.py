@@ -1,0 +1,67 @@
+"""How long the report's Word document and PDF take to build (#18).
+
+    python benchmarks/bench_documents.py [--councils 150] [--questions 10] [--database-url ...]
+
+Builds one campaign (benchmarks/bench_report.py's fixture: four in five councils answered,
+answers in every state) with the first QUESTIONS of its 60 questions (pairs of money
+questions first, then counts, percentages and yes/no), then times, once each: the built report,
+the standalone HTML file (every per-council table in its appendix), the PDF printed from it
+(WeasyPrint), and the DOCX (python-docx; charts through cairosvg). Prints the sizes, the PDF's
+pages and the seconds. Not part of the test suite; no goal is checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import bench_report
+from bench_report import build, make_app
+
+from fointracker.extensions import db
+from fointracker.models import Campaign
+from fointracker.reports.standalone import standalone_html
+from fointracker.services.report import build_report
+from fointracker.services.report_documents import docx_bytes, pdf_bytes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--councils", type=int, default=150)
+    parser.add_argument("--questions", type=int, default=10)
+    args = parser.parse_args()
+    every_question = bench_report._questions
+    bench_report._questions = lambda campaign_id: every_question(campaign_id)[: args.questions]
+    app = make_app(args.database_url)
+    with app.app_context():
+        [campaign_id] = build(db.session, 1, args.councils)
+        campaign = db.session.get(Campaign, campaign_id)
+        timings = {}
+
+        def timed(name, fn):
+            start = time.perf_counter()
+            value = fn()
+            timings[name] = time.perf_counter() - start
+            return value
+
+        report = timed("report", lambda: build_report(db.session, campaign))
+        with app.test_request_context():
+            html = timed("html", lambda: standalone_html(campaign))
+        pdf = timed("pdf", lambda: pdf_bytes(html))
+        docx = timed("docx", lambda: docx_bytes(db.session, campaign, report))
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        pages = len(document.pages)
+    print(f"{args.councils} councils × {args.questions} questions ({len(report.pairs)} pairs):")
+    print(f"  report built   {timings['report']:6.2f} s")
+    print(f"  HTML file      {timings['html']:6.2f} s  {len(html) / 1e6:5.1f} MB")
+    print(f"  PDF            {timings['pdf']:6.2f} s  {len(pdf) / 1e6:5.1f} MB, {pages} pages")
+    print(f"  DOCX           {timings['docx']:6.2f} s  {len(docx) / 1e6:5.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
