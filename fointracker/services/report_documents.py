@@ -20,6 +20,7 @@ hold) is shown as U+FFFD, as the XLSX export does: python-docx and the SVG parse
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -73,6 +74,9 @@ def pdf_bytes(html: str) -> bytes:
     """The PDF of the standalone report HTML, laid out by its print stylesheet."""
     from weasyprint import HTML
 
+    # WeasyPrint warns of each screen-only CSS feature of app.css it ignores (overflow-x,
+    # grid's auto-fit ...), every time: noise in the app's log, not news.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     fetcher = _no_fetching_class()(allowed_protocols={"data"}, allow_redirects=False)
     return HTML(string=xml_text(html), base_url=None, url_fetcher=fetcher, media_type="print").write_pdf()
 
