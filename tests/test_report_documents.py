@@ -347,3 +347,17 @@ def test_a_downloaded_document_follows_the_data(session, worked, login_as):  # n
     assert "£181,000,000" in _pdf_text(client.get(f"/campaigns/{worked.id}/report.pdf").get_data())
     again = _docx(client.get(f"/campaigns/{worked.id}/report.docx"))
     assert column(tables_by_caption(again)["B1011, all councils: n = 4 councils"], "Total") == ["£181,000,000"]
+
+
+def test_a_summary_longer_than_a_page_prints():
+    """The headline list (a grid kept whole in print) of a campaign with many pairs is taller than
+    a page: WeasyPrint 70 fails on such a grid unless it may break (report_documents.PDF_CSS)."""
+    from pathlib import Path
+
+    import fointracker
+
+    css = (Path(fointracker.__file__).parent / "static" / "app.css").read_text(encoding="utf-8")
+    items = "".join(f"<li><strong>{i}</strong> P{i}_2010 → P{i}_2011: cut</li>" for i in range(60))
+    html = f"<html><head><style>{css}</style></head><body><article class='report'><ul class='headline'>{items}</ul>"
+    text = _pdf_text(pdf_bytes(html + "</article></body></html>"))
+    assert "P0_2010" in text and "P59_2010" in text

@@ -42,6 +42,10 @@ XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 # note sends the reader to the HTML file and the XLSX, so a 400-council campaign of 60
 # questions (24,000 rows, some 800 pages) costs its figures' pages only.
 PDF_MAX_COUNCIL_ROWS = 2500
+# WeasyPrint only, over the print stylesheet: a grid kept whole (break-inside: avoid) that is
+# taller than a page stops WeasyPrint 70 with an AssertionError (the summary's headline list
+# of a campaign with many pairs), so the headline may break across pages in the PDF.
+PDF_CSS = ".report ul.headline { break-inside: auto !important; }"  # (the document's own styles come later)
 CHART_PIXELS = 1200  # the PNG's width: ~185 dpi printed 16.5 cm wide
 CHART_WIDTH_MM = 165
 
@@ -72,13 +76,14 @@ def _no_fetching_class():
 
 def pdf_bytes(html: str) -> bytes:
     """The PDF of the standalone report HTML, laid out by its print stylesheet."""
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     # WeasyPrint warns of each screen-only CSS feature of app.css it ignores (overflow-x,
     # grid's auto-fit ...), every time: noise in the app's log, not news.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     fetcher = _no_fetching_class()(allowed_protocols={"data"}, allow_redirects=False)
-    return HTML(string=xml_text(html), base_url=None, url_fetcher=fetcher, media_type="print").write_pdf()
+    document = HTML(string=xml_text(html), base_url=None, url_fetcher=fetcher, media_type="print")
+    return document.write_pdf(stylesheets=[CSS(string=PDF_CSS, url_fetcher=fetcher)])
 
 
 # ---------------------------------------------------------------- charts as pictures

@@ -1,6 +1,6 @@
 """How long the report's Word document and PDF take to build (#18).
 
-    python benchmarks/bench_documents.py [--councils 150] [--questions 10] [--database-url ...]
+    python benchmarks/time_documents.py [--councils 150] [--questions 10] [--database-url ...]
 
 Builds one campaign (benchmarks/bench_report.py's fixture: four in five councils answered,
 answers in every state) with the first QUESTIONS of its 60 questions (pairs of money
