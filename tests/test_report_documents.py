@@ -161,8 +161,15 @@ def test_extra_figures_go_after_the_summary(session, worked):  # noqa: F811
     assert len(document.inline_shapes) == 4
     order = [b[2] for b in blocks(document) if b[0] == "p" and b[1] in ("Heading 1", "Caption")]
     assert order.index("Summary") < order.index("Map of councils") < order.index("Methodology")
-    placed = document_figures({"responses": "<svg/>", "cuts-2": "<svg/>", "question-Q1-spread": "<svg/>", "x": "1"})
-    assert set(placed) == {"responses", "pair-2", "question-Q1", "summary"}
+    charts = {"responses": "<svg/>", "cuts-2": "<svg/>", "question-Q-1-spread": "<svg/>", "question-Q": "<svg/>"}
+    placed = document_figures({**charts, "map": "<svg/>"}, question_codes=["Q", "Q-1"])
+    assert {key: len(found) for key, found in placed.items()} == {
+        "responses": 1,
+        "pair-2": 1,
+        "question-Q-1": 1,
+        "question-Q": 1,
+        "summary": 1,
+    }
 
 
 def test_pdf_is_the_printed_report(worked, login_as):  # noqa: F811

@@ -108,20 +108,26 @@ def svg_to_png(svg: str) -> bytes:
     )
 
 
-def document_figures(charts: Mapping[str, str], extra_figures: Iterable[Figure] = ()) -> dict[str, list[Figure]]:
+def document_figures(
+    charts: Mapping[str, str], extra_figures: Iterable[Figure] = (), question_codes: Iterable[str] = ()
+) -> dict[str, list[Figure]]:
     """{section: [(title, SVG)]}: where each chart of `page_context(...)["charts"]` goes in the
-    document ("responses", "pair-<index>", "question-<code>"; any other, and each of
-    `extra_figures` (the hex map), after the summary)."""
+    document: "responses"; "pair-<index>" for change-<index> and cuts-<index>;
+    "question-<code>" for question-<code> and question-<code>-<anything> (the longest of
+    `question_codes` that fits); any other chart, and each of `extra_figures` (the hex map),
+    after the summary."""
+    codes = sorted(question_codes, key=len, reverse=True)
     placed: dict[str, list[Figure]] = {}
     for key, svg in charts.items():
+        section = "summary"
         if key == "responses":
             section = "responses"
         elif (match := re.fullmatch(r"(?:change|cuts)-(\d+)", key)) is not None:
             section = f"pair-{match.group(1)}"
         elif key.startswith("question-"):
-            section = key if key.count("-") == 1 else key.rsplit("-", 1)[0]
-        else:
-            section = "summary"
+            rest = key.removeprefix("question-")
+            code = next((c for c in codes if rest == c or rest.startswith(f"{c}-")), None)
+            section = f"question-{code}" if code is not None else section
         placed.setdefault(section, []).append((_svg_title(str(svg)) or key, str(svg)))
     placed.setdefault("summary", []).extend(extra_figures)
     return placed
@@ -465,7 +471,7 @@ def _pair(w: _Writer, p: PairReport, figures: list[Figure]) -> None:
 def write_docx(report: Report, charts: Mapping[str, str], fileobj, extra_figures: Iterable[Figure] = ()) -> None:
     """The report as a Word document, written to `fileobj` (a path or a binary file).
     `charts`: page_context's SVG charts; `extra_figures`: more (title, SVG) after the summary."""
-    figures = document_figures(charts, extra_figures)
+    figures = document_figures(charts, extra_figures, [q.question.code for q in report.questions])
     w = _Writer()
     w.heading(f"Report: {report.title}", 0)
     w.paragraph(f"Figures as recorded on {uk_date(report.generated_on)}.")
