@@ -18,7 +18,8 @@ from sqlalchemy import select
 from fointracker.models import Answer, Authority, Campaign, Question
 from fointracker.services.report import build_report
 from fointracker.services.report_display import show_figure
-from fointracker.services.report_documents import document_figures, pdf_bytes, write_docx, xml_text
+from fointracker.services.report_documents import document_figures, pdf_bytes, xml_text
+from fointracker.services.report_docx import write_docx
 from fointracker.services.report_exports import page_context
 from tests.test_cli import run_cli
 from tests.test_report import answer, new_campaign, new_question, new_request, worked  # noqa: F401
