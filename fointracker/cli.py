@@ -471,10 +471,11 @@ def import_figures_command(campaign, file, dry_run):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["html", "csv", "tidy-csv", "xlsx", "json"]),
+    type=click.Choice(["html", "pdf", "docx", "csv", "tidy-csv", "xlsx", "json"]),
     default="html",
     show_default=True,
-    help="csv: one row per council; tidy-csv: one row per council and question.",
+    help="csv: one row per council; tidy-csv: one row per council and question; "
+    "pdf: the html printed; docx: a Word document.",
 )
 @click.option(
     "--output",
@@ -488,23 +489,28 @@ def report_command(campaign, fmt, output):
     """Write CAMPAIGN's report (CAMPAIGN: its id, or its exact title in any case).
 
     The same files as the report page's downloads; html is the page itself with its
-    stylesheet inlined, for opening, printing or sending on as one file.
+    stylesheet inlined, for opening, printing or sending on as one file; pdf is that file
+    printed; docx a Word document of the report's tables, charts and methodology.
     """
-    from flask import current_app, render_template
+    from flask import current_app
 
+    from .reports.standalone import standalone_html
     from .services.campaigns import find_campaign
-    from .services.report_exports import FORMATS, export_chunks, page_context
+    from .services.report_documents import PDF_MAX_COUNCIL_ROWS, docx_bytes, pdf_bytes
+    from .services.report_exports import FORMATS, export_chunks
 
     found = find_campaign(db.session, campaign)
     if found is None:
         raise click.ClickException(f"no campaign has the id or title {campaign!r}")
     if fmt == "html":
-        with open(f"{current_app.static_folder}/app.css", encoding="utf-8") as stylesheet:
-            css = stylesheet.read()
         with current_app.test_request_context():
-            chunks = [
-                render_template("reports/standalone.html", css=css, **page_context(db.session, found, standalone=True))
-            ]
+            chunks = [standalone_html(found)]
+    elif fmt == "pdf":
+        with current_app.test_request_context():
+            html = standalone_html(found, max_council_rows=PDF_MAX_COUNCIL_ROWS)
+        chunks = [pdf_bytes(html)]
+    elif fmt == "docx":
+        chunks = [docx_bytes(db.session, found)]
     else:
         chunks = export_chunks(db.session, found, fmt)
     binary = FORMATS[fmt].binary

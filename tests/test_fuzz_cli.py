@@ -380,6 +380,8 @@ COMMANDS = {
                     ["--format", "xlsx"],
                     ["--format", "json"],
                     ["--format", "html"],
+                    ["--format", "docx"],
+                    ["--format", "pdf"],
                 ]
             ),
             st.one_of(arg_text.map(lambda v: ["--format", v]), st.just(["--format"])),

@@ -103,6 +103,8 @@ def test_the_tables_need_a_login(client, worked):  # noqa: F811
         f"/campaigns/{worked.id}/report/questions/B1011",
         f"/campaigns/{worked.id}/report/pairs/0",
         f"/campaigns/{worked.id}/report.html",
+        f"/campaigns/{worked.id}/report.docx",
+        f"/campaigns/{worked.id}/report.pdf",
     ):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"], url

@@ -1,6 +1,7 @@
 """The report page, the per-council tables behind its figures, and its downloads. Thin: the
 numbers come from services.report (and services.report_details for one table), the files from
-services.report_exports, and the downloads stream (stream_with_context keeps the database
+services.report_exports (the Word document and the PDF from services.report_documents, built
+whole), and the other downloads stream (stream_with_context keeps the database
 session open while the generator runs). The page and report.json share one built report per
 campaign and day, kept per worker process while the campaign's data is unchanged."""
 
@@ -9,7 +10,6 @@ from dataclasses import dataclass, field
 from flask import (
     Response,
     abort,
-    current_app,
     render_template,
     request,
     stream_with_context,
@@ -25,6 +25,7 @@ from ..services.report_charts import question_charts
 from ..services.report_details import pair_table as find_pair_table
 from ..services.report_details import question_table as find_question_table
 from ..services.report_display import source_of
+from ..services.report_documents import PDF_MAX_COUNCIL_ROWS, docx_bytes, pdf_bytes
 from ..services.report_exports import (
     FORMATS,
     export_chunks,
@@ -34,6 +35,7 @@ from ..services.report_exports import (
 )
 from ..services.report_map import choose_measure
 from . import bp
+from .standalone import standalone_html
 
 STANDALONE_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; object-src 'none'; "
@@ -53,6 +55,7 @@ class CachedReport:
 
     report: Report
     page_bodies: dict[tuple[str, str], Markup] = field(default_factory=dict)  # by script root and map measure
+    documents: dict[str, bytes] = field(default_factory=dict)  # the PDF and the DOCX: seconds to build
 
 
 def cached_report(campaign) -> CachedReport:
@@ -117,9 +120,7 @@ def report_html(campaign_id: int):
     """The whole report as one HTML file, stylesheet inlined and every per-council table in its
     appendix: for printing or sending on (the same file as `fointracker report --format html`)."""
     campaign = get_campaign_or_404(campaign_id)
-    with open(f"{current_app.static_folder}/app.css", encoding="utf-8") as stylesheet:
-        css = stylesheet.read()
-    html = render_template("reports/standalone.html", css=css, **page_context(db.session, campaign, standalone=True))
+    html = standalone_html(campaign)
     return Response(
         html,
         content_type="text/html; charset=utf-8",  # as given (a mimetype would get a second charset)
@@ -173,3 +174,35 @@ def report_tidy_csv(campaign_id: int):
 @bp.route("/campaigns/<id:campaign_id>/report.xlsx")
 def report_xlsx(campaign_id: int):
     return _download(campaign_id, "xlsx")
+
+
+def _document(campaign_id: int, fmt: str) -> Response:
+    """The PDF or the DOCX, built whole (seconds for a big campaign), and kept with the cached
+    report while the campaign's data is unchanged: a second download is free."""
+    campaign = get_campaign_or_404(campaign_id)
+    cached = cached_report(campaign)
+    data = cached.documents.get(fmt)
+    if data is None:
+        if fmt == "pdf":
+            html = standalone_html(campaign, cached.report, max_council_rows=PDF_MAX_COUNCIL_ROWS)
+            data = pdf_bytes(html)
+        else:
+            data = docx_bytes(db.session, campaign, cached.report)
+        cached.documents[fmt] = data
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{export_filename(campaign, fmt)}"',
+    }
+    return Response(data, content_type=FORMATS[fmt].mimetype, headers=headers)
+
+
+@bp.route("/campaigns/<id:campaign_id>/report.docx")
+def report_docx(campaign_id: int):
+    """The report as a Word document: its tables as Word tables, its charts as pictures."""
+    return _document(campaign_id, "docx")
+
+
+@bp.route("/campaigns/<id:campaign_id>/report.pdf")
+def report_pdf(campaign_id: int):
+    """The full report file (report.html) printed to PDF by its print stylesheet."""
+    return _document(campaign_id, "pdf")

@@ -92,6 +92,11 @@ FORMATS = {
     "tidy-csv": ExportFormat("csv", "text/csv"),
     "xlsx": ExportFormat("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", binary=True),
     "html": ExportFormat("html", "text/html"),
+    # Built whole, not streamed (services.report_documents):
+    "docx": ExportFormat(
+        "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", binary=True
+    ),
+    "pdf": ExportFormat("pdf", "application/pdf", binary=True),
 }
 
 

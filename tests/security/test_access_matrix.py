@@ -130,6 +130,8 @@ ACCESS: dict[str, Access] = {
     "reports.report_csv": Access(get=LOGGED_IN),
     "reports.report_tidy_csv": Access(get=LOGGED_IN),
     "reports.report_xlsx": Access(get=LOGGED_IN),
+    "reports.report_docx": Access(get=LOGGED_IN),
+    "reports.report_pdf": Access(get=LOGGED_IN),
     # Publishing the report (#18): its authors (and coordinators) publish, republish and unpublish.
     "publishing.publish_page": Access(get=REPORT_EDIT, post=REPORT_EDIT),
     "publishing.unpublish_view": Access(post=REPORT_EDIT),
