@@ -18,7 +18,7 @@ from sqlalchemy import select
 from fointracker.models import Answer, Authority, Campaign, Question
 from fointracker.services.report import build_report
 from fointracker.services.report_display import show_figure
-from fointracker.services.report_documents import document_figures, pdf_bytes, xml_text
+from fointracker.services.report_documents import document_figures, docx_bytes, pdf_bytes, xml_text
 from fointracker.services.report_docx import write_docx
 from fointracker.services.report_exports import page_context
 from tests.test_cli import run_cli
@@ -26,12 +26,12 @@ from tests.test_report import answer, new_campaign, new_question, new_request, w
 from tests.test_report_exports import _rename_council
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-QUESTION_HEADINGS = [
-    "B1011: Adult social care budget (2010/11)",
-    "B1112: Adult social care budget (2011/12)",
-    "STAFF: Social workers employed",
-    "EIA: Equality impact assessment done",
-    "HOW: How services are provided",
+QUESTION_HEADINGS = [  # by label and period, never by code (#19)
+    "Adult social care budget (2010/11)",
+    "Adult social care budget (2011/12)",
+    "Social workers employed",
+    "Equality impact assessment done",
+    "How services are provided",
 ]
 
 
@@ -93,13 +93,13 @@ def test_docx_has_the_report_as_headings_tables_pictures_and_methodology(worked,
         "Changes between paired questions",
         "The figures council by council",
     ]
-    assert QUESTION_HEADINGS == [h for h in headings(document, "Heading 2") if ":" in h and "→" not in h]
-    assert "Change: B1011 → B1112 (Adult social care budget, 2010/11 to 2011/12)" in headings(document, "Heading 2")
+    assert QUESTION_HEADINGS == [h for h in headings(document, "Heading 2") if h in QUESTION_HEADINGS]
+    assert "Change: Adult social care budget, 2010/11 to 2011/12" in headings(document, "Heading 2")
 
     # Each question: a table for all councils, by region and by type, with the report's figures.
     tables = tables_by_caption(document)
     for q in data["questions"]:
-        code, n = q["code"], q["n"]
+        code, n = f"{q['label']} ({q['period']})" if q["period"] else q["label"], q["n"]  # tables by title
         councils = f"{n} council{'' if n == 1 else 's'}"
         overall = tables[f"{code}, all councils: n = {councils}"]
         assert len(overall) == 2 and overall[1][0] == "All councils"
@@ -117,8 +117,10 @@ def test_docx_has_the_report_as_headings_tables_pictures_and_methodology(worked,
             assert (column(overall, "Yes"), column(overall, "No")) == ([str(q["yes"])], [str(q["no"])])
         if q["type"] == "choice":
             assert column(overall, "Mixed") == [str(q["choices"]["Mixed"])]
-    assert column(tables["B1011, all councils: n = 4 councils"], "Total") == ["£180,000,000"]
-    assert column(tables["STAFF, all councils: n = 3 councils"], "Suppressed (“<5”)") == ["1"]
+    assert column(tables["Adult social care budget (2010/11), all councils: n = 4 councils"], "Total") == [
+        "£180,000,000"
+    ]
+    assert column(tables["Social workers employed, all councils: n = 3 councils"], "Suppressed (“<5”)") == ["1"]
 
     # The pair: its tables and its largest cuts.
     [pair] = data["pairs"]
@@ -131,11 +133,14 @@ def test_docx_has_the_report_as_headings_tables_pictures_and_methodology(worked,
 
     # The charts as PNG pictures: response status, the pair's distribution and its largest cuts.
     pictures = [shape._inline.graphic.graphicData.pic.blipFill.blip.embed for shape in document.inline_shapes]
-    assert len(pictures) == 3
+    # ... and each numeric question's distribution, yes/no by region, and the map of every council.
+    assert len(pictures) == 8
     for rel_id in pictures:
         assert document.part.related_parts[rel_id].blob.startswith(b"\x89PNG")
     captions = headings(document, "Caption")
-    assert "Response status" in captions and "Largest cuts: Adult social care budget (2010/11) → " in " ".join(captions)
+    assert "Response status" in captions and "Largest cuts: Adult social care budget, 2010/11 to 2011/12" in " ".join(
+        captions
+    )
 
     # The methodology, as paragraphs.
     texts = [text for kind, *rest in blocks(document) if kind == "p" for _style, text in [rest]]
@@ -151,6 +156,16 @@ def report_json_of(client, campaign) -> dict:
     return json.loads(client.get(f"/campaigns/{campaign.id}/report.json").get_data(as_text=True))
 
 
+def test_the_word_document_and_the_pdf_carry_the_map(session, worked):  # noqa: F811
+    """#18: the map of every council is in the DOCX, a picture after the summary (and in the PDF:
+    test_pdf_is_the_printed_report)."""
+    document = Document(io.BytesIO(docx_bytes(session, worked)))
+    captions = [b[2] for b in blocks(document) if b[0] == "p" and b[1] == "Caption"]
+    assert any(
+        c.startswith("Map of every council: Change (%): Adult social care budget, 2010/11 to 2011/12") for c in captions
+    )
+
+
 def test_extra_figures_go_after_the_summary(session, worked):  # noqa: F811
     """The hex map (built elsewhere, as SVG) joins the document in one argument."""
     report = build_report(session, worked)
@@ -159,7 +174,7 @@ def test_extra_figures_go_after_the_summary(session, worked):  # noqa: F811
     out = io.BytesIO()
     write_docx(report, charts, out, extra_figures=[("Map of councils", svg)])
     document = Document(out)
-    assert len(document.inline_shapes) == 4
+    assert len(document.inline_shapes) == 8  # the report's 7 charts and this one, instead of the map
     order = [b[2] for b in blocks(document) if b[0] == "p" and b[1] in ("Heading 1", "Caption")]
     assert order.index("Summary") < order.index("Map of councils") < order.index("Methodology")
     charts = {"responses": "<svg/>", "cuts-2": "<svg/>", "question-Q-1-spread": "<svg/>", "question-Q": "<svg/>"}
@@ -185,7 +200,8 @@ def test_pdf_is_the_printed_report(worked, login_as):  # noqa: F811
         assert pdf.pages[0].width > pdf.pages[0].height  # A4 landscape, as the print stylesheet says
     text = "\n".join(pages)
     assert "Report: Adult social care budgets" in pages[0]
-    assert "B1011: Adult social care budget (2010/11)" in text and "£180,000,000" in text
+    assert "Adult social care budget (2010/11)" in text and "£180,000,000" in text
+    assert "Map of every council" in text
     assert "Methodology" in text and "B1011: 5 councils with an answer recorded (n = 4 counted)" in text
     assert "Per-council table" not in text  # the links are left out of the printout
     assert len(pages) > 1
@@ -210,7 +226,7 @@ def test_a_big_campaign_prints_on_many_pages_with_every_council(session, users, 
         text = "\n".join(page.extract_text() for page in pdf.pages)
         assert len(pdf.pages) > 3
     last = max(authorities, key=lambda a: a.short_name).short_name
-    assert "L2: Libraries open (2024), council by council" in text and last in text
+    assert "Libraries open (2024), council by council" in text and last in text
 
 
 class _Counting(http.server.BaseHTTPRequestHandler):
@@ -278,10 +294,10 @@ def test_text_xml_cannot_hold_is_shown_not_fatal(request, session, worked, login
     client = login_as("author")
     document = _docx(client.get(f"/campaigns/{worked.id}/report.docx"))
     assert headings(document, "Title") == ["Report: Adult social care\ufffd budgets"]
-    assert "STAFF: Social\ufffd workers" in headings(document, "Heading 2")
+    assert "Social\ufffd workers" in headings(document, "Heading 2")
     cuts = tables_by_caption(document)["The 2 largest cuts: n = 2 councils that cut"]
     assert cuts[1][1] == "Kent\ufffdCounty\ufffd"
-    assert len(document.inline_shapes) == 3  # the largest-cuts chart names Kent too
+    assert len(document.inline_shapes) == 8  # the largest-cuts chart and the map name Kent too
 
     pdf = client.get(f"/campaigns/{worked.id}/report.pdf")
     assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF")
@@ -332,7 +348,7 @@ def test_the_pdf_leaves_out_per_council_tables_beyond_its_bound(worked, login_as
     monkeypatch.setattr("fointracker.reports.views.PDF_MAX_COUNCIL_ROWS", 10)
     client = login_as("staff")
     text = _pdf_text(client.get(f"/campaigns/{worked.id}/report.pdf").get_data())
-    assert "B1011: Adult social care budget (2010/11)" in text and "£180,000,000" in text
+    assert "Adult social care budget (2010/11)" in text and "£180,000,000" in text
     assert "council by council" in text.lower() and "B1011: 5 councils with an answer recorded" not in text
     assert "(27 rows)" in text and "spreadsheet (XLSX)" in text  # 23 answers and 4 pair councils
     html = client.get(f"/campaigns/{worked.id}/report.html").get_data(as_text=True)
@@ -345,7 +361,9 @@ def test_a_downloaded_document_follows_the_data(session, worked, login_as):  # n
     before = _pdf_text(client.get(f"/campaigns/{worked.id}/report.pdf").get_data())
     first = _docx(client.get(f"/campaigns/{worked.id}/report.docx"))
     assert "£180,000,000" in before
-    assert column(tables_by_caption(first)["B1011, all councils: n = 4 councils"], "Total") == ["£180,000,000"]
+    assert column(
+        tables_by_caption(first)["Adult social care budget (2010/11), all councils: n = 4 councils"], "Total"
+    ) == ["£180,000,000"]
     question = session.scalar(select(Question).where(Question.campaign_id == worked.id, Question.code == "B1011"))
     changed = session.scalar(
         select(Answer).where(Answer.question_id == question.id, Answer.value_number == Decimal(10000000))
@@ -354,7 +372,9 @@ def test_a_downloaded_document_follows_the_data(session, worked, login_as):  # n
     session.commit()
     assert "£181,000,000" in _pdf_text(client.get(f"/campaigns/{worked.id}/report.pdf").get_data())
     again = _docx(client.get(f"/campaigns/{worked.id}/report.docx"))
-    assert column(tables_by_caption(again)["B1011, all councils: n = 4 councils"], "Total") == ["£181,000,000"]
+    assert column(
+        tables_by_caption(again)["Adult social care budget (2010/11), all councils: n = 4 councils"], "Total"
+    ) == ["£181,000,000"]
 
 
 def test_a_summary_longer_than_a_page_prints():

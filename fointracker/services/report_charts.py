@@ -28,7 +28,7 @@ def distribution_chart(info: QuestionInfo, values: Sequence[Decimal], chart_id: 
         f"; bins of {bin_label(bins[0], info.qtype)} and so on, each holding its lower edge" if len(bins) > 1 else ""
     )
     return value_histogram(
-        f"Distribution: {info.code}",
+        f"Distribution: {info.title}",
         [(bin_label(b, info.qtype), b.count) for b in bins],
         f"Councils by their figure for {info.title}; n = {len(values):,} councils with a figure{width}",
         chart_id,
@@ -40,7 +40,7 @@ def yes_no_chart(info: QuestionInfo, groups: Iterable[tuple[str, int, int]], cha
     rows = [(label, yes, no) for label, yes, no in groups if yes + no]
     n = sum(yes + no for _l, yes, no in rows)
     return yes_no_bars(
-        f"{info.code} by region",
+        f"{info.title}: yes and no by region",
         rows,
         f"Yes and no answers by region; n = {n:,} councils answering yes or no",
         chart_id,

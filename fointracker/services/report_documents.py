@@ -140,10 +140,18 @@ def _svg_title(svg: str) -> str:
 
 
 def docx_bytes(
-    session: Session, campaign: Campaign, report: Report | None = None, extra_figures: Iterable[Figure] = ()
+    session: Session, campaign: Campaign, report: Report | None = None, extra_figures: Iterable[Figure] | None = None
 ) -> bytes:
-    """The Word document of `campaign`'s report (`report` if given, else built now)."""
+    """The Word document of `campaign`'s report (`report` if given, else built now); after its
+    summary, `extra_figures`, by default the map of every council (its default measure)."""
     report = report or build_report(session, campaign)
+    if extra_figures is None and not report.period.requests:  # nothing sent: nothing to map
+        extra_figures = ()
+    if extra_figures is None:
+        from .report_map import build_report_map, choose_measure
+
+        found = build_report_map(session, report, choose_measure(report, None), chart_id="docx-map")
+        extra_figures = [(f"Map of every council: {found.measure.label}. {found.base}", found.svg)]
     charts = page_context(session, campaign, report=report)["charts"]
     from .report_docx import write_docx  # (which uses this module's charts and text)
 

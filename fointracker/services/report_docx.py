@@ -195,7 +195,7 @@ def _summary(w: _Writer, report: Report, figures: list[Figure]) -> None:
         for p in report.pairs:
             if p.overall.n:
                 lines.append(
-                    f"{p.before.code} → {p.after.code}: {p.overall.cut} of {_councils(p.overall.n)} cut; total change "
+                    f"{p.title}: {p.overall.cut} of {_councils(p.overall.n)} cut; total change "
                     f"{show_figure(p.overall.total_change, p.qtype)} ({show_percent(p.overall.total_change_pct, True)})"
                 )
         for line in lines:
@@ -271,18 +271,19 @@ def _question_base(q: QuestionReport) -> str:
 
 def _question(w: _Writer, q: QuestionReport, figures: list[Figure]) -> None:
     info, o = q.question, q.overall
-    w.heading(f"{info.code}: {info.title}", 2)
-    w.paragraph(_question_base(q))
+    # Headings by label and period, never by code (#19); the code is in the base line.
+    w.heading(info.title, 2)
+    w.paragraph(f"Question {info.code}. " + _question_base(q))
     if info.help_text:
         w.paragraph(info.help_text)
     columns = figure_columns(q)
-    w.stats_table(f"{info.code}, all councils: n = {_councils(o.n)}", "Councils", columns, [o])
+    w.stats_table(f"{info.title}, all councils: n = {_councils(o.n)}", "Councils", columns, [o])
     for heading, first, groups in (
         ("by region", "Region", q.by_region),
         ("by council type", "Council type", q.by_type),
     ):
-        w.heading(f"{info.code} {heading}", 3)
-        w.stats_table(f"{info.code} {heading}: n = {_councils(o.n)} in all", first, columns, groups)
+        w.heading(heading.capitalize(), 3)
+        w.stats_table(f"{info.title} {heading}: n = {_councils(o.n)} in all", first, columns, groups)
     for title, svg in figures:
         w.figure(title, svg)
 
@@ -308,8 +309,7 @@ def _pair_base(p: PairReport) -> str:
 
 def _pair(w: _Writer, p: PairReport, figures: list[Figure]) -> None:
     o = p.overall
-    period = f", {p.before.period_label} to {p.after.period_label}" if p.before.period_label else ""
-    w.heading(f"Change: {p.before.code} → {p.after.code} ({p.before.label}{period})", 2)
+    w.heading(f"Change: {p.title}", 2)
     w.paragraph(_pair_base(p))
     columns = pair_columns(p)
     w.stats_table(f"Change, all councils: n = {_councils(o.n)}", "Councils", columns, [o])
