@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import clock
 from .api import init_api
-from .api.auth import bearer_token
+from .api.auth import stands_apart as api_stands_apart
 from .api.errors import is_api_request, unmatched_api_error
 from .auth.permissions import can
 from .deadlines import page_calendars
@@ -114,7 +114,7 @@ def register_web(app: Flask) -> None:
     @app.before_request
     def require_login():
         g.request_id = request_id_from(request.headers.get("X-Request-ID"))
-        if is_api_request() and (request.blueprint != "api_docs" or bearer_token() is not None):
+        if is_api_request() and api_stands_apart():
             return None  # the JSON API authenticates each call by its token, never the session (fointracker.api)
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None

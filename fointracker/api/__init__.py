@@ -16,7 +16,7 @@ reason (a token in a header is not sent by the browser on its own).
 from __future__ import annotations
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Flask
+from flask import Flask, current_app
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 
@@ -39,30 +39,28 @@ def id_parameter(_converter) -> dict:
     return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
-api = ScopedApi(
-    spec_kwargs={
-        "info": {
-            "description": "Read a campaign's requests, timelines and answers, and record events and "
-            "answers, with a personal API token (your account page). Everything is limited to the "
-            "campaigns you are a member of and to what your role may do."
-        }
-    }
+API_DESCRIPTION = (
+    "Read a campaign's requests, timelines and answers, and record events and answers, with a personal "
+    "API token (your account page). Everything is limited to the campaigns you are a member of and to "
+    "what your role may do."
 )
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="fointracker's JSON API")
 docs_bp = FlaskBlueprint("api_docs", __name__, url_prefix="/api")
 
 
+def current_api() -> ScopedApi:
+    """This app's Api (one per app: its OpenAPI document is built from that app's rules)."""
+    return current_app.extensions["fointracker_api"]
+
+
 def init_api(app: Flask) -> None:
-    from ..extensions import csrf
-    from . import docs, errors, views, writes  # noqa: F401  (the views register on bp)
-    from .auth import authenticate_token
+    from ..web import IdConverter
+    from .schemas import ErrorSchema
 
     app.config.setdefault("API_TITLE", "fointracker")
     app.config.setdefault("API_VERSION", "1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
-    from ..web import IdConverter
-    from .schemas import ErrorSchema
-
+    api = ScopedApi(spec_kwargs={"info": {"description": API_DESCRIPTION}})
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
     api.register_converter(IdConverter, id_parameter)
@@ -70,8 +68,21 @@ def init_api(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "A personal API token: fit_…"}
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
-    bp.before_request(authenticate_token)
-    errors.register(bp)
-    csrf.exempt(bp)  # bearer tokens only: no cookie is read here (see the module's docstring)
+    app.extensions["fointracker_api"] = api
     api.register_blueprint(bp)
     app.register_blueprint(docs_bp)
+
+
+def _set_up_blueprints() -> None:
+    """Once, at import: a blueprint is set up before any app registers it."""
+    from ..extensions import csrf
+    from . import docs, errors, views, writes  # noqa: F401  (the views register on the blueprints)
+    from .auth import authenticate_token, token_or_session
+
+    bp.before_request(authenticate_token)
+    docs_bp.before_request(token_or_session)
+    errors.register(bp)
+    csrf.exempt(bp)  # bearer tokens only: no cookie is read here (see the module's docstring)
+
+
+_set_up_blueprints()

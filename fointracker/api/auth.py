@@ -19,10 +19,17 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+def stands_apart() -> bool:
+    """web.py's login wall asks, first thing, for an /api/ URL: True when the API checks the call
+    itself (its token), False for the reference pages opened with a session (the wall checks those).
+    Bounds the body before anything reads it."""
+    request.max_content_length = MAX_BODY_BYTES
+    return request.blueprint != "api_docs" or bearer_token() is not None
+
+
 def authenticate_token():
     """Before every API view: the token's user becomes current_user (Flask-Login's per-request
     slot, so auth.permissions and services.access see them), or 401."""
-    request.max_content_length = MAX_BODY_BYTES
     token = bearer_token()
     found = api_tokens.user_for_token(db.session, token) if token else None
     if found is None:
