@@ -4,6 +4,8 @@ refusal is a 422 naming the field, and nothing is written."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask_login import current_user
 from flask_smorest import abort
 
@@ -21,9 +23,18 @@ from .views import documented, event_out, request_out
 ANSWER_FIELD_NAMES = {"value": "value", "state": "state", "exemption": "exemption", "source": "source_attachment_id"}
 
 
-def _require(capability: str) -> None:
-    if not can(current_user, capability):
-        abort(403)
+def request_editor(view):
+    """Who may act, before the body is read: 403 for a role without request.edit (whatever the id,
+    as on the pages), then 404 for a request the user may not see; only then is the body validated."""
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if not can(current_user, "request.edit"):
+            abort(403)
+        get_request_or_404(kwargs["request_id"])
+        return view(*args, **kwargs)
+
+    return checked
 
 
 def _refused(errors: dict, message: str):
@@ -31,6 +42,7 @@ def _refused(errors: dict, message: str):
 
 
 @bp.route("/requests/<id:request_id>/events", methods=["POST"])
+@request_editor
 @bp.arguments(EventInput)
 @bp.response(201, EventAddedSchema)
 @documented(401, 403, 404, 413, 422)
@@ -38,7 +50,6 @@ def add_request_event(data, request_id: int):
     """Record an event on a request's timeline (coordinators, staff and admins), as the timeline
     form does: a step its state does not allow, a date in the future or details that do not fit
     are refused (422)."""
-    _require("request.edit")
     foi_request = get_request_or_404(request_id)
     kind = EventKind(data["kind"])
     details = {}
@@ -70,6 +81,7 @@ def add_request_event(data, request_id: int):
 
 
 @bp.route("/requests/<id:request_id>/answers", methods=["POST"])
+@request_editor
 @bp.arguments(AnswersInput)
 @bp.response(200, AnswersSavedSchema)
 @documented(401, 403, 404, 413, 422)
@@ -77,7 +89,6 @@ def set_answers(data, request_id: int):
     """Set answers of a request (coordinators, staff and admins, as on the figures grid): each
     value is parsed and checked as there, all or nothing. Answers not named are left alone; an
     entry with no value, state, exemption, note, page or document clears its answer."""
-    _require("request.edit")
     foi_request = get_request_or_404(request_id)
     questions = campaign_questions(db.session, foi_request.campaign_id)
     by_code = {q.code: q.id for q in questions}
