@@ -63,6 +63,9 @@ def init_api(app: Flask) -> None:
     api = ScopedApi(spec_kwargs={"info": {"description": API_DESCRIPTION}})
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
+    # flask-smorest's own `openapi` commands: the document is served at /api/openapi.json instead,
+    # and the command line keeps only fointracker's (each fuzzed, tests/test_fuzz_cli.py).
+    app.cli.commands.pop("openapi", None)
     api.register_converter(IdConverter, id_parameter)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "A personal API token: fit_…"}

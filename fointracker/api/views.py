@@ -29,7 +29,6 @@ from .schemas import (
     CampaignListSchema,
     CampaignSchema,
     ErrorSchema,
-    EventListSchema,
     QuestionListSchema,
     RequestDetailSchema,
     RequestListArgs,
@@ -180,11 +179,8 @@ def foi_request(request_id: int):
     return request_out(get_request_or_404(request_id))
 
 
-@bp.route("/requests/<id:request_id>/events")
-@bp.response(200, EventListSchema)
-@documented(401, 404)
-def events(request_id: int):
-    """A request's timeline, in order."""
+def timeline(request_id: int) -> dict:
+    """A request's timeline, in order (GET of writes.RequestEvents, which also takes a new event)."""
     found = get_request_or_404(request_id)
     rows = db.session.scalars(
         select(RequestEvent)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import abort
 
@@ -16,8 +17,8 @@ from ..extensions import db
 from ..services.answers import AnswerInput, AnswersError, campaign_questions, save_answers
 from ..services.timeline import TimelineError, add_event
 from . import bp
-from .schemas import AnswersInput, AnswersSavedSchema, EventAddedSchema, EventInput
-from .views import documented, event_out, request_out
+from .schemas import AnswersInput, AnswersSavedSchema, EventAddedSchema, EventInput, EventListSchema
+from .views import documented, event_out, request_out, timeline
 
 # The grid's field names (services.answers) as this API names them.
 ANSWER_FIELD_NAMES = {"value": "value", "state": "state", "exemption": "exemption", "source": "source_attachment_id"}
@@ -41,15 +42,29 @@ def _refused(errors: dict, message: str):
     abort(422, message=message, errors={"json": errors})
 
 
-@bp.route("/requests/<id:request_id>/events", methods=["POST"])
-@request_editor
-@bp.arguments(EventInput)
-@bp.response(201, EventAddedSchema)
-@documented(401, 403, 404, 413, 422)
+# One rule for both methods: with two rules on one path, werkzeug answers an id beyond the
+# converter's bounds with 405 (the other rule's method) instead of 404.
+@bp.route("/requests/<id:request_id>/events", endpoint="events")
+class RequestEvents(MethodView):
+    @bp.response(200, EventListSchema)
+    @documented(401, 404)
+    def get(self, request_id: int):
+        """A request's timeline, in order."""
+        return timeline(request_id)
+
+    @request_editor
+    @bp.arguments(EventInput)
+    @bp.response(201, EventAddedSchema)
+    @documented(401, 403, 404, 413, 422)
+    def post(self, data, request_id: int):
+        """Record an event on a request's timeline (coordinators, staff and admins).
+
+        Checked as the timeline form checks it: a step the request's state does not allow, a date
+        in the future or details that do not fit are refused (422), and nothing is written."""
+        return add_request_event(data, request_id)
+
+
 def add_request_event(data, request_id: int):
-    """Record an event on a request's timeline (coordinators, staff and admins), as the timeline
-    form does: a step its state does not allow, a date in the future or details that do not fit
-    are refused (422)."""
     foi_request = get_request_or_404(request_id)
     kind = EventKind(data["kind"])
     details = {}

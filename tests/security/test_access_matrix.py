@@ -89,10 +89,9 @@ ACCESS: dict[str, Access] = {
     "api.questions": Access(get=LOGGED_IN),
     "api.requests": Access(get=LOGGED_IN),
     "api.foi_request": Access(get=LOGGED_IN),
-    "api.events": Access(get=LOGGED_IN),
+    "api.events": Access(get=LOGGED_IN, post=REQUEST_EDIT),
     "api.answers": Access(get=LOGGED_IN),
     "api.report": Access(get=LOGGED_IN),
-    "api.add_request_event": Access(post=REQUEST_EDIT),
     "api.set_answers": Access(post=REQUEST_EDIT),
     # The admin area.
     "admin.index": Access(get=ADMIN_ONLY),

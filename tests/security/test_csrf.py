@@ -225,7 +225,7 @@ def test_the_api_ignores_the_session_cookie(app, people, world):
     before = snapshot(app)
     today = clock.today().isoformat()
     bodies = {
-        "api.add_request_event": {"kind": "note", "occurred_on": today, "note": "Forged"},
+        "api.events": {"kind": "note", "occurred_on": today, "note": "Forged"},
         "api.set_answers": {"answers": [{"question_id": world.question_ids["text"], "value": "Forged"}]},
     }
     for rule in api_rules:
