@@ -63,9 +63,20 @@ def _fields(schema: dict, components: dict) -> list[dict]:
     ]
 
 
+def _resolved(response: dict, responses: dict) -> dict:
+    """A response, or the shared one its $ref names (the default error)."""
+    return responses.get(_schema_name(response["$ref"]), {}) if "$ref" in response else response
+
+
+def _response_order(item: tuple[str, dict]) -> tuple[int, str]:
+    code = item[0]
+    return (1, code) if code == "default" else (0, code)
+
+
 def reference_pages(spec: dict) -> dict:
     """The document as the template shows it: operations in order, schemas as field tables."""
     components = spec.get("components", {}).get("schemas", {})
+    responses = spec.get("components", {}).get("responses", {})
     operations = []
     for path, item in spec.get("paths", {}).items():
         for method in METHODS:
@@ -97,7 +108,8 @@ def reference_pages(spec: dict) -> dict:
                             "description": response.get("description", ""),
                             "schema": _type_of(content["schema"]) if content.get("schema") else "",
                         }
-                        for code, response in operation.get("responses", {}).items()
+                        for code, response in sorted(operation.get("responses", {}).items(), key=_response_order)
+                        for response in [_resolved(response, responses)]
                         for content in [response.get("content", {}).get("application/json", {})]
                     ],
                 }

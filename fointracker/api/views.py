@@ -152,8 +152,10 @@ def _filter_form(args: dict) -> SimpleNamespace:
 @bp.response(200, RequestPageSchema)
 @documented(401)
 def requests(args):
-    """Requests of the campaigns you are a member of, filtered as on the request list page, oldest
-    first; `next_cursor` fetches the next page."""
+    """Requests, filtered as on the request list page.
+
+    Of the campaigns you are a member of, oldest first (by id); pass `next_cursor` as `cursor` for
+    the next page."""
     from ..foi_requests.views import filtered_requests
 
     stmt = filtered_requests(
@@ -199,8 +201,10 @@ def timeline(request_id: int) -> dict:
 @bp.response(200, TidyAnswerPageSchema)
 @documented(401, 404)
 def answers(args, campaign_id: int):
-    """The campaign's answers, tidy: one row per council (request) and question, as the tidy CSV,
-    ordered by request and question id; `next_cursor` fetches the next page."""
+    """The campaign's answers, tidy: one row per council and question.
+
+    The tidy CSV's rows and columns, with the request's and question's ids, ordered by those ids;
+    pass `next_cursor` as `cursor` for the next page."""
     found = get_campaign_or_404(campaign_id)
     stmt = council_answers_statement(found.id).order_by(None).order_by(FoiRequest.id, Question.id)
     if "cursor" in args:
@@ -232,7 +236,9 @@ def answers(args, campaign_id: int):
 )
 @documented(401, 404)
 def report(campaign_id: int):
-    """The campaign's report figures: byte for byte the report page's JSON download."""
+    """The campaign's report figures.
+
+    Byte for byte the report page's JSON download (report.json)."""
     from ..reports.views import cached_report
 
     found = get_campaign_or_404(campaign_id)

@@ -101,9 +101,11 @@ def add_request_event(data, request_id: int):
 @bp.response(200, AnswersSavedSchema)
 @documented(401, 403, 404, 413, 422)
 def set_answers(data, request_id: int):
-    """Set answers of a request (coordinators, staff and admins, as on the figures grid): each
-    value is parsed and checked as there, all or nothing. Answers not named are left alone; an
-    entry with no value, state, exemption, note, page or document clears its answer."""
+    """Set answers of a request (coordinators, staff and admins).
+
+    Each value is parsed and checked as on the figures grid, all or nothing (422 naming the entry
+    and field). Answers not named are left alone; an entry with no value, state, exemption, note,
+    page or document clears its answer."""
     foi_request = get_request_or_404(request_id)
     questions = campaign_questions(db.session, foi_request.campaign_id)
     by_code = {q.code: q.id for q in questions}
