@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, ServiceUnavailable
 from werkzeug.routing import IntegerConverter
 
 from . import clock
@@ -177,7 +177,9 @@ def register_web(app: Flask) -> None:
         except SQLAlchemyError:
             pass
         message = "The database is not answering just now. Nothing was saved: try again in a minute."
-        if _wants_json():
+        if is_api_request():
+            response = unmatched_api_error(ServiceUnavailable(message))
+        elif _wants_json():
             response = jsonify(error=message)
         else:
             response = app.response_class(UNAVAILABLE_PAGE.format(message=message), mimetype="text/html")

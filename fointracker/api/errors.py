@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
@@ -29,9 +30,14 @@ def error_response(error: HTTPException):
     """{code, status, message[, errors]}; 401 says how to authenticate."""
     code = error.code or 500
     if code >= 500:
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:  # the database is down: the 503 says so
+            pass
     data = getattr(error, "data", None) or {}
-    body = {"code": code, "status": error.name, "message": data.get("message") or MESSAGES.get(code, error.name)}
+    given = error.description if error.description != type(error).description else None
+    message = data.get("message") or given or MESSAGES.get(code, error.name)
+    body = {"code": code, "status": error.name, "message": message}
     errors = data.get("errors") or data.get("messages")
     if errors:
         body["errors"] = errors
