@@ -57,7 +57,9 @@ def test_a_token_is_shown_once_stored_hashed_and_revocable(app, people):  # noqa
         assert row.last_used_at is None
         token_id = row.id
     api = app.test_client()
-    assert api.get("/api/v1/campaigns", headers=bearer(token)).status_code == 200
+    served = api.get("/api/v1/campaigns", headers=bearer(token))
+    assert served.status_code == 200
+    assert "Set-Cookie" not in served.headers and served.headers["Cache-Control"] == "no-store"  # no session made
     with app.app_context():
         assert db.session.get(ApiToken, token_id).last_used_at is not None
     # Revoked on the account page (a CSRF-checked form): the token stops working.
