@@ -9,9 +9,13 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from werkzeug.exceptions import BadRequest, ServiceUnavailable
 from werkzeug.routing import IntegerConverter
 
 from . import clock
+from .api import init_api
+from .api.auth import stands_apart as api_stands_apart
+from .api.errors import is_api_request, unmatched_api_error
 from .auth.permissions import can
 from .deadlines import page_calendars
 from .domain.lifecycle import Outcome, Status
@@ -113,6 +117,7 @@ def register_web(app: Flask) -> None:
         figures_bp,
     ):
         app.register_blueprint(blueprint)
+    init_api(app)
 
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
@@ -126,6 +131,8 @@ def register_web(app: Flask) -> None:
     @app.before_request
     def require_login():
         g.request_id = request_id_from(request.headers.get("X-Request-ID"))
+        if is_api_request() and api_stands_apart():
+            return None  # the JSON API authenticates each call by its token, never the session (fointracker.api)
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
         if request.endpoint is None:  # unknown URL: a 404 for everyone, but only after login
@@ -141,6 +148,8 @@ def register_web(app: Flask) -> None:
             if request.is_json:
                 values.append(("json", request.get_json(silent=True)))
         if _holds_nul(values):
+            if is_api_request():
+                return unmatched_api_error(BadRequest("The request contained a NUL character, which no field accepts."))
             if request.is_json:  # a script's call (batch.js): the error in the JSON it reads
                 return jsonify(error="The request contained a NUL character, which no field accepts."), 400
             return render_template(
@@ -185,7 +194,9 @@ def register_web(app: Flask) -> None:
         except SQLAlchemyError:
             pass
         message = "The database is not answering just now. Nothing was saved: try again in a minute."
-        if _wants_json():
+        if is_api_request():
+            response = unmatched_api_error(ServiceUnavailable(message))
+        elif _wants_json():
             response = jsonify(error=message)
         else:
             response = app.response_class(UNAVAILABLE_PAGE.format(message=message), mimetype="text/html")
@@ -205,6 +216,8 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(_error):
+        if is_api_request():  # an /api/ URL no rule matched (the API's own handlers answer the rest)
+            return unmatched_api_error(_error)
         # A form whose hidden fields were changed, or a body that is not the form at all.
         return render_template(
             "errors/error.html",
@@ -215,6 +228,8 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(_error):
+        if is_api_request():
+            return unmatched_api_error(_error)
         return render_template(
             "errors/error.html",
             code=403,
@@ -224,12 +239,20 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(_error):
+        if is_api_request():
+            return unmatched_api_error(_error)
         return render_template(
             "errors/error.html", code=404, title="Not found", message="There is nothing at this address."
         ), 404
 
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return unmatched_api_error(error) if is_api_request() else error
+
     @app.errorhandler(413)
     def too_large(_error):
+        if is_api_request():
+            return unmatched_api_error(_error)
         limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         if (request.content_length or 0) <= app.config["MAX_CONTENT_LENGTH"]:
             # Within the upload limit: a text field beyond the form-memory limit, or too many fields.
@@ -248,6 +271,8 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(_error):
         db.session.rollback()  # after a failed flush the page itself could not load the user
+        if is_api_request():
+            return unmatched_api_error(_error)
         if _wants_json():
             return jsonify(error="Something went wrong. The error has been logged; nothing was saved."), 500
         return render_template(

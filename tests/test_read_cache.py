@@ -394,6 +394,7 @@ NOT_COUNTED = {
     "audit_entry",
     "stored_file",  # the file store's blobs (0016): no cached page reads them, and they belong to no campaign
     "mail_attachment",  # a message's files (0015): no cached page reads them
+    "api_token",  # personal API tokens (#18): no cached page reads them; each API call moves last_used_at
 }
 
 

@@ -5,7 +5,7 @@ bp = Blueprint("auth", __name__)
 from .. import clock  # noqa: E402
 from ..extensions import db, login_manager  # noqa: E402
 from ..services import sessions  # noqa: E402
-from . import account_views, session_views, views  # noqa: E402,F401  (the views register on bp)
+from . import account_views, api_token_views, session_views, views  # noqa: E402,F401  (the views register on bp)
 
 
 @login_manager.user_loader

@@ -1,5 +1,6 @@
 """Database models, one module per area. Import from here."""
 
+from .api_token import ApiToken
 from .audit import AuditEntry
 from .authority import Authority
 from .calendar import ClosureDay
@@ -15,6 +16,7 @@ from .stored_file import StoredFile
 from .user import LoginAttempt, Role, User, UserSession
 
 __all__ = [
+    "ApiToken",
     "Answer",
     "FileMapping",
     "SecondEntry",

@@ -146,25 +146,30 @@ def _wide_cell(row):
 
 def tidy_rows(session: Session, campaign_id: int) -> Iterator[tuple]:
     for row in iter_rows(session, council_answers_statement(campaign_id), BATCH_ROWS):
-        yield (
-            row.code,
-            row.gss_code,
-            row.short_name,
-            row.region,
-            row.type_name,
-            row.nation,
-            row.question_code,
-            row.question,
-            row.period_label,
-            row.qtype,
-            _value(row),
-            plain_number(row.bound_low),
-            plain_number(row.bound_high),
-            row.state or NO_ANSWER,
-            row.exemption,
-            row.note,
-            source_of(row),
-        )
+        yield tidy_row(row)
+
+
+def tidy_row(row) -> tuple:
+    """One row of council_answers_statement as the tidy table's TIDY_COLUMNS (also the JSON API's)."""
+    return (
+        row.code,
+        row.gss_code,
+        row.short_name,
+        row.region,
+        row.type_name,
+        row.nation,
+        row.question_code,
+        row.question,
+        row.period_label,
+        row.qtype,
+        _value(row),
+        plain_number(row.bound_low),
+        plain_number(row.bound_high),
+        row.state or NO_ANSWER,
+        row.exemption,
+        row.note,
+        source_of(row),
+    )
 
 
 def tidy_csv(session: Session, campaign_id: int) -> Iterator[str]:

@@ -388,6 +388,12 @@ def test_main_pages_have_no_serious_accessibility_violations(page, app, tmp_path
     )
     visit("account: password", "/account/password")
     visit("account: reminders", "/account/reminders")
+    visit("account: API tokens", "/account/api-tokens")
+    page.get_by_label("Name").fill("Budget notebook")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_role("heading", name="Your new token")).to_be_visible()
+    _check(page, "account: API tokens, a new one shown", problems)
+    visit("JSON API reference", "/api/docs")
     visit("not found", "/requests/999999", status=404)
 
     # The report as one HTML file (`fointracker report`), opened from disk.

@@ -96,6 +96,21 @@ ACCESS: dict[str, Access] = {
     "auth.calendar_link": Access(post=LOGGED_IN),
     "auth.sessions": Access(get=LOGGED_IN),
     "auth.end_session": Access(post=LOGGED_IN),
+    "auth.api_tokens": Access(get=LOGGED_IN, post=LOGGED_IN),
+    "auth.revoke_api_token": Access(post=LOGGED_IN),
+    # The JSON API's reference: a session, or a token (test_every_api_url_for_every_role_with_a_token).
+    "api_docs.openapi": Access(get=LOGGED_IN),
+    "api_docs.reference": Access(get=LOGGED_IN),
+    # The JSON API (api.*): checked with each role's token, never the session (see API below).
+    "api.campaigns": Access(get=LOGGED_IN),
+    "api.campaign": Access(get=LOGGED_IN),
+    "api.questions": Access(get=LOGGED_IN),
+    "api.requests": Access(get=LOGGED_IN),
+    "api.foi_request": Access(get=LOGGED_IN),
+    "api.events": Access(get=LOGGED_IN, post=REQUEST_EDIT),
+    "api.answers": Access(get=LOGGED_IN),
+    "api.report": Access(get=LOGGED_IN),
+    "api.set_answers": Access(post=REQUEST_EDIT),
     # The admin area.
     "admin.index": Access(get=ADMIN_ONLY),
     "admin.users": Access(get=ADMIN_ONLY),
@@ -256,12 +271,20 @@ def expected(endpoint: str, method: str, role: str, scoped: bool = False) -> str
     return "login" if role == ANONYMOUS else "forbidden"
 
 
+def is_api(endpoint: str) -> bool:
+    """The JSON API's endpoints: they take a bearer token, and answer a session (or nothing) 401."""
+    return endpoint.startswith("api.")
+
+
 def check_cell(role: str, endpoint: str, method: str, response, scoped: bool = False) -> list[str]:
     status, want = response.status_code, expected(endpoint, method, role, scoped)
     location = response.headers.get("Location", "")
     problems = []
     if status >= 500:
         problems.append(f"answered {status}")
+    elif is_api(endpoint):
+        if status != 401:
+            problems.append(f"the API should refuse a session (no token) with 401, answered {status}")
     elif want == "login":
         if status != 302 or not location.startswith("/login"):
             problems.append(f"should send an anonymous visitor to /login, answered {status} {location}")
@@ -345,6 +368,56 @@ def test_every_url_for_every_role(app, people, role):
     # The scan saw real pages: every role has a few, and logged-in pages carry forms (logout at least).
     assert html_pages >= (2 if role == ANONYMOUS else 6 if role in OUTSIDERS[1:] else 15)
     assert forms_seen >= (1 if role == ANONYMOUS else html_pages)
+
+
+def check_api_cell(role: str, endpoint: str, method: str, response, scoped: bool) -> list[str]:
+    """An API cell called with `role`'s token (anonymous: none): 401, 403, 404 as the pages'
+    login, forbidden and hidden; served: 200 for a GET, and a POST of an empty body refused as
+    invalid (422), not as forbidden."""
+    status, want = response.status_code, expected(endpoint, method, role, scoped)
+    wanted = {"login": 401, "forbidden": 403, "hidden": 404}.get(want, 200 if method == "GET" else 422)
+    problems = [] if status == wanted else [f"should answer {wanted} ({want}) to {role}, answered {status}"]
+    if response.mimetype != "application/json":
+        problems.append(f"not JSON: {response.mimetype}")
+    if status == 401 and not response.headers.get("WWW-Authenticate", "").startswith("Bearer"):
+        problems.append("a 401 without WWW-Authenticate: Bearer")
+    return problems
+
+
+@pytest.mark.parametrize("role", [ANONYMOUS, *ROLES, *OUTSIDERS])
+def test_every_api_url_for_every_role_with_a_token(app, people, role):
+    """The JSON API as each role's personal token uses it: the same who-may-what as the pages
+    (ACCESS), an outsider's 404 for what names the campaign, and never a 500. The reference pages
+    take the token too."""
+    from tests.api_support import bearer, token_for
+
+    world = build_world(app, people)
+    client = app.test_client()
+    headers = {}
+    if role != ANONYMOUS:
+        email = outsider_email(role.removeprefix("outsider-")) if role in OUTSIDERS else f"{role}@example.org"
+        headers = bearer(token_for(app, email))
+    failures, checked = [], 0
+    for endpoint, method, url, scoped in cells(app, world):
+        where = f"{method} {url} ({endpoint}) as {role}"
+        if is_api(endpoint):
+            response = (
+                client.get(url, headers=headers) if method == "GET" else client.post(url, json={}, headers=headers)
+            )
+            problems = check_api_cell(role, endpoint, method, response, scoped)
+            checked += 1
+        elif endpoint.startswith("api_docs.") and role != ANONYMOUS:
+            response = client.get(url, headers=headers)
+            problems = (
+                [] if response.status_code == 200 else [f"should be served to a token, answered {response.status_code}"]
+            )
+        else:
+            continue
+        problems += header_problems(response)
+        response.close()
+        failures += [f"{where}: {problem}" for problem in problems]
+    assert not failures, "\n".join(failures)
+    assert checked >= 10
 
 
 LISTS = ("/", "/?scope=all", "/?scope=mine", "/campaigns/", "/campaigns/?q=Care", "/requests/", "/requests/?q=Kent")

@@ -15,6 +15,7 @@ from fointracker import clock
 from fointracker.extensions import db
 from fointracker.foi_requests.figures_views import stamp
 from fointracker.models import Answer, Authority, User
+from fointracker.services.api_tokens import create_token
 from fointracker.services.sessions import start_session
 from tests.conftest import PASSWORD, login
 
@@ -38,6 +39,7 @@ def payloads(world, kent_id: int, stamp: str) -> dict[str, dict]:
         },
         "auth.reminder_preferences": {"mode": "immediate", "digest_hour": "3", "kinds": ["overdue"]},
         "auth.calendar_link": {},
+        "auth.api_tokens": {"name": "Forged"},
         "admin.new_user": {"email": "intruder@example.org", "role": "admin", "password": "a long password!"},
         "admin.edit_user": {"name": "Intruder", "role": "admin", "active": "y", "new_password": "a long password!"},
         "admin.retry_reminder": {},
@@ -151,10 +153,26 @@ def forms(app, world, people):
         admin = db.session.get(User, people["admin"])
         start_session(db.session, admin, user_agent="Phone", ip="192.0.2.9")
         phone = admin.session_id
+        api_token = create_token(db.session, admin, "Notebook")[0].id
         db.session.commit()
         db.session.remove()
-    # auth.end_session: the admin's other session (their phone), which a forged form would end.
-    return payloads(world, kent_id, grid_stamp) | {"kent_id": kent_id, "auth.end_session": {"session_id": str(phone)}}
+    # auth.end_session: the admin's other session (their phone), which a forged form would end;
+    # auth.revoke_api_token: the admin's API token, which a forged form would revoke.
+    return payloads(world, kent_id, grid_stamp) | {
+        "kent_id": kent_id,
+        "auth.end_session": {"session_id": str(phone)},
+        "auth.revoke_api_token": {"token_id": str(api_token)},
+    }
+
+
+def form_post_rules(app) -> list:
+    """The rules that take a POST from a browser's session. The JSON API's (api.*) read no cookie:
+    they take a bearer token, which no other site can make a browser send, so they need no CSRF
+    token (test_the_api_ignores_the_session_cookie)."""
+    return sorted(
+        (r for r in app.url_map.iter_rules() if "POST" in r.methods and not r.endpoint.startswith("api.")),
+        key=lambda r: r.endpoint,
+    )
 
 
 def _send(client, url: str, endpoint: str, forms: dict, token: str | None, header_token: str | None = None):
@@ -180,7 +198,7 @@ def test_every_post_needs_the_sessions_token(app, people, world, forms):
     own_token = session_csrf_token(admin)
     assert foreign_token != own_token
 
-    post_rules = sorted((r for r in app.url_map.iter_rules() if "POST" in r.methods), key=lambda r: r.endpoint)
+    post_rules = form_post_rules(app)
     missing = sorted({r.endpoint for r in post_rules} - set(forms))
     assert not missing, f"new POST rules: give them a forged form in payloads(): {missing}"
     before, files_before = snapshot(app), _uploads(app)
@@ -204,6 +222,28 @@ def test_every_post_needs_the_sessions_token(app, people, world, forms):
     assert admin.get("/").status_code == 200
     assert admin.post("/logout", data={"csrf_token": own_token}).status_code == 302
     assert admin.get("/").status_code == 302
+
+
+def test_the_api_ignores_the_session_cookie(app, people, world):
+    """A logged-in browser posting to the JSON API (as a forged cross-site request would) is
+    refused as having no token, and nothing is written."""
+    admin = app.test_client()
+    assert login(admin, "admin@example.org").status_code == 302
+    api_rules = [r for r in app.url_map.iter_rules() if "POST" in r.methods and r.endpoint.startswith("api.")]
+    assert len(api_rules) >= 2
+    before = snapshot(app)
+    today = clock.today().isoformat()
+    bodies = {
+        "api.events": {"kind": "note", "occurred_on": today, "note": "Forged"},
+        "api.set_answers": {"answers": [{"question_id": world.question_ids["text"], "value": "Forged"}]},
+    }
+    for rule in api_rules:
+        url = rule_url(app, rule, world.params)
+        for token in (None, session_csrf_token(admin)):
+            headers = {"X-CSRFToken": token} if token else {}
+            response = admin.post(url, json=bodies[rule.endpoint], headers=headers)
+            assert response.status_code == 401, f"POST {url}: {response.status_code}"
+    assert not changed_tables(before, snapshot(app))
 
 
 def test_gets_never_write(app, people, world):
@@ -273,7 +313,7 @@ def test_the_forged_forms_are_real(app, people, world, forms):
             return -1, rule.endpoint
         return (1 + LAST.index(rule.endpoint) if rule.endpoint in LAST else 0), rule.endpoint
 
-    rules = sorted((r for r in app.url_map.iter_rules() if "POST" in r.methods), key=order)
+    rules = sorted(form_post_rules(app), key=order)
     failures = []
     for rule in rules:
         url = rule_url(app, rule, world.params)

@@ -99,3 +99,11 @@ def test_a_database_outage_is_json_for_json_calls(outage):
 
 def test_healthz_still_reports_the_outage(outage):
     assert outage.get("/healthz").status_code == 503
+
+
+def test_a_database_outage_is_the_apis_own_json_error(outage):
+    """The JSON API's error shape (its OpenAPI document's Error), with Retry-After."""
+    response = outage.get("/api/v1/campaigns", headers={"Authorization": "Bearer fit_" + "a" * 43})
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    body = response.get_json()
+    assert body["code"] == 503 and "database" in body["message"]

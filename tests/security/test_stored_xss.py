@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fointracker.extensions import db
 from fointracker.models import Reminder
 from fointracker.services.outbox import Outbox, _email
+from tests.api_support import bearer, token_for
 from tests.conftest import login
 
 from .pages import html_problems, rule_url, session_csrf_token
@@ -42,13 +43,14 @@ class Payloads:
         return f"<script>xss({n})</script>\"'><img src=x onerror=xss({n})>"
 
 
-def _pages(client, app, world) -> dict[str, str]:
+def _pages(client, app, world, api_headers: dict) -> dict[str, str]:
+    """Every GET page; the JSON API's with the admin's token (`api_headers`)."""
     pages = {}
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in ("static", "calendar.feed", "auth.login"):
             continue
         url = rule_url(app, rule, world.params)
-        response = client.get(url)
+        response = client.get(url, headers=api_headers if rule.endpoint.startswith("api.") else {})
         assert response.status_code == 200, (url, response.status_code)
         body = response.get_data()  # streamed downloads: read to the end, which closes their context
         response.close()
@@ -70,7 +72,7 @@ def test_stored_payloads_are_inert_everywhere(app, people, tmp_path):
     admin = app.test_client()
     assert login(admin, "admin@example.org").status_code == 302
     token = session_csrf_token(admin)
-    pages = _pages(admin, app, world)
+    pages = _pages(admin, app, world, bearer(token_for(app, "admin@example.org")))
 
     # Through the forms: a campaign (the flash message names it) and an import preview (names the file).
     n = payloads.fields.setdefault("form.campaign.title", len(payloads.fields) + 1)
