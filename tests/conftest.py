@@ -68,6 +68,9 @@ def _worker_database_url(url: str) -> str:
 
 
 PG_URL = _worker_database_url(os.environ.get("FOINTRACKER_TEST_DATABASE_URL", ""))
+# What does not depend on the database (page layout, documents' rendering, the docs) runs in the
+# SQLite pass only, as the wheel and axe tests do: the PostgreSQL pass stays under five minutes.
+sqlite_pass_only = pytest.mark.skipif(bool(PG_URL), reason="not database-dependent: checked in the SQLite pass")
 PASSWORD = "correct horse battery"
 _PG_REGISTER_STAMP: tuple | None = None  # see _reset_postgres
 

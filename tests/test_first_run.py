@@ -25,6 +25,7 @@ from fointracker.models import AuditEntry, LoginAttempt, User
 from fointracker.paths import running_from_source
 from fointracker.services.demo import seed
 from fointracker.services.users import create_user
+from tests.conftest import sqlite_pass_only
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SH = REPO_ROOT / "scripts" / "demo.sh"
@@ -205,6 +206,7 @@ def test_the_readme_is_short_and_links_every_guide():
     assert all((REPO_ROOT / path).is_file() for path in linked), linked
 
 
+@sqlite_pass_only
 def test_the_cli_reference_is_what_the_commands_say():
     """docs/cli.md is generated from every command's --help (scripts/cli_reference.py)."""
     import subprocess

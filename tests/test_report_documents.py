@@ -21,6 +21,7 @@ from fointracker.services.report_display import show_figure
 from fointracker.services.report_documents import document_figures, docx_bytes, pdf_bytes, xml_text
 from fointracker.services.report_docx import write_docx
 from fointracker.services.report_exports import page_context
+from tests.conftest import sqlite_pass_only
 from tests.test_cli import run_cli
 from tests.test_report import answer, new_campaign, new_question, new_request, worked  # noqa: F401
 from tests.test_report_exports import _rename_council
@@ -188,6 +189,7 @@ def test_extra_figures_go_after_the_summary(session, worked):  # noqa: F811
     }
 
 
+@sqlite_pass_only  # WeasyPrint's layout, not the database
 def test_pdf_is_the_printed_report(worked, login_as):  # noqa: F811
     client = login_as("author")
     response = client.get(f"/campaigns/{worked.id}/report.pdf")
@@ -207,6 +209,7 @@ def test_pdf_is_the_printed_report(worked, login_as):  # noqa: F811
     assert len(pages) > 1
 
 
+@sqlite_pass_only  # WeasyPrint's layout, not the database
 def test_a_big_campaign_prints_on_many_pages_with_every_council(session, users, login_as):
     """80 councils: every council of the appendix is in the PDF, over several pages."""
     codes = session.scalars(
@@ -243,6 +246,7 @@ class _Counting(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@sqlite_pass_only  # WeasyPrint's layout, not the database
 def test_the_pdf_fetches_nothing(tmp_path):
     """No URL in the HTML, over HTTP or from a file, is fetched: data: URIs only. WeasyPrint's
     own fetcher does fetch them (the control), so the test can fail."""
@@ -328,6 +332,7 @@ def test_the_documents_need_a_login_and_a_campaign(client, login_as, worked, fmt
     assert login_as("staff").get(f"/campaigns/999999/report.{fmt}").status_code == 404
 
 
+@sqlite_pass_only  # WeasyPrint's layout, not the database
 def test_cli_writes_docx_and_pdf(app, worked, tmp_path):  # noqa: F811
     docx_path, pdf_path = tmp_path / "r.docx", tmp_path / "r.pdf"
     for fmt, path in (("docx", docx_path), ("pdf", pdf_path)):
@@ -377,6 +382,7 @@ def test_a_downloaded_document_follows_the_data(session, worked, login_as):  # n
     ) == ["£181,000,000"]
 
 
+@sqlite_pass_only  # WeasyPrint's layout, not the database
 def test_a_summary_longer_than_a_page_prints():
     """The headline list (a grid kept whole in print) of a campaign with many pairs is taller than
     a page: WeasyPrint 70 fails on such a grid unless it may break (report_documents.PDF_CSS)."""

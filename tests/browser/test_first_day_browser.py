@@ -243,3 +243,22 @@ def test_the_demo_shows_what_the_product_does_on_first_login(page, app):
     expect(page.locator("#map svg path.hex")).to_have_count(361)
     expect(page.locator("svg.chart").first).to_be_visible()
     expect(page.locator("main")).to_contain_text("refused")
+
+
+def test_the_calendar_puts_one_event_on_a_day_for_a_campaigns_deadlines(page, team, app):
+    """#19: a batch sent on one day had put its deadlines in the calendar as that many events."""
+    from icalendar import Calendar
+
+    with app.app_context():
+        for request_id in team["requests"]:
+            foi_request = db.session.get(FoiRequest, request_id)
+            add_event(db.session, foi_request, kind="sent", occurred_on=date(2026, 11, 2), user_id=team["coordinator"])
+        db.session.commit()
+    log_in(page, "coordinator")
+    page.goto("/account/reminders")
+    page.get_by_role("button", name="Create my calendar link").click()
+    url = page.locator("#calendar-url").input_value()
+    feed = Calendar.from_ical(page.request.get(url).body())
+    events = list(feed.walk("VEVENT"))
+    assert [str(e["SUMMARY"]) for e in events] == ["3 deadlines: Care budgets"]
+    assert str(events[0]["DESCRIPTION"]).count("Response due: ") == 3

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from fointracker.extensions import db
 from fointracker.models import Campaign, FoiRequest, User
 from fointracker.services.demo import seed
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, make_user, sqlite_pass_only
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, sqlite_pass_only]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 VIEWPORT = {"width": 1100, "height": 720}

@@ -69,7 +69,7 @@ def test_campaign_lifecycle(logged_in, app):
 
     page.goto(first_four[1])
     _record(page, "Clarification requested")
-    expect(page.locator(".facts")).to_contain_text("Paused until the fee is paid or our clarification")
+    expect(page.locator(".facts")).to_contain_text("Paused until our clarification reaches the council")
     _record(page, "Clarification sent")
     expect(page.locator(".facts")).to_contain_text("Awaiting response")
 

@@ -12,9 +12,9 @@ from fointracker.extensions import db
 from fointracker.models import Campaign
 from fointracker.services.demo import DEMO_TITLE, seed
 from tests.browser.test_accessibility_browser import _seed
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sqlite_pass_only
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, sqlite_pass_only]
 
 PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
 
