@@ -561,28 +561,8 @@ def _answers_sheet(workbook, session: Session, campaign_id: int) -> None:
     sheet.ws.freeze_panes = "A2"
     sheet.header(*(name.replace("_", " ").capitalize() for name in TIDY_COLUMNS))
     for row in iter_rows(session, council_answers_statement(campaign_id), BATCH_ROWS):
-        value = _value(row)
-        number_format = NUMBER_FORMATS.get(row.qtype)
-        sheet.row(
-            row.code,
-            row.gss_code,
-            row.short_name,
-            row.region,
-            row.type_name,
-            row.nation,
-            row.question_code,
-            row.question,
-            row.period_label,
-            row.qtype,
-            value,
-            plain_number(row.bound_low),
-            plain_number(row.bound_high),
-            row.state or NO_ANSWER,
-            row.exemption,
-            row.note,
-            source_of(row),
-            formats={10: number_format, 11: number_format, 12: number_format},
-        )
+        number_format = NUMBER_FORMATS.get(row.qtype)  # the value, low and high columns
+        sheet.row(*tidy_row(row), formats={10: number_format, 11: number_format, 12: number_format})
 
 
 def write_xlsx(session: Session, report: Report, fileobj) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import make_user, need
+from tests.conftest import PASSWORD, make_user, need
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,13 +54,18 @@ def page(browser, live_server):
     context.close()
 
 
+def log_in(page, email: str, password: str = PASSWORD):
+    """Log in through the real form, and wait for the dashboard."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+
+
 @pytest.fixture
 def logged_in(page, app):
     """Log in through the real form as a coordinator; returns the page."""
-    make_user(app, "coordinator@example.org", "coordinator", "correct horse battery")
-    page.goto("/login")
-    page.get_by_label("Email").fill("coordinator@example.org")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+    make_user(app, "coordinator@example.org", "coordinator", PASSWORD)
+    log_in(page, "coordinator@example.org")
     return page

@@ -13,6 +13,7 @@ from fointracker.models import Authority, FoiRequest
 from fointracker.services.campaigns import save_campaign
 from fointracker.services.foi_requests import create_request
 from fointracker.services.timeline import add_event
+from tests.browser.conftest import log_in
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.browser
@@ -55,14 +56,8 @@ def team(app):
     return ids
 
 
-def log_in(page, role: str, remember: bool = False):
-    page.goto("/login")
-    page.get_by_label("Email").fill(f"{role}@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    if remember:
-        page.get_by_label("Keep me logged in").check()
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+def log_in_as(page, role: str):
+    log_in(page, f"{role}@example.org", PASSWORD)
 
 
 def action_links(page) -> list[str]:
@@ -72,7 +67,7 @@ def action_links(page) -> list[str]:
 def test_each_role_sees_only_the_buttons_it_may_use(page, team):
     """Staff had seen Send to many councils, New campaign and Edit (all "Not allowed"); authors had
     seen New request, Edit and Import figures. Staff send requests, one or a batch."""
-    log_in(page, "staff")
+    log_in_as(page, "staff")
     page.goto(f"/campaigns/{team['campaign']}")
     assert action_links(page) == [
         "New request",
@@ -90,7 +85,7 @@ def test_each_role_sees_only_the_buttons_it_may_use(page, team):
     expect(page.get_by_role("link", name="New campaign")).to_have_count(0)
 
     page.context.clear_cookies()
-    log_in(page, "author")
+    log_in_as(page, "author")
     page.goto(f"/campaigns/{team['campaign']}")
     assert action_links(page) == ["Statistics", "Report", "Questions", "Figures queue"]
     page.goto(f"/requests/{team['requests'][0]}")
@@ -100,7 +95,7 @@ def test_each_role_sees_only_the_buttons_it_may_use(page, team):
 
 
 def test_the_batch_page_starts_with_no_council_ticked_until_a_filter_chooses(page, team):
-    log_in(page, "staff")
+    log_in_as(page, "staff")
     page.goto(f"/campaigns/{team['campaign']}/batch")
     ticks = page.locator("input[data-pick]")
     assert ticks.count() > 300  # the whole register is listed ...
@@ -113,7 +108,7 @@ def test_the_batch_page_starts_with_no_council_ticked_until_a_filter_chooses(pag
 
 def test_bulk_actions_reach_every_request_matching_the_filter(page, team, app):
     app.config["PER_PAGE"] = 2
-    log_in(page, "staff")
+    log_in_as(page, "staff")
     page.goto(f"/requests/?campaign={team['campaign']}")
     expect(page.locator("table.requests tbody tr")).to_have_count(2)
     page.get_by_label("Bulk action").select_option("mark_sent")
@@ -132,7 +127,7 @@ def test_the_history_reads_as_sentences_newest_first_and_folds(page, team, app):
         add_event(db.session, foi_request, kind="sent", occurred_on=date(2026, 3, 2), user_id=team["staff"])
         add_event(db.session, foi_request, kind="acknowledged", occurred_on=date(2026, 3, 3), user_id=team["staff"])
         db.session.commit()
-    log_in(page, "staff")
+    log_in_as(page, "staff")
     page.goto(f"/requests/{request_id}/edit")
     page.get_by_label("Request text").fill("Dear Manchester, please send the care budgets.")
     page.get_by_role("button", name="Save changes").click()
@@ -147,7 +142,7 @@ def test_the_history_reads_as_sentences_newest_first_and_folds(page, team, app):
 
 def test_new_users_default_to_the_least_privileged_role(page, app):
     make_user(app, "admin@example.org", "admin", PASSWORD)
-    log_in(page, "admin")
+    log_in_as(page, "admin")
     page.goto("/admin/users/new")
     expect(page.get_by_label("Role")).to_have_value("staff")
 
@@ -163,7 +158,7 @@ def test_small_things_the_walk_through_found(page, team, app):
     icon = page.request.get("/favicon.ico")
     assert icon.status == 200 and icon.headers["content-type"] == "image/vnd.microsoft.icon"
 
-    log_in(page, "staff")
+    log_in_as(page, "staff")
     page.goto("/account/reminders")
     lists = page.locator(".field ul")
     assert lists.count() >= 1
@@ -178,7 +173,7 @@ def test_small_things_the_walk_through_found(page, team, app):
 def test_a_pair_is_made_by_following_the_help_text(page, team):
     """#19: giving the first question its comparison group had ended in "choose the question to
     pair with" while no second question existed."""
-    log_in(page, "author")
+    log_in_as(page, "author")
     for code, period in (("asc_2425", "2024/25"), ("asc_2526", "2025/26")):
         page.goto(f"/campaigns/{team['campaign']}/questions/new")
         page.get_by_label("Code").fill(code)
@@ -204,7 +199,7 @@ def test_a_paused_request_says_only_what_is_true_of_it(page, team, app):
             db.session, foi_request, kind="clarification_requested", occurred_on=date(2026, 3, 5), user_id=team["staff"]
         )
         db.session.commit()
-    log_in(page, "staff")
+    log_in_as(page, "staff")
     page.goto(f"/requests/{request_id}")
     due = page.locator("dt", has_text="Response due").locator("xpath=following-sibling::dd[1]")
     expect(due).to_contain_text("until our clarification reaches the council")
@@ -214,12 +209,12 @@ def test_a_paused_request_says_only_what_is_true_of_it(page, team, app):
 def test_empty_states_say_what_to_do_next(page, app):
     for role in ("coordinator", "staff"):
         make_user(app, f"{role}@example.org", role, PASSWORD)
-    log_in(page, "coordinator")
+    log_in_as(page, "coordinator")
     expect(page.get_by_text("There are no campaigns yet.")).to_be_visible()
     page.get_by_role("link", name="Create one").click()
     expect(page.get_by_role("heading", name="New campaign")).to_be_visible()
     page.context.clear_cookies()
-    log_in(page, "staff")
+    log_in_as(page, "staff")
     page.goto("/campaigns/")
     expect(page.get_by_text("ask yours to add you")).to_be_visible()
     expect(page.get_by_role("link", name="Create one")).to_have_count(0)
@@ -254,7 +249,7 @@ def test_the_calendar_puts_one_event_on_a_day_for_a_campaigns_deadlines(page, te
             foi_request = db.session.get(FoiRequest, request_id)
             add_event(db.session, foi_request, kind="sent", occurred_on=date(2026, 11, 2), user_id=team["coordinator"])
         db.session.commit()
-    log_in(page, "coordinator")
+    log_in_as(page, "coordinator")
     page.goto("/account/reminders")
     page.get_by_role("button", name="Create my calendar link").click()
     url = page.locator("#calendar-url").input_value()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from fointracker.extensions import db
 from fointracker.models import Campaign, FoiRequest, User
 from fointracker.services.demo import seed
+from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD, make_user, sqlite_pass_only
 
 pytestmark = [pytest.mark.browser, sqlite_pass_only]
@@ -85,11 +86,7 @@ def test_the_guides_pictures_are_taken_from_the_product(browser, live_server, ap
     for role, pictures in shots(campaign, answered, overdue).items():
         context = browser.new_context(base_url=live_server, locale="en-GB", viewport=VIEWPORT)
         page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Email").fill(f"{role}@example.org")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/")
+        log_in(page, f"{role}@example.org")
         for name, url in pictures:
             response = page.goto(url)  # None: a move within the page just shown (#map)
             assert response is None or response.status == 200, f"{name}: {url} answered {response.status}"

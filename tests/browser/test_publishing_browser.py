@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from fointracker import clock
 from fointracker.extensions import db
+from tests.browser.conftest import log_in
 from tests.conftest import make_user
 from tests.test_report import answer, councils, new_campaign, new_question, new_request
 
@@ -40,11 +41,7 @@ def _campaign(app) -> int:
 def test_publish_read_logged_out_republish_and_unpublish(page, browser, live_server, app):
     campaign_id = _campaign(app)
     make_user(app, "author@example.org", "author", "correct horse battery")
-    page.goto("/login")
-    page.get_by_label("Email").fill("author@example.org")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+    log_in(page, "author@example.org")
     page.on("dialog", lambda dialog: dialog.accept())  # "Take the public report ... down?"
 
     page.goto(f"/campaigns/{campaign_id}/report")

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from fointracker.extensions import db
 from fointracker.models import Campaign
 from fointracker.services.demo import DEMO_TITLE, seed
+from tests.browser.conftest import log_in
 from tests.browser.test_accessibility_browser import _seed
-from tests.conftest import PASSWORD, sqlite_pass_only
+from tests.conftest import sqlite_pass_only
 
 pytestmark = [pytest.mark.browser, sqlite_pass_only]
 
@@ -73,11 +74,7 @@ def test_main_pages_fit_a_phone_and_a_laptop(browser, live_server, app):
     for size in (PHONE, LAPTOP):
         context = browser.new_context(base_url=live_server, locale="en-GB", viewport=size)
         page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Email").fill("admin@example.org")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/")
+        log_in(page, "admin@example.org")
         for name, url in pages:
             response = page.goto(url)
             assert response.status == 200, f"{name}: {url} answered {response.status}"
@@ -97,11 +94,7 @@ def test_the_navigation_folds_on_a_phone(browser, live_server, app):
     _seed(app)
     context = browser.new_context(base_url=live_server, locale="en-GB", viewport=PHONE)
     page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("Email").fill("admin@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+    log_in(page, "admin@example.org")
     header = page.locator("header.site-header").bounding_box()
     assert header["height"] < 0.15 * PHONE["height"], header  # it had taken 40 % of the first screen
     nav_link = page.locator("header nav").get_by_role("link", name="Requests")
