@@ -11,6 +11,7 @@ from sqlalchemy import select
 from fointracker.extensions import db
 from fointracker.models import Campaign
 from fointracker.services.demo import DEMO_TITLE, seed
+from fointracker.services.publishing import default_options, publish
 from tests.browser.conftest import log_in
 from tests.browser.test_accessibility_browser import _seed
 from tests.conftest import sqlite_pass_only
@@ -68,8 +69,18 @@ def test_main_pages_fit_a_phone_and_a_laptop(browser, live_server, app):
     with app.app_context():  # and the demo campaign: a report with every kind of column
         seed(db.session, admin_email="admin@example.org", admin_password=None)
         db.session.commit()
-        demo = db.session.scalar(select(Campaign.id).where(Campaign.title == DEMO_TITLE))
-    pages = [*main_pages(world), ("demo report", f"/campaigns/{demo}/report")]
+        demo = db.session.get(Campaign, db.session.scalar(select(Campaign.id).where(Campaign.title == DEMO_TITLE)))
+        version = publish(db.session, demo, default_options(db.session, demo), "", None, lambda slug, n: f"/p/{slug}")
+        db.session.commit()
+        public, demo = f"/p/{version.published_report.slug}", demo.id
+    pages = [
+        *main_pages(world),
+        ("demo report", f"/campaigns/{demo}/report"),
+        ("publish", f"/campaigns/{demo}/publish"),
+        ("published report (public)", public),
+        ("API tokens", "/account/api-tokens"),
+        ("API reference", "/api/docs"),
+    ]
     problems = []
     for size in (PHONE, LAPTOP):
         context = browser.new_context(base_url=live_server, locale="en-GB", viewport=size)
