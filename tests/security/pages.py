@@ -3,6 +3,7 @@ URLs for every rule, a whole-database snapshot, the CSRF token of a logged-in cl
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -111,11 +112,19 @@ class _PageScan(HTMLParser):
             self._form = None
 
 
-def html_problems(html: str) -> list[str]:
-    """Inline scripts, event handlers, inline styles, script URLs, and POST forms without a CSRF token."""
+@functools.lru_cache(maxsize=4)
+def _scanned(html: str) -> _PageScan:
+    """The page parsed once: the access matrix asks html_problems, post_forms and offered_actions
+    of each page in turn. Read only; never changed after parsing."""
     scan = _PageScan()
     scan.feed(html)
     scan.close()
+    return scan
+
+
+def html_problems(html: str) -> list[str]:
+    """Inline scripts, event handlers, inline styles, script URLs, and POST forms without a CSRF token."""
+    scan = _scanned(html)
     problems = list(scan.problems)
     for form in scan.forms:
         if form["method"] == "post" and not form["csrf"]:
@@ -124,17 +133,14 @@ def html_problems(html: str) -> list[str]:
 
 
 def post_forms(html: str) -> int:
-    scan = _PageScan()
-    scan.feed(html)
+    scan = _scanned(html)
     return sum(1 for form in scan.forms if form["method"] == "post")
 
 
 def offered_actions(html: str, page: str) -> list[tuple[str, str]]:
     """(method, path) of every link, form and form button on a page that leads into the app:
     what the page offers the person reading it. A form without an action posts to the page itself."""
-    scan = _PageScan()
-    scan.feed(html)
-    scan.close()
+    scan = _scanned(html)
     found = [("get", href) for href in scan.links]
     # A form leads to its action when a button of its own submits it, or Enter does (no buttons at all).
     found += [(form["method"], form["action"] or page) for form in scan.forms if form["submits"] or not form["buttons"]]
