@@ -33,7 +33,7 @@ from fointracker.services.report import (
     show_figure,
     show_percent,
 )
-from fointracker.services.report_answers import answers_statement, question_pairs
+from fointracker.services.report_answers import campaign_questions, counts_statement, figures_statement, question_pairs
 from fointracker.services.report_exports import json_chunks
 
 D = Decimal
@@ -421,7 +421,7 @@ def test_find_campaign_by_id_or_title(session, worked):
     assert find_campaign(session, "strasse") is None
 
 
-def test_the_report_reads_the_answers_once(session, worked):
+def test_the_report_reads_the_answers_twice_counted_and_their_figures(session, worked):
     session.refresh(worked)  # not counted: the commit that made the campaign expired it
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
@@ -430,10 +430,10 @@ def test_the_report_reads_the_answers_once(session, worked):
         build_report(session, worked)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
-    # The questions, three for the response statistics, the period, the answers, and the
-    # councils' names for the before/after tables.
-    assert len(statements) == 7, statements
-    assert sum(1 for s in statements if "FROM answer" in s) == 1, statements
+    # The questions, three for the response statistics, the period, the answers counted,
+    # their figures, and the councils asked.
+    assert len(statements) == 8, statements
+    assert sum(1 for s in statements if "FROM answer" in s) == 2, statements
 
 
 def test_pairs_from_pair_groups():
@@ -787,6 +787,8 @@ def test_aggregates_match_python_on_larger_seeded_campaigns(session, users):
         check_random(session, users, {"qtype": qtype, "other": "money", "codes": chosen, "answers": answers})
 
 
-def test_the_answers_statement_runs(session, worked):
-    rows = session.execute(answers_statement(worked.id)).all()
-    assert len(rows) == 23  # every answer of the worked example, once
+def test_the_counts_and_figures_statements_count_every_answer_once(session, worked):
+    numeric = [q.id for q in campaign_questions(session, worked.id) if q.is_numeric]
+    counted = session.execute(counts_statement(worked.id, numeric)).all()
+    figures = session.execute(figures_statement(worked.id, numeric)).all()
+    assert figures and sum(row.answers for row in counted) + len(figures) == 23  # the worked example's answers

@@ -16,9 +16,11 @@ default decimal context; results are rounded once, half up: money to the penny,
 everything else to 6 decimal places. Quartiles are interpolated (type 7: Excel's
 QUARTILE.INC, `statistics.quantiles(method="inclusive")`).
 
-The answers are gone through once (`tally_answers`: counted by question, council region,
-council type and kind of answer, and each numeric question's figures set apart); every
-table, for all councils, each region and each council type, is worked out from that.
+What it is given (services.report_answers reads both): the answers counted by the database,
+by question and group of councils, in COUNT_FIELDS (those rules above, in SQL: counting is what
+a database does best, and the answers' other columns never cross to Python); and each numeric
+question's counted figures, once, sorted here (`figures_by_question`). Every table, for all
+councils, each region and each council type, is worked out from those two.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from itertools import takewhile
-from operator import gt, itemgetter, lt
+from operator import add, eq, itemgetter, lt, sub
 
 MONEY = "money"
 NUMERIC_TYPES = frozenset({"money", "count", "decimal", "percentage"})
@@ -60,6 +62,7 @@ CHANGE_BINS = (
 # CHANGE_BINS' edges: cuts' bins are closed above, rises' closed below.
 _BIN_EDGES = tuple(Decimal(edge) for edge in (-50, -25, -10, 0, 10, 25, 50))
 _NO_CHANGE_BIN = 4
+_BIN_LABELS = tuple(spec[0] for spec in CHANGE_BINS)
 _ZERO, _HUNDRED = Decimal(0), Decimal(100)  # Decimal against Decimal: no int to convert, row after row
 
 
@@ -117,7 +120,7 @@ def group_label(grp: str | None) -> str:
 # ---------------------------------------------------------------- what a table holds
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a report makes ~1,300 of these (benchmarks/bench_report.py)
 class FigureStats:
     """One question's figures for one group of councils (all of them, a region, a type)."""
 
@@ -152,7 +155,7 @@ class FigureStats:
         return percentage(self.yes, self.yes + self.no)
 
 
-@dataclass
+@dataclass(slots=True)
 class PairStats:
     """One before/after pair for one group of councils."""
 
@@ -214,111 +217,70 @@ class PairFigures:
     top_cuts: list[Cut]
 
 
-# ---------------------------------------------------------------- one pass over the answers
+# ---------------------------------------------------------------- the answers, counted and their figures
 
-# An answer as the report reads it (services.report_answers.answers_statement): a tuple of these.
-ANSWER_FIELDS = (
-    "question_id",
-    "region",  # the council's
-    "type_name",
-    "state",
-    "counted",  # state provided or estimate, and value_number set: a figure the report counts
-    "suppressed",  # bound_high set: given as a range ("<5")
-    "value_bool",
-    "value_text",
-    "value_number",
-    "request_id",
-)
-QUESTION, REGION, TYPE, STATE, COUNTED, SUPPRESSED, BOOL, TEXT, NUMBER, REQUEST = range(len(ANSWER_FIELDS))
-_KIND = itemgetter(slice(QUESTION, NUMBER))  # what answers are counted by: question, group and kind
-# FigureStats' counts, in the order `_counts_of` refers to them.
-_COUNTS = ("answers", "n_number", "yes", "no", "n_text", "estimates", "suppressed", *NO_VALUE_STATES)
-# A counted figure of a numeric question, as `tally_answers` sets it apart: a tuple of these.
-FIGURE_FIELDS = ("value", "region", "type_name", "request_id", "estimate")
-_VALUE = itemgetter(0)
+# Every answer is counted once: a figure the report counts (FIGURE_FIELDS, read apart) here, as
+# it is added in; every other answer by the database (services.report_answers.counts_statement),
+# by question and group of councils: a tuple of COUNTED_FIELDS, whose "answers" and "estimates"
+# leave out the figures read apart (their yes, no and text counts leave out nothing). "choice" is
+# a choice question's given answer, else None.
+COUNT_FIELDS = ("answers", "yes", "no", "n_text", "estimates", "suppressed", *NO_VALUE_STATES)
+COUNTED_FIELDS = ("question_id", "region", "type_name", "choice", *COUNT_FIELDS)
+# A counted figure (services.report_answers.figures_statement): a tuple of these; the value a
+# Decimal, or its exact text (SQLite: see models.figures.exact_figure).
+FIGURE_FIELDS = ("question_id", "value", "request_id", "estimate")
+# A council asked (services.report_answers.read_councils): {request id: a tuple of these}.
+COUNCIL_FIELDS = ("code", "name", "region", "type_name")
+_VALUE = itemgetter(1)
 
 
-def _counts_of(state: str, counted, suppressed, boolean: bool | None, text: str | None) -> tuple[int, ...]:
-    """Which of _COUNTS (their indexes) an answer of this kind counts in."""
-    valued = state in VALUE_STATES
-    range_only = not counted and suppressed  # a range and no figure
-    adds = (
-        True,
-        bool(counted),
-        valued and boolean is not None and bool(boolean),
-        valued and boolean is not None and not boolean,
-        valued and bool(text),
-        state == ESTIMATE and not range_only,
-        valued and range_only,
-        *(state == other for other in NO_VALUE_STATES),
-    )
-    return tuple(i for i, add in enumerate(adds) if add)
-
-
-@dataclass
-class AnswerTally:
-    """The answers, counted and sorted out (`tally_answers`)."""
-
-    # ANSWER_FIELDS up to value_text (question, region, type and what was answered): how many answers
-    kinds: Counter
-    # question id: its counted figures (FIGURE_FIELDS tuples), smallest first (numeric questions only)
-    figures: dict[int, list[tuple]]
-
-
-def tally_answers(answers: Iterable[tuple], numeric: Iterable[int]) -> AnswerTally:
-    """The answers (tuples in ANSWER_FIELDS order; a figure as a Decimal or its exact text),
-    counted by question, region, type and kind, and the counted figures of the `numeric`
-    questions set apart by question, in order: every group's figures, taken from them in
-    turn, come out in order too, so nothing is sorted twice."""
-    answers = answers if isinstance(answers, list) else list(answers)
-    figures: dict[int, list[tuple]] = {qid: [] for qid in numeric}
-    for qid, region, type_name, state, counted, _suppressed, _bool, _text, number, request_id in answers:
-        if counted:
-            found = figures.get(qid)
-            if found is not None:
-                found.append((Decimal(number), region, type_name, request_id, state == ESTIMATE))
-    for found in figures.values():
-        found.sort(key=_VALUE)
-    return AnswerTally(Counter(map(_KIND, answers)), figures)
+def figures_by_question(figures: Iterable[tuple], numeric: Iterable[int]) -> dict[int, list[tuple]]:
+    """{numeric question id: its counted figures (FIGURE_FIELDS tuples, values as Decimals),
+    smallest first}. Every group's figures, taken from these in turn, come out in order too,
+    so nothing is sorted twice."""
+    figures = figures if isinstance(figures, list) else list(figures)
+    if figures and type(figures[0][1]) is not Decimal:  # SQLite's exact text of each figure
+        figures = [(qid, Decimal(value), request_id, estimate) for qid, value, request_id, estimate in figures]
+    found: dict[int, list[tuple]] = {qid: [] for qid in numeric}
+    for figure in figures:
+        of_question = found.get(figure[0])
+        if of_question is not None:
+            of_question.append(figure)
+    for of_question in found.values():
+        of_question.sort(key=_VALUE)
+    return found
 
 
 def question_figures(
-    tally: AnswerTally,
+    counted: Iterable[tuple],
+    figures: Mapping[int, list[tuple]],
+    councils: Mapping[int, tuple],
     questions: Sequence[tuple[int, str, Sequence[str]]],
     asked: Mapping[tuple[str, str], int],
 ) -> dict[int, QuestionFigures]:
     """Every question's figures, overall, by region and by type: {question id: QuestionFigures}.
 
-    `questions`: (id, type, choices offered) of each; `asked`: the councils asked per group,
-    {("all", ALL_COUNCILS) | ("region", label) | ("type", label): count}. Each question lists
-    every group asked and every group that answered it, in label order."""
+    `counted`: COUNTED_FIELDS tuples, as finely grouped as the database gives them (summed here
+    into each region, type and all councils); `figures`: from `figures_by_question`; `councils`:
+    {request id: COUNCIL_FIELDS}; `questions`: (id, type, choices offered) of each; `asked`: the
+    councils asked per group, {("all", ALL_COUNCILS) | ("region", label) | ("type", label):
+    count}. Each question lists every group asked and every group that answered it, in label
+    order."""
     qtypes = {qid: qtype for qid, qtype, _choices in questions}
-    choice_questions = {qid for qid, qtype, _choices in questions if qtype == "choice"}
-    counts: dict[tuple, list[int]] = {}  # (question id, dimension, label): _COUNTS
+    counts: dict[tuple, list[int]] = {}  # (question id, dimension, label): COUNT_FIELDS
     chosen: dict[tuple, Counter] = defaultdict(Counter)  # (question id, dimension, label): {choice: answers}
-    adds_of: dict[tuple, tuple] = {}
-    for kind, answers in tally.kinds.items():
-        qid = kind[QUESTION]
+    for qid, region, type_name, choice, *found in counted:
         if qid not in qtypes:  # an answer to another campaign's question: not ours to count
             continue
-        what = kind[STATE:]
-        adds = adds_of.get(what)
-        if adds is None:
-            adds = adds_of[what] = _counts_of(*what)
-        groups = (
+        for group in (
             (qid, "all", ALL_COUNCILS),
-            (qid, "region", kind[REGION] or NO_GROUP),
-            (qid, "type", kind[TYPE] or NO_GROUP),
-        )
-        for group in groups:
-            found = counts.get(group)
-            if found is None:
-                found = counts[group] = [0] * len(_COUNTS)
-            for i in adds:
-                found[i] += answers
-        if qid in choice_questions and kind[TEXT] and kind[STATE] in VALUE_STATES:
-            for group in groups:
-                chosen[group][kind[TEXT]] += answers
+            (qid, "region", region or NO_GROUP),
+            (qid, "type", type_name or NO_GROUP),
+        ):
+            have = counts.get(group)
+            counts[group] = found if have is None else list(map(add, have, found))  # never added to in place
+            if choice:
+                chosen[group][choice] += found[0]
 
     stats: dict[tuple, FigureStats] = {}
 
@@ -328,120 +290,144 @@ def question_figures(
             s = stats[group] = FigureStats(group[2], asked=asked.get(group[1:], 0))
             c = counts.get(group)
             if c is not None:
-                s.answers, _n, s.yes, s.no, _text, s.estimates, s.suppressed = c[:7]
-                s.not_held, s.not_collected, s.refused, s.not_applicable = c[7:]
+                s.answers, s.yes, s.no, text, s.estimates, s.suppressed = c[:6]
+                s.not_held, s.not_collected, s.refused, s.not_applicable = c[6:]
                 qtype = qtypes[group[0]]
-                s.n = c[1] if qtype in NUMERIC_TYPES else (c[2] + c[3] if qtype == "yes_no" else c[4])
+                if qtype not in NUMERIC_TYPES:  # a numeric question's n: its figures (`_add_figures`)
+                    s.n = s.yes + s.no if qtype == "yes_no" else text
             if group in chosen:
                 s.choices = dict(chosen[group])
         return s
 
-    for qid, figures in tally.figures.items():
-        if qid not in qtypes or not figures:
+    groups = {request_id: (c[2] or NO_GROUP, c[3] or NO_GROUP) for request_id, c in councils.items()}
+    for qid, found in figures.items():
+        if qid not in qtypes or not found:
             continue
         qtype = qtypes[qid]
         by_region: dict[str, list[Decimal]] = defaultdict(list)
         by_type: dict[str, list[Decimal]] = defaultdict(list)
-        for value, region, type_name, _request, _estimate in figures:  # in order: so is each group's list
-            by_region[region or NO_GROUP].append(value)
-            by_type[type_name or NO_GROUP].append(value)
-        _add_figures(stats_for((qid, "all", ALL_COUNCILS)), list(map(_VALUE, figures)), qtype)
-        for dim, groups in (("region", by_region), ("type", by_type)):
-            for label, values in groups.items():
-                _add_figures(stats_for((qid, dim, label)), values, qtype)
+        estimates = []  # the groups of each estimate
+        for _qid, value, request_id, estimate in found:  # in order: so is each group's list
+            region, type_name = groups[request_id]
+            by_region[region].append(value)
+            by_type[type_name].append(value)
+            if estimate:
+                estimates.append((region, type_name))
+        _add_figures(stats_for((qid, "all", ALL_COUNCILS)), list(map(_VALUE, found)), qtype, len(estimates))
+        for dim, of_dim, flagged in (
+            ("region", by_region, Counter(region for region, _type in estimates)),
+            ("type", by_type, Counter(type_name for _region, type_name in estimates)),
+        ):
+            for label, values in of_dim.items():
+                _add_figures(stats_for((qid, dim, label)), values, qtype, flagged[label])
 
     labels: dict[tuple[int, str], set[str]] = defaultdict(set)
-    for qid, dim, label in counts:
+    for qid, dim, label in (*counts, *stats):  # every group with an answer
         labels[qid, dim].add(label)
     asked_labels = {dim: {label for d, label in asked if d == dim} for dim in DIMENSIONS}
     found = {}
     for qid, qtype, offered in questions:
         overall = stats_for((qid, "all", ALL_COUNCILS))
-        groups = {
+        of_dim = {
             dim: [stats_for((qid, dim, label)) for label in sorted(asked_labels[dim] | labels[qid, dim])]
             for dim in DIMENSIONS
         }
         if qtype == "choice":
-            for s in (overall, *groups["region"], *groups["type"]):
+            for s in (overall, *of_dim["region"], *of_dim["type"]):
                 s.choices = {c: s.choices.get(c, 0) for c in offered} | {
                     c: k for c, k in sorted(s.choices.items()) if c not in offered
                 }
-        found[qid] = QuestionFigures(overall, groups["region"], groups["type"])
+        found[qid] = QuestionFigures(overall, of_dim["region"], of_dim["type"])
     return found
 
 
-_QUARTILE_TERMS = tuple((q.numerator, q.denominator) for q in QUARTILES)
+_QUARTILE_STEPS: dict[int, tuple] = {}  # number of figures: each quartile's (index below, step, steps)
 
 
-def _add_figures(s: FigureStats, ordered: list[Decimal], qtype: str) -> None:
-    """Sum, mean, minimum, quartiles and maximum of a group's sorted figures."""
+def _quartile_steps(count: int) -> tuple:
+    """Where percentile() finds each of QUARTILES among `count` sorted figures."""
+    found = _QUARTILE_STEPS.get(count)
+    if found is None:
+        found = _QUARTILE_STEPS[count] = tuple(
+            (*divmod(q.numerator * (count - 1), q.denominator), q.denominator) for q in QUARTILES
+        )
+    return found
+
+
+def _add_figures(s: FigureStats, ordered: list[Decimal], qtype: str, estimates: int) -> None:
+    """A group's sorted figures (`estimates` of them estimates) counted in, and their sum, mean,
+    minimum, quartiles and maximum."""
+    n = s.n = len(ordered)
+    s.answers += n
+    s.estimates += estimates
     places = MONEY_PLACES if qtype == MONEY else OTHER_PLACES
-    total = sum(ordered, Decimal(0))
-    last = len(ordered) - 1
+    total = sum(ordered, _ZERO)
     quartiles = []
-    for num, den in _QUARTILE_TERMS:  # percentile(), inlined: this runs for every question and group
-        low, step = divmod(num * last, den)
+    for low, step, steps in _quartile_steps(n):  # percentile(), inlined: this runs for every question and group
         below = ordered[low]
-        quartile = below if step == 0 else below + (ordered[low + 1] - below) * step / den
+        quartile = below if step == 0 else below + (ordered[low + 1] - below) * step / steps
         quartiles.append(quartile.quantize(places, rounding=ROUND_HALF_UP))
     s.q1, s.median, s.q3 = quartiles
     s.total = total.quantize(places, rounding=ROUND_HALF_UP)
-    s.mean = (total / (last + 1)).quantize(places, rounding=ROUND_HALF_UP)
+    s.mean = (total / n).quantize(places, rounding=ROUND_HALF_UP)
     s.minimum = ordered[0].quantize(places, rounding=ROUND_HALF_UP)
-    s.maximum = ordered[last].quantize(places, rounding=ROUND_HALF_UP)
+    s.maximum = ordered[-1].quantize(places, rounding=ROUND_HALF_UP)
 
 
 # ---------------------------------------------------------------- before/after pairs
 
 
-def pair_rows(tally: AnswerTally, before_id: int, after_id: int) -> list[tuple]:
-    """The councils (requests) that gave both figures of a pair, each a PAIR_FIELDS tuple."""
-    after_side = {figure[3]: figure for figure in tally.figures.get(after_id, ())}
+def pair_rows(
+    figures: Mapping[int, list[tuple]], before_id: int, after_id: int, councils: Mapping[int, tuple]
+) -> list[tuple]:
+    """The councils (requests) that gave both figures of a pair, each a PAIR_FIELDS tuple;
+    `figures` from `figures_by_question`, `councils` {request id: COUNCIL_FIELDS}."""
+    after_side = {figure[2]: figure for figure in figures.get(after_id, ())}
     rows = []
-    for before, region, type_name, request_id, estimate in tally.figures.get(before_id, ()):
+    for _qid, before, request_id, estimate in figures.get(before_id, ()):
         a = after_side.get(request_id)
         if a is not None:
-            after = a[0]
+            after = a[1]
             change = after - before
+            c = councils[request_id]
             if before > _ZERO:
-                pct = change * _HUNDRED / before
                 rows.append(
-                    (before, after, estimate or a[4], pct, change_bin(pct), region, type_name, request_id, change)
+                    (before, after, estimate or a[3], change * _HUNDRED / before, c[2], c[3], request_id, change)
                 )
             else:  # no percentage change from nothing
-                rows.append((before, after, estimate or a[4], None, None, region, type_name, request_id, change))
+                rows.append((before, after, estimate or a[3], None, c[2], c[3], request_id, change))
     return rows
 
 
-PAIR_FIELDS = ("before", "after", "estimate", "pct_change", "change_bin", "region", "type_name", "request_id", "change")
-_CHANGE = itemgetter(8)
+PAIR_FIELDS = ("before", "after", "estimate", "pct_change", "region", "type_name", "request_id", "change")
+_CHANGE = itemgetter(7)
 
 
-def largest_cut_first(councils: Mapping[int, tuple[str, str]]):
-    """The order of pair rows, given each request's council (code, short name): largest cut
+def largest_cut_first(councils: Mapping[int, tuple]):
+    """The order of pair rows, given each request's council (COUNCIL_FIELDS): largest cut
     first (the most negative change), then council name, code and request."""
 
     def order(row: tuple):
-        code, name = councils[row[7]]
-        return (row[8], name, code, row[7])
+        council = councils[row[6]]
+        return (row[7], council[1], council[0], row[6])
 
     return order
 
 
-def largest_cuts(rows: Sequence[tuple], councils: Mapping[int, tuple[str, str]], count: int = TOP_CUTS) -> list:
+def largest_cuts(rows: Sequence[tuple], councils: Mapping[int, tuple], count: int = TOP_CUTS) -> list:
     """The `count` rows that cut the most, in `largest_cut_first` order. Sorted by the change
     alone first (a key in C): only the rows tied with the last one taken need the councils' names."""
     by_change = sorted(rows, key=_CHANGE)
-    taken = [row for row in by_change[:count] if row[8] < _ZERO]
+    taken = [row for row in by_change[:count] if row[7] < _ZERO]
     if len(taken) == count:
-        last = taken[-1][8]
-        taken += takewhile(lambda row: row[8] == last, by_change[count:])  # the sort put ties right after
+        last = taken[-1][7]
+        taken += takewhile(lambda row: row[7] == last, by_change[count:])  # the sort put ties right after
     return sorted(taken, key=largest_cut_first(councils))[:count]
 
 
-def pair_figures(rows: Sequence[tuple], qtype: str, councils: Mapping[int, tuple[str, str]]) -> PairFigures:
+def pair_figures(rows: Sequence[tuple], qtype: str, councils: Mapping[int, tuple]) -> PairFigures:
     """A pair's figures (rows from `pair_rows`), overall, by region and by type, and its largest
-    cuts, whose councils `councils` names: {request id: (code, short name)}."""
+    cuts, whose councils `councils` names: {request id: COUNCIL_FIELDS}."""
     # Those with a percentage change first, by it: so is every group, split off by stable sorts.
     items = sorted((row for row in rows if row[3] is not None), key=_PCT)
     items += (row for row in rows if row[3] is None)
@@ -449,42 +435,59 @@ def pair_figures(rows: Sequence[tuple], qtype: str, councils: Mapping[int, tuple
     by_region: dict[str, list[tuple]] = defaultdict(list)
     by_type: dict[str, list[tuple]] = defaultdict(list)
     for row in items:
-        by_region[row[5] or NO_GROUP].append(row)
-        by_type[row[6] or NO_GROUP].append(row)
+        by_region[row[4] or NO_GROUP].append(row)
+        by_type[row[5] or NO_GROUP].append(row)
     groups = {
         dim: [_pair_stats(label, found[label], qtype) for label in sorted(found)]
         for dim, found in (("region", by_region), ("type", by_type))
     }
     top_cuts = []
-    for rank, (b, a, estimate, _pct, _bin, region, type_name, request_id, _change) in enumerate(
+    for rank, (b, a, estimate, _pct, region, type_name, request_id, _change) in enumerate(
         largest_cuts(rows, councils), 1
     ):
-        code, name = councils[request_id]
+        code, name = councils[request_id][:2]
         before, after = round_figure(b, qtype), round_figure(a, qtype)
-        top_cuts.append(Cut(code, name, region, type_name, before, after, estimate, rank=rank))
+        top_cuts.append(Cut(code, name, region, type_name, before, after, bool(estimate), rank=rank))
     return PairFigures(overall, groups["region"], groups["type"], top_cuts)
 
 
-_BEFORE, _AFTER, _ESTIMATE, _PCT, _BIN = (itemgetter(i) for i in range(5))
+_BEFORE, _AFTER, _ESTIMATE, _PCT = (itemgetter(i) for i in range(4))
+# Where each of CHANGE_BINS ends among sorted percentage changes: cuts' bins are closed above
+# (bisect_right), rises' closed below (bisect_left), "No change" is 0 alone. So change_bin.
+_BIN_ENDS = (
+    *((bisect_right, Decimal(edge)) for edge in (-50, -25, -10)),
+    (bisect_left, _ZERO),
+    (bisect_right, _ZERO),
+    *((bisect_left, Decimal(edge)) for edge in (10, 25, 50)),
+)
 
 
 def _pair_stats(label: str, items: list[tuple], qtype: str) -> PairStats:
     """One group's figures of a pair, from its rows (PAIR_FIELDS), those with a percentage
-    change first, in its order."""
-    bins = Counter(map(_BIN, items))
-    s = PairStats(label, bins=[(spec[0], bins[i]) for i, spec in enumerate(CHANGE_BINS)])
-    if not items:
+    change first, in its order: so the bins, cuts and rises among them are runs of it, found by
+    bisection (as change_bin does), not row by row."""
+    s = PairStats(label)
+    n = len(items)
+    pcts = list(map(_PCT, items))
+    with_pct = n
+    if n and pcts[-1] is None:  # those with no percentage change (from nothing): last
+        with_pct = pcts.index(None)
+        del pcts[with_pct:]
+    ends = [0, *(find(pcts, edge) for find, edge in _BIN_ENDS), with_pct]
+    s.bins = list(zip(_BIN_LABELS, map(sub, ends[1:], ends[:-1])))
+    if not n:
         return s
-    befores, afters = list(map(_BEFORE, items)), list(map(_AFTER, items))
-    before, after = sum(befores, Decimal(0)), sum(afters, Decimal(0))
-    s.n = len(items)
-    s.cut, s.increased = sum(map(lt, afters, befores)), sum(map(gt, afters, befores))
-    s.unchanged = s.n - s.cut - s.increased
+    before, after = sum(map(_BEFORE, items), _ZERO), sum(map(_AFTER, items), _ZERO)
+    rest = items[with_pct:]
+    s.n = n
+    s.cut = ends[4] + sum(map(lt, map(_AFTER, rest), map(_BEFORE, rest)))
+    s.unchanged = ends[5] - ends[4] + sum(map(eq, map(_AFTER, rest), map(_BEFORE, rest)))
+    s.increased = n - s.cut - s.unchanged
     s.estimates = sum(map(_ESTIMATE, items))
     s.before_total, s.after_total = round_figure(before, qtype), round_figure(after, qtype)
     s.total_change = round_figure(after - before, qtype)
     s.total_change_pct = round_percent(percent_change(before, after))
-    s.with_pct = s.n - bins[None]
-    if s.with_pct:
-        s.median_pct_change = round_percent(percentile(list(map(_PCT, items[: s.with_pct])), MEDIAN))
+    s.with_pct = with_pct
+    if with_pct:
+        s.median_pct_change = round_percent(percentile(pcts, MEDIAN))
     return s

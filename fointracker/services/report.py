@@ -4,11 +4,12 @@
 - the campaign's questions, and when its requests went out (services.report_answers);
 - how the requests went: `services.stats.campaign_statistics` (asked, answered on time or
   late, refused by exemption, not held, outstanding, median working days);
-- the campaign's answers, once, each with its council's region and type
-  (services.report_answers.answers_statement): domain.report_statistics goes through them
-  in one pass and computes every table from them, overall, by region and by type: counts
-  by answer state, n, sum, mean, quartiles, before/after pairs, their change histogram,
-  median change and largest cuts, exactly (its docstring says what counts and how).
+- the campaign's answers counted by question, council region and type and kind of answer
+  (services.report_answers.counts_statement), their figures, once (figures_statement), and
+  the councils asked (read_councils): domain.report_statistics computes every table from
+  them, overall, by region and by type: counts by answer state, n, sum, mean, quartiles,
+  before/after pairs, their change histogram, median change and largest cuts, exactly (its
+  docstring says what counts and how).
 
 Then the methodology note (services.report_methodology). One request is one council's
 return: a council sent two requests in one campaign would count twice (the methodology
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 
 from sqlalchemy.orm import Session
 
@@ -36,7 +38,6 @@ from ..domain.report_statistics import (
     pair_rows,
     question_figures,
     round_percent,
-    tally_answers,
 )
 from ..models import Campaign
 from .double_entry import double_entry_counts
@@ -47,13 +48,16 @@ from .report_answers import (
     pair_heading,
     pairs_council_rows,
     question_pairs,
-    read_answers,
     read_councils,
+    read_counts,
+    read_figures,
     read_period,
 )
 from .report_display import answer_text, show_figure, show_percent
 from .report_methodology import Methodology, methodology
 from .stats import CampaignStats, GroupStats, campaign_statistics
+
+_VALUE = itemgetter(1)  # of a figure (domain.report_statistics.FIGURE_FIELDS)
 
 __all__ = [  # what the report's pages, files and tests use, from here
     "CHANGE_BINS",
@@ -152,26 +156,28 @@ def _build_report(session: Session, campaign: Campaign, today: date | None) -> R
         unpaired=unpaired,
     )
     if questions:
-        tally = tally_answers(read_answers(session, campaign.id), [q.id for q in questions if q.is_numeric])
+        numeric = [q.id for q in questions if q.is_numeric]
+        counted = read_counts(session, campaign.id, numeric, [q.id for q in questions if q.qtype == "choice"])
+        figures = read_figures(session, campaign.id, numeric)
+        councils = read_councils(session, campaign.id)
         asked = {("all", ALL_COUNCILS): stats.overall.councils}
         asked.update({("region", g.label): g.councils for g in stats.by_region})
         asked.update({("type", g.label): g.councils for g in stats.by_type})
-        figures = question_figures(tally, [(q.id, q.qtype, q.choices) for q in questions], asked)
+        found = question_figures(counted, figures, councils, [(q.id, q.qtype, q.choices) for q in questions], asked)
         report.questions = [
             QuestionReport(
                 q,
-                figures[q.id].overall,
-                figures[q.id].by_region,
-                figures[q.id].by_type,
-                tuple(figure[0] for figure in tally.figures.get(q.id, ())),
+                found[q.id].overall,
+                found[q.id].by_region,
+                found[q.id].by_type,
+                tuple(map(_VALUE, figures.get(q.id, ()))),
             )
             for q in questions
         ]
-        councils = read_councils(session, campaign.id) if pairs else {}
         for index, (before, after) in enumerate(pairs):
-            found = pair_figures(pair_rows(tally, before.id, after.id), before.qtype, councils)
+            pair = pair_figures(pair_rows(figures, before.id, after.id, councils), before.qtype, councils)
             report.pairs.append(
-                PairReport(index, before, after, found.overall, found.by_region, found.by_type, found.top_cuts)
+                PairReport(index, before, after, pair.overall, pair.by_region, pair.by_type, pair.top_cuts)
             )
     report.methodology = methodology(report, double_entry_counts(session, campaign))
     return report

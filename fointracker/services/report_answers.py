@@ -1,9 +1,10 @@
 """What the campaign report reads: the campaign's questions, its answers, and the
 per-council tables behind its figures.
 
-The report's figures come from one SELECT of the campaign's answers with each council's
-region and type (`answers_statement`), which domain.report_statistics goes through once;
-the before/after tables name their councils from one more small read (`read_councils`).
+The report's tables come from the campaign's answers counted by the database
+(`counts_statement`) and their figures, read once (`figures_statement`), which
+domain.report_statistics works through; a figure's council (its groups, and its name in the
+before/after tables) from one more small read (`read_councils`).
 
 On SQLite a figure is stored as a REAL; models.figures.exact_figure reads it through SQLite's
 own text form, exact for every figure the app accepts (at most 15 significant digits,
@@ -17,11 +18,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, Select, and_, distinct, exists, func, or_, select, type_coerce
+from sqlalchemy import Select, and_, case, distinct, exists, func, not_, null, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.figures import QuestionType
-from ..domain.report_statistics import VALUE_STATES, PairCouncilRow, largest_cut_first, pair_rows, tally_answers
+from ..domain.report_statistics import (
+    COUNT_FIELDS,
+    ESTIMATE,
+    NO_VALUE_STATES,
+    VALUE_STATES,
+    PairCouncilRow,
+    figures_by_question,
+    largest_cut_first,
+    pair_rows,
+)
 from ..models import Answer, Attachment, Authority, FoiRequest, Question
 from ..models.figures import exact_figure
 
@@ -75,23 +85,27 @@ def pair_heading(before: QuestionInfo, after: QuestionInfo) -> str:
 
 
 def campaign_questions(session: Session, campaign_id: int) -> list[QuestionInfo]:
-    """The campaign's questions in order (position, then id)."""
-    rows = session.scalars(
-        select(Question).where(Question.campaign_id == campaign_id).order_by(Question.position, Question.id)
+    """The campaign's questions in order (position, then id). Columns, not ORM objects: the
+    report reads them on every build (benchmarks/bench_report.py)."""
+    q = Question
+    rows = session.connection().execute(
+        select(q.id, q.code, q.label, q.qtype, q.period_label, q.pair_group, q.position, q.help_text, q.choices)
+        .where(q.campaign_id == campaign_id)
+        .order_by(q.position, q.id)
     )
     return [
         QuestionInfo(
-            q.id,
-            q.code,
-            q.label,
-            q.qtype,
-            q.period_label or "",
-            q.pair_group or "",
-            q.position or 0,
-            q.help_text or "",
-            tuple(q.choices or ()),
+            qid,
+            code,
+            label,
+            qtype,
+            period_label or "",
+            pair_group or "",
+            position or 0,
+            help_text or "",
+            tuple(choices or ()),
         )
-        for q in rows
+        for qid, code, label, qtype, period_label, pair_group, position, help_text, choices in rows
     ]
 
 
@@ -123,52 +137,100 @@ def question_pairs(questions: Sequence[QuestionInfo]) -> tuple[list[tuple[Questi
     return pairs, unpaired
 
 
-# ---------------------------------------------------------------- the answers, once
+# ---------------------------------------------------------------- the answers: counted, and their figures
 
 
-def answers_statement(campaign_id: int, question_ids: Sequence[int] | None = None) -> Select:
-    """Every answer to the campaign's requests (or only to `question_ids`), with its council:
-    the columns of domain.report_statistics.ANSWER_FIELDS (the figure as models.figures.exact_figure
-    reads it, the flags as 0 or 1)."""
+def _is_figure(numeric: Sequence[int]):
+    """An answer whose figure the report counts (figures_statement reads those): to one of the
+    `numeric` questions, provided or estimated, with a value."""
     a = Answer
-    stmt = (
+    return and_(a.question_id.in_(list(numeric)), a.state.in_(VALUE_STATES), a.value_number.is_not(None))
+
+
+def counts_statement(campaign_id: int, numeric: Sequence[int], choice_questions: Sequence[int] = ()) -> Select:
+    """The campaign's answers counted by question and council (region, type): the columns of
+    domain.report_statistics.COUNTED_FIELDS, by the rules of its docstring. The figures of the
+    `numeric` questions, read apart (figures_statement), are left out of the answers and estimates
+    here; answers to the `choice_questions` are counted by their text too (the "choice" column)."""
+    a = Answer
+    valued = a.state.in_(VALUE_STATES)
+    figure = _is_figure(numeric)
+    range_only = and_(a.value_number.is_(None), a.bound_high.is_not(None))  # "<5": a range, no figure
+    when = {
+        "answers": not_(figure),
+        "yes": and_(valued, a.value_bool.is_(True)),
+        "no": and_(valued, a.value_bool.is_(False)),
+        "n_text": and_(valued, a.value_text != ""),
+        "estimates": and_(a.state == ESTIMATE, not_(range_only), not_(figure)),
+        "suppressed": and_(valued, range_only),
+        **{state: a.state == state for state in NO_VALUE_STATES},
+    }
+    assert tuple(when) == COUNT_FIELDS
+    groups = [a.question_id, Authority.region, Authority.type_name]
+    choice = null()
+    if choice_questions:
+        choice = case((and_(a.question_id.in_(list(choice_questions)), valued, a.value_text != ""), a.value_text))
+        groups.append(choice)
+    return (
         select(
-            a.question_id,
-            Authority.region,
-            Authority.type_name,
-            a.state,
-            # Flags as the integers SQLite stores, not converted to bool value by value (bench_report).
-            type_coerce(and_(a.state.in_(VALUE_STATES), a.value_number.is_not(None)), Integer).label("counted"),
-            type_coerce(a.bound_high.is_not(None), Integer).label("suppressed"),
-            type_coerce(a.value_bool, Integer).label("value_bool"),
-            a.value_text,
-            exact_figure(a.value_number).label("value_number"),
-            a.request_id,
+            *groups[:3], choice.label("choice"), *(func.count().filter(cond).label(name) for name, cond in when.items())
         )
         .select_from(a)
         .join(FoiRequest, FoiRequest.id == a.request_id)
         .join(Authority, Authority.id == FoiRequest.authority_id)
-        .where(FoiRequest.campaign_id == campaign_id)
+        # A figure with nothing else to count (no yes or no, no text) is counted as it is read.
+        .where(
+            FoiRequest.campaign_id == campaign_id,
+            or_(not_(figure), a.value_bool.is_not(None), a.value_text != ""),
+        )
+        .group_by(*groups)
     )
-    if question_ids is not None:
-        stmt = stmt.where(a.question_id.in_(list(question_ids)))
-    return stmt
 
 
-def read_councils(session: Session, campaign_id: int) -> dict[int, tuple[str, str]]:
-    """{request id: its council's (code, short name)} for the campaign's requests: the names
-    of the councils in the before/after tables (read apart: the answers need only the groups)."""
-    rows = session.execute(
-        select(FoiRequest.id, Authority.code, Authority.short_name)
+def figures_statement(campaign_id: int, numeric: Sequence[int]) -> Select:
+    """The figures the report counts of the campaign's answers to the `numeric` questions: the
+    columns of domain.report_statistics.FIGURE_FIELDS (the figure as models.figures.exact_figure
+    reads it)."""
+    a = Answer
+    return (
+        select(
+            a.question_id,
+            exact_figure(a.value_number).label("value"),
+            a.request_id,
+            (a.state == ESTIMATE).label("estimate"),
+        )
+        .join(FoiRequest, FoiRequest.id == a.request_id)
+        .where(FoiRequest.campaign_id == campaign_id, _is_figure(numeric))
+    )
+
+
+def read_councils(session: Session, campaign_id: int) -> dict[int, tuple]:
+    """{request id: its council's domain.report_statistics.COUNCIL_FIELDS} for the campaign's
+    requests: the groups a figure counts in, and the names in the before/after tables."""
+    rows = session.connection().execute(
+        select(FoiRequest.id, Authority.code, Authority.short_name, Authority.region, Authority.type_name)
         .join(Authority, Authority.id == FoiRequest.authority_id)
         .where(FoiRequest.campaign_id == campaign_id)
     )
-    return {request_id: (code, name) for request_id, code, name in rows}
+    return {row[0]: tuple(row[1:]) for row in rows}
 
 
-def read_answers(session: Session, campaign_id: int) -> list:
-    """The campaign's answers (`answers_statement`), as Core rows: the ORM adds nothing to plain columns."""
-    return session.connection().execute(answers_statement(campaign_id)).all()
+def read_counts(
+    session: Session, campaign_id: int, numeric: Sequence[int], choice_questions: Sequence[int] = ()
+) -> list:
+    """`counts_statement`'s rows."""
+    return session.connection().execute(counts_statement(campaign_id, numeric, choice_questions)).all()
+
+
+def read_figures(session: Session, campaign_id: int, numeric: Sequence[int]) -> dict[int, list[tuple]]:
+    """The counted figures of the `numeric` questions, by question, smallest first
+    (domain.report_statistics.figures_by_question). The driver's own tuples: the columns need no
+    conversion (the estimate flag may be 0 or 1), and Core's rows around them were a tenth of
+    the report's time (benchmarks/bench_report.py)."""
+    result = session.connection().execute(figures_statement(campaign_id, numeric))
+    with result:
+        rows = result.cursor.fetchall()
+    return figures_by_question(rows, numeric)
 
 
 @dataclass
@@ -183,15 +245,19 @@ class Period:
 def read_period(session: Session, campaign_id: int) -> Period:
     """When the campaign's requests went out and the last response came back."""
     r = FoiRequest
-    first, last, last_response, requests, councils = session.execute(
-        select(
-            func.min(r.sent_on),
-            func.max(r.sent_on),
-            func.max(r.responded_on),
-            func.count(r.id),
-            func.count(distinct(r.authority_id)),
-        ).where(r.campaign_id == campaign_id, r.sent_on.is_not(None))
-    ).one()
+    first, last, last_response, requests, councils = (
+        session.connection()
+        .execute(
+            select(
+                func.min(r.sent_on),
+                func.max(r.sent_on),
+                func.max(r.responded_on),
+                func.count(r.id),
+                func.count(distinct(r.authority_id)),
+            ).where(r.campaign_id == campaign_id, r.sent_on.is_not(None))
+        )
+        .one()
+    )
     return Period(first, last, last_response, requests or 0, councils or 0)
 
 
@@ -294,16 +360,16 @@ def pairs_council_rows(
     largest cut first}: the table behind each pair's figures."""
     if not pairs:
         return {}
-    paired = {q.id for pair in pairs for q in pair}
-    tally = tally_answers(session.execute(answers_statement(campaign_id, sorted(paired))).all(), paired)
+    paired = sorted({q.id for pair in pairs for q in pair})
+    figures = read_figures(session, campaign_id, paired)
     councils = read_councils(session, campaign_id)
     tables: dict[int, list[PairCouncilRow]] = defaultdict(list)
     for index, (before, after) in enumerate(pairs):
-        for b, a, estimate, _pct, _bin, region, type_name, request_id, _change in sorted(
-            pair_rows(tally, before.id, after.id), key=largest_cut_first(councils)
+        for b, a, estimate, _pct, region, type_name, request_id, _change in sorted(
+            pair_rows(figures, before.id, after.id, councils), key=largest_cut_first(councils)
         ):
-            code, name = councils[request_id]
-            tables[index].append(PairCouncilRow(code, name, region, type_name, b, a, estimate))
+            code, name = councils[request_id][:2]
+            tables[index].append(PairCouncilRow(code, name, region, type_name, b, a, bool(estimate)))
     return tables
 
 

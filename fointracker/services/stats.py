@@ -404,10 +404,11 @@ def campaign_statistics(session: Session, campaign_id: int) -> CampaignStats:
     (the counts, the medians, the exemptions), whatever the number of requests."""
     counts, medians = _statistics_statements(campaign_id)
     groups: dict[str, dict[str, GroupStats]] = {dim: {} for dim in _DIMENSIONS}
-    for row in session.execute(counts).mappings():
+    connection = session.connection()  # Core rows: the ORM adds nothing to plain columns
+    for row in connection.execute(counts).mappings():
         label = row["grp"] or ("All councils" if row["dimension"] == "all" else "(none)")
         groups[row["dimension"]][row["grp"]] = GroupStats(label, **{f: int(row[f]) for f in GROUP_FIELDS})
-    for dimension, grp, median in session.execute(medians):
+    for dimension, grp, median in connection.execute(medians):
         if median is not None and grp in groups[dimension]:
             groups[dimension][grp].median_working_days = float(median)
 

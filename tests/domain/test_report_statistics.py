@@ -12,9 +12,13 @@ from hypothesis import strategies as st
 
 from fointracker.domain.report_statistics import (
     ALL_COUNCILS,
-    ANSWER_FIELDS,
     CHANGE_BINS,
+    COUNT_FIELDS,
+    COUNTED_FIELDS,
+    NO_VALUE_STATES,
+    VALUE_STATES,
     change_bin,
+    figures_by_question,
     largest_cut_first,
     largest_cuts,
     pair_figures,
@@ -22,7 +26,6 @@ from fointracker.domain.report_statistics import (
     percent_change,
     question_figures,
     round_figure,
-    tally_answers,
 )
 
 D = Decimal
@@ -39,23 +42,57 @@ COUNCILS = {  # request id: (region, type, code, name)
 def answer(
     question_id, request_id, state="provided", number=None, *, suppressed=False, boolean=None, text="", region=None
 ):
-    """A tuple in ANSWER_FIELDS order, as services.report_answers reads one."""
+    """An answer as the database holds it, with its council's region and type."""
     council_region, type_name, _code, _name = COUNCILS[request_id]
-    region = council_region if region is None else region
-    counted = state in ("provided", "estimate") and number is not None
-    values = dict(
+    return dict(
         question_id=question_id,
-        region=region,
+        request_id=request_id,
+        region=council_region if region is None else region,
         type_name=type_name,
         state=state,
-        counted=counted,
+        value_number=None if number is None else D(number),
         suppressed=suppressed,
         value_bool=boolean,
         value_text=text,
-        value_number=None if number is None else D(number),
-        request_id=request_id,
     )
-    return tuple(values[name] for name in ANSWER_FIELDS)
+
+
+def tables(answers, numeric, choice_questions=()):
+    """What services.report_answers reads of these answers: the figures of the `numeric`
+    questions by question (figures_by_question), every other answer counted by the module
+    docstring's rules (COUNTED_FIELDS, a row per answer: the domain sums them), and the councils
+    (COUNCIL_FIELDS)."""
+    counted, figures = [], []
+    for a in answers:
+        valued = a["state"] in VALUE_STATES
+        is_figure = a["question_id"] in numeric and valued and a["value_number"] is not None
+        if is_figure:
+            figures.append((a["question_id"], str(a["value_number"]), a["request_id"], a["state"] == "estimate"))
+            if a["value_bool"] is None and not a["value_text"]:
+                continue  # nothing more to count
+        range_only = a["value_number"] is None and a["suppressed"]
+        counts = dict(
+            answers=not is_figure,
+            yes=valued and a["value_bool"] is True,
+            no=valued and a["value_bool"] is False,
+            n_text=valued and bool(a["value_text"]),
+            estimates=a["state"] == "estimate" and not range_only and not is_figure,
+            suppressed=valued and range_only,
+            **{state: a["state"] == state for state in NO_VALUE_STATES},
+        )
+        choice = a["value_text"] if a["question_id"] in choice_questions and valued and a["value_text"] else None
+        row = dict(question_id=a["question_id"], region=a["region"], type_name=a["type_name"], choice=choice)
+        row |= {name: int(counts[name]) for name in COUNT_FIELDS}
+        counted.append(tuple(row[name] for name in COUNTED_FIELDS))
+    councils = {
+        request_id: (code, name, region, type_name) for request_id, (region, type_name, code, name) in COUNCILS.items()
+    }
+    return counted, figures_by_question(figures, numeric), councils
+
+
+def figures_of(answers, questions, numeric=(), choice_questions=()):
+    counted, figures, councils = tables(answers, numeric, choice_questions)
+    return question_figures(counted, figures, councils, questions, ASKED)
 
 
 def _bin_by_definition(pct) -> int:
@@ -89,7 +126,7 @@ def test_a_question_counted_by_state_and_group():
         answer(10, 5, "not_held"),
         answer(99, 1, number="7"),  # another campaign's question: not counted
     ]
-    figures = question_figures(tally_answers(answers, [10, 99]), [(10, "money", ())], ASKED)[10]
+    figures = figures_of(answers, [(10, "money", ())], [10, 99])[10]
     o = figures.overall
     assert (o.asked, o.answers, o.n, o.estimates, o.suppressed, o.not_held, o.missing) == (5, 5, 3, 1, 1, 1, 0)
     assert (o.total, o.mean, o.minimum, o.median, o.maximum) == (
@@ -114,7 +151,7 @@ def test_yes_no_choices_and_groups_with_no_name():
         answer(2, 5, text="Mixed", region=""),
     ]
     questions = [(1, "yes_no", ()), (2, "choice", ("In house", "Mixed"))]
-    found = question_figures(tally_answers(answers, []), questions, ASKED)
+    found = figures_of(answers, questions, choice_questions={2})
     yes_no = found[1].overall
     assert (yes_no.n, yes_no.yes, yes_no.no, yes_no.refused, yes_no.yes_pct) == (2, 1, 1, 1, 50.0)
     assert [g.label for g in found[1].by_region] == ["(none)", "North", "South"]
@@ -134,9 +171,8 @@ def test_a_pair_its_changes_and_largest_cuts():
         answer(2, 4, number="5"),  # up from nothing: no percentage
         answer(1, 5, number="10"),  # no "after": not compared
     ]
-    tally = tally_answers(answers, [1, 2])
-    names = {request_id: (code, name) for request_id, (_region, _type, code, name) in COUNCILS.items()}
-    figures = pair_figures(pair_rows(tally, 1, 2), "money", names)
+    _counted, by_question, councils = tables(answers, [1, 2])
+    figures = pair_figures(pair_rows(by_question, 1, 2, councils), "money", councils)
     o = figures.overall
     assert (o.n, o.cut, o.increased, o.unchanged, o.estimates, o.with_pct) == (4, 3, 1, 0, 1, 3)
     assert (o.before_total, o.after_total, o.total_change) == (D("210.00"), D("185.00"), D("-25.00"))
@@ -166,7 +202,7 @@ def test_quartiles_are_the_inclusive_method(values):
     import statistics
 
     answers = [answer(1, 1 + i % 5, number=str(v)) for i, v in enumerate(values)]
-    o = question_figures(tally_answers(answers, [1]), [(1, "count", ())], ASKED)[1].overall
+    o = figures_of(answers, [(1, "count", ())], [1])[1].overall
     expected = (
         [Fraction(values[0])] * 3
         if len(values) == 1
@@ -179,10 +215,10 @@ def test_largest_cuts_break_ties_at_the_tenth_by_name():
     """Twelve councils cut; the tenth and eleventh largest cuts are equal, so the name decides."""
     cuts = [10, 20, 30, 40, 50, 60, 70, 80, 90, 5, 5, 1]  # two cuts of 5 compete for tenth place
     rows = [
-        (D(100), D(100 - cut), False, D(-cut), None, "North", "County", request_id, D(-cut))
+        (D(100), D(100 - cut), False, D(-cut), "North", "County", request_id, D(-cut))
         for request_id, cut in enumerate(cuts, 1)
     ]
     names = {request_id: (f"C{request_id:02d}", name) for request_id, name in enumerate("LKJIHGFEDBAZ", 1)}
     ranked = largest_cuts(rows, names)
-    assert [names[row[7]][1] for row in ranked] == list("DEFGHIJKLA")  # the 5s: A (11) before B (10)
+    assert [names[row[6]][1] for row in ranked] == list("DEFGHIJKLA")  # the 5s: A (11) before B (10)
     assert ranked == sorted(rows, key=largest_cut_first(names))[:10]
