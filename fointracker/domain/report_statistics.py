@@ -16,11 +16,11 @@ default decimal context; results are rounded once, half up: money to the penny,
 everything else to 6 decimal places. Quartiles are interpolated (type 7: Excel's
 QUARTILE.INC, `statistics.quantiles(method="inclusive")`).
 
-What it is given (services.report_answers reads both): the answers counted by the database,
-by question and group of councils, in COUNT_FIELDS (those rules above, in SQL: counting is what
-a database does best, and the answers' other columns never cross to Python); and each numeric
-question's counted figures, once, sorted here (`figures_by_question`). Every table, for all
-councils, each region and each council type, is worked out from those two.
+What it is given (services.report_answers reads both): the figures, once, sorted here
+(`figures_by_question`); and every other answer counted by the database, by question and group
+of councils, in COUNT_FIELDS (those rules above, in SQL: the answers' other columns never cross
+to Python). Every table, for all councils, each region and each council type, is worked out
+from those two.
 """
 
 from __future__ import annotations
@@ -219,11 +219,11 @@ class PairFigures:
 
 # ---------------------------------------------------------------- the answers, counted and their figures
 
-# Every answer is counted once: a figure the report counts (FIGURE_FIELDS, read apart) here, as
-# it is added in; every other answer by the database (services.report_answers.counts_statement),
-# by question and group of councils: a tuple of COUNTED_FIELDS, whose "answers" and "estimates"
-# leave out the figures read apart (their yes, no and text counts leave out nothing). "choice" is
-# a choice question's given answer, else None.
+# Every answer is counted once: a figure (provided or estimated, with a value: FIGURE_FIELDS, read
+# apart) here, as it is added in; every other answer by the database (services.report_answers.
+# counts_statement), by question and group of councils: a tuple of COUNTED_FIELDS, whose "answers"
+# and "estimates" leave out the figures read apart (their yes, no and text counts leave out
+# nothing). "choice" is a choice question's given answer, else None.
 COUNT_FIELDS = ("answers", "yes", "no", "n_text", "estimates", "suppressed", *NO_VALUE_STATES)
 COUNTED_FIELDS = ("question_id", "region", "type_name", "choice", *COUNT_FIELDS)
 # A counted figure (services.report_answers.figures_statement): a tuple of these; the value a
@@ -234,18 +234,16 @@ COUNCIL_FIELDS = ("code", "name", "region", "type_name")
 _VALUE = itemgetter(1)
 
 
-def figures_by_question(figures: Iterable[tuple], numeric: Iterable[int]) -> dict[int, list[tuple]]:
-    """{numeric question id: its counted figures (FIGURE_FIELDS tuples, values as Decimals),
-    smallest first}. Every group's figures, taken from these in turn, come out in order too,
-    so nothing is sorted twice."""
+def figures_by_question(figures: Iterable[tuple]) -> dict[int, list[tuple]]:
+    """{question id: its figures (FIGURE_FIELDS tuples, values as Decimals), smallest first}.
+    Every group's figures, taken from these in turn, come out in order too, so nothing is
+    sorted twice."""
     figures = figures if isinstance(figures, list) else list(figures)
     if figures and type(figures[0][1]) is not Decimal:  # SQLite's exact text of each figure
         figures = [(qid, Decimal(value), request_id, estimate) for qid, value, request_id, estimate in figures]
-    found: dict[int, list[tuple]] = {qid: [] for qid in numeric}
+    found: dict[int, list[tuple]] = defaultdict(list)
     for figure in figures:
-        of_question = found.get(figure[0])
-        if of_question is not None:
-            of_question.append(figure)
+        found[figure[0]].append(figure)
     for of_question in found.values():
         of_question.sort(key=_VALUE)
     return found
@@ -280,7 +278,7 @@ def question_figures(
             have = counts.get(group)
             counts[group] = found if have is None else list(map(add, have, found))  # never added to in place
             if choice:
-                chosen[group][choice] += found[0]
+                chosen[group][choice] += found[3]  # n_text: the given answers with this text
 
     stats: dict[tuple, FigureStats] = {}
 
@@ -301,9 +299,12 @@ def question_figures(
 
     groups = {request_id: (c[2] or NO_GROUP, c[3] or NO_GROUP) for request_id, c in councils.items()}
     for qid, found in figures.items():
-        if qid not in qtypes or not found:
+        qtype = qtypes.get(qid)
+        if qtype is None:  # another campaign's question
             continue
-        qtype = qtypes[qid]
+        if qtype not in NUMERIC_TYPES:  # a figure given to a question that asks for none: an answer still
+            _add_answers(stats_for, qid, found, groups)
+            continue
         by_region: dict[str, list[Decimal]] = defaultdict(list)
         by_type: dict[str, list[Decimal]] = defaultdict(list)
         estimates = []  # the groups of each estimate
@@ -339,6 +340,16 @@ def question_figures(
                 }
         found[qid] = QuestionFigures(overall, of_dim["region"], of_dim["type"])
     return found
+
+
+def _add_answers(stats_for, qid: int, found: list[tuple], groups: Mapping[int, tuple[str, str]]) -> None:
+    """Figures given to a question that is not numeric counted as answers (and estimates) only."""
+    for _qid, _value, request_id, estimate in found:
+        region, type_name = groups[request_id]
+        for group in ((qid, "all", ALL_COUNCILS), (qid, "region", region), (qid, "type", type_name)):
+            s = stats_for(group)
+            s.answers += 1
+            s.estimates += bool(estimate)
 
 
 _QUARTILE_STEPS: dict[int, tuple] = {}  # number of figures: each quartile's (index below, step, steps)

@@ -156,9 +156,8 @@ def _build_report(session: Session, campaign: Campaign, today: date | None) -> R
         unpaired=unpaired,
     )
     if questions:
-        numeric = [q.id for q in questions if q.is_numeric]
-        counted = read_counts(session, campaign.id, numeric, [q.id for q in questions if q.qtype == "choice"])
-        figures = read_figures(session, campaign.id, numeric)
+        counted = read_counts(session, campaign.id, [q.id for q in questions if q.qtype == "choice"])
+        figures = read_figures(session, campaign.id)
         councils = read_councils(session, campaign.id)
         asked = {("all", ALL_COUNCILS): stats.overall.councils}
         asked.update({("region", g.label): g.councils for g in stats.by_region})
@@ -170,7 +169,7 @@ def _build_report(session: Session, campaign: Campaign, today: date | None) -> R
                 found[q.id].overall,
                 found[q.id].by_region,
                 found[q.id].by_type,
-                tuple(map(_VALUE, figures.get(q.id, ()))),
+                tuple(map(_VALUE, figures.get(q.id, ()))) if q.is_numeric else (),
             )
             for q in questions
         ]

@@ -33,7 +33,7 @@ from ..domain.report_statistics import (
     pair_rows,
 )
 from ..models import Answer, Attachment, Authority, FoiRequest, Question
-from ..models.figures import exact_figure
+from ..models.figures import counted_in_sql, exact_figure
 
 SourceDocument = aliased(Attachment, name="source_document")
 
@@ -140,21 +140,21 @@ def question_pairs(questions: Sequence[QuestionInfo]) -> tuple[list[tuple[Questi
 # ---------------------------------------------------------------- the answers: counted, and their figures
 
 
-def _is_figure(numeric: Sequence[int]):
-    """An answer whose figure the report counts (figures_statement reads those): to one of the
-    `numeric` questions, provided or estimated, with a value."""
+def _is_figure():
+    """An answer whose figure is read (figures_statement): provided or estimated, with a value."""
     a = Answer
-    return and_(a.question_id.in_(list(numeric)), a.state.in_(VALUE_STATES), a.value_number.is_not(None))
+    return and_(a.state.in_(VALUE_STATES), a.value_number.is_not(None))
 
 
-def counts_statement(campaign_id: int, numeric: Sequence[int], choice_questions: Sequence[int] = ()) -> Select:
+def counts_statement(campaign_id: int, choice_questions: Sequence[int] = ()) -> Select:
     """The campaign's answers counted by question and council (region, type): the columns of
-    domain.report_statistics.COUNTED_FIELDS, by the rules of its docstring. The figures of the
-    `numeric` questions, read apart (figures_statement), are left out of the answers and estimates
-    here; answers to the `choice_questions` are counted by their text too (the "choice" column)."""
+    domain.report_statistics.COUNTED_FIELDS, by the rules of its docstring. The figures read apart
+    (figures_statement) are left out of the answers and estimates here, and only the answers that
+    have more to count are read (models.figures.counted_in_sql); answers to the `choice_questions`
+    are counted by their text too (the "choice" column)."""
     a = Answer
     valued = a.state.in_(VALUE_STATES)
-    figure = _is_figure(numeric)
+    figure = _is_figure()
     range_only = and_(a.value_number.is_(None), a.bound_high.is_not(None))  # "<5": a range, no figure
     when = {
         "answers": not_(figure),
@@ -178,21 +178,17 @@ def counts_statement(campaign_id: int, numeric: Sequence[int], choice_questions:
         .select_from(a)
         .join(FoiRequest, FoiRequest.id == a.request_id)
         .join(Authority, Authority.id == FoiRequest.authority_id)
-        # A figure with nothing else to count (no yes or no, no text) is counted as it is read.
-        .where(
-            FoiRequest.campaign_id == campaign_id,
-            or_(not_(figure), a.value_bool.is_not(None), a.value_text != ""),
-        )
+        .where(FoiRequest.campaign_id == campaign_id, counted_in_sql())
         .group_by(*groups)
     )
 
 
-def figures_statement(campaign_id: int, numeric: Sequence[int]) -> Select:
-    """The figures the report counts of the campaign's answers to the `numeric` questions: the
-    columns of domain.report_statistics.FIGURE_FIELDS (the figure as models.figures.exact_figure
+def figures_statement(campaign_id: int, question_ids: Sequence[int] | None = None) -> Select:
+    """The figures of the campaign's answers (or only of `question_ids`), provided or estimated:
+    the columns of domain.report_statistics.FIGURE_FIELDS (the figure as models.figures.exact_figure
     reads it)."""
     a = Answer
-    return (
+    stmt = (
         select(
             a.question_id,
             exact_figure(a.value_number).label("value"),
@@ -200,8 +196,11 @@ def figures_statement(campaign_id: int, numeric: Sequence[int]) -> Select:
             (a.state == ESTIMATE).label("estimate"),
         )
         .join(FoiRequest, FoiRequest.id == a.request_id)
-        .where(FoiRequest.campaign_id == campaign_id, _is_figure(numeric))
+        .where(FoiRequest.campaign_id == campaign_id, _is_figure())
     )
+    if question_ids is not None:
+        stmt = stmt.where(a.question_id.in_(list(question_ids)))
+    return stmt
 
 
 def read_councils(session: Session, campaign_id: int) -> dict[int, tuple]:
@@ -215,22 +214,20 @@ def read_councils(session: Session, campaign_id: int) -> dict[int, tuple]:
     return {row[0]: tuple(row[1:]) for row in rows}
 
 
-def read_counts(
-    session: Session, campaign_id: int, numeric: Sequence[int], choice_questions: Sequence[int] = ()
-) -> list:
+def read_counts(session: Session, campaign_id: int, choice_questions: Sequence[int] = ()) -> list:
     """`counts_statement`'s rows."""
-    return session.connection().execute(counts_statement(campaign_id, numeric, choice_questions)).all()
+    return session.connection().execute(counts_statement(campaign_id, choice_questions)).all()
 
 
-def read_figures(session: Session, campaign_id: int, numeric: Sequence[int]) -> dict[int, list[tuple]]:
-    """The counted figures of the `numeric` questions, by question, smallest first
+def read_figures(session: Session, campaign_id: int, question_ids: Sequence[int] | None = None) -> dict[int, list]:
+    """The campaign's figures (or `question_ids`'), by question, smallest first
     (domain.report_statistics.figures_by_question). The driver's own tuples: the columns need no
     conversion (the estimate flag may be 0 or 1), and Core's rows around them were a tenth of
     the report's time (benchmarks/bench_report.py)."""
-    result = session.connection().execute(figures_statement(campaign_id, numeric))
+    result = session.connection().execute(figures_statement(campaign_id, question_ids))
     with result:
         rows = result.cursor.fetchall()
-    return figures_by_question(rows, numeric)
+    return figures_by_question(rows)
 
 
 @dataclass
@@ -360,8 +357,7 @@ def pairs_council_rows(
     largest cut first}: the table behind each pair's figures."""
     if not pairs:
         return {}
-    paired = sorted({q.id for pair in pairs for q in pair})
-    figures = read_figures(session, campaign_id, paired)
+    figures = read_figures(session, campaign_id, sorted({q.id for pair in pairs for q in pair}))
     councils = read_councils(session, campaign_id)
     tables: dict[int, list[PairCouncilRow]] = defaultdict(list)
     for index, (before, after) in enumerate(pairs):

@@ -57,15 +57,14 @@ def answer(
     )
 
 
-def tables(answers, numeric, choice_questions=()):
-    """What services.report_answers reads of these answers: the figures of the `numeric`
-    questions by question (figures_by_question), every other answer counted by the module
-    docstring's rules (COUNTED_FIELDS, a row per answer: the domain sums them), and the councils
-    (COUNCIL_FIELDS)."""
+def tables(answers, choice_questions=()):
+    """What services.report_answers reads of these answers: the figures by question
+    (figures_by_question), every other answer counted by the module docstring's rules
+    (COUNTED_FIELDS, a row per answer: the domain sums them), and the councils (COUNCIL_FIELDS)."""
     counted, figures = [], []
     for a in answers:
         valued = a["state"] in VALUE_STATES
-        is_figure = a["question_id"] in numeric and valued and a["value_number"] is not None
+        is_figure = valued and a["value_number"] is not None
         if is_figure:
             figures.append((a["question_id"], str(a["value_number"]), a["request_id"], a["state"] == "estimate"))
             if a["value_bool"] is None and not a["value_text"]:
@@ -87,11 +86,11 @@ def tables(answers, numeric, choice_questions=()):
     councils = {
         request_id: (code, name, region, type_name) for request_id, (region, type_name, code, name) in COUNCILS.items()
     }
-    return counted, figures_by_question(figures, numeric), councils
+    return counted, figures_by_question(figures), councils
 
 
-def figures_of(answers, questions, numeric=(), choice_questions=()):
-    counted, figures, councils = tables(answers, numeric, choice_questions)
+def figures_of(answers, questions, choice_questions=()):
+    counted, figures, councils = tables(answers, choice_questions)
     return question_figures(counted, figures, councils, questions, ASKED)
 
 
@@ -126,7 +125,7 @@ def test_a_question_counted_by_state_and_group():
         answer(10, 5, "not_held"),
         answer(99, 1, number="7"),  # another campaign's question: not counted
     ]
-    figures = figures_of(answers, [(10, "money", ())], [10, 99])[10]
+    figures = figures_of(answers, [(10, "money", ())])[10]
     o = figures.overall
     assert (o.asked, o.answers, o.n, o.estimates, o.suppressed, o.not_held, o.missing) == (5, 5, 3, 1, 1, 1, 0)
     assert (o.total, o.mean, o.minimum, o.median, o.maximum) == (
@@ -159,6 +158,15 @@ def test_yes_no_choices_and_groups_with_no_name():
     assert found[2].overall.n == 3
 
 
+def test_a_figure_given_to_a_question_that_asks_for_none_is_an_answer_still():
+    answers = [
+        answer(1, 1, "estimate", "5", boolean=True),  # a yes/no question, and a number besides
+        answer(1, 2, boolean=False),
+    ]
+    o = figures_of(answers, [(1, "yes_no", ())])[1].overall
+    assert (o.answers, o.yes, o.no, o.n, o.estimates, o.total) == (2, 1, 1, 2, 1, None)
+
+
 def test_a_pair_its_changes_and_largest_cuts():
     answers = [
         answer(1, 1, number="100"),
@@ -171,7 +179,7 @@ def test_a_pair_its_changes_and_largest_cuts():
         answer(2, 4, number="5"),  # up from nothing: no percentage
         answer(1, 5, number="10"),  # no "after": not compared
     ]
-    _counted, by_question, councils = tables(answers, [1, 2])
+    _counted, by_question, councils = tables(answers)
     figures = pair_figures(pair_rows(by_question, 1, 2, councils), "money", councils)
     o = figures.overall
     assert (o.n, o.cut, o.increased, o.unchanged, o.estimates, o.with_pct) == (4, 3, 1, 0, 1, 3)
@@ -202,7 +210,7 @@ def test_quartiles_are_the_inclusive_method(values):
     import statistics
 
     answers = [answer(1, 1 + i % 5, number=str(v)) for i, v in enumerate(values)]
-    o = figures_of(answers, [(1, "count", ())], [1])[1].overall
+    o = figures_of(answers, [(1, "count", ())])[1].overall
     expected = (
         [Fraction(values[0])] * 3
         if len(values) == 1
