@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 
@@ -213,14 +214,20 @@ class SecondEntry(db.Model):
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+def sql_word(word: str) -> ColumnElement:
+    """A fixed word of the domain (an answer state, the empty text) written into a statement instead
+    of bound. A partial index's predicate is matched only so (ix_answer_request_counted), and the
+    report's statements run faster so (benchmarks/bench_report.py: the figures' read 18 -> 16 ms)."""
+    assert re.fullmatch(r"[a-z_]*", word), word  # never anything a quote could end
+    return literal_column(f"'{word}'")
+
+
 def counted_in_sql() -> ColumnElement:
-    """COUNTED_IN_SQL, as a query's condition on `answer`: its constants written inline, as the index's
-    are, since a bound parameter would hide from the planner that ix_answer_request_counted holds every
-    row asked for."""
+    """COUNTED_IN_SQL, as a query's condition on `answer`, its words written in (`sql_word`)."""
     a = Answer
     return or_(
-        a.state.not_in([literal_column("'provided'"), literal_column("'estimate'")]),
+        a.state.not_in([sql_word("provided"), sql_word("estimate")]),
         a.value_number.is_(None),
         a.value_bool.is_not(None),
-        a.value_text != literal_column("''"),
+        a.value_text != sql_word(""),
     )

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Select, and_, case, distinct, exists, func, not_, null, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -33,7 +34,7 @@ from ..domain.report_statistics import (
     pair_rows,
 )
 from ..models import Answer, Attachment, Authority, FoiRequest, Question
-from ..models.figures import counted_in_sql, exact_figure
+from ..models.figures import counted_in_sql, exact_figure, sql_word
 
 SourceDocument = aliased(Attachment, name="source_document")
 
@@ -140,36 +141,43 @@ def question_pairs(questions: Sequence[QuestionInfo]) -> tuple[list[tuple[Questi
 # ---------------------------------------------------------------- the answers: counted, and their figures
 
 
+def _states(*states: str) -> list:
+    return [sql_word(state) for state in states]
+
+
 def _is_figure():
     """An answer whose figure is read (figures_statement): provided or estimated, with a value."""
     a = Answer
-    return and_(a.state.in_(VALUE_STATES), a.value_number.is_not(None))
+    return and_(a.state.in_(_states(*VALUE_STATES)), a.value_number.is_not(None))
 
 
-def counts_statement(campaign_id: int, choice_questions: Sequence[int] = ()) -> Select:
+@lru_cache(maxsize=64)
+def counts_statement(campaign_id: int, choice_questions: tuple[int, ...] = ()) -> Select:
     """The campaign's answers counted by question and council (region, type): the columns of
     domain.report_statistics.COUNTED_FIELDS, by the rules of its docstring. The figures read apart
     (figures_statement) are left out of the answers and estimates here, and only the answers that
     have more to count are read (models.figures.counted_in_sql); answers to the `choice_questions`
-    are counted by their text too (the "choice" column)."""
+    are counted by their text too (the "choice" column). Built once and kept, as
+    services.stats keeps its statements; the answer states are written in (models.figures.sql_word)."""
     a = Answer
-    valued = a.state.in_(VALUE_STATES)
+    valued = a.state.in_(_states(*VALUE_STATES))
     figure = _is_figure()
     range_only = and_(a.value_number.is_(None), a.bound_high.is_not(None))  # "<5": a range, no figure
+    has_text = a.value_text != sql_word("")
     when = {
         "answers": not_(figure),
         "yes": and_(valued, a.value_bool.is_(True)),
         "no": and_(valued, a.value_bool.is_(False)),
-        "n_text": and_(valued, a.value_text != ""),
-        "estimates": and_(a.state == ESTIMATE, not_(range_only), not_(figure)),
+        "n_text": and_(valued, has_text),
+        "estimates": and_(a.state == sql_word(ESTIMATE), not_(range_only), not_(figure)),
         "suppressed": and_(valued, range_only),
-        **{state: a.state == state for state in NO_VALUE_STATES},
+        **{state: a.state == sql_word(state) for state in NO_VALUE_STATES},
     }
     assert tuple(when) == COUNT_FIELDS
     groups = [a.question_id, Authority.region, Authority.type_name]
     choice = null()
     if choice_questions:
-        choice = case((and_(a.question_id.in_(list(choice_questions)), valued, a.value_text != ""), a.value_text))
+        choice = case((and_(a.question_id.in_(choice_questions), valued, has_text), a.value_text))
         groups.append(choice)
     return (
         select(
@@ -183,23 +191,24 @@ def counts_statement(campaign_id: int, choice_questions: Sequence[int] = ()) -> 
     )
 
 
-def figures_statement(campaign_id: int, question_ids: Sequence[int] | None = None) -> Select:
+@lru_cache(maxsize=64)
+def figures_statement(campaign_id: int, question_ids: tuple[int, ...] | None = None) -> Select:
     """The figures of the campaign's answers (or only of `question_ids`), provided or estimated:
     the columns of domain.report_statistics.FIGURE_FIELDS (the figure as models.figures.exact_figure
-    reads it)."""
+    reads it). Built once and kept, like counts_statement."""
     a = Answer
     stmt = (
         select(
             a.question_id,
             exact_figure(a.value_number).label("value"),
             a.request_id,
-            (a.state == ESTIMATE).label("estimate"),
+            (a.state == sql_word(ESTIMATE)).label("estimate"),
         )
         .join(FoiRequest, FoiRequest.id == a.request_id)
         .where(FoiRequest.campaign_id == campaign_id, _is_figure())
     )
     if question_ids is not None:
-        stmt = stmt.where(a.question_id.in_(list(question_ids)))
+        stmt = stmt.where(a.question_id.in_(question_ids))
     return stmt
 
 
@@ -216,7 +225,7 @@ def read_councils(session: Session, campaign_id: int) -> dict[int, tuple]:
 
 def read_counts(session: Session, campaign_id: int, choice_questions: Sequence[int] = ()) -> list:
     """`counts_statement`'s rows."""
-    return session.connection().execute(counts_statement(campaign_id, choice_questions)).all()
+    return session.connection().execute(counts_statement(campaign_id, tuple(choice_questions))).all()
 
 
 def read_figures(session: Session, campaign_id: int, question_ids: Sequence[int] | None = None) -> dict[int, list]:
@@ -224,7 +233,8 @@ def read_figures(session: Session, campaign_id: int, question_ids: Sequence[int]
     (domain.report_statistics.figures_by_question). The driver's own tuples: the columns need no
     conversion (the estimate flag may be 0 or 1), and Core's rows around them were a tenth of
     the report's time (benchmarks/bench_report.py)."""
-    result = session.connection().execute(figures_statement(campaign_id, question_ids))
+    ids = None if question_ids is None else tuple(question_ids)
+    result = session.connection().execute(figures_statement(campaign_id, ids))
     with result:
         rows = result.cursor.fetchall()
     return figures_by_question(rows)
