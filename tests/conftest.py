@@ -3,6 +3,7 @@ FOINTRACKER_TEST_DATABASE_URL is set), built by the real migrations."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -44,6 +45,40 @@ def _share_url_builders() -> None:
 
 
 _share_url_builders()
+
+
+def _share_compiled_templates() -> None:
+    """Every test's app has a Jinja environment of its own, which compiles each template it
+    renders from source again (parse, generate Python, compile): about a third of a small test's
+    time. Here every Flask app's environment shares one in-memory bytecode cache, which Jinja
+    keys by the template's name and file and checks against the source's checksum, so a changed
+    template is compiled afresh. Tests only: an app in production compiles each template once."""
+    from flask import Flask
+    from jinja2 import BytecodeCache
+
+    class SharedBytecode(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket) -> None:
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket) -> None:
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    shared = SharedBytecode()
+    create_environment = Flask.create_jinja_environment
+
+    def with_shared_bytecode(self):
+        environment = create_environment(self)
+        environment.bytecode_cache = shared
+        return environment
+
+    Flask.create_jinja_environment = with_shared_bytecode
+
+
+_share_compiled_templates()
 
 
 def _worker_database_url(url: str) -> str:
@@ -239,11 +274,17 @@ def client(app):
     return app.test_client()
 
 
+# The app hashes with werkzeug's default (scrypt, n=32768): ~0.1 s a check, slow on purpose, and
+# the suite logs in about two thousand times. Users made by tests get a cheap hash instead; logging
+# in still checks it for real, through the same werkzeug function. tests/test_auth.py checks that
+# the app's own paths (create_user, set_password) still hash at production strength.
+QUICK_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
 @cache
 def password_hash(password: str) -> str:
-    """The app's own (scrypt) hash of `password`, made once per test session: hashing is slow
-    on purpose (~0.1 s), and most tests make four users. Logging in still checks it for real."""
-    return generate_password_hash(password)
+    """A (cheap) hash of `password`, made once per test session."""
+    return generate_password_hash(password, QUICK_HASH_METHOD)
 
 
 def make_user(app, email: str, role: str, password: str = PASSWORD):
@@ -316,3 +357,22 @@ def _every_campaign_open(request, monkeypatch):
     from fointracker.services import access
 
     monkeypatch.setattr(access, "sees_everything", lambda user: bool(getattr(user, "is_authenticated", False)))
+
+
+def pytest_collection_finish(session):
+    """The garbage collector's full passes cost about a quarter of a worker's time: each walks every
+    object, the hundreds of thousands that importing the app, WeasyPrint, Playwright, Hypothesis …
+    made too, and a test's app, cyclic, lives long enough to reach the oldest generation, so
+    those passes come often. What exists once the tests are collected lives to the end: it is
+    frozen out of the collector's walks; and the young generation is collected every 50,000
+    allocations rather than 700, so that fewer short-lived objects get old (a worker holds a
+    few hundred MB more, freed at the next pass). Collection is still automatic and complete."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tests (marked `slow` or `browser`) first, in their order, then the rest: spread
+    test by test (--dist loadgroup), a long test started last would leave the other worker idle."""
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.get_closest_marker("browser")))
