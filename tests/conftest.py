@@ -17,6 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from fointracker import create_app
 from fointracker.extensions import db
+from tests.postgres_reset import empty_tables, register_stamp, written_since_reset
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -162,36 +163,6 @@ def template_database(tmp_path_factory):
     return path
 
 
-def _register_stamp(conn) -> tuple:
-    """What tells whether a test changed the council register: a digest of every row but its
-    updated_at (the size and latest `updated_at` missed changes made under a pinned clock; with
-    updated_at, every import of the same register would look different)."""
-    return tuple(
-        conn.execute(
-            text(
-                "SELECT count(*), md5(string_agg((to_jsonb(a) - 'updated_at')::text, '|' ORDER BY a.id)) FROM authority a"
-            )
-        ).one()
-    )
-
-
-def _written_since_reset(conn, names: list[str]) -> list[str]:
-    """Of `names`, the tables that hold a row or whose id sequence has moved since it was last
-    restarted: only those need TRUNCATE ... RESTART IDENTITY. (Truncating all ~35 tables cost
-    ~0.4 s a test, most of the PostgreSQL pass; a test writes to a few.)"""
-    if not names:
-        return []
-    holding = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM \"{n}\")" for n in names)
-    moved = (
-        "SELECT t.relname FROM pg_class t JOIN pg_depend d ON d.refobjid = t.oid AND d.deptype IN ('a', 'i')"
-        " JOIN pg_class q ON q.oid = d.objid AND q.relkind = 'S'"
-        " JOIN pg_sequences s ON s.schemaname = current_schema() AND s.sequencename = q.relname"
-        " WHERE s.last_value IS NOT NULL"
-    )
-    written = set(conn.execute(text(f"{holding} UNION {moved}")).scalars())
-    return [n for n in names if n in written]
-
-
 def _reset_postgres(app) -> None:
     """Empty every table but the migrations' own and the council register; the register too, and
     import it again, when a test changed it (renamed a council, say), so that no test sees another's
@@ -199,7 +170,7 @@ def _reset_postgres(app) -> None:
     global _PG_REGISTER_STAMP
     with app.app_context():
         with db.engine.connect() as conn:
-            stamp = _register_stamp(conn)
+            stamp = register_stamp(conn)
         # The first reset in a process imports the register again too: a database left by an
         # earlier, interrupted run may hold a changed one, which the template's upgrade keeps.
         changed = _PG_REGISTER_STAMP is None or stamp != _PG_REGISTER_STAMP
@@ -216,9 +187,9 @@ def _reset_postgres(app) -> None:
                 )
             )
             conn.execute(text("SET LOCAL lock_timeout = '60s'"))
-            names = _written_since_reset(conn, names)
+            names = written_since_reset(conn, names)
             if names:
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+                empty_tables(conn, names)
         if "authority" in names:
             from fointracker.services.authorities import import_register
 
@@ -226,7 +197,7 @@ def _reset_postgres(app) -> None:
             db.session.commit()
             if _PG_REGISTER_STAMP is None:  # the register as shipped, imported afresh: what every reset restores
                 with db.engine.connect() as conn:
-                    _PG_REGISTER_STAMP = _register_stamp(conn)
+                    _PG_REGISTER_STAMP = register_stamp(conn)
             db.session.remove()
         db.engine.dispose()
 
