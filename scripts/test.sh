@@ -14,6 +14,8 @@ echo "== installing fointracker and its test dependencies into $VENV"
 "$VENV/bin/pip" install --quiet --upgrade pip
 "$VENV/bin/pip" install --quiet -e '.[test]'
 echo "== running the tests"
-# Whole files per worker: the fuzz tests share a module-wide app whose data another test's
-# database reset must not wipe in between.
-exec "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" --dist loadfile "$@"
+# Test by test over the workers, which keeps them both busy to the end (whole files left one
+# idle while the other finished a big one); but the tests of an `xdist_group` run together on
+# one worker: the fuzz tests share a module-wide app whose data another test's database reset
+# must not wipe in between (tests/test_fuzz_forms.py, tests/test_fuzz_cli.py).
+exec "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" --dist loadgroup "$@"

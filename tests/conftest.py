@@ -3,6 +3,7 @@ FOINTRACKER_TEST_DATABASE_URL is set), built by the real migrations."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from fointracker import create_app
 from fointracker.extensions import db
+from tests.postgres_reset import empty_tables, register_stamp, written_since_reset
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -44,6 +46,40 @@ def _share_url_builders() -> None:
 
 
 _share_url_builders()
+
+
+def _share_compiled_templates() -> None:
+    """Every test's app has a Jinja environment of its own, which compiles each template it
+    renders from source again (parse, generate Python, compile): about a third of a small test's
+    time. Here every Flask app's environment shares one in-memory bytecode cache, which Jinja
+    keys by the template's name and file and checks against the source's checksum, so a changed
+    template is compiled afresh. Tests only: an app in production compiles each template once."""
+    from flask import Flask
+    from jinja2 import BytecodeCache
+
+    class SharedBytecode(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket) -> None:
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket) -> None:
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    shared = SharedBytecode()
+    create_environment = Flask.create_jinja_environment
+
+    def with_shared_bytecode(self):
+        environment = create_environment(self)
+        environment.bytecode_cache = shared
+        return environment
+
+    Flask.create_jinja_environment = with_shared_bytecode
+
+
+_share_compiled_templates()
 
 
 def _worker_database_url(url: str) -> str:
@@ -127,52 +163,16 @@ def template_database(tmp_path_factory):
     return path
 
 
-def _register_stamp(conn) -> tuple:
-    """What tells whether a test changed the council register: a digest of every row but its
-    updated_at (the size and latest `updated_at` missed changes made under a pinned clock; with
-    updated_at, every import of the same register would look different)."""
-    return tuple(
-        conn.execute(
-            text(
-                "SELECT count(*), md5(string_agg((to_jsonb(a) - 'updated_at')::text, '|' ORDER BY a.id)) FROM authority a"
-            )
-        ).one()
-    )
-
-
-def _written_since_reset(conn, names: list[str]) -> list[str]:
-    """Of `names`, the tables that hold a row or whose id sequence has moved since it was last
-    restarted: only those need TRUNCATE ... RESTART IDENTITY. (Truncating all ~35 tables cost
-    ~0.4 s a test, most of the PostgreSQL pass; a test writes to a few.)"""
-    if not names:
-        return []
-    holding = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM \"{n}\")" for n in names)
-    moved = (
-        "SELECT t.relname FROM pg_class t JOIN pg_depend d ON d.refobjid = t.oid AND d.deptype IN ('a', 'i')"
-        " JOIN pg_class q ON q.oid = d.objid AND q.relkind = 'S'"
-        " JOIN pg_sequences s ON s.schemaname = current_schema() AND s.sequencename = q.relname"
-        " WHERE s.last_value IS NOT NULL"
-    )
-    written = set(conn.execute(text(f"{holding} UNION {moved}")).scalars())
-    return [n for n in names if n in written]
-
-
 def _reset_postgres(app) -> None:
     """Empty every table but the migrations' own and the council register; the register too, and
     import it again, when a test changed it (renamed a council, say), so that no test sees another's
-    council names."""
+    council names. One connection does it all, and stays in the app's pool for the test (a new one
+    costs ~7 ms, a few a test)."""
     global _PG_REGISTER_STAMP
     with app.app_context():
-        with db.engine.connect() as conn:
-            stamp = _register_stamp(conn)
-        # The first reset in a process imports the register again too: a database left by an
-        # earlier, interrupted run may hold a changed one, which the template's upgrade keeps.
-        changed = _PG_REGISTER_STAMP is None or stamp != _PG_REGISTER_STAMP
-        keep = ("alembic_version",) if changed else ("alembic_version", "authority")
-        names = [t for t in inspect(db.engine).get_table_names() if t not in keep]
         with db.engine.begin() as conn:
             # A connection an earlier test left in a transaction (say, after a failure) would make
-            # TRUNCATE wait for ever. Each worker has a database of its own, so any other
+            # the reset wait for ever. Each worker has a database of its own, so any other
             # connection to it is such a leftover: end it, and never wait more than a minute.
             conn.execute(
                 text(
@@ -181,9 +181,15 @@ def _reset_postgres(app) -> None:
                 )
             )
             conn.execute(text("SET LOCAL lock_timeout = '60s'"))
-            names = _written_since_reset(conn, names)
+            stamp = register_stamp(conn)
+            # The first reset in a process imports the register again too: a database left by an
+            # earlier, interrupted run may hold a changed one, which the template's upgrade keeps.
+            changed = _PG_REGISTER_STAMP is None or stamp != _PG_REGISTER_STAMP
+            keep = ("alembic_version",) if changed else ("alembic_version", "authority")
+            names = [t for t in inspect(conn).get_table_names() if t not in keep]
+            names = written_since_reset(conn, names)
             if names:
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+                empty_tables(conn, names)
         if "authority" in names:
             from fointracker.services.authorities import import_register
 
@@ -191,9 +197,8 @@ def _reset_postgres(app) -> None:
             db.session.commit()
             if _PG_REGISTER_STAMP is None:  # the register as shipped, imported afresh: what every reset restores
                 with db.engine.connect() as conn:
-                    _PG_REGISTER_STAMP = _register_stamp(conn)
+                    _PG_REGISTER_STAMP = register_stamp(conn)
             db.session.remove()
-        db.engine.dispose()
 
 
 def fresh_database_url(template_database, tmp: Path) -> str:
@@ -239,11 +244,17 @@ def client(app):
     return app.test_client()
 
 
+# The app hashes with werkzeug's default (scrypt, n=32768): ~0.1 s a check, slow on purpose, and
+# the suite logs in about two thousand times. Users made by tests get a cheap hash instead; logging
+# in still checks it for real, through the same werkzeug function. tests/test_auth.py checks that
+# the app's own paths (create_user, set_password) still hash at production strength.
+QUICK_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
 @cache
 def password_hash(password: str) -> str:
-    """The app's own (scrypt) hash of `password`, made once per test session: hashing is slow
-    on purpose (~0.1 s), and most tests make four users. Logging in still checks it for real."""
-    return generate_password_hash(password)
+    """A (cheap) hash of `password`, made once per test session."""
+    return generate_password_hash(password, QUICK_HASH_METHOD)
 
 
 def make_user(app, email: str, role: str, password: str = PASSWORD):
@@ -316,3 +327,22 @@ def _every_campaign_open(request, monkeypatch):
     from fointracker.services import access
 
     monkeypatch.setattr(access, "sees_everything", lambda user: bool(getattr(user, "is_authenticated", False)))
+
+
+def pytest_collection_finish(session):
+    """The garbage collector's full passes cost about a quarter of a worker's time: each walks every
+    object, the hundreds of thousands that importing the app, WeasyPrint, Playwright, Hypothesis …
+    made too, and a test's app, cyclic, lives long enough to reach the oldest generation, so
+    those passes come often. What exists once the tests are collected lives to the end: it is
+    frozen out of the collector's walks; and the young generation is collected every 50,000
+    allocations rather than 700, so that fewer short-lived objects get old (a worker holds a
+    few hundred MB more, freed at the next pass). Collection is still automatic and complete."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tests (marked `slow` or `browser`) first, in their order, then the rest: spread
+    test by test (--dist loadgroup), a long test started last would leave the other worker idle."""
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.get_closest_marker("browser")))

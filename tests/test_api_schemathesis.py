@@ -50,6 +50,7 @@ def live_api(app, people):  # noqa: F811
     thread.join(timeout=10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ids", ["drawn", "the world's"])
 def test_schemathesis_finds_no_error_and_nothing_off_the_document(app, live_api, tmp_path, ids):
     """Twice: with the ids in URLs drawn like everything else (mostly no row's: the 404s), and

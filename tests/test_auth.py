@@ -20,14 +20,23 @@ def test_wrong_password_is_refused_with_a_message(client, users):
     assert client.get("/").status_code == 302
 
 
-def test_passwords_are_hashed(app, users):
+def test_passwords_are_hashed_at_production_strength(app):
+    """The app's own paths hash with scrypt at werkzeug's production cost (n=32768), whatever
+    cheaper hash the test fixtures give their users (tests/conftest.py's QUICK_HASH_METHOD)."""
     from fointracker.extensions import db
-    from fointracker.models import User
+    from fointracker.services.users import change_password, create_user, set_password
 
     with app.app_context():
-        user = db.session.get(User, users["staff"])
+        user = create_user(db.session, email="hashed@example.org", role="staff", password="correct horse battery")
         assert "correct horse" not in user.password_hash
-        assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+        assert user.password_hash.startswith("scrypt:32768:8:1$")
+        assert user.check_password("correct horse battery") and not user.check_password("wrong horse battery")
+        first = user.password_hash
+        change_password(db.session, user, "a much longer secret")
+        assert user.password_hash.startswith("scrypt:32768:8:1$") and user.password_hash != first
+        set_password(db.session, email="hashed@example.org", password="another long secret")
+        assert user.password_hash.startswith("scrypt:32768:8:1$")
+        assert user.check_password("another long secret")
 
 
 def test_login_is_rate_limited(app, client, users):

@@ -46,6 +46,10 @@ from fointracker.register import COLUMNS
 from tests.test_cli import run_cli
 from tests.test_fuzz_forms import EXAMPLES, World, fuzz_app, fuzz_settings, table_checksums, upload_files  # noqa: F401  (fuzz_app: the module's app, a fixture)
 
+# The module's app (fuzz_app) is shared by its tests: they run together on one worker (see
+# tests/test_fuzz_forms.py).
+pytestmark = pytest.mark.xdist_group("fuzz_cli")
+
 EXCLUDED = {
     "db": "Flask-Migrate's schema commands, not ours (every test database is built by `db upgrade`)",
     "run": "Flask's development server: it serves until stopped",

@@ -70,6 +70,11 @@ fuzz_settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 
+# One app and database serve the whole module (fuzz_app): its tests run together on one worker
+# (scripts/test.sh: --dist loadgroup), so that no other test's database reset (on PostgreSQL, the
+# worker's one database is emptied per test) wipes the world in between.
+pytestmark = pytest.mark.xdist_group("fuzz_forms")
+
 
 # --------------------------------------------------------------------------- the world
 

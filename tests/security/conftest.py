@@ -7,11 +7,11 @@ from werkzeug.security import generate_password_hash
 
 from fointracker.extensions import db
 from fointracker.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, QUICK_HASH_METHOD
 
 # These tests log in hundreds of times: a cheap hash keeps that quick. What they test is who
 # may do what once logged in, not the hashing (tests/test_auth.py checks that).
-QUICK_HASH = generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")
+QUICK_HASH = generate_password_hash(PASSWORD, QUICK_HASH_METHOD)
 
 
 def add_person(email: str, role: str, name: str = "") -> int:

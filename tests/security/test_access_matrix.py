@@ -330,6 +330,7 @@ def login_as(client, role: str) -> str:
     return session_csrf_token(client)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", [ANONYMOUS, *ROLES, *OUTSIDERS])
 def test_every_url_for_every_role(app, people, role):
     world = build_world(app, people)
