@@ -26,7 +26,7 @@ def register_stamp(conn) -> tuple:
 
 def written_since_reset(conn, names: list[str]) -> list[str]:
     """Of `names`, the tables that hold a row or whose id sequence has moved since it was last
-    restarted: only those need TRUNCATE ... RESTART IDENTITY. (Truncating all ~35 tables cost
+    restarted: only those need emptying (`empty_tables`). (Truncating all ~35 tables cost
     ~0.4 s a test, most of the PostgreSQL pass; a test writes to a few.)"""
     if not names:
         return []

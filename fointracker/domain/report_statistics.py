@@ -231,21 +231,20 @@ COUNTED_FIELDS = ("question_id", "region", "type_name", "choice", *COUNT_FIELDS)
 FIGURE_FIELDS = ("question_id", "value", "request_id", "estimate")
 # A council asked (services.report_answers.read_councils): {request id: a tuple of these}.
 COUNCIL_FIELDS = ("code", "name", "region", "type_name")
-_VALUE = itemgetter(1)
+FIGURE_VALUE = itemgetter(1)  # a figure's value (FIGURE_FIELDS)
 
 
-def figures_by_question(figures: Iterable[tuple]) -> dict[int, list[tuple]]:
+def figures_by_question(figures: Sequence[tuple]) -> dict[int, list[tuple]]:
     """{question id: its figures (FIGURE_FIELDS tuples, values as Decimals), smallest first}.
     Every group's figures, taken from these in turn, come out in order too, so nothing is
     sorted twice."""
-    figures = figures if isinstance(figures, list) else list(figures)
     if figures and type(figures[0][1]) is not Decimal:  # SQLite's exact text of each figure
         figures = [(qid, Decimal(value), request_id, estimate) for qid, value, request_id, estimate in figures]
     found: dict[int, list[tuple]] = defaultdict(list)
     for figure in figures:
         found[figure[0]].append(figure)
     for of_question in found.values():
-        of_question.sort(key=_VALUE)
+        of_question.sort(key=FIGURE_VALUE)
     return found
 
 
@@ -270,11 +269,7 @@ def question_figures(
     for qid, region, type_name, choice, *found in counted:
         if qid not in qtypes:  # an answer to another campaign's question: not ours to count
             continue
-        for group in (
-            (qid, "all", ALL_COUNCILS),
-            (qid, "region", region or NO_GROUP),
-            (qid, "type", type_name or NO_GROUP),
-        ):
+        for group in _groups_of(qid, region, type_name):
             have = counts.get(group)
             counts[group] = found if have is None else list(map(add, have, found))  # never added to in place
             if choice:
@@ -314,7 +309,7 @@ def question_figures(
             by_type[type_name].append(value)
             if estimate:
                 estimates.append((region, type_name))
-        _add_figures(stats_for((qid, "all", ALL_COUNCILS)), list(map(_VALUE, found)), qtype, len(estimates))
+        _add_figures(stats_for((qid, "all", ALL_COUNCILS)), list(map(FIGURE_VALUE, found)), qtype, len(estimates))
         for dim, of_dim, flagged in (
             ("region", by_region, Counter(region for region, _type in estimates)),
             ("type", by_type, Counter(type_name for _region, type_name in estimates)),
@@ -342,27 +337,22 @@ def question_figures(
     return found
 
 
+def _groups_of(qid: int, region: str | None, type_name: str | None) -> tuple[tuple, ...]:
+    """The groups an answer to question `qid` from a council of this region and type counts in."""
+    return ((qid, "all", ALL_COUNCILS), (qid, "region", region or NO_GROUP), (qid, "type", type_name or NO_GROUP))
+
+
 def _add_answers(stats_for, qid: int, found: list[tuple], groups: Mapping[int, tuple[str, str]]) -> None:
     """Figures given to a question that is not numeric counted as answers (and estimates) only."""
     for _qid, _value, request_id, estimate in found:
         region, type_name = groups[request_id]
-        for group in ((qid, "all", ALL_COUNCILS), (qid, "region", region), (qid, "type", type_name)):
+        for group in _groups_of(qid, region, type_name):
             s = stats_for(group)
             s.answers += 1
             s.estimates += bool(estimate)
 
 
-_QUARTILE_STEPS: dict[int, tuple] = {}  # number of figures: each quartile's (index below, step, steps)
-
-
-def _quartile_steps(count: int) -> tuple:
-    """Where percentile() finds each of QUARTILES among `count` sorted figures."""
-    found = _QUARTILE_STEPS.get(count)
-    if found is None:
-        found = _QUARTILE_STEPS[count] = tuple(
-            (*divmod(q.numerator * (count - 1), q.denominator), q.denominator) for q in QUARTILES
-        )
-    return found
+_QUARTILE_TERMS = tuple((q.numerator, q.denominator) for q in QUARTILES)
 
 
 def _add_figures(s: FigureStats, ordered: list[Decimal], qtype: str, estimates: int) -> None:
@@ -374,9 +364,10 @@ def _add_figures(s: FigureStats, ordered: list[Decimal], qtype: str, estimates: 
     places = MONEY_PLACES if qtype == MONEY else OTHER_PLACES
     total = sum(ordered, _ZERO)
     quartiles = []
-    for low, step, steps in _quartile_steps(n):  # percentile(), inlined: this runs for every question and group
+    for num, den in _QUARTILE_TERMS:  # percentile(), inlined: this runs for every question and group
+        low, step = divmod(num * (n - 1), den)
         below = ordered[low]
-        quartile = below if step == 0 else below + (ordered[low + 1] - below) * step / steps
+        quartile = below if step == 0 else below + (ordered[low + 1] - below) * step / den
         quartiles.append(quartile.quantize(places, rounding=ROUND_HALF_UP))
     s.q1, s.median, s.q3 = quartiles
     s.total = total.quantize(places, rounding=ROUND_HALF_UP)
@@ -466,10 +457,10 @@ _BEFORE, _AFTER, _ESTIMATE, _PCT = (itemgetter(i) for i in range(4))
 # Where each of CHANGE_BINS ends among sorted percentage changes: cuts' bins are closed above
 # (bisect_right), rises' closed below (bisect_left), "No change" is 0 alone. So change_bin.
 _BIN_ENDS = (
-    *((bisect_right, Decimal(edge)) for edge in (-50, -25, -10)),
+    *((bisect_right, edge) for edge in _BIN_EDGES if edge < _ZERO),
     (bisect_left, _ZERO),
     (bisect_right, _ZERO),
-    *((bisect_left, Decimal(edge)) for edge in (10, 25, 50)),
+    *((bisect_left, edge) for edge in _BIN_EDGES if edge > _ZERO),
 )
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from ..collector import collector_paused
 from ..domain.report_statistics import (
     ALL_COUNCILS,
     CHANGE_BINS,
+    FIGURE_VALUE,
     VALUE_STATES,
     Cut,
     FigureStats,
@@ -56,8 +56,6 @@ from .report_answers import (
 from .report_display import answer_text, show_figure, show_percent
 from .report_methodology import Methodology, methodology
 from .stats import CampaignStats, GroupStats, campaign_statistics
-
-_VALUE = itemgetter(1)  # of a figure (domain.report_statistics.FIGURE_FIELDS)
 
 __all__ = [  # what the report's pages, files and tests use, from here
     "CHANGE_BINS",
@@ -169,7 +167,7 @@ def _build_report(session: Session, campaign: Campaign, today: date | None) -> R
                 found[q.id].overall,
                 found[q.id].by_region,
                 found[q.id].by_type,
-                tuple(map(_VALUE, figures.get(q.id, ()))) if q.is_numeric else (),
+                tuple(map(FIGURE_VALUE, figures.get(q.id, ()))) if q.is_numeric else (),
             )
             for q in questions
         ]
